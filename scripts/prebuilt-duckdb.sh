@@ -6,6 +6,11 @@ set -euo pipefail
 version="1.5.6-r.1"
 dir="${DUCKDB_CACHE_DIR:-$HOME/.cache/bitcoin-pipeline/duckdb-$version}"
 if [ ! -f "$dir/libduckdb.so" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    # A machine without Node.js: Debian's npm package is enough to fetch one tarball.
+    echo "prebuilt-duckdb: npm not found; installing Debian's npm" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >&2
+  fi
   mkdir -p "$dir"
   tmp=$(mktemp -d)
   (cd "$tmp" && npm pack --silent "@duckdb/node-bindings-linux-x64@$version" >/dev/null)
