@@ -1,0 +1,333 @@
+//! The connector config: what `spec` advertises and what `check`/`discover`/`read` accept. `{}` is a valid
+//! config (keyless providers, one year of history). Parsing reports the exact field path on a type error
+//! (serde_path_to_error); unknown fields are ignored, as the Airbyte protocol asks.
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::{Error, Result};
+use crate::http::Provider;
+
+pub const BLOCKCHAIN_CHARTS: [&str; 6] = ["n-transactions", "n-unique-addresses",
+    "estimated-transaction-volume-usd", "output-volume", "hash-rate", "difficulty"];
+
+#[derive(Debug, Default, Deserialize)]
+struct RawConfig {
+    start_date: Option<String>,
+    coin_id: Option<String>,
+    vs_currency: Option<String>,
+    coingecko_api_key: Option<String>,
+    coingecko_api_plan: Option<String>,
+    blockchain_charts: Option<Vec<String>>,
+    market_chart_hourly_days: Option<u32>,
+    mempool_blocks_backfill: Option<u32>,
+    tickers_max_pages: Option<u32>,
+    #[serde(default)]
+    rate_limits: Option<RawRates>,
+    #[serde(default)]
+    http: Option<RawHttp>,
+    #[serde(default)]
+    base_urls: Option<RawBaseUrls>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RawRates {
+    coingecko: Option<f64>,
+    blockchain_com: Option<f64>,
+    mempool_space: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RawHttp {
+    max_attempts: Option<u32>,
+    backoff_base_seconds: Option<f64>,
+    request_timeout_seconds: Option<f64>,
+    max_retry_wait_seconds: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawBaseUrls {
+    coingecko: Option<String>,
+    coinmarketcap: Option<String>,
+    blockchain_com: Option<String>,
+    mempool_space: Option<String>,
+    github: Option<String>,
+    reddit: Option<String>,
+}
+
+/// Retry and timeout policy of the HTTP client.
+#[derive(Debug, Clone)]
+pub struct HttpPolicy {
+    pub max_attempts: u32,
+    pub backoff_base: Duration,
+    pub request_timeout: Duration,
+    pub max_retry_wait: Duration,
+}
+
+/// The checked config every command works from.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub start_date: DateTime<Utc>,
+    pub coin_id: String,
+    pub vs_currency: String,
+    pub coingecko_api_key: Option<String>,
+    pub coingecko_pro: bool,
+    pub blockchain_charts: Vec<String>,
+    pub market_chart_hourly_days: u32,
+    pub mempool_blocks_backfill: u32,
+    pub tickers_max_pages: u32,
+    /// Requests per minute, per provider.
+    pub rate_limits: Vec<(Provider, f64)>,
+    pub http: HttpPolicy,
+    /// Base URL per provider, without a trailing slash.
+    pub base_urls: Vec<(Provider, String)>,
+}
+
+impl Config {
+    /// Parses and checks a config document; the error names the offending field.
+    pub fn from_json(text: &str) -> Result<Config> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let raw: Option<RawConfig> = serde_path_to_error::deserialize(de).map_err(|e| {
+            let field = e.path().to_string();
+            Error::config(if field == "." { "(root)".into() } else { field }, e.inner())
+        })?;
+        Config::check(raw.unwrap_or_default())
+    }
+
+    /// Every API key, for redaction.
+    pub fn secrets(&self) -> Vec<String> {
+        self.coingecko_api_key.iter().cloned().collect()
+    }
+
+    pub fn base_url(&self, provider: Provider) -> &str {
+        self.base_urls.iter().find(|(p, _)| *p == provider).map(|(_, u)| u.as_str()).unwrap_or("")
+    }
+
+    pub fn rate_limit(&self, provider: Provider) -> f64 {
+        self.rate_limits.iter().find(|(p, _)| *p == provider).map(|(_, r)| *r).unwrap_or(60.0)
+    }
+
+    fn check(raw: RawConfig) -> Result<Config> {
+        let start_date = match raw.start_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(text) => parse_date(text).ok_or_else(|| Error::config("start_date",
+                format!("{text:?} is not a date: use YYYY-MM-DD or an RFC 3339 timestamp")))?,
+            None => Utc::now() - chrono::Duration::days(365),
+        };
+        let coingecko_pro = match raw.coingecko_api_plan.as_deref().unwrap_or("demo") {
+            "demo" => false,
+            "pro" => true,
+            other => return Err(Error::config("coingecko_api_plan", format!("{other:?} is not one of demo, pro"))),
+        };
+        let coingecko_api_key = raw.coingecko_api_key.map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
+        let blockchain_charts = check_charts(raw.blockchain_charts)?;
+        Ok(Config {
+            start_date,
+            coin_id: non_empty("coin_id", raw.coin_id, "bitcoin")?,
+            vs_currency: non_empty("vs_currency", raw.vs_currency, "usd")?.to_lowercase(),
+            coingecko_api_key,
+            coingecko_pro,
+            blockchain_charts,
+            market_chart_hourly_days: in_range("market_chart_hourly_days", raw.market_chart_hourly_days, 30, 0, 100_000)?,
+            mempool_blocks_backfill: in_range("mempool_blocks_backfill", raw.mempool_blocks_backfill, 144, 1, 100_000)?,
+            tickers_max_pages: in_range("tickers_max_pages", raw.tickers_max_pages, 5, 1, 1000)?,
+            rate_limits: check_rates(raw.rate_limits.unwrap_or_default())?,
+            http: check_http(raw.http.unwrap_or_default())?,
+            base_urls: check_base_urls(raw.base_urls.unwrap_or_default(), coingecko_pro)?,
+        })
+    }
+}
+
+/// Accepts `YYYY-MM-DD` (midnight UTC) or an RFC 3339 timestamp.
+pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(ts) = DateTime::parse_from_rfc3339(text) {
+        return Some(ts.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?.and_hms_opt(0, 0, 0).map(|d| d.and_utc())
+}
+
+fn non_empty(field: &str, value: Option<String>, default: &str) -> Result<String> {
+    match value.map(|v| v.trim().to_string()) {
+        None => Ok(default.to_string()),
+        Some(v) if v.is_empty() || v.contains(['/', '?', '#', '&']) =>
+            Err(Error::config(field, format!("{v:?} must be a plain, non-empty identifier"))),
+        Some(v) => Ok(v),
+    }
+}
+
+fn in_range(field: &str, value: Option<u32>, default: u32, min: u32, max: u32) -> Result<u32> {
+    let v = value.unwrap_or(default);
+    if v < min || v > max {
+        return Err(Error::config(field, format!("{v} is outside {min}..={max}")));
+    }
+    Ok(v)
+}
+
+fn positive(field: &str, value: Option<f64>, default: f64) -> Result<f64> {
+    let v = value.unwrap_or(default);
+    if !(v.is_finite() && v > 0.0) {
+        return Err(Error::config(field, format!("{v} must be a positive number")));
+    }
+    Ok(v)
+}
+
+fn check_charts(charts: Option<Vec<String>>) -> Result<Vec<String>> {
+    let charts = charts.unwrap_or_else(|| BLOCKCHAIN_CHARTS.iter().map(|c| c.to_string()).collect());
+    for chart in &charts {
+        if chart.is_empty() || !chart.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(Error::config("blockchain_charts", format!("{chart:?} is not a chart name like \"hash-rate\"")));
+        }
+    }
+    Ok(charts)
+}
+
+fn check_rates(raw: RawRates) -> Result<Vec<(Provider, f64)>> {
+    Ok(vec![
+        (Provider::CoinGecko, positive("rate_limits.coingecko", raw.coingecko, 10.0)?),
+        (Provider::BlockchainCom, positive("rate_limits.blockchain_com", raw.blockchain_com, 30.0)?),
+        (Provider::MempoolSpace, positive("rate_limits.mempool_space", raw.mempool_space, 60.0)?),
+    ])
+}
+
+fn check_http(raw: RawHttp) -> Result<HttpPolicy> {
+    let max_attempts = in_range("http.max_attempts", raw.max_attempts, 5, 1, 20)?;
+    let secs = |field: &str, v: Option<f64>, d: f64| positive(field, v, d).map(Duration::from_secs_f64);
+    Ok(HttpPolicy {
+        max_attempts,
+        backoff_base: secs("http.backoff_base_seconds", raw.backoff_base_seconds, 1.0)?,
+        request_timeout: secs("http.request_timeout_seconds", raw.request_timeout_seconds, 30.0)?,
+        max_retry_wait: secs("http.max_retry_wait_seconds", raw.max_retry_wait_seconds, 300.0)?,
+    })
+}
+
+fn check_base_urls(raw: RawBaseUrls, coingecko_pro: bool) -> Result<Vec<(Provider, String)>> {
+    let coingecko_default = if coingecko_pro { "https://pro-api.coingecko.com/api/v3" } else { "https://api.coingecko.com/api/v3" };
+    let entries = [
+        (Provider::CoinGecko, "coingecko", raw.coingecko, coingecko_default),
+        (Provider::BlockchainCom, "blockchain_com", raw.blockchain_com, "https://api.blockchain.info"),
+        (Provider::MempoolSpace, "mempool_space", raw.mempool_space, "https://mempool.space/api"),
+    ];
+    // Keys for providers of the next issue are accepted (and checked) now so configs stay forward-compatible.
+    for (name, value) in [("coinmarketcap", raw.coinmarketcap), ("github", raw.github), ("reddit", raw.reddit)] {
+        if let Some(url) = value {
+            check_url(name, &url)?;
+        }
+    }
+    entries.into_iter().map(|(provider, name, value, default)| {
+        let url = value.unwrap_or_else(|| default.to_string());
+        check_url(name, &url)?;
+        Ok((provider, url.trim_end_matches('/').to_string()))
+    }).collect()
+}
+
+fn check_url(name: &str, url: &str) -> Result<()> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.query().is_none() => Ok(()),
+        _ => Err(Error::config(format!("base_urls.{name}"), format!("{url:?} is not an http(s) URL without a query"))),
+    }
+}
+
+/// The `connectionSpecification` and the rest of the Airbyte SPEC payload.
+pub fn spec() -> Value {
+    let rate = |title: &str, default: f64, order: u32| json!({"type": "number", "title": title,
+        "description": format!("Requests per minute to {title} (default {default}, its free-plan limit)."),
+        "default": default, "exclusiveMinimum": 0, "order": order});
+    let base = |title: &str, default: &str, order: u32| json!({"type": "string", "title": title,
+        "description": format!("Base URL of the {title} API (default {default}). For proxies, sandboxes and replay tests."),
+        "examples": [default], "order": order});
+    json!({
+        "documentationUrl": "https://github.com/bitcoin-pipeline/bitcoin-pipeline/blob/main/connector/README.md",
+        "supportsIncremental": true,
+        "supported_destination_sync_modes": ["append", "append_dedup", "overwrite"],
+        "connectionSpecification": {
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "title": "Bitcoin Source Spec",
+            "type": "object",
+            "required": [],
+            "additionalProperties": true,
+            "properties": {
+                "start_date": {"type": "string", "title": "Start date", "order": 0,
+                    "description": "UTC date (YYYY-MM-DD) or RFC 3339 timestamp from which incremental streams start. Default: one year ago (the keyless CoinGecko limit).",
+                    "pattern": "^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$",
+                    "examples": ["2025-01-01"]},
+                "coin_id": {"type": "string", "title": "CoinGecko coin id", "default": "bitcoin", "order": 1,
+                    "description": "CoinGecko id of the coin to read."},
+                "vs_currency": {"type": "string", "title": "Quote currency", "default": "usd", "order": 2,
+                    "description": "Currency that CoinGecko prices, market caps and volumes are quoted in."},
+                "coingecko_api_key": {"type": "string", "title": "CoinGecko API key", "airbyte_secret": true, "order": 3,
+                    "description": "Optional CoinGecko Demo or Pro key, sent as a header. Leave empty for keyless access."},
+                "coingecko_api_plan": {"type": "string", "title": "CoinGecko plan", "enum": ["demo", "pro"], "default": "demo", "order": 4,
+                    "description": "demo: api.coingecko.com with x-cg-demo-api-key; pro: pro-api.coingecko.com with x-cg-pro-api-key."},
+                "blockchain_charts": {"type": "array", "title": "blockchain.com charts", "order": 5,
+                    "items": {"type": "string"}, "default": BLOCKCHAIN_CHARTS,
+                    "description": "blockchain.com chart names read by the blockchain_charts stream."},
+                "market_chart_hourly_days": {"type": "integer", "title": "Hourly market chart days", "default": 30, "minimum": 0, "order": 6,
+                    "description": "How many recent days coingecko_market_chart also reads at hourly granularity (daily points cover all of history)."},
+                "mempool_blocks_backfill": {"type": "integer", "title": "mempool.space blocks backfill", "default": 144, "minimum": 1, "order": 7,
+                    "description": "On a first sync, how many of the most recent blocks mempool_blocks reads."},
+                "tickers_max_pages": {"type": "integer", "title": "Ticker pages", "default": 5, "minimum": 1, "order": 8,
+                    "description": "Maximum pages of 100 tickers that coingecko_tickers reads."},
+                "rate_limits": {"type": "object", "title": "Rate limits", "order": 9,
+                    "description": "Requests per minute per provider.",
+                    "properties": {
+                        "coingecko": rate("CoinGecko", 10.0, 0),
+                        "blockchain_com": rate("blockchain.com", 30.0, 1),
+                        "mempool_space": rate("mempool.space", 60.0, 2)}},
+                "http": {"type": "object", "title": "HTTP retries (advanced)", "order": 10,
+                    "description": "Retry policy for 429, 5xx, timeouts and connection errors.",
+                    "properties": {
+                        "max_attempts": {"type": "integer", "title": "Max attempts", "default": 5, "minimum": 1, "maximum": 20, "order": 0,
+                            "description": "Attempts per request before the stream fails."},
+                        "backoff_base_seconds": {"type": "number", "title": "Backoff base (s)", "default": 1, "exclusiveMinimum": 0, "order": 1,
+                            "description": "First retry delay; doubles per attempt, with jitter."},
+                        "request_timeout_seconds": {"type": "number", "title": "Request timeout (s)", "default": 30, "exclusiveMinimum": 0, "order": 2,
+                            "description": "Timeout of one HTTP request."},
+                        "max_retry_wait_seconds": {"type": "number", "title": "Max Retry-After wait (s)", "default": 300, "exclusiveMinimum": 0, "order": 3,
+                            "description": "Longest Retry-After the connector sleeps for; longer waits fail the stream."}}},
+                "base_urls": {"type": "object", "title": "Base URLs (advanced)", "order": 11,
+                    "description": "Override each provider's base URL.",
+                    "properties": {
+                        "coingecko": base("CoinGecko", "https://api.coingecko.com/api/v3", 0),
+                        "coinmarketcap": base("CoinMarketCap", "https://pro-api.coinmarketcap.com", 1),
+                        "blockchain_com": base("blockchain.com", "https://api.blockchain.info", 2),
+                        "mempool_space": base("mempool.space", "https://mempool.space/api", 3),
+                        "github": base("GitHub", "https://api.github.com", 4),
+                        "reddit": base("Reddit", "https://www.reddit.com", 5)}}
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_object_and_null_are_valid_configs() {
+        for text in ["{}", "null", r#"{"unknown_field": 1, "http": null}"#] {
+            let config = Config::from_json(text).unwrap();
+            assert_eq!(config.coin_id, "bitcoin");
+            assert_eq!(config.blockchain_charts.len(), 6);
+        }
+    }
+
+    #[test]
+    fn type_error_names_the_field_path() {
+        let err = Config::from_json(r#"{"http": {"max_attempts": "five"}}"#).unwrap_err().to_string();
+        assert!(err.contains("http.max_attempts"), "{err}");
+        let err = Config::from_json(r#"{"start_date": "yesterday"}"#).unwrap_err().to_string();
+        assert!(err.contains("start_date"), "{err}");
+        let err = Config::from_json(r#"{"base_urls": {"mempool_space": "ftp://x"}}"#).unwrap_err().to_string();
+        assert!(err.contains("base_urls.mempool_space"), "{err}");
+        let err = Config::from_json("[1,").unwrap_err().to_string();
+        assert!(err.contains("invalid config"), "{err}");
+    }
+
+    #[test]
+    fn dates_accept_day_and_timestamp() {
+        assert_eq!(parse_date("2024-01-02").unwrap().to_rfc3339(), "2024-01-02T00:00:00+00:00");
+        assert_eq!(parse_date("2024-01-02T03:04:05+01:00").unwrap().to_rfc3339(), "2024-01-02T02:04:05+00:00");
+        assert!(parse_date("02/01/2024").is_none());
+    }
+}

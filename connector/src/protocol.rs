@@ -1,0 +1,160 @@
+//! Airbyte protocol messages and the one stdout writer. Every line on stdout is one JSON message written here;
+//! records are buffered (a 64 KiB buffer) and the buffer is flushed after each STATE, TRACE and at the end, so
+//! the platform sees checkpoints promptly. Human-readable text (LOG, TRACE, CONNECTION_STATUS) is redacted of
+//! every configured secret before it is written, and LOG lines are copied to stderr.
+use std::io::{BufWriter, Stdout, Write};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::error::FailureType;
+
+/// Milliseconds since the Unix epoch, the unit of every `emitted_at`.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+#[derive(Serialize)]
+struct RecordLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    record: Record<'a>,
+}
+
+#[derive(Serialize)]
+struct Record<'a> {
+    stream: &'a str,
+    data: &'a Map<String, Value>,
+    emitted_at: i64,
+}
+
+/// The shared stdout writer. Cloning is cheap; all clones write to the same buffer.
+#[derive(Clone)]
+pub struct Output {
+    inner: Arc<Mutex<Inner>>,
+}
+
+struct Inner {
+    out: BufWriter<Stdout>,
+    secrets: Vec<String>,
+}
+
+impl Output {
+    pub fn stdout() -> Self {
+        let out = BufWriter::with_capacity(64 * 1024, std::io::stdout());
+        Output { inner: Arc::new(Mutex::new(Inner { out, secrets: Vec::new() })) }
+    }
+
+    /// Registers values that must never appear in output text (API keys). Empty strings are ignored.
+    pub fn add_secrets(&self, secrets: impl IntoIterator<Item = String>) {
+        let mut inner = self.lock();
+        inner.secrets.extend(secrets.into_iter().filter(|s| !s.is_empty()));
+    }
+
+    /// Replaces every registered secret in `text` with `***`.
+    pub fn redact(&self, text: &str) -> String {
+        redact_with(&self.lock().secrets, text)
+    }
+
+    pub fn record(&self, stream: &str, data: &Map<String, Value>, emitted_at: i64) -> std::io::Result<()> {
+        let line = RecordLine { kind: "RECORD", record: Record { stream, data, emitted_at } };
+        let mut inner = self.lock();
+        serde_json::to_writer(&mut inner.out, &line)?;
+        inner.out.write_all(b"\n")
+    }
+
+    /// A per-stream STATE; `record_count` is the number of records of this stream since its previous STATE.
+    pub fn state(&self, stream: &str, stream_state: &Value, record_count: u64) -> std::io::Result<()> {
+        let msg = json!({"type": "STATE", "state": {
+            "type": "STREAM",
+            "stream": {"stream_descriptor": {"name": stream}, "stream_state": stream_state},
+            "sourceStats": {"recordCount": record_count as f64}}});
+        self.write_flushed(&msg)
+    }
+
+    /// TRACE STREAM_STATUS with status STARTED, RUNNING, COMPLETE or INCOMPLETE.
+    pub fn stream_status(&self, stream: &str, status: &str) -> std::io::Result<()> {
+        self.trace("STREAM_STATUS", json!({"stream_status": {
+            "stream_descriptor": {"name": stream}, "status": status}}))
+    }
+
+    /// TRACE STREAM_STATUS RUNNING with a RATE_LIMITED reason; `quota_reset_ms` is when the wait ends.
+    pub fn rate_limited(&self, stream: &str, quota_reset_ms: i64) -> std::io::Result<()> {
+        self.trace("STREAM_STATUS", json!({"stream_status": {
+            "stream_descriptor": {"name": stream}, "status": "RUNNING",
+            "reasons": [{"type": "RATE_LIMITED", "rate_limited": {"quota_reset": quota_reset_ms}}]}}))
+    }
+
+    /// TRACE ERROR, optionally naming the stream it belongs to.
+    pub fn error(&self, message: &str, failure: FailureType, stream: Option<&str>) -> std::io::Result<()> {
+        let message = self.redact(message);
+        let mut error = json!({"message": message, "internal_message": message,
+            "failure_type": failure.as_str()});
+        if let Some(stream) = stream {
+            error["stream_descriptor"] = json!({"name": stream});
+        }
+        eprintln!("ERROR {message}");
+        self.trace("ERROR", json!({"error": error}))
+    }
+
+    /// A LOG message, also copied to stderr for people running the binary by hand.
+    pub fn log(&self, level: &str, message: &str) -> std::io::Result<()> {
+        let message = self.redact(message);
+        eprintln!("{level} {message}");
+        self.write_flushed(&json!({"type": "LOG", "log": {"level": level, "message": message}}))
+    }
+
+    pub fn connection_status(&self, succeeded: bool, message: Option<&str>) -> std::io::Result<()> {
+        let mut status = json!({"status": if succeeded { "SUCCEEDED" } else { "FAILED" }});
+        if let Some(message) = message {
+            status["message"] = Value::String(self.redact(message));
+        }
+        self.write_flushed(&json!({"type": "CONNECTION_STATUS", "connectionStatus": status}))
+    }
+
+    pub fn spec(&self, spec: &Value) -> std::io::Result<()> {
+        self.write_flushed(&json!({"type": "SPEC", "spec": spec}))
+    }
+
+    pub fn catalog(&self, catalog: &Value) -> std::io::Result<()> {
+        self.write_flushed(&json!({"type": "CATALOG", "catalog": catalog}))
+    }
+
+    pub fn flush(&self) -> std::io::Result<()> {
+        self.lock().out.flush()
+    }
+
+    fn trace(&self, kind: &str, mut body: Value) -> std::io::Result<()> {
+        body["type"] = Value::String(kind.to_string());
+        body["emitted_at"] = json!(now_ms() as f64);
+        self.write_flushed(&json!({"type": "TRACE", "trace": body}))
+    }
+
+    fn write_flushed(&self, msg: &Value) -> std::io::Result<()> {
+        let mut inner = self.lock();
+        serde_json::to_writer(&mut inner.out, msg)?;
+        inner.out.write_all(b"\n")?;
+        inner.out.flush()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A poisoned lock only means another thread panicked mid-write; the buffer is still usable.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn redact_with(secrets: &[String], text: &str) -> String {
+    secrets.iter().fold(text.to_string(), |acc, secret| acc.replace(secret.as_str(), "***"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_replaces_every_secret() {
+        let secrets = vec!["k3y".to_string(), "tok".to_string()];
+        assert_eq!(redact_with(&secrets, "a k3y and tok, k3y"), "a *** and ***, ***");
+    }
+}
