@@ -29,7 +29,9 @@ pub struct Reader<'a> {
 /// Tracks what was last checkpointed for one stream.
 struct Checkpoints<'a> {
     stream: &'a str,
-    last: Option<Value>,
+    /// The last state emitted, or the input state until one is.
+    last: Value,
+    emitted: bool,
     since_last: u64,
     total: u64,
 }
@@ -39,10 +41,11 @@ impl Checkpoints<'_> {
     /// records went out since the last one (full-refresh streams, whose state never changes).
     fn emit(&mut self, out: &Output, state: &StreamState, last_one: bool) -> Result<()> {
         let value = state.to_value();
-        let changed = self.last.as_ref() != Some(&value);
-        if changed || (last_one && (self.last.is_none() || self.since_last > 0)) {
+        let changed = self.last != value;
+        if changed || (last_one && (!self.emitted || self.since_last > 0)) {
             out.state(self.stream, &value, self.since_last)?;
-            self.last = Some(value);
+            self.last = value;
+            self.emitted = true;
             self.since_last = 0;
         }
         Ok(())
@@ -78,7 +81,7 @@ impl Reader<'_> {
         let spec = stream.spec();
         let mut state = if incremental { StreamState::from_input(spec.name, input.get(spec.name))? } else { StreamState::default() };
         let cx = Ctx { config: self.config, now: Utc::now() };
-        let mut ck = Checkpoints { stream: spec.name, last: None, since_last: 0, total: 0 };
+        let mut ck = Checkpoints { stream: spec.name, last: state.to_value(), emitted: false, since_last: 0, total: 0 };
         let mut running = false;
         for slice in stream.slices(&cx, &state) {
             let mut next = Some(slice.request.clone());
@@ -99,7 +102,8 @@ impl Reader<'_> {
         Ok(ck.total)
     }
 
-    /// Emits one page's records in cursor order, skipping those not newer than the partition's cursor.
+    /// Emits one page's records in cursor order, skipping those not newer than the partition's
+    /// cursor, and those older than `start_date`.
     fn emit_page(&self, spec: &StreamSpec, partition: &str, state: &mut StreamState, records: Vec<Record>,
         ck: &mut Checkpoints) -> Result<()> {
         let emitted_at = now_ms();
@@ -115,8 +119,10 @@ impl Reader<'_> {
             .filter_map(|r| Some((r.get(field).and_then(Cursor::from_value)?, r))).collect();
         keyed.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal));
         let mut current = state.cursor(partition);
+        let start = Cursor::Time(self.config.start_date);
         for (cursor, record) in keyed {
-            if current.is_some_and(|c| cursor <= c) {
+            let before_start = matches!(cursor, Cursor::Time(_)) && cursor < start;
+            if before_start || current.is_some_and(|c| cursor <= c) {
                 continue;
             }
             self.out.record(spec.name, &record, emitted_at)?;

@@ -1,0 +1,121 @@
+//! Test harness: starts the loopback replay server on a routes file from `tests/scenarios/`, writes config,
+//! catalog and state files, runs the real `source-bitcoin` binary against them and parses its stdout.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use replay_server::ReplayServer;
+use serde_json::{json, Value};
+
+/// The API key every test configures; no output may ever contain it.
+pub const KEY: &str = "cg-SECRET-test-key-123";
+
+pub const ALL_STREAMS: [&str; 10] = ["coingecko_coin_snapshots", "coingecko_market_chart", "coingecko_ohlc",
+    "coingecko_tickers", "coingecko_global", "blockchain_charts", "blockchain_stats", "mempool_hashrate",
+    "mempool_difficulty_adjustments", "mempool_blocks"];
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("connector/ has a parent").to_path_buf()
+}
+
+pub fn start(scenario: &str) -> ReplayServer {
+    let path = repo_root().join("tests/scenarios").join(scenario);
+    ReplayServer::start(&path, 0).unwrap_or_else(|e| panic!("replay server: {e}"))
+}
+
+/// A config pointing every provider at `server`, with fast retries.
+pub fn config(server: &ReplayServer) -> Value {
+    let url = server.url();
+    json!({
+        "start_date": "2026-01-01",
+        "coingecko_api_key": KEY,
+        "mempool_blocks_backfill": 30,
+        "rate_limits": {"coingecko": 60000, "blockchain_com": 60000, "mempool_space": 60000},
+        "http": {"max_attempts": 3, "backoff_base_seconds": 0.01, "request_timeout_seconds": 0.5, "max_retry_wait_seconds": 5},
+        "base_urls": {"coingecko": format!("{url}/coingecko/api/v3"), "blockchain_com": format!("{url}/blockchain"),
+            "mempool_space": format!("{url}/mempool/api")}
+    })
+}
+
+pub fn catalog(streams: &[&str], mode: &str) -> Value {
+    json!({"streams": streams.iter().map(|s| json!({
+        "stream": {"name": s, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]},
+        "sync_mode": mode, "destination_sync_mode": "append"})).collect::<Vec<_>>()})
+}
+
+/// What one run of the binary produced.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub messages: Vec<Value>,
+}
+
+impl Run {
+    pub fn of_type(&self, kind: &str) -> Vec<&Value> {
+        self.messages.iter().filter(|m| m["type"] == kind).collect()
+    }
+
+    pub fn records(&self, stream: &str) -> Vec<&Value> {
+        self.of_type("RECORD").into_iter().filter(|m| m["record"]["stream"] == stream).map(|m| &m["record"]["data"]).collect()
+    }
+
+    pub fn states(&self, stream: &str) -> Vec<&Value> {
+        self.of_type("STATE").into_iter().filter(|m| m["state"]["stream"]["stream_descriptor"]["name"] == stream).collect()
+    }
+
+    /// The STATE messages, as a `--state` file would hold them (the last one per stream).
+    pub fn final_state(&self) -> Value {
+        let mut last = serde_json::Map::new();
+        for m in self.of_type("STATE") {
+            let name = m["state"]["stream"]["stream_descriptor"]["name"].as_str().unwrap_or_default().to_string();
+            last.insert(name, m["state"].clone());
+        }
+        Value::Array(last.into_iter().map(|(_, v)| v).collect())
+    }
+
+    pub fn errors(&self) -> Vec<&Value> {
+        self.of_type("TRACE").into_iter().filter(|m| m["trace"]["type"] == "ERROR").map(|m| &m["trace"]["error"]).collect()
+    }
+
+    pub fn statuses(&self, stream: &str) -> Vec<String> {
+        self.of_type("TRACE").into_iter()
+            .filter(|m| m["trace"]["type"] == "STREAM_STATUS" && m["trace"]["stream_status"]["stream_descriptor"]["name"] == stream)
+            .map(|m| m["trace"]["stream_status"]["status"].as_str().unwrap_or_default().to_string()).collect()
+    }
+
+    pub fn assert_no_secret(&self) {
+        assert!(!self.stdout.contains(KEY) && !self.stderr.contains(KEY), "the API key leaked into the output");
+    }
+}
+
+/// Runs `source-bitcoin ARGS`, with `files` written to a temp dir and `{name}` in args replaced by their paths.
+pub fn run(args: &[&str], files: &[(&str, String)]) -> Run {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let args: Vec<String> = args.iter().map(|a| {
+        match files.iter().find(|(name, _)| a == &format!("{{{name}}}")) {
+            Some((name, _)) => dir.path().join(name).display().to_string(),
+            None => a.to_string(),
+        }
+    }).collect();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write input file");
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_source-bitcoin")).args(&args).output().expect("run source-bitcoin");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let messages = stdout.lines().map(|line| serde_json::from_str(line)
+        .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"))).collect();
+    Run { code: output.status.code().unwrap_or(-1), stdout, stderr: String::from_utf8_lossy(&output.stderr).into_owned(), messages }
+}
+
+/// `read` with a config, catalog and optional state.
+pub fn read(config: &Value, catalog: &Value, state: Option<&Value>) -> Run {
+    let mut files = vec![("config.json", config.to_string()), ("catalog.json", catalog.to_string())];
+    let mut args = vec!["read", "--config", "{config.json}", "--catalog", "{catalog.json}"];
+    if let Some(state) = state {
+        files.push(("state.json", state.to_string()));
+        args.extend(["--state", "{state.json}"]);
+    }
+    run(&args, &files)
+}

@@ -1,0 +1,109 @@
+//! Fault injection over loopback: each scenario in `tests/scenarios/faults/` makes `/global` misbehave while
+//! `blockchain.com /stats` stays healthy, so every test also checks that one failing stream spares the others.
+mod common;
+
+use common::{catalog, config, read, start, Run};
+use replay_server::ReplayServer;
+
+const STREAMS: [&str; 2] = ["coingecko_global", "blockchain_stats"];
+
+fn run_fault(name: &str) -> (Run, ReplayServer) {
+    let server = start(&format!("faults/{name}.json"));
+    let run = read(&config(&server), &catalog(&STREAMS, "incremental"), None);
+    run.assert_no_secret();
+    assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
+    assert_eq!(run.records("blockchain_stats").len(), 1, "the healthy stream must still be read");
+    (run, server)
+}
+
+fn global_calls(server: &ReplayServer) -> usize {
+    server.requests().iter().filter(|r| r.path.ends_with("/global")).count()
+}
+
+fn assert_recovered(run: &Run, server: &ReplayServer, calls: usize) {
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert_eq!(run.records("coingecko_global").len(), 1);
+    assert_eq!(run.statuses("coingecko_global").last().map(String::as_str), Some("COMPLETE"));
+    assert_eq!(global_calls(server), calls);
+}
+
+/// The single TRACE ERROR of a failed `coingecko_global`, after checking the stream ended INCOMPLETE.
+fn assert_failed(run: &Run) -> serde_json::Value {
+    assert_eq!(run.code, 1, "a failed stream must make the process exit non-zero");
+    assert_eq!(run.statuses("coingecko_global").last().map(String::as_str), Some("INCOMPLETE"));
+    assert_eq!(run.statuses("blockchain_stats").last().map(String::as_str), Some("COMPLETE"));
+    let errors = run.errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["stream_descriptor"]["name"], "coingecko_global");
+    let message = errors[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("coingecko_global") && message.contains("CoinGecko /coingecko/api/v3/global"), "{message}");
+    errors[0].clone()
+}
+
+#[test]
+fn http_429_waits_for_retry_after_and_reports_rate_limited() {
+    let (run, server) = run_fault("429_retry_after");
+    assert_recovered(&run, &server, 2);
+    let limited: Vec<_> = run.of_type("TRACE").into_iter()
+        .filter(|m| m["trace"]["stream_status"]["reasons"][0]["type"] == "RATE_LIMITED").collect();
+    assert_eq!(limited.len(), 1);
+    assert_eq!(limited[0]["trace"]["stream_status"]["status"], "RUNNING");
+    assert!(limited[0]["trace"]["stream_status"]["reasons"][0]["rate_limited"]["quota_reset"].is_i64());
+}
+
+#[test]
+fn http_500_then_200_is_retried() {
+    let (run, server) = run_fault("500_then_200");
+    assert_recovered(&run, &server, 2);
+    assert!(run.stderr.contains("HTTP 500"), "the retry is logged: {}", run.stderr);
+}
+
+#[test]
+fn a_timeout_is_retried() {
+    let (run, server) = run_fault("timeout");
+    assert_recovered(&run, &server, 2);
+    assert!(run.stderr.contains("timed out"), "{}", run.stderr);
+}
+
+#[test]
+fn truncated_json_is_retried() {
+    let (run, server) = run_fault("truncated_then_ok");
+    assert_recovered(&run, &server, 2);
+}
+
+#[test]
+fn truncated_json_every_time_fails_the_stream_after_bounded_attempts() {
+    let (run, server) = run_fault("truncated_always");
+    let error = assert_failed(&run);
+    assert_eq!(error["failure_type"], "transient_error");
+    assert_eq!(global_calls(&server), 3, "max_attempts is 3");
+}
+
+#[test]
+fn html_error_page_is_reported_with_status_and_title() {
+    let (run, server) = run_fault("html_502");
+    let error = assert_failed(&run);
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("HTTP 502") && message.contains("502 Bad Gateway | api.coingecko.com"), "{message}");
+    assert_eq!(error["failure_type"], "transient_error");
+    assert_eq!(global_calls(&server), 3);
+}
+
+#[test]
+fn json_error_with_http_200_is_recognised_and_not_retried() {
+    let (run, server) = run_fault("error_in_200");
+    let error = assert_failed(&run);
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("code 10012") && message.contains("past 365 days"), "{message}");
+    assert_eq!(global_calls(&server), 1);
+}
+
+#[test]
+fn http_401_is_a_config_error_not_retried_and_redacted() {
+    let (run, server) = run_fault("401");
+    let error = assert_failed(&run);
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("HTTP 401") && message.contains("API Key Missing or invalid: ***"), "{message}");
+    assert_eq!(error["failure_type"], "config_error");
+    assert_eq!(global_calls(&server), 1);
+}

@@ -1,0 +1,199 @@
+//! A loopback HTTP/1.1 server that replays recorded API responses from a routes file (see `routes.rs`), with
+//! fault injection (status sequences, `Retry-After`, delays, truncated bodies, HTML pages). Hand-written on
+//! std sockets on purpose: a truncated body or a stalled answer is one line here and awkward in a framework.
+//! Every request is logged (method, path, query, headers) for tests, and served at `GET /__requests`.
+mod routes;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+
+pub use routes::{Generate, Response, Route, RoutesFile};
+
+/// One request as the server saw it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Logged {
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    /// Raw request target, query included, as received.
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+}
+
+struct Shared {
+    routes: RoutesFile,
+    /// Next response index per route.
+    cursors: Vec<usize>,
+    log: Vec<Logged>,
+}
+
+/// A running server; it stops accepting when the process ends (tests) or never (the binary).
+pub struct ReplayServer {
+    addr: SocketAddr,
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl ReplayServer {
+    /// Loads `routes_file` and serves it on `127.0.0.1:port` (0 = any free port) from a background thread.
+    pub fn start(routes_file: &Path, port: u16) -> Result<ReplayServer, String> {
+        let routes = RoutesFile::load(routes_file)?;
+        Self::serve(routes, port)
+    }
+
+    pub fn serve(routes: RoutesFile, port: u16) -> Result<ReplayServer, String> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| format!("bind 127.0.0.1:{port}: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let cursors = vec![0; routes.routes.len()];
+        let shared = Arc::new(Mutex::new(Shared { routes, cursors, log: Vec::new() }));
+        let accept_shared = Arc::clone(&shared);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let shared = Arc::clone(&accept_shared);
+                std::thread::spawn(move || {
+                    let _ = handle(stream, &shared);
+                });
+            }
+        });
+        Ok(ReplayServer { addr, shared })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<Logged> {
+        lock(&self.shared).log.clone()
+    }
+}
+
+fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
+    shared.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn handle(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    let target = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let (path, query) = split_target(&target);
+    let response = {
+        let mut s = lock(shared);
+        s.log.push(Logged { path: path.clone(), query: query.clone(), target: target.clone(), headers });
+        if path == "/__requests" {
+            let body = serde_json::to_string(&s.log).unwrap_or_default();
+            Response { status: 200, headers: Default::default(), body: None, body_text: Some(body), body_file: None,
+                generate: None, delay_ms: 0, truncate_at: None }
+        } else {
+            next_response(&mut s, &path, &query)
+        }
+    };
+    write_response(stream, &response, &query)
+}
+
+fn next_response(s: &mut Shared, path: &str, query: &[(String, String)]) -> Response {
+    let Some(i) = s.routes.find(path, query) else {
+        let body = serde_json::json!({"error": format!("replay-server: no route for GET {path}")}).to_string();
+        return Response { status: 404, headers: Default::default(), body: None, body_text: Some(body), body_file: None,
+            generate: None, delay_ms: 0, truncate_at: None };
+    };
+    let responses = &s.routes.routes[i].responses;
+    let n = s.cursors[i].min(responses.len().saturating_sub(1));
+    s.cursors[i] += 1;
+    responses.get(n).cloned().unwrap_or_else(|| Response { status: 500, headers: Default::default(), body: None,
+        body_text: Some("route has no responses".into()), body_file: None, generate: None, delay_ms: 0, truncate_at: None })
+}
+
+fn write_response(mut stream: TcpStream, r: &Response, query: &[(String, String)]) -> std::io::Result<()> {
+    if r.delay_ms > 0 {
+        std::thread::sleep(Duration::from_millis(r.delay_ms));
+    }
+    let body = r.body_bytes(query);
+    let mut head = format!("HTTP/1.1 {} {}\r\nContent-Length: {}\r\nConnection: close\r\n", r.status, reason(r.status), body.len());
+    let has_type = r.headers.keys().any(|k| k.eq_ignore_ascii_case("content-type"));
+    if !has_type {
+        let html = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        head.push_str(if html { "Content-Type: text/html\r\n" } else { "Content-Type: application/json\r\n" });
+    }
+    for (k, v) in &r.headers {
+        head.push_str(&format!("{k}: {}\r\n", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    let end = r.truncate_at.unwrap_or(body.len()).min(body.len());
+    stream.write_all(&body[..end])?;
+    stream.flush()?;
+    // For a truncated body, closing now leaves the client short of Content-Length: a broken transfer.
+    stream.shutdown(std::net::Shutdown::Both)
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+fn split_target(target: &str) -> (String, Vec<(String, String)>) {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let pairs = query.split('&').filter(|p| !p.is_empty()).map(|p| {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        (percent_decode(k), percent_decode(v))
+    }).collect();
+    (percent_decode(path), pairs)
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(h), Some(l)) => { out.push((h * 16 + l) as u8); i += 3; continue; }
+                    _ => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_split_and_decoded() {
+        let (path, query) = split_target("/a%20b?x=1&y=2024-01-01&z=a%2Cb");
+        assert_eq!(path, "/a b");
+        assert_eq!(query, vec![("x".into(), "1".into()), ("y".into(), "2024-01-01".into()), ("z".into(), "a,b".into())]);
+        assert_eq!(percent_decode("%4"), "%4");
+    }
+}
