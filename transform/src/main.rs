@@ -1,6 +1,40 @@
-//! `transform`: the dbt-style CLI (skeleton; see issue "transform: a dbt-compatible CLI in Rust on embedded DuckDB").
+//! The `transform` binary: parse the command line, run the command, map the outcome to dbt's exit
+//! codes (0 success, 1 node failures, 2 usage/project/parse errors).
+use clap::Parser;
+
 fn main() {
-    let conn = duckdb::Connection::open_in_memory().expect("duckdb opens in memory");
-    let v: String = conn.query_row("select version()", [], |r| r.get(0)).expect("version query");
-    println!("duckdb {v}");
+    let cli = match transform::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    transform::output::init(log_format(&cli.command));
+    let code = match transform::commands::dispatch(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            let err = anyhow::Error::new(e);
+            let printer = transform::output::printer();
+            let msg = transform::output::redact(&format!("{err:#}"));
+            if printer.is_json() {
+                printer.event("error", &msg, serde_json::json!({}));
+            } else {
+                eprintln!("Error: {msg}");
+            }
+            2
+        }
+    };
+    std::process::exit(code);
+}
+
+fn log_format(c: &transform::cli::Command) -> transform::output::LogFormat {
+    use transform::cli::Command::*;
+    match c {
+        Parse(a) | Debug(a) | Clean(a) => a.log_format,
+        Compile(a) => a.common.log_format,
+        Run(a) | Test(a) | Build(a) | Seed(a) => a.common.log_format,
+        Ls(a) => a.common.log_format,
+    }
 }

@@ -1,0 +1,129 @@
+//! The command line (clap derive): one subcommand per dbt command, each flattening the shared
+//! project/profile flags and, where it selects nodes, the selection flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::compile::Options;
+use crate::output::LogFormat;
+
+#[derive(Parser, Debug)]
+#[command(name = "transform", version, about = "A dbt-compatible transformation CLI on embedded DuckDB")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Parse the project and write target/manifest.json (no warehouse connection).
+    Parse(CommonArgs),
+    /// Render selected models and tests to SQL under target/compiled/.
+    Compile(SelectCommand),
+    /// Build selected models in dependency order.
+    Run(RunArgs),
+    /// Run selected data tests.
+    Test(RunArgs),
+    /// Seeds, models and tests in DAG order; a failed model or test skips its descendants.
+    Build(RunArgs),
+    /// Load CSV seeds into the warehouse.
+    Seed(RunArgs),
+    /// List selected resources.
+    #[command(alias = "list")]
+    Ls(LsArgs),
+    /// Check the project, the profile and the warehouse connection.
+    Debug(CommonArgs),
+    /// Delete the clean-targets of dbt_project.yml (target/ by default).
+    Clean(CommonArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CommonArgs {
+    /// The dbt project directory (holding dbt_project.yml).
+    #[arg(long, default_value = ".", env = "DBT_PROJECT_DIR")]
+    pub project_dir: PathBuf,
+    /// Directory with profiles.yml (default: $DBT_PROFILES_DIR, the project dir, then ~/.dbt).
+    #[arg(long)]
+    pub profiles_dir: Option<PathBuf>,
+    /// The profile target to use (default: the profile's `target:`).
+    #[arg(long, short = 't')]
+    pub target: Option<String>,
+    /// Variables as YAML, overriding dbt_project.yml vars: --vars '{key: value}'.
+    #[arg(long)]
+    pub vars: Option<String>,
+    /// Worker threads (default: the target's `threads`).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output format of log lines.
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SelectArgs {
+    /// Nodes to include (dbt selection syntax; space = union, comma = intersection).
+    #[arg(long, short = 's', num_args = 1.., action = clap::ArgAction::Append, alias = "models", short_alias = 'm')]
+    pub select: Vec<String>,
+    /// Nodes to exclude (same syntax).
+    #[arg(long, num_args = 1.., action = clap::ArgAction::Append)]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SelectCommand {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub selection: SelectArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub selection: SelectArgs,
+    /// Rebuild incremental models and seeds from scratch.
+    #[arg(long)]
+    pub full_refresh: bool,
+    /// Stop at the first failure.
+    #[arg(long, short = 'x')]
+    pub fail_fast: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LsOutput {
+    Selector,
+    Name,
+    Path,
+    Json,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LsArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub selection: SelectArgs,
+    /// What to print per resource.
+    #[arg(long, short = 'o', value_enum, default_value = "selector")]
+    pub output: LsOutput,
+    /// Only these resource types (model, seed, test, source).
+    #[arg(long, num_args = 1.., action = clap::ArgAction::Append)]
+    pub resource_type: Vec<String>,
+}
+
+impl CommonArgs {
+    pub fn options(&self, command: &str, full_refresh: bool) -> Options {
+        Options {
+            project_dir: self.project_dir.clone(),
+            profiles_dir: self.profiles_dir.clone(),
+            target: self.target.clone(),
+            vars: self.vars.clone(),
+            threads: self.threads,
+            full_refresh,
+            command: command.to_string(),
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! From files to a resolved project: load the project and profile, render every node once without
+//! executing (to record refs, sources and in-file config), resolve relation names (custom schemas
+//! via `generate_schema_name`), build the DAG; then compile single nodes to SQL on demand, with
+//! ephemeral models inlined as `__dbt__cte__<name>` CTEs.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use minijinja::Value;
+use serde_json::{Map, Value as Json};
+
+use crate::dag::Dag;
+use crate::error::{suggest, Error, Result};
+use crate::jinja::context::{RefTarget, Shared};
+use crate::jinja::{self, Engine, BUILTINS_FILE};
+use crate::project::config::validate_values;
+use crate::project::profiles::{self, Target};
+use crate::project::{Node, Project, RelationName, Resource};
+use crate::warehouse::{self, Warehouse};
+
+/// Flags every command shares.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub project_dir: PathBuf,
+    pub profiles_dir: Option<PathBuf>,
+    pub target: Option<String>,
+    pub vars: Option<String>,
+    pub threads: Option<usize>,
+    pub full_refresh: bool,
+    pub command: String,
+}
+
+pub struct Manifest {
+    pub project: Project,
+    pub engine: Engine,
+    pub dag: Dag,
+    pub target: Target,
+    pub warehouse: Option<Arc<dyn Warehouse>>,
+}
+
+fn parse_vars(project: &Project, cli: Option<&str>) -> Result<Map<String, Json>> {
+    let mut vars = Map::new();
+    for (k, v) in &project.cfg.vars {
+        match (k == &project.cfg.name, v) {
+            (true, Json::Object(inner)) => vars.extend(inner.clone()),
+            _ => {
+                vars.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    if let Some(text) = cli {
+        let parsed = crate::project::dbt_project::parse_yaml(text, "--vars")?;
+        let obj = parsed.as_object().ok_or_else(|| Error::Usage("--vars must be a YAML/JSON mapping, e.g. '{key: value}'".into()))?;
+        vars.extend(obj.clone());
+    }
+    Ok(vars)
+}
+
+/// Loads, parses and resolves the project; connects to the warehouse when `connect` is set.
+pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
+    let mut project = Project::load(&opts.project_dir)?;
+    let profiles = profiles::profiles_path(opts.profiles_dir.as_deref(), &opts.project_dir)?;
+    let target = profiles::load_target(&profiles, &project.cfg.profile, opts.target.as_deref(), opts.threads)?;
+    let wh = if connect { Some(warehouse::connect(&target, &opts.project_dir)?) } else { None };
+    let (database, schema) = match &wh {
+        Some(w) => (w.database().to_string(), w.schema().to_string()),
+        None => warehouse::target_location(&target),
+    };
+    let (_, macros) = jinja::macro_table(&project)?;
+    let mut shared = Shared {
+        project_name: project.cfg.name.clone(),
+        adapter_type: target.adapter_type.clone(),
+        vars: parse_vars(&project, opts.vars.as_deref())?,
+        target: jinja::target_value(&target, &database, &schema),
+        target_database: database,
+        target_schema: schema,
+        warehouse: None,
+        full_refresh: opts.full_refresh,
+        command: opts.command.clone(),
+        invocation_id: format!("{:016x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0) as u64),
+        run_started_at: chrono::Utc::now().to_rfc3339(),
+        macros,
+        refs: HashMap::new(),
+        sources: HashMap::new(),
+    };
+    resolve_sources(&mut project, &mut shared);
+    let mut engine = Engine::new(&project, shared)?;
+    parse_nodes(&mut project, &engine)?;
+    resolve_relations(&mut project, &engine)?;
+    let dag = resolve_dependencies(&mut project)?;
+    let mut shared = Arc::try_unwrap(std::mem::replace(&mut engine.shared, Arc::new(empty_shared())))
+        .map_err(|_| Error::Usage("internal: render context still in use".into()))?;
+    shared.refs = ref_targets(&project);
+    shared.warehouse = wh.clone();
+    engine.shared = Arc::new(shared);
+    Ok(Manifest { project, engine, dag, target, warehouse: wh })
+}
+
+fn empty_shared() -> Shared {
+    Shared {
+        project_name: String::new(),
+        adapter_type: String::new(),
+        vars: Map::new(),
+        target: Json::Null,
+        target_database: String::new(),
+        target_schema: String::new(),
+        warehouse: None,
+        full_refresh: false,
+        command: String::new(),
+        invocation_id: String::new(),
+        run_started_at: String::new(),
+        macros: HashMap::new(),
+        refs: HashMap::new(),
+        sources: HashMap::new(),
+    }
+}
+
+fn resolve_sources(project: &mut Project, shared: &mut Shared) {
+    for s in project.sources.values_mut() {
+        s.relation.database = s.database.clone().unwrap_or_else(|| shared.target_database.clone());
+        s.relation.schema = s.schema.clone();
+        shared.sources.insert((s.source_name.clone(), s.name.clone()), (s.unique_id.clone(), s.relation.clone()));
+    }
+}
+
+/// The parse render: records refs, sources and `config()` of every model and test.
+fn parse_nodes(project: &mut Project, engine: &Engine) -> Result<()> {
+    let placeholder = RelationName::default();
+    for node in project.nodes.values_mut().filter(|n| n.resource != Resource::Seed) {
+        let r = engine.render(node, placeholder.clone(), false)?;
+        node.config = r.config;
+        validate_values(&node.config, &node.original_file_path)?;
+        node.refs = r.captures.refs;
+        node.sources = r.captures.sources;
+    }
+    project.nodes.retain(|_, n| n.config.enabled());
+    Ok(())
+}
+
+fn user_overrides(engine: &Engine, name: &str) -> bool {
+    engine.shared.macros.get(name).is_some_and(|m| m.file != BUILTINS_FILE)
+}
+
+/// Database, schema and identifier of every node, following dbt's generate_*_name macros.
+fn resolve_relations(project: &mut Project, engine: &Engine) -> Result<()> {
+    let sh = &engine.shared;
+    let custom = ["generate_schema_name", "generate_alias_name", "generate_database_name"].map(|m| user_overrides(engine, m));
+    for node in project.nodes.values_mut() {
+        let cfg = &node.config;
+        let node_value = crate::jinja::to_value(serde_json::json!({
+            "name": node.name, "unique_id": node.unique_id, "resource_type": node.resource.as_str(),
+            "config": cfg.0, "fqn": node.fqn, "original_file_path": node.original_file_path, "tags": cfg.tags(),
+        }));
+        let arg = |k: &str| cfg.str(k).map(Value::from).unwrap_or(Value::from(()));
+        let schema = if node.resource == Resource::Test {
+            format!("{}_dbt_test__audit", sh.target_schema)
+        } else if custom[0] {
+            engine.call_macro(node, "generate_schema_name", &[arg("schema"), node_value.clone()])?
+        } else {
+            cfg.str("schema").map(|s| format!("{}_{}", sh.target_schema, s.trim())).unwrap_or_else(|| sh.target_schema.clone())
+        };
+        let identifier = if custom[1] {
+            engine.call_macro(node, "generate_alias_name", &[arg("alias"), node_value.clone()])?
+        } else {
+            cfg.str("alias").map(|s| s.trim().to_string()).unwrap_or_else(|| node.name.clone())
+        };
+        let database = if custom[2] {
+            engine.call_macro(node, "generate_database_name", &[arg("database"), node_value])?
+        } else {
+            cfg.str("database").map(String::from).unwrap_or_else(|| sh.target_database.clone())
+        };
+        node.relation = RelationName { database, schema, identifier };
+    }
+    Ok(())
+}
+
+fn ref_targets(project: &Project) -> HashMap<String, RefTarget> {
+    project
+        .by_name()
+        .into_iter()
+        .map(|(name, n)| {
+            let t = RefTarget { unique_id: n.unique_id.clone(), relation: n.relation.clone(), ephemeral: n.materialized() == "ephemeral" };
+            (name.to_string(), t)
+        })
+        .collect()
+}
+
+/// Turns recorded refs/sources into unique ids (naming the culprit when missing) and builds the DAG.
+fn resolve_dependencies(project: &mut Project) -> Result<Dag> {
+    let names: HashMap<String, String> = project.by_name().into_iter().map(|(k, n)| (k.to_string(), n.unique_id.clone())).collect();
+    let sources: HashMap<(String, String), String> =
+        project.sources.values().map(|s| ((s.source_name.clone(), s.name.clone()), s.unique_id.clone())).collect();
+    let mut dag = Dag::default();
+    for s in project.sources.keys() {
+        dag.add_node(s);
+    }
+    for node in project.nodes.values_mut() {
+        dag.add_node(&node.unique_id);
+        let mut deps = vec![];
+        if let Some(g) = &node.generic {
+            if !project.sources.contains_key(&g.attached_to) && !names.values().any(|u| u == &g.attached_to) {
+                return Err(Error::project(&node.original_file_path, format!("test {} is attached to a disabled or missing node", node.name)));
+            }
+            deps.push(g.attached_to.clone());
+        }
+        for r in &node.refs {
+            let name = r.last().cloned().unwrap_or_default();
+            let uid = names.get(&name).ok_or_else(|| Error::MissingRef {
+                file: node.original_file_path.clone(),
+                node: node.name.clone(),
+                what: "model",
+                suggestion: suggest(&name, names.keys().map(String::as_str)),
+                name: name.clone(),
+            })?;
+            deps.push(uid.clone());
+        }
+        for (src, table) in &node.sources {
+            let uid = sources.get(&(src.clone(), table.clone())).ok_or_else(|| {
+                let known: Vec<String> = sources.keys().map(|(a, b)| format!("{a}.{b}")).collect();
+                Error::MissingRef {
+                    file: node.original_file_path.clone(),
+                    node: node.name.clone(),
+                    what: "source",
+                    name: format!("{src}.{table}"),
+                    suggestion: suggest(&format!("{src}.{table}"), known.iter().map(String::as_str)),
+                }
+            })?;
+            deps.push(uid.clone());
+        }
+        deps.sort();
+        deps.dedup();
+        for d in &deps {
+            dag.add_edge(d, &node.unique_id);
+        }
+        node.depends_on = deps;
+    }
+    dag.topo_order()?;
+    Ok(dag)
+}
+
+impl Manifest {
+    pub fn node(&self, uid: &str) -> Result<&Node> {
+        self.project.nodes.get(uid).ok_or_else(|| Error::Usage(format!("unknown node {uid}")))
+    }
+
+    fn compile_inner(&self, uid: &str, ctes: &mut Vec<(String, String)>) -> Result<String> {
+        let node = self.node(uid)?;
+        let rendered = self.engine.render(node, node.relation.clone(), true)?;
+        for eph in rendered.captures.ephemerals {
+            let name = format!("__dbt__cte__{}", self.node(&eph)?.name);
+            if !ctes.iter().any(|(n, _)| n == &name) {
+                let sql = self.compile_inner(&eph, ctes)?;
+                ctes.push((name, sql));
+            }
+        }
+        Ok(rendered.sql)
+    }
+
+    /// The node's executable SQL: rendered with `execute = true`, ephemerals injected as CTEs.
+    pub fn compile(&self, uid: &str) -> Result<String> {
+        let mut ctes = vec![];
+        let sql = self.compile_inner(uid, &mut ctes)?;
+        Ok(inject_ctes(&sql, &ctes))
+    }
+
+    /// Writes compiled SQL under target/compiled/<project>/<original path>.
+    pub fn write_compiled(&self, node: &Node, sql: &str) -> Result<PathBuf> {
+        let rel = match node.generic {
+            Some(_) => format!("{}/{}.sql", node.original_file_path, node.name),
+            None => node.original_file_path.clone(),
+        };
+        let path = self.target_dir().join("compiled").join(&self.project.cfg.name).join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        std::fs::write(&path, sql).map_err(|e| Error::io(&path, e))?;
+        Ok(path)
+    }
+
+    pub fn target_dir(&self) -> PathBuf {
+        self.project.root.join(&self.project.cfg.target_path)
+    }
+}
+
+/// Prepends ephemeral CTEs, merging with the model's own leading `with` when it has one.
+pub fn inject_ctes(sql: &str, ctes: &[(String, String)]) -> String {
+    if ctes.is_empty() {
+        return sql.to_string();
+    }
+    let defs = ctes.iter().map(|(n, s)| format!("{n} as (\n{}\n)", s.trim())).collect::<Vec<_>>().join(", ");
+    let trimmed = sql.trim_start();
+    let starts_with_with = trimmed.get(..5).is_some_and(|w| w.eq_ignore_ascii_case("with ") || w.eq_ignore_ascii_case("with\n"));
+    if starts_with_with {
+        format!("with {defs},\n{}", &trimmed[5..])
+    } else {
+        format!("with {defs}\n{trimmed}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inject_ctes;
+
+    #[test]
+    fn ctes_merge_with_a_leading_with() {
+        let ctes = vec![("__dbt__cte__a".to_string(), "select 1 as x".to_string())];
+        assert_eq!(inject_ctes("select * from __dbt__cte__a", &ctes), "with __dbt__cte__a as (\nselect 1 as x\n)\nselect * from __dbt__cte__a");
+        assert_eq!(inject_ctes("WITH b as (select 2) select 1", &ctes), "with __dbt__cte__a as (\nselect 1 as x\n),\nb as (select 2) select 1");
+    }
+}

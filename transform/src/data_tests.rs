@@ -1,0 +1,206 @@
+//! Data tests: building generic test nodes from YAML (`unique`, `{accepted_values: {values: …}}`,
+//! dbt's synthesized names), and running a compiled test with dbt's semantics: `fail_calc`,
+//! `warn_if`/`error_if`, `severity`, `limit`, `store_failures`, and a sample of failing rows.
+
+use serde_json::{Map, Value as Json};
+
+use crate::error::{Error, Result};
+use crate::project::config::TEST_KEYS;
+use crate::project::properties::test_config;
+use crate::project::{Config, GenericTest, Node, Project, RelationName, Resource};
+use crate::warehouse::{Rows, Warehouse};
+
+/// Keys of a test entry that are test properties rather than macro arguments.
+const ENTRY_KEYS: &[&str] = &["config", "arguments", "name", "description", "column_name"];
+
+/// dbt's `re.sub('[^0-9a-zA-Z_]+', '_', s)`.
+fn clean(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_run = false;
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+            in_run = false;
+        } else if !in_run {
+            out.push('_');
+            in_run = true;
+        }
+    }
+    out
+}
+
+fn flatten(v: &Json) -> Vec<String> {
+    match v {
+        Json::Array(a) => a.iter().flat_map(flatten).collect(),
+        Json::Object(m) => m.values().flat_map(flatten).collect(),
+        Json::String(s) => vec![clean(s)],
+        other => vec![clean(&other.to_string())],
+    }
+}
+
+/// dbt's name for a generic test: `<test>_<target>_<column>__<arg values>` (hashed when too long).
+fn synthesize_name(test: &str, target: &str, column: Option<&str>, kwargs: &Map<String, Json>) -> String {
+    let mut name = format!("{test}_{target}");
+    if let Some(c) = column {
+        name.push('_');
+        name.push_str(&clean(c));
+    }
+    let mut keys: Vec<&String> = kwargs.keys().collect();
+    keys.sort();
+    for k in keys {
+        for part in flatten(&kwargs[k]) {
+            name.push_str("__");
+            name.push_str(&part);
+        }
+    }
+    if name.len() > 63 {
+        format!("{test}_{target}_{}", &short_hash(&name)[..10])
+    } else {
+        name
+    }
+}
+
+/// A stable FNV-1a hash in hex (unique-id suffixes; not security relevant).
+pub fn short_hash(s: &str) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in s.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}
+
+fn split_spec(spec: &Json, file: &str) -> Result<(String, Map<String, Json>)> {
+    match spec {
+        Json::String(s) => Ok((s.clone(), Map::new())),
+        Json::Object(m) if m.len() == 1 => {
+            let (k, v) = m.iter().next().ok_or_else(|| Error::project(file, "empty test entry"))?;
+            Ok((k.clone(), v.as_object().cloned().unwrap_or_default()))
+        }
+        _ => Err(Error::project(file, format!("a data test entry must be a name or a one-key mapping, got {spec}"))),
+    }
+}
+
+pub fn add_generic_test(project: &mut Project, file: &str, attached_to: &str, target_name: &str, column: Option<&str>, spec: &Json) -> Result<()> {
+    let (test_name, mut args) = split_spec(spec, file)?;
+    if test_name.contains('.') {
+        return Err(Error::project(file, format!("test `{test_name}`: tests from packages are not supported")));
+    }
+    let mut own_cfg = args.remove("config").and_then(|c| c.as_object().cloned()).unwrap_or_default();
+    let custom_name = args.remove("name").and_then(|n| n.as_str().map(String::from));
+    args.remove("description");
+    let column: Option<String> = args.remove("column_name").and_then(|c| c.as_str().map(String::from)).or(column.map(String::from));
+    let mut kwargs = args.remove("arguments").and_then(|a| a.as_object().cloned()).unwrap_or_default();
+    for (k, v) in args {
+        if TEST_KEYS.contains(&k.as_str()) && !ENTRY_KEYS.contains(&k.as_str()) {
+            own_cfg.insert(k, v);
+        } else {
+            kwargs.insert(k, v);
+        }
+    }
+    let name = custom_name.unwrap_or_else(|| synthesize_name(&test_name, target_name, column.as_deref(), &kwargs));
+    let dir = std::path::Path::new(file).parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut fqn = vec![project.cfg.name.clone()];
+    fqn.extend(dir.split('/').skip(1).filter(|s| !s.is_empty()).map(String::from));
+    fqn.push(name.clone());
+    let config = test_config(project, &fqn, &own_cfg, file)?;
+    let raw = format!("{{{{ test_{test_name}(**_dbt_generic_test_kwargs) }}}}");
+    let mut node = project.new_node(Resource::Test, &name, file, format!("{name}.sql"), fqn, raw, config);
+    node.unique_id = format!("{}.{}", node.unique_id, &short_hash(&format!("{attached_to}{name}"))[..10]);
+    node.generic = Some(GenericTest { test_name, column_name: column, kwargs, attached_to: attached_to.to_string() });
+    project.insert(node)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestStatus {
+    Pass,
+    Warn,
+    Fail,
+}
+
+pub struct TestOutcome {
+    pub status: TestStatus,
+    pub failures: i64,
+    pub sample: Rows,
+    pub message: String,
+}
+
+/// Runs a compiled test query the way dbt does and classifies the result.
+pub fn run_test(wh: &dyn Warehouse, node: &Node, sql: &str, audit: Option<&RelationName>) -> Result<TestOutcome> {
+    let cfg: &Config = &node.config;
+    let fail_calc = cfg.str("fail_calc").unwrap_or("count(*)");
+    let warn_if = cfg.str("warn_if").unwrap_or("!= 0");
+    let error_if = cfg.str("error_if").unwrap_or("!= 0");
+    let limit = cfg.get("limit").and_then(Json::as_i64).map(|l| format!("\nlimit {l}")).unwrap_or_default();
+    let wrapped = format!(
+        "select {fail_calc} as failures, ({fail_calc}) {warn_if} as should_warn, ({fail_calc}) {error_if} as should_error\nfrom (\n{sql}{limit}\n) dbt_internal_test"
+    );
+    let rows = wh.query(&wrapped, 1)?;
+    let row = rows.rows.first().cloned().unwrap_or_default();
+    let failures = row.first().and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))).unwrap_or(0);
+    let should_warn = row.get(1).and_then(Json::as_bool).unwrap_or(false);
+    let should_error = row.get(2).and_then(Json::as_bool).unwrap_or(false);
+    let severity = cfg.str("severity").unwrap_or("error").to_ascii_lowercase();
+    let status = if severity != "warn" && should_error {
+        TestStatus::Fail
+    } else if should_warn {
+        TestStatus::Warn
+    } else {
+        TestStatus::Pass
+    };
+    if let Some(rel) = audit.filter(|_| cfg.bool_or("store_failures", false)) {
+        wh.create_schema(&rel.database, &rel.schema)?;
+        wh.build_table(rel, sql)?;
+    }
+    let sample = if failures > 0 { wh.query(&format!("select * from (\n{sql}\n) dbt_failures"), 5)? } else { Rows::default() };
+    let message = match status {
+        TestStatus::Pass => String::new(),
+        TestStatus::Warn => format!("Got {failures} result(s), configured to warn if {warn_if}"),
+        TestStatus::Fail => format!("Got {failures} result(s), configured to fail if {error_if}"),
+    };
+    Ok(TestOutcome { status, failures, sample, message })
+}
+
+/// Failing rows as a small aligned text table for the terminal.
+pub fn format_sample(rows: &Rows) -> String {
+    if rows.columns.is_empty() {
+        return String::new();
+    }
+    let cell = |v: &Json| match v {
+        Json::String(s) => s.clone(),
+        Json::Null => "null".into(),
+        other => other.to_string(),
+    };
+    let cells: Vec<Vec<String>> = rows.rows.iter().map(|r| r.iter().map(cell).collect()).collect();
+    let widths: Vec<usize> = rows
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| cells.iter().map(|r| r.get(i).map_or(0, String::len)).max().unwrap_or(0).max(c.len()))
+        .collect();
+    let line = |vals: Vec<&str>| {
+        vals.iter().zip(&widths).map(|(v, w)| format!("{v:<w$}")).collect::<Vec<_>>().join(" | ")
+    };
+    let mut out = vec![line(rows.columns.iter().map(String::as_str).collect())];
+    out.push(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("-+-"));
+    for r in &cells {
+        out.push(line(r.iter().map(String::as_str).collect()));
+    }
+    out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names_follow_dbt() {
+        let none = Map::new();
+        assert_eq!(synthesize_name("not_null", "orders", Some("id"), &none), "not_null_orders_id");
+        let kw = json!({"values": ["placed", "shipped"]}).as_object().cloned().unwrap_or_default();
+        assert_eq!(synthesize_name("accepted_values", "orders", Some("status"), &kw), "accepted_values_orders_status__placed__shipped");
+        let kw = json!({"to": "ref('customers')", "field": "id"}).as_object().cloned().unwrap_or_default();
+        assert_eq!(synthesize_name("relationships", "orders", Some("customer_id"), &kw), "relationships_orders_customer_id__id__ref_customers_");
+    }
+}

@@ -1,0 +1,158 @@
+//! What a worker does with one node: compile and materialize a model (with its hooks), load a seed,
+//! or run a test; then the per-node line and, at the end, dbt's summary with failure details.
+
+use std::time::Instant;
+
+use serde_json::json;
+
+use crate::compile::Manifest;
+use crate::data_tests::{format_sample, run_test, TestStatus};
+use crate::error::Result;
+use crate::jinja::relation::render_name;
+use crate::materialize::materialize;
+use crate::output::{printer, Tone};
+use crate::project::{Node, Resource};
+use crate::runner::{NodeResult, Status, Timing};
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339()
+}
+
+fn display_name(m: &Manifest, n: &Node) -> String {
+    match n.resource {
+        Resource::Test => n.name.clone(),
+        _ => format!("{}.{}", n.relation.schema, n.relation.identifier),
+    }
+    .replace(&format!("{}.", m.engine.shared.target_database), "")
+}
+
+pub fn execute_node(m: &Manifest, id: &str, idx: usize, total: usize, full_refresh: bool) -> NodeResult {
+    let started = Instant::now();
+    let start_ts = now();
+    let mut r = NodeResult::new(id, Status::Success);
+    let Ok(node) = m.node(id) else {
+        r.status = Status::Error;
+        r.message = Some(format!("unknown node {id}"));
+        return r;
+    };
+    let outcome = match node.resource {
+        Resource::Seed => run_seed(m, node, &mut r, full_refresh),
+        Resource::Test => run_one_test(m, node, &mut r),
+        _ => run_model(m, node, &mut r, full_refresh),
+    };
+    if let Err(e) = outcome {
+        r.status = Status::Error;
+        r.message = Some(crate::output::redact(&e.to_string()));
+    }
+    r.execution_time = started.elapsed().as_secs_f64();
+    r.timing = vec![Timing { name: "execute".into(), started_at: start_ts, completed_at: now() }];
+    if node.resource != Resource::Test && node.materialized() != "ephemeral" {
+        r.relation_name = Some(render_name(&m.target.adapter_type, &node.relation));
+    }
+    print_line(m, node, &r, idx, total);
+    r
+}
+
+fn print_line(m: &Manifest, node: &Node, r: &NodeResult, idx: usize, total: usize) {
+    let name = display_name(m, node);
+    let kind = match node.resource {
+        Resource::Seed => "seed file".to_string(),
+        Resource::Test => "test".to_string(),
+        _ => format!("sql {} model", node.materialized()),
+    };
+    let (tag, tone, what) = match r.status {
+        Status::Success => ("OK".to_string(), Tone::Good, format!("OK created {kind} {name}")),
+        Status::Pass => ("PASS".into(), Tone::Good, format!("PASS {name}")),
+        Status::Warn => (format!("WARN {}", r.failures.unwrap_or(0)), Tone::Warn, format!("WARN {} {name}", r.failures.unwrap_or(0))),
+        Status::Fail => (format!("FAIL {}", r.failures.unwrap_or(0)), Tone::Bad, format!("FAIL {} {name}", r.failures.unwrap_or(0))),
+        Status::Error => ("ERROR".into(), Tone::Bad, format!("ERROR creating {kind} {name}")),
+        Status::Skipped => ("SKIP".into(), Tone::Warn, format!("SKIP {kind} {name}")),
+    };
+    let data = json!({"unique_id": node.unique_id, "status": r.status, "execution_time": r.execution_time, "failures": r.failures, "message": r.message});
+    printer().node_line(idx, total, &what, &tag, tone, r.execution_time, data);
+}
+
+fn run_hooks(m: &Manifest, node: &Node, which: &str) -> Result<()> {
+    let Some(wh) = &m.warehouse else { return Ok(()) };
+    for hook in node.config.hooks(which) {
+        let sql = m.engine.render_hook(node, &hook)?;
+        if !sql.trim().is_empty() {
+            wh.execute(&sql)?;
+        }
+    }
+    Ok(())
+}
+
+fn run_model(m: &Manifest, node: &Node, r: &mut NodeResult, full_refresh: bool) -> Result<()> {
+    let wh = m.warehouse.as_deref().ok_or_else(|| crate::error::Error::Usage("no warehouse".into()))?;
+    let sql = m.compile(&node.unique_id)?;
+    m.write_compiled(node, &sql)?;
+    r.compiled_code = Some(sql.clone());
+    run_hooks(m, node, "pre")?;
+    let (resp, msg) = materialize(wh, node, &sql, full_refresh)?;
+    run_hooks(m, node, "post")?;
+    r.adapter_response = serde_json::to_value(&resp).unwrap_or_default();
+    r.message = Some(msg);
+    Ok(())
+}
+
+fn run_seed(m: &Manifest, node: &Node, r: &mut NodeResult, _full_refresh: bool) -> Result<()> {
+    let wh = m.warehouse.as_deref().ok_or_else(|| crate::error::Error::Usage("no warehouse".into()))?;
+    let types = node.config.get("column_types").and_then(|v| v.as_object()).cloned().unwrap_or_default();
+    let rows = wh.load_seed(&node.relation, &m.project.root.join(&node.original_file_path), &types)?;
+    r.message = Some(format!("INSERT {rows}"));
+    r.adapter_response = json!({"_message": format!("INSERT {rows}"), "code": "INSERT", "rows_affected": rows});
+    Ok(())
+}
+
+fn run_one_test(m: &Manifest, node: &Node, r: &mut NodeResult) -> Result<()> {
+    let wh = m.warehouse.as_deref().ok_or_else(|| crate::error::Error::Usage("no warehouse".into()))?;
+    let sql = m.compile(&node.unique_id)?;
+    m.write_compiled(node, &sql)?;
+    r.compiled_code = Some(sql.clone());
+    let outcome = run_test(wh, node, &sql, Some(&node.relation))?;
+    r.failures = Some(outcome.failures);
+    r.status = match outcome.status {
+        TestStatus::Pass => Status::Pass,
+        TestStatus::Warn => Status::Warn,
+        TestStatus::Fail => Status::Fail,
+    };
+    r.message = (!outcome.message.is_empty()).then_some(outcome.message);
+    let sample = format_sample(&outcome.sample);
+    r.detail = (!sample.is_empty()).then_some(sample);
+    Ok(())
+}
+
+/// Prints failures and warnings with their details, then `Done. PASS=… WARN=… ERROR=… SKIP=…`.
+/// Returns the exit code: 1 when a node errored or a test failed.
+pub fn print_summary(m: &Manifest, results: &[NodeResult], elapsed: f64) -> i32 {
+    let p = printer();
+    let count = |s: &[Status]| results.iter().filter(|r| s.contains(&r.status)).count();
+    p.info(&format!("Finished running {} nodes in {elapsed:.2}s.", results.len()));
+    for r in results.iter().filter(|r| matches!(r.status, Status::Error | Status::Fail | Status::Warn)) {
+        let Ok(node) = m.node(&r.unique_id) else { continue };
+        let kind = match (r.status, node.resource) {
+            (Status::Warn, _) => "Warning in",
+            (_, Resource::Test) => "Failure in",
+            _ => "Error in",
+        };
+        let mut text = format!("{kind} {} {} ({})", node.resource.as_str(), node.name, node.original_file_path);
+        if let Some(msg) = &r.message {
+            text.push_str(&format!("\n  {}", msg.replace('\n', "\n  ")));
+        }
+        if let Some(d) = &r.detail {
+            text.push_str(&format!("\n  first failing rows:\n    {}", d.replace('\n', "\n    ")));
+        }
+        if node.resource == Resource::Test {
+            let compiled = m.target_dir().join("compiled").join(&m.project.cfg.name);
+            text.push_str(&format!("\n  compiled SQL under {}", compiled.display()));
+        }
+        p.event(if r.status == Status::Warn { "warn" } else { "error" }, &text, json!({"unique_id": r.unique_id}));
+    }
+    let pass = count(&[Status::Success, Status::Pass]);
+    let (warn, error, skip) = (count(&[Status::Warn]), count(&[Status::Error, Status::Fail]), count(&[Status::Skipped]));
+    let tone = if error > 0 { Tone::Bad } else if warn > 0 { Tone::Warn } else { Tone::Good };
+    let line = format!("Done. PASS={pass} WARN={warn} ERROR={error} SKIP={skip} TOTAL={}", results.len());
+    p.event("info", &p.paint_summary(&line, tone), json!({"pass": pass, "warn": warn, "error": error, "skip": skip}));
+    i32::from(error > 0)
+}

@@ -1,0 +1,92 @@
+//! dbt macros as global callables. minijinja macros belong to the template state that defined them,
+//! so each call evaluates the macro's file in a fresh state that sees the caller's node context,
+//! then calls the macro there. `return(x)` ends a macro with a value (dbt's idiom); errors are
+//! wrapped with the macro's name so the final message carries the macro call stack.
+
+use std::sync::{Arc, Mutex};
+
+use minijinja::value::{Object, ObjectRepr};
+use minijinja::{Error, ErrorKind, State, Value};
+
+/// The marker error `return()` raises; the enclosing `MacroCaller` turns it into the value.
+const RETURN_MARKER: &str = "__transform_return__";
+
+#[derive(Debug, Clone)]
+pub struct MacroCaller {
+    pub name: String,
+    pub file: String,
+}
+
+/// The context a macro body sees: the caller's node context plus its own return slot.
+#[derive(Debug)]
+struct MacroScope {
+    base: Value,
+    slot: Arc<Mutex<Option<Value>>>,
+}
+
+#[derive(Debug, Default)]
+struct ReturnSlot(Arc<Mutex<Option<Value>>>);
+impl Object for ReturnSlot {}
+
+impl Object for MacroScope {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "__return_slot" => Some(Value::from_object(ReturnSlot(self.slot.clone()))),
+            "__ctx" => Some(self.base.clone()),
+            k => self.base.get_attr(k).ok().filter(|v| !v.is_undefined()),
+        }
+    }
+}
+
+impl MacroCaller {
+    /// Calls the macro with `ctx` (the node context) and `args` (positional and kwargs).
+    pub fn invoke(&self, env: &minijinja::Environment<'_>, ctx: Value, args: &[Value]) -> Result<Value, Error> {
+        let slot = Arc::new(Mutex::new(None));
+        let scope = Value::from_object(MacroScope { base: ctx, slot: slot.clone() });
+        let tmpl = env.get_template(&self.file)?;
+        let mut captured = tmpl.render_captured(scope)?;
+        let result = captured.with_state_mut(|st| st.call_macro(&format!("__m_{}", self.name), args));
+        let returned = slot.lock().ok().and_then(|mut s| s.take());
+        match (result, returned) {
+            (_, Some(v)) => Ok(v),
+            (Ok(s), None) => Ok(Value::from_safe_string(s)),
+            (Err(e), None) => {
+                Err(Error::new(e.kind(), format!("in macro `{}` ({})", self.name, self.file)).with_source(e))
+            }
+        }
+    }
+}
+
+impl Object for MacroCaller {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+    fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        let ctx = state.lookup("__ctx").unwrap_or_default();
+        self.invoke(state.env(), ctx, args)
+    }
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "name" => Some(Value::from(self.name.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// `return(value)`: stores the value in the enclosing macro's slot and unwinds the macro.
+pub fn return_fn(state: &State, value: Value) -> Result<Value, Error> {
+    let slot = state
+        .lookup("__return_slot")
+        .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "return() can only be used inside a macro"))?;
+    if let Some(s) = slot.downcast_object_ref::<ReturnSlot>() {
+        if let Ok(mut g) = s.0.lock() {
+            *g = Some(value);
+        }
+    }
+    Err(Error::new(ErrorKind::InvalidOperation, RETURN_MARKER))
+}
+
+/// True for the unwinding marker of `return()` (never shown to users).
+pub fn is_return_marker(e: &Error) -> bool {
+    e.detail() == Some(RETURN_MARKER)
+}

@@ -1,0 +1,159 @@
+//! Jinja values for warehouse objects: `Relation` (what `ref`, `source`, `this` return; renders as the
+//! quoted name), `Column` (from `adapter.get_columns_in_relation`) and `Table` (from `run_query`).
+
+use std::fmt;
+use std::sync::Arc;
+
+use minijinja::value::{Kwargs, Object, ObjectRepr};
+use minijinja::{Error, State, Value};
+
+use crate::project::RelationName;
+use crate::warehouse::{Rows, WarehouseColumn};
+
+/// Quotes one identifier for an adapter without a connection (compile needs no warehouse).
+pub fn quote_ident(adapter: &str, ident: &str) -> String {
+    match adapter {
+        "bigquery" => format!("`{}`", ident.replace('`', "\\`")),
+        _ => format!("\"{}\"", ident.replace('"', "\"\"")),
+    }
+}
+
+pub fn render_name(adapter: &str, rel: &RelationName) -> String {
+    [&rel.database, &rel.schema, &rel.identifier]
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| quote_ident(adapter, p))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+#[derive(Debug, Clone)]
+pub struct Relation {
+    pub name: RelationName,
+    pub adapter: String,
+    /// `table`, `view`, `cte` or empty when unknown.
+    pub kind: String,
+    /// Overrides the rendered text (ephemeral CTE names, `where`-filtered test subqueries).
+    pub rendered: Option<String>,
+}
+
+impl Relation {
+    pub fn new(name: RelationName, adapter: &str, kind: &str) -> Relation {
+        Relation { name, adapter: adapter.into(), kind: kind.into(), rendered: None }
+    }
+    pub fn value(self) -> Value {
+        Value::from_object(self)
+    }
+    pub fn text(&self) -> String {
+        self.rendered.clone().unwrap_or_else(|| render_name(&self.adapter, &self.name))
+    }
+}
+
+impl Object for Relation {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let n = &self.name;
+        Some(match key.as_str()? {
+            "database" | "project" => Value::from(n.database.clone()),
+            "schema" | "dataset" => Value::from(n.schema.clone()),
+            "identifier" | "name" | "table" => Value::from(n.identifier.clone()),
+            "type" => Value::from(self.kind.clone()),
+            "is_table" => Value::from(self.kind == "table"),
+            "is_view" => Value::from(self.kind == "view"),
+            "is_cte" => Value::from(self.kind == "cte"),
+            _ => return None,
+        })
+    }
+    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+        match method {
+            "render" => Ok(Value::from(self.text())),
+            "include" => {
+                let (_, kwargs): (&[Value], Kwargs) = minijinja::value::from_args(args)?;
+                let keep = |k: &str| kwargs.get::<Option<bool>>(k).map(|v| v.unwrap_or(true));
+                let mut r = (**self).clone();
+                if !keep("database")? {
+                    r.name.database.clear();
+                }
+                if !keep("schema")? {
+                    r.name.schema.clear();
+                }
+                if !keep("identifier")? {
+                    r.name.identifier.clear();
+                }
+                kwargs.assert_all_used()?;
+                r.rendered = None;
+                Ok(r.value())
+            }
+            _ => Err(Error::new(minijinja::ErrorKind::UnknownMethod, format!("relation has no method `{method}`"))),
+        }
+    }
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+pub fn column_value(c: &WarehouseColumn, adapter: &str) -> Value {
+    crate::jinja::to_value(serde_json::json!({
+        "name": c.name, "column": c.name, "data_type": c.data_type, "dtype": c.data_type,
+        "quoted": quote_ident(adapter, &c.name),
+    }))
+}
+
+/// The agate-like table `run_query` returns: `.rows`, `.columns[i].values()`, iteration over rows.
+#[derive(Debug)]
+pub struct Table(pub Rows);
+
+#[derive(Debug)]
+struct TableColumn {
+    name: String,
+    values: Vec<serde_json::Value>,
+}
+
+impl Object for TableColumn {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "name" => Some(Value::from(self.name.clone())),
+            _ => None,
+        }
+    }
+    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, _args: &[Value]) -> Result<Value, Error> {
+        match method {
+            "values" => Ok(crate::jinja::to_value(&self.values)),
+            _ => Err(Error::new(minijinja::ErrorKind::UnknownMethod, format!("column has no method `{method}`"))),
+        }
+    }
+}
+
+impl Table {
+    fn rows(&self) -> Value {
+        crate::jinja::to_value(&self.0.rows)
+    }
+    fn columns(&self) -> Value {
+        let cols = self.0.columns.iter().enumerate().map(|(i, name)| {
+            Value::from_object(TableColumn {
+                name: name.clone(),
+                values: self.0.rows.iter().map(|r| r.get(i).cloned().unwrap_or_default()).collect(),
+            })
+        });
+        Value::from_iter(cols)
+    }
+}
+
+impl Object for Table {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Iterable
+    }
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str() {
+            Some("rows") => Some(self.rows()),
+            Some("columns") => Some(self.columns()),
+            Some("column_names") => Some(crate::jinja::to_value(&self.0.columns)),
+            _ => key.as_usize().and_then(|i| self.0.rows.get(i)).map(crate::jinja::to_value),
+        }
+    }
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Values(self.0.rows.iter().map(crate::jinja::to_value).collect())
+    }
+}

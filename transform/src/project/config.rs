@@ -1,0 +1,176 @@
+//! Node configuration: the known keys, strict validation with did-you-mean, and dbt's merge rules
+//! (most specific wins; `tags` union, `meta` merge). Configs come from dbt_project.yml's `+key`
+//! hierarchy, YAML property files and in-file `config()`, in that order of precedence.
+
+use serde_json::{Map, Value as Json};
+
+use crate::error::{suggest, Error, Result};
+
+/// Keys the engine honours on every adapter.
+pub const MODEL_KEYS: &[&str] = &[
+    "materialized", "schema", "alias", "database", "tags", "meta", "enabled", "unique_key",
+    "incremental_strategy", "on_schema_change", "full_refresh", "docs", "description",
+    "pre_hook", "post_hook", "pre-hook", "post-hook",
+    // BigQuery physical-layout options: accepted everywhere so one project builds on both warehouses.
+    "partition_by", "cluster_by", "labels", "require_partition_filter", "partition_expiration_days",
+    "merge_update_columns", "merge_exclude_columns", "incremental_predicates",
+];
+pub const SEED_KEYS: &[&str] =
+    &["schema", "alias", "database", "tags", "meta", "enabled", "column_types", "full_refresh", "docs", "delimiter", "quote_columns"];
+pub const TEST_KEYS: &[&str] = &[
+    "severity", "warn_if", "error_if", "where", "limit", "store_failures", "fail_calc", "tags", "meta",
+    "enabled", "schema", "alias", "database",
+];
+pub const MATERIALIZATIONS: &[&str] = &["view", "table", "incremental", "ephemeral"];
+pub const STRATEGIES: &[&str] = &["append", "merge", "delete+insert", "insert_overwrite"];
+pub const ON_SCHEMA_CHANGE: &[&str] = &["ignore", "fail", "append_new_columns"];
+
+/// A resolved config: an ordered JSON map with typed accessors.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Config(pub Map<String, Json>);
+
+impl Config {
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        self.0.get(key).filter(|v| !v.is_null())
+    }
+    pub fn str(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Json::as_str)
+    }
+    pub fn bool_or(&self, key: &str, default: bool) -> bool {
+        self.get(key).and_then(Json::as_bool).unwrap_or(default)
+    }
+    pub fn materialized(&self) -> &str {
+        self.str("materialized").unwrap_or("view")
+    }
+    pub fn enabled(&self) -> bool {
+        self.bool_or("enabled", true)
+    }
+    pub fn tags(&self) -> Vec<String> {
+        match self.get("tags") {
+            Some(Json::String(s)) => vec![s.clone()],
+            Some(Json::Array(a)) => a.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
+            _ => vec![],
+        }
+    }
+    /// `unique_key` as a list of columns (dbt accepts a string or a list).
+    pub fn unique_key(&self) -> Vec<String> {
+        match self.get("unique_key") {
+            Some(Json::String(s)) => vec![s.clone()],
+            Some(Json::Array(a)) => a.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
+            _ => vec![],
+        }
+    }
+    /// Hooks as SQL templates, accepting both spellings and a string or a list.
+    pub fn hooks(&self, which: &str) -> Vec<String> {
+        let mut out = vec![];
+        for key in [format!("{which}_hook"), format!("{which}-hook")] {
+            match self.get(&key) {
+                Some(Json::String(s)) => out.push(s.clone()),
+                Some(Json::Array(a)) => out.extend(a.iter().filter_map(|v| v.as_str().map(String::from))),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Applies `other` over `self`: scalars replace, tags union, meta merges.
+    pub fn merge(&mut self, other: &Map<String, Json>) {
+        for (k, v) in other {
+            let k = k.trim_start_matches('+');
+            match (k, self.0.get_mut(k)) {
+                ("tags", Some(old)) => {
+                    let mut tags = Config(Map::from_iter([("tags".into(), old.clone())])).tags();
+                    for t in Config(Map::from_iter([("tags".into(), v.clone())])).tags() {
+                        if !tags.contains(&t) {
+                            tags.push(t);
+                        }
+                    }
+                    *old = Json::from(tags);
+                }
+                ("meta", Some(Json::Object(old))) => {
+                    if let Json::Object(new) = v {
+                        old.extend(new.clone());
+                    }
+                }
+                _ => {
+                    self.0.insert(k.to_string(), v.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Checks every key of `cfg` against `known`, naming the file and location of the first unknown one.
+pub fn validate_keys(cfg: &Map<String, Json>, known: &[&str], file: &str, at: &str) -> Result<()> {
+    for key in cfg.keys() {
+        let k = key.trim_start_matches('+');
+        if !known.contains(&k) {
+            return Err(Error::UnknownKey {
+                file: file.into(),
+                what: "config key",
+                key: k.into(),
+                at: at.into(),
+                suggestion: suggest(k, known.iter().copied()),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks values that have a closed set of choices (materialization, strategy, on_schema_change).
+pub fn validate_values(cfg: &Config, file: &str) -> Result<()> {
+    let checks: [(&str, &[&str]); 3] = [
+        ("materialized", MATERIALIZATIONS),
+        ("incremental_strategy", STRATEGIES),
+        ("on_schema_change", ON_SCHEMA_CHANGE),
+    ];
+    for (key, allowed) in checks {
+        if let Some(v) = cfg.str(key) {
+            if !allowed.contains(&v) {
+                return Err(Error::UnknownKey {
+                    file: file.into(),
+                    what: "value",
+                    key: v.into(),
+                    at: format!("config `{key}` (supported: {})", allowed.join(", ")),
+                    suggestion: suggest(v, allowed.iter().copied()),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(v: Json) -> Map<String, Json> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn most_specific_wins_and_tags_union_and_meta_merges() {
+        let mut c = Config::default();
+        c.merge(&map(json!({"+materialized": "view", "+tags": ["a"], "+meta": {"x": 1}})));
+        c.merge(&map(json!({"materialized": "table", "tags": "b", "meta": {"y": 2}})));
+        assert_eq!(c.materialized(), "table");
+        assert_eq!(c.tags(), vec!["a", "b"]);
+        assert_eq!(c.get("meta"), Some(&json!({"x": 1, "y": 2})));
+    }
+
+    #[test]
+    fn typo_in_unique_key_is_an_error_with_suggestion() {
+        let err = validate_keys(&map(json!({"uniqe_key": "id"})), MODEL_KEYS, "models/a.sql", "config()")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`uniqe_key`") && err.contains("did you mean `unique_key`"), "{err}");
+    }
+
+    #[test]
+    fn unsupported_materialization_is_named() {
+        let c = Config(map(json!({"materialized": "snapshot"})));
+        let err = validate_values(&c, "models/a.sql").unwrap_err().to_string();
+        assert!(err.contains("snapshot") && err.contains("materialized"), "{err}");
+    }
+}

@@ -1,0 +1,181 @@
+//! `dbt_project.yml`: the project's name, paths, vars and the hierarchical `models:`/`seeds:`/
+//! `data_tests:` config trees. Unknown top-level keys and unknown config keys are errors.
+
+use std::path::Path;
+
+use serde_json::{Map, Value as Json};
+
+use crate::error::{suggest, Error, Result};
+use crate::project::config::{validate_keys, Config, MODEL_KEYS, SEED_KEYS, TEST_KEYS};
+
+const TOP_KEYS: &[&str] = &[
+    "name", "profile", "version", "config-version", "model-paths", "seed-paths", "test-paths", "macro-paths",
+    "docs-paths", "analysis-paths", "snapshot-paths", "target-path", "clean-targets", "vars", "models", "seeds",
+    "data_tests", "tests", "require-dbt-version", "flags", "quoting",
+];
+
+#[derive(Debug, Clone)]
+pub struct DbtProject {
+    pub name: String,
+    pub profile: String,
+    pub model_paths: Vec<String>,
+    pub seed_paths: Vec<String>,
+    pub test_paths: Vec<String>,
+    pub macro_paths: Vec<String>,
+    pub docs_paths: Vec<String>,
+    pub target_path: String,
+    pub clean_targets: Vec<String>,
+    pub vars: Map<String, Json>,
+    pub models: Map<String, Json>,
+    pub seeds: Map<String, Json>,
+    pub data_tests: Map<String, Json>,
+}
+
+/// Parses a YAML file into JSON, mapping syntax errors to file:line.
+pub fn read_yaml(path: &Path, rel: &str) -> Result<Json> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse_yaml(&text, rel)
+}
+
+pub fn parse_yaml(text: &str, rel: &str) -> Result<Json> {
+    serde_yaml::from_str::<Json>(text).map_err(|e| Error::Yaml {
+        file: rel.into(),
+        line: e.location().map(|l| l.line()).unwrap_or(0),
+        message: e.to_string(),
+    })
+}
+
+fn str_list(v: Option<&Json>, default: &[&str]) -> Vec<String> {
+    match v {
+        Some(Json::Array(a)) => a.iter().filter_map(|x| x.as_str().map(String::from)).collect(),
+        Some(Json::String(s)) => vec![s.clone()],
+        _ => default.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn object(v: Option<&Json>) -> Map<String, Json> {
+    v.and_then(Json::as_object).cloned().unwrap_or_default()
+}
+
+impl DbtProject {
+    pub fn load(dir: &Path) -> Result<Self> {
+        let path = dir.join("dbt_project.yml");
+        if !path.exists() {
+            return Err(Error::NoProject { dir: dir.to_path_buf() });
+        }
+        let file = "dbt_project.yml";
+        let doc = read_yaml(&path, file)?;
+        let top = doc.as_object().ok_or_else(|| Error::project(file, "expected a mapping at the top level"))?;
+        for key in top.keys() {
+            if !TOP_KEYS.contains(&key.as_str()) {
+                return Err(Error::UnknownKey {
+                    file: file.into(),
+                    what: "key",
+                    key: key.clone(),
+                    at: "the top level".into(),
+                    suggestion: suggest(key, TOP_KEYS.iter().copied()),
+                });
+            }
+        }
+        let name = top.get("name").and_then(Json::as_str).ok_or_else(|| Error::project(file, "`name` is required"))?;
+        let tests = top.get("data_tests").or_else(|| top.get("tests"));
+        Ok(DbtProject {
+            name: name.to_string(),
+            profile: top.get("profile").and_then(Json::as_str).unwrap_or(name).to_string(),
+            model_paths: str_list(top.get("model-paths"), &["models"]),
+            seed_paths: str_list(top.get("seed-paths"), &["seeds"]),
+            test_paths: str_list(top.get("test-paths"), &["tests"]),
+            macro_paths: str_list(top.get("macro-paths"), &["macros"]),
+            docs_paths: str_list(top.get("docs-paths"), &[]),
+            target_path: top.get("target-path").and_then(Json::as_str).unwrap_or("target").to_string(),
+            clean_targets: str_list(top.get("clean-targets"), &["target"]),
+            vars: object(top.get("vars")),
+            models: object(top.get("models")),
+            seeds: object(top.get("seeds")),
+            data_tests: object(tests),
+        })
+    }
+
+    /// The merged hierarchical config for a node at `fqn` (project name, folders..., node name).
+    pub fn config_for(&self, tree: Tree, fqn: &[String]) -> Result<Config> {
+        let (root, known, section) = match tree {
+            Tree::Models => (&self.models, MODEL_KEYS, "models"),
+            Tree::Seeds => (&self.seeds, SEED_KEYS, "seeds"),
+            Tree::Tests => (&self.data_tests, TEST_KEYS, "data_tests"),
+        };
+        let mut cfg = Config::default();
+        let mut level = root;
+        let mut at = section.to_string();
+        for (depth, part) in std::iter::once(None).chain(fqn.iter().map(Some)).enumerate() {
+            if let Some(p) = part {
+                match level.get(p).and_then(Json::as_object) {
+                    Some(next) => level = next,
+                    None => break,
+                }
+                at = format!("{at}.{p}");
+            }
+            let own = own_config(level, known, depth == 0);
+            validate_keys(&own, known, "dbt_project.yml", &at)?;
+            cfg.merge(&own);
+        }
+        Ok(cfg)
+    }
+
+    /// Reports keys in the config trees that are neither configs nor existing paths, e.g.
+    /// `materialised:` — dbt silently ignores these; we name them. `paths` are all fqn prefixes.
+    pub fn check_tree_paths(&self, paths: &std::collections::HashSet<Vec<String>>) -> Result<()> {
+        for (tree, section, known) in
+            [(&self.models, "models", MODEL_KEYS), (&self.seeds, "seeds", SEED_KEYS), (&self.data_tests, "data_tests", TEST_KEYS)]
+        {
+            check_level(tree, &mut vec![], section, known, paths, section != "data_tests")?;
+        }
+        Ok(())
+    }
+}
+
+fn check_level(
+    level: &Map<String, Json>,
+    prefix: &mut Vec<String>,
+    section: &str,
+    known: &[&str],
+    paths: &std::collections::HashSet<Vec<String>>,
+    strict_paths: bool,
+) -> Result<()> {
+    for (key, value) in level {
+        if key.starts_with('+') || (known.contains(&key.as_str()) && !value.is_object()) {
+            continue;
+        }
+        prefix.push(key.clone());
+        let is_path = paths.contains(prefix.as_slice());
+        if value.is_object() && (is_path || !strict_paths) {
+            check_level(value.as_object().unwrap_or(&Map::new()), prefix, section, known, paths, strict_paths)?;
+        } else if strict_paths && !is_path {
+            let at = format!("{section}.{}", prefix[..prefix.len() - 1].join("."));
+            return Err(Error::UnknownKey {
+                file: "dbt_project.yml".into(),
+                what: "config key or path",
+                key: key.clone(),
+                at,
+                suggestion: suggest(key, known.iter().copied()),
+            });
+        }
+        prefix.pop();
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Tree {
+    Models,
+    Seeds,
+    Tests,
+}
+
+/// The config keys at one level: `+key` always, bare `key` when it is a known config and not a folder.
+fn own_config(level: &Map<String, Json>, known: &[&str], _root: bool) -> Map<String, Json> {
+    level
+        .iter()
+        .filter(|(k, v)| k.starts_with('+') || (known.contains(&k.as_str()) && !v.is_object()))
+        .map(|(k, v)| (k.trim_start_matches('+').to_string(), v.clone()))
+        .collect()
+}

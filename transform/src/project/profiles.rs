@@ -1,0 +1,103 @@
+//! `profiles.yml`: found in `--profiles-dir`, `DBT_PROFILES_DIR`, the project dir, then `~/.dbt/`;
+//! rendered with `env_var()` before parsing; the target chosen by `--target` or the profile's `target:`.
+//! The target's raw fields are kept so each warehouse adapter parses its own keys.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value as Json};
+
+use crate::error::{Error, Result};
+use crate::output::register_secret;
+use crate::project::dbt_project::parse_yaml;
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub profile_name: String,
+    pub name: String,
+    pub adapter_type: String,
+    pub threads: usize,
+    /// All keys of the target (type, path, schema, ...), after env_var rendering.
+    pub fields: Map<String, Json>,
+    pub profiles_file: PathBuf,
+}
+
+impl Target {
+    pub fn field(&self, key: &str) -> Option<&str> {
+        self.fields.get(key).and_then(Json::as_str)
+    }
+}
+
+/// Where profiles.yml is looked up, in dbt's order.
+pub fn profiles_path(explicit: Option<&Path>, project_dir: &Path) -> Result<PathBuf> {
+    let mut dirs: Vec<PathBuf> = vec![];
+    if let Some(d) = explicit {
+        dirs.push(d.to_path_buf());
+    } else {
+        if let Ok(d) = std::env::var("DBT_PROFILES_DIR") {
+            dirs.push(PathBuf::from(d));
+        }
+        dirs.push(project_dir.to_path_buf());
+        if let Ok(home) = std::env::var("HOME") {
+            dirs.push(Path::new(&home).join(".dbt"));
+        }
+    }
+    let tried: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+    dirs.into_iter()
+        .map(|d| d.join("profiles.yml"))
+        .find(|p| p.exists())
+        .ok_or_else(|| Error::Profile { message: format!("profiles.yml not found (looked in: {})", tried.join(", ")) })
+}
+
+/// Renders `{{ env_var('X', 'default') }}` in the profile text; secrets are registered for redaction.
+fn render_env(text: &str) -> Result<String> {
+    let mut env = minijinja::Environment::new();
+    env.add_function("env_var", |name: String, default: Option<String>| -> Result<String, minijinja::Error> {
+        match std::env::var(&name) {
+            Ok(v) => {
+                if name.starts_with("DBT_ENV_SECRET") {
+                    register_secret(&v);
+                }
+                Ok(v)
+            }
+            Err(_) => default.ok_or_else(|| {
+                minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("env var `{name}` is not set"))
+            }),
+        }
+    });
+    env.render_str(text, ()).map_err(|e| Error::Profile { message: crate::output::redact(&e.to_string()) })
+}
+
+pub fn load_target(path: &Path, profile: &str, target: Option<&str>, threads: Option<usize>) -> Result<Target> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let doc = parse_yaml(&render_env(&text)?, "profiles.yml")?;
+    let prof = doc.get(profile).and_then(Json::as_object).ok_or_else(|| Error::Profile {
+        message: format!("profile `{profile}` (named in dbt_project.yml) not found in {}", path.display()),
+    })?;
+    let name = match target {
+        Some(t) => t.to_string(),
+        None => prof.get("target").and_then(Json::as_str).unwrap_or("dev").to_string(),
+    };
+    let outputs = prof.get("outputs").and_then(Json::as_object).ok_or_else(|| Error::Profile {
+        message: format!("profile `{profile}` has no `outputs:`"),
+    })?;
+    let fields = outputs.get(&name).and_then(Json::as_object).cloned().ok_or_else(|| {
+        let names: Vec<&str> = outputs.keys().map(String::as_str).collect();
+        Error::Profile {
+            message: format!(
+                "target `{name}` not found in profile `{profile}` (targets: {}){}",
+                names.join(", "),
+                crate::error::did_you_mean(&crate::error::suggest(&name, names.iter().copied()))
+            ),
+        }
+    })?;
+    let adapter_type = fields.get("type").and_then(Json::as_str).unwrap_or_default().to_string();
+    let configured = fields.get("threads").and_then(Json::as_u64).unwrap_or(1) as usize;
+    Ok(Target {
+        profile_name: profile.into(),
+        name,
+        adapter_type,
+        threads: threads.unwrap_or(configured).max(1),
+        fields,
+        profiles_file: path.to_path_buf(),
+    })
+}

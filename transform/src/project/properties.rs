@@ -1,0 +1,228 @@
+//! YAML property files (`models:`, `sources:`, `seeds:`): descriptions, columns, configs and the
+//! generic data tests declared on models, seeds, sources and their columns. Every key is checked;
+//! a property entry naming a model that does not exist is an error, not a silent no-op.
+
+use serde_json::{Map, Value as Json};
+
+use crate::error::{suggest, Error, Result};
+use crate::project::config::{validate_keys, validate_values, MODEL_KEYS, SEED_KEYS, TEST_KEYS};
+use crate::project::dbt_project::{read_yaml, Tree};
+use crate::project::{discover, Column, Project, RelationName, Resource, Source};
+
+const FILE_KEYS: &[&str] = &["version", "models", "sources", "seeds", "data_tests", "macros"];
+const MODEL_ENTRY: &[&str] = &["name", "description", "columns", "data_tests", "tests", "config", "meta", "docs", "tags"];
+const COLUMN_ENTRY: &[&str] = &["name", "description", "data_type", "data_tests", "tests", "meta", "tags", "quote"];
+const SOURCE_ENTRY: &[&str] = &[
+    "name", "description", "database", "schema", "loader", "loaded_at_field", "freshness", "tables", "meta", "tags",
+    "config",
+];
+const TABLE_ENTRY: &[&str] =
+    &["name", "description", "identifier", "loaded_at_field", "freshness", "columns", "data_tests", "tests", "meta", "tags", "config"];
+
+fn check(obj: &Map<String, Json>, known: &[&str], file: &str, at: &str) -> Result<()> {
+    for key in obj.keys() {
+        if !known.contains(&key.as_str()) {
+            return Err(Error::UnknownKey {
+                file: file.into(),
+                what: "property",
+                key: key.clone(),
+                at: at.into(),
+                suggestion: suggest(key, known.iter().copied()),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn entries<'a>(doc: &'a Json, key: &str, file: &str) -> Result<Vec<&'a Map<String, Json>>> {
+    match doc.get(key) {
+        None | Some(Json::Null) => Ok(vec![]),
+        Some(Json::Array(a)) => a
+            .iter()
+            .map(|e| e.as_object().ok_or_else(|| Error::project(file, format!("each entry of `{key}:` must be a mapping"))))
+            .collect(),
+        Some(_) => Err(Error::project(file, format!("`{key}:` must be a list"))),
+    }
+}
+
+fn text(obj: &Map<String, Json>, key: &str) -> String {
+    obj.get(key).and_then(Json::as_str).unwrap_or_default().to_string()
+}
+
+fn name_of(obj: &Map<String, Json>, file: &str, what: &str) -> Result<String> {
+    obj.get("name").and_then(Json::as_str).map(String::from).ok_or_else(|| Error::project(file, format!("a {what} entry has no `name`")))
+}
+
+/// Replaces `{{ doc('name') }}` with the docs block's text.
+fn render_docs(project: &Project, s: &str, file: &str) -> Result<String> {
+    let re = regex::Regex::new(r#"\{\{\s*doc\(\s*['"]([\w.]+)['"]\s*\)\s*\}\}"#).map_err(|e| Error::Usage(e.to_string()))?;
+    let mut missing = None;
+    let out = re.replace_all(s, |c: &regex::Captures| match project.docs.get(&c[1]) {
+        Some(d) => d.clone(),
+        None => {
+            missing = Some(c[1].to_string());
+            String::new()
+        }
+    });
+    match missing {
+        Some(m) => Err(Error::MissingRef {
+            file: file.into(),
+            node: "a description".into(),
+            what: "docs block",
+            suggestion: suggest(&m, project.docs.keys().map(String::as_str)),
+            name: m,
+        }),
+        None => Ok(out.into_owned()),
+    }
+}
+
+struct Pending {
+    file: String,
+    attached_to: String,
+    target_name: String,
+    column: Option<String>,
+    spec: Json,
+}
+
+pub fn apply_property_files(project: &mut Project) -> Result<()> {
+    let dirs: Vec<String> = project.cfg.model_paths.iter().chain(&project.cfg.seed_paths).cloned().collect();
+    let mut pending = vec![];
+    for dir in dirs {
+        let mut files = discover(&project.root, &dir, "yml")?;
+        files.extend(discover(&project.root, &dir, "yaml")?);
+        for rel in files {
+            let doc = read_yaml(&project.root.join(&rel), &rel)?;
+            if let Some(obj) = doc.as_object() {
+                check(obj, FILE_KEYS, &rel, "the top level")?;
+            }
+            for e in entries(&doc, "models", &rel)? {
+                patch_node(project, e, &rel, Resource::Model, &mut pending)?;
+            }
+            for e in entries(&doc, "seeds", &rel)? {
+                patch_node(project, e, &rel, Resource::Seed, &mut pending)?;
+            }
+            for e in entries(&doc, "sources", &rel)? {
+                add_source(project, e, &rel, &mut pending)?;
+            }
+        }
+    }
+    for p in pending {
+        crate::data_tests::add_generic_test(project, &p.file, &p.attached_to, &p.target_name, p.column.as_deref(), &p.spec)?;
+    }
+    Ok(())
+}
+
+fn test_specs<'a>(obj: &'a Map<String, Json>) -> impl Iterator<Item = &'a Json> {
+    ["data_tests", "tests"].into_iter().filter_map(|k| obj.get(k).and_then(Json::as_array)).flatten()
+}
+
+fn columns(project: &Project, obj: &Map<String, Json>, file: &str, at: &str) -> Result<Vec<(Column, &'static str)>> {
+    let mut out = vec![];
+    for c in obj.get("columns").and_then(Json::as_array).into_iter().flatten() {
+        let c = c.as_object().ok_or_else(|| Error::project(file, format!("{at}: each column must be a mapping")))?;
+        let name = name_of(c, file, "column")?;
+        check(c, COLUMN_ENTRY, file, &format!("{at}.columns.{name}"))?;
+        let description = render_docs(project, &text(c, "description"), file)?;
+        let data_type = c.get("data_type").and_then(Json::as_str).map(String::from);
+        out.push((Column { name, description, data_type }, ""));
+    }
+    Ok(out)
+}
+
+fn patch_node(project: &mut Project, e: &Map<String, Json>, file: &str, resource: Resource, pending: &mut Vec<Pending>) -> Result<()> {
+    let name = name_of(e, file, resource.as_str())?;
+    check(e, MODEL_ENTRY, file, &format!("{}s.{name}", resource.as_str()))?;
+    let uid = format!("{}.{}.{}", resource.as_str(), project.cfg.name, name);
+    if !project.nodes.contains_key(&uid) {
+        let names: Vec<&str> =
+            project.nodes.values().filter(|n| n.resource == resource).map(|n| n.name.as_str()).collect();
+        return Err(Error::MissingRef {
+            file: file.into(),
+            node: "a property entry".into(),
+            what: resource.as_str(),
+            suggestion: suggest(&name, names),
+            name,
+        });
+    }
+    let cols = columns(project, e, file, &name)?;
+    let description = render_docs(project, &text(e, "description"), file)?;
+    let cfg = e.get("config").and_then(Json::as_object).cloned().unwrap_or_default();
+    let known = if resource == Resource::Seed { SEED_KEYS } else { MODEL_KEYS };
+    validate_keys(&cfg, known, file, &format!("{name}.config"))?;
+    let node = project.nodes.get_mut(&uid).ok_or_else(|| Error::Usage(uid.clone()))?;
+    node.config.merge(&cfg);
+    if let Some(tags) = e.get("tags") {
+        node.config.merge(&Map::from_iter([("tags".to_string(), tags.clone())]));
+    }
+    validate_values(&node.config, file)?;
+    node.description = description;
+    node.columns = cols.into_iter().map(|(c, _)| c).collect();
+    node.patch_path = Some(file.to_string());
+    queue_tests(e, file, &uid, &name, pending);
+    Ok(())
+}
+
+fn queue_tests(e: &Map<String, Json>, file: &str, uid: &str, target: &str, pending: &mut Vec<Pending>) {
+    for spec in test_specs(e) {
+        pending.push(Pending { file: file.into(), attached_to: uid.into(), target_name: target.into(), column: None, spec: spec.clone() });
+    }
+    for c in e.get("columns").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_object) {
+        for spec in test_specs(c) {
+            pending.push(Pending {
+                file: file.into(),
+                attached_to: uid.into(),
+                target_name: target.into(),
+                column: Some(text(c, "name")),
+                spec: spec.clone(),
+            });
+        }
+    }
+}
+
+fn add_source(project: &mut Project, e: &Map<String, Json>, file: &str, pending: &mut Vec<Pending>) -> Result<()> {
+    let src = name_of(e, file, "source")?;
+    check(e, SOURCE_ENTRY, file, &format!("sources.{src}"))?;
+    for t in e.get("tables").and_then(Json::as_array).into_iter().flatten() {
+        let t = t.as_object().ok_or_else(|| Error::project(file, format!("sources.{src}: each table must be a mapping")))?;
+        let name = name_of(t, file, "source table")?;
+        check(t, TABLE_ENTRY, file, &format!("sources.{src}.tables.{name}"))?;
+        let uid = format!("source.{}.{src}.{name}", project.cfg.name);
+        let identifier = t.get("identifier").and_then(Json::as_str).unwrap_or(&name).to_string();
+        let cols = columns(project, t, file, &name)?;
+        let freshness = t.get("freshness").or_else(|| e.get("freshness")).cloned().unwrap_or(Json::Null);
+        let loaded_at = t.get("loaded_at_field").or_else(|| e.get("loaded_at_field")).and_then(Json::as_str);
+        let tags: Vec<String> = [e.get("tags"), t.get("tags")]
+            .into_iter()
+            .flatten()
+            .flat_map(|v| v.as_array().cloned().unwrap_or_default())
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect();
+        let source = Source {
+            unique_id: uid.clone(),
+            source_name: src.clone(),
+            name: name.clone(),
+            original_file_path: file.into(),
+            fqn: vec![project.cfg.name.clone(), src.clone(), name.clone()],
+            description: render_docs(project, &text(t, "description"), file)?,
+            columns: cols.into_iter().map(|(c, _)| c).collect(),
+            loaded_at_field: loaded_at.map(String::from),
+            freshness,
+            relation: RelationName { identifier, ..Default::default() },
+            database: e.get("database").and_then(Json::as_str).map(String::from),
+            schema: e.get("schema").and_then(Json::as_str).unwrap_or(&src).to_string(),
+            tags,
+            meta: t.get("meta").cloned().unwrap_or(Json::Null),
+        };
+        project.sources.insert(uid.clone(), source);
+        queue_tests(t, file, &uid, &format!("source_{src}_{name}"), pending);
+    }
+    Ok(())
+}
+
+/// The config of a generic test: project `data_tests:` tree, then the test's own `config:`.
+pub fn test_config(project: &Project, fqn: &[String], own: &Map<String, Json>, file: &str) -> Result<crate::project::Config> {
+    let mut cfg = project.cfg.config_for(Tree::Tests, fqn)?;
+    validate_keys(own, TEST_KEYS, file, &format!("test {}", fqn.last().map(String::as_str).unwrap_or("")))?;
+    cfg.merge(own);
+    Ok(cfg)
+}

@@ -1,0 +1,212 @@
+//! Walks the selected part of the DAG with a pool of `--threads` workers: a node starts once all
+//! its selected ancestors finished; a failed node (model error, test failure) skips everything
+//! downstream of it; `--fail-fast` stops dispatching after the first failure.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::output::Progress;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Success,
+    Error,
+    Skipped,
+    Pass,
+    Fail,
+    Warn,
+}
+
+impl Status {
+    pub fn failed(self) -> bool {
+        matches!(self, Status::Error | Status::Fail)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Timing {
+    pub name: String,
+    pub started_at: String,
+    pub completed_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeResult {
+    pub unique_id: String,
+    pub status: Status,
+    pub message: Option<String>,
+    pub failures: Option<i64>,
+    pub execution_time: f64,
+    pub timing: Vec<Timing>,
+    pub thread_id: String,
+    pub adapter_response: serde_json::Value,
+    pub compiled_code: Option<String>,
+    pub relation_name: Option<String>,
+    /// Failing rows of a test, pre-formatted (not part of dbt's schema; printed in the summary).
+    #[serde(skip)]
+    pub detail: Option<String>,
+}
+
+impl NodeResult {
+    pub fn new(unique_id: &str, status: Status) -> NodeResult {
+        NodeResult {
+            unique_id: unique_id.into(),
+            status,
+            message: None,
+            failures: None,
+            execution_time: 0.0,
+            timing: vec![],
+            thread_id: String::new(),
+            adapter_response: serde_json::json!({}),
+            compiled_code: None,
+            relation_name: None,
+            detail: None,
+        }
+    }
+}
+
+/// For each selected node, its nearest selected ancestors (looking through unselected nodes).
+pub fn selected_deps(selected: &[String], parents: impl Fn(&str) -> Vec<String>) -> HashMap<String, Vec<String>> {
+    let set: HashSet<&String> = selected.iter().collect();
+    let mut out = HashMap::new();
+    for id in selected {
+        let mut deps = vec![];
+        let mut seen = HashSet::new();
+        let mut stack = parents(id);
+        while let Some(p) = stack.pop() {
+            if !seen.insert(p.clone()) {
+                continue;
+            }
+            if set.contains(&p) {
+                deps.push(p);
+            } else {
+                stack.extend(parents(&p));
+            }
+        }
+        out.insert(id.clone(), deps);
+    }
+    out
+}
+
+pub type Work<'a> = dyn Fn(&str, usize, usize) -> NodeResult + Sync + 'a;
+
+/// Runs `work` over `order` (a topological order of the selected nodes) respecting `deps`.
+pub fn run(order: &[String], deps: &HashMap<String, Vec<String>>, threads: usize, fail_fast: bool, work: &Work) -> Vec<NodeResult> {
+    let total = order.len();
+    let progress = Progress::new(total);
+    let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut waiting: HashMap<&str, usize> = HashMap::new();
+    for id in order {
+        let d = deps.get(id).map(Vec::as_slice).unwrap_or(&[]);
+        waiting.insert(id, d.len());
+        for p in d {
+            children.entry(p.as_str()).or_default().push(id);
+        }
+    }
+    let rank: HashMap<&str, usize> = order.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    let mut ready: VecDeque<&str> = order.iter().map(String::as_str).filter(|id| waiting[id] == 0).collect();
+    let mut results: BTreeMap<usize, NodeResult> = BTreeMap::new();
+    let mut skipped: HashSet<&str> = HashSet::new();
+    let (job_tx, job_rx) = mpsc::channel::<(String, usize)>();
+    let job_rx = Mutex::new(job_rx);
+    let (res_tx, res_rx) = mpsc::channel::<NodeResult>();
+    std::thread::scope(|scope| {
+        for t in 0..threads.max(1) {
+            let (rx, tx) = (&job_rx, res_tx.clone());
+            scope.spawn(move || loop {
+                let job = match rx.lock() {
+                    Ok(guard) => guard.recv(),
+                    Err(_) => return,
+                };
+                let Ok((id, idx)) = job else { return };
+                let started = Instant::now();
+                let mut r = work(&id, idx, total);
+                r.thread_id = format!("Thread-{}", t + 1);
+                if r.execution_time == 0.0 {
+                    r.execution_time = started.elapsed().as_secs_f64();
+                }
+                if tx.send(r).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(res_tx);
+        let (mut in_flight, mut started, mut stop) = (0usize, 0usize, false);
+        loop {
+            while !stop && in_flight < threads.max(1) {
+                let Some(id) = ready.pop_front() else { break };
+                if skipped.contains(id) {
+                    continue;
+                }
+                started += 1;
+                in_flight += 1;
+                progress.set_running(id);
+                if job_tx.send((id.to_string(), started)).is_err() {
+                    stop = true;
+                }
+            }
+            if in_flight == 0 {
+                break;
+            }
+            let Ok(r) = res_rx.recv() else { break };
+            in_flight -= 1;
+            progress.inc();
+            let id = order[rank[r.unique_id.as_str()]].as_str();
+            if r.status.failed() {
+                stop |= fail_fast;
+                mark_skipped(id, &children, &mut skipped);
+            }
+            for c in children.get(id).cloned().unwrap_or_default() {
+                if let Some(w) = waiting.get_mut(c) {
+                    *w -= 1;
+                    if *w == 0 {
+                        ready.push_back(c);
+                    }
+                }
+            }
+            results.insert(rank[id], r);
+        }
+        drop(job_tx);
+    });
+    progress.finish();
+    for (i, id) in order.iter().enumerate() {
+        if !results.contains_key(&i) {
+            let mut r = NodeResult::new(id, Status::Skipped);
+            r.message = Some(if skipped.contains(id.as_str()) { "skipped: an upstream node failed" } else { "skipped: --fail-fast" }.into());
+            results.insert(i, r);
+        }
+    }
+    results.into_values().collect()
+}
+
+fn mark_skipped<'a>(id: &'a str, children: &HashMap<&'a str, Vec<&'a str>>, skipped: &mut HashSet<&'a str>) {
+    let mut stack = children.get(id).cloned().unwrap_or_default();
+    while let Some(c) = stack.pop() {
+        if skipped.insert(c) {
+            stack.extend(children.get(c).cloned().unwrap_or_default());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_skips_descendants_but_not_siblings() {
+        let order: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
+        let deps: HashMap<String, Vec<String>> = [("b", vec!["a"]), ("c", vec!["b"]), ("d", vec![])]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.into_iter().map(String::from).collect()))
+            .collect();
+        let work = |id: &str, _: usize, _: usize| NodeResult::new(id, if id == "a" { Status::Error } else { Status::Success });
+        let results = run(&order, &deps, 2, false, &work);
+        let status: Vec<Status> = results.iter().map(|r| r.status).collect();
+        assert_eq!(status, vec![Status::Error, Status::Skipped, Status::Skipped, Status::Success]);
+    }
+}

@@ -1,0 +1,204 @@
+//! The embedded DuckDB adapter: one database file (or `:memory:`), a small pool of connections so
+//! worker threads run concurrently, metadata from `information_schema`, and seeds via `read_csv`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use duckdb::types::Value as DValue;
+use duckdb::Connection;
+use serde_json::Value as Json;
+
+use super::{AdapterResponse, RelationKind, Rows, Warehouse, WarehouseColumn};
+use crate::error::{Error, Result};
+use crate::project::profiles::Target;
+use crate::project::RelationName;
+
+pub struct DuckDb {
+    base: Mutex<Connection>,
+    pool: Mutex<Vec<Connection>>,
+    path: String,
+    database: String,
+    schema: String,
+}
+
+fn db_path(target: &Target, project_dir: &Path) -> String {
+    let raw = target.field("path").unwrap_or(":memory:");
+    if raw == ":memory:" || Path::new(raw).is_absolute() {
+        raw.to_string()
+    } else {
+        project_dir.join(raw).to_string_lossy().into_owned()
+    }
+}
+
+/// DuckDB names the catalog after the file stem (`dev.duckdb` → `dev`), `memory` for `:memory:`.
+pub fn location(target: &Target) -> (String, String) {
+    let path = target.field("path").unwrap_or(":memory:");
+    let db = if path == ":memory:" {
+        "memory".to_string()
+    } else {
+        PathBuf::from(path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    };
+    (target.field("database").map(String::from).unwrap_or(db), target.field("schema").unwrap_or("main").to_string())
+}
+
+fn err(e: duckdb::Error) -> Error {
+    Error::Warehouse(crate::output::redact(&e.to_string()))
+}
+
+impl DuckDb {
+    pub fn open(target: &Target, project_dir: &Path) -> Result<DuckDb> {
+        let path = db_path(target, project_dir);
+        if let Some(parent) = Path::new(&path).parent().filter(|p| !p.as_os_str().is_empty() && path != ":memory:") {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        let conn = if path == ":memory:" { Connection::open_in_memory() } else { Connection::open(&path) }
+            .map_err(|e| Error::Warehouse(crate::output::redact(&format!("cannot open DuckDB database {path}: {e}"))))?;
+        let (database, schema) = location(target);
+        Ok(DuckDb { base: Mutex::new(conn), pool: Mutex::new(vec![]), path, database, schema })
+    }
+
+    /// Runs `f` on a pooled connection (cloned from the base one when the pool is empty).
+    fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let pooled = self.pool.lock().map_err(|_| Error::Warehouse("connection pool poisoned".into()))?.pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => self.base.lock().map_err(|_| Error::Warehouse("connection poisoned".into()))?.try_clone().map_err(err)?,
+        };
+        let out = f(&conn);
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.push(conn);
+        }
+        out
+    }
+}
+
+fn to_json(v: DValue) -> Json {
+    match v {
+        DValue::Null => Json::Null,
+        DValue::Boolean(b) => Json::from(b),
+        DValue::TinyInt(i) => Json::from(i),
+        DValue::SmallInt(i) => Json::from(i),
+        DValue::Int(i) => Json::from(i),
+        DValue::BigInt(i) => Json::from(i),
+        DValue::UTinyInt(i) => Json::from(i),
+        DValue::USmallInt(i) => Json::from(i),
+        DValue::UInt(i) => Json::from(i),
+        DValue::UBigInt(i) => Json::from(i),
+        DValue::HugeInt(i) => i64::try_from(i).map(Json::from).unwrap_or_else(|_| Json::from(i.to_string())),
+        DValue::Float(f) => Json::from(f),
+        DValue::Double(f) => Json::from(f),
+        DValue::Decimal(d) => d.to_string().parse::<f64>().map(Json::from).unwrap_or_else(|_| Json::from(d.to_string())),
+        DValue::Text(s) | DValue::Enum(s) => Json::from(s),
+        DValue::Date32(days) => chrono::DateTime::from_timestamp(days as i64 * 86_400, 0)
+            .map(|d| Json::from(d.date_naive().to_string()))
+            .unwrap_or(Json::Null),
+        DValue::Timestamp(unit, n) => {
+            let micros = unit.to_micros(n);
+            chrono::DateTime::from_timestamp_micros(micros).map(|d| Json::from(d.naive_utc().to_string())).unwrap_or(Json::Null)
+        }
+        DValue::List(items) | DValue::Array(items) => Json::Array(items.into_iter().map(to_json).collect()),
+        other => Json::from(format!("{other:?}")),
+    }
+}
+
+impl Warehouse for DuckDb {
+    fn adapter_type(&self) -> &'static str {
+        "duckdb"
+    }
+    fn database(&self) -> &str {
+        &self.database
+    }
+    fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    fn execute(&self, sql: &str) -> Result<AdapterResponse> {
+        self.with_conn(|c| {
+            c.execute_batch(sql).map_err(err)?;
+            Ok(AdapterResponse { message: "OK".into(), code: "OK".into(), rows_affected: None })
+        })
+    }
+
+    fn query(&self, sql: &str, limit: usize) -> Result<Rows> {
+        self.with_conn(|c| {
+            let mut stmt = c.prepare(sql).map_err(err)?;
+            let mut rows = stmt.query([]).map_err(err)?;
+            let columns = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
+            let mut out = Rows { columns, rows: vec![] };
+            while out.rows.len() < limit {
+                let Some(row) = rows.next().map_err(err)? else { break };
+                let vals = (0..out.columns.len()).map(|i| row.get::<_, DValue>(i).map(to_json)).collect::<Result<Vec<_>, _>>();
+                out.rows.push(vals.map_err(err)?);
+            }
+            Ok(out)
+        })
+    }
+
+    fn relation_kind(&self, rel: &RelationName) -> Result<Option<RelationKind>> {
+        let sql = format!(
+            "select table_type from information_schema.tables where table_catalog = {} and table_schema = {} and table_name = {}",
+            lit(&rel.database),
+            lit(&rel.schema),
+            lit(&rel.identifier)
+        );
+        let rows = self.query(&sql, 1)?;
+        Ok(rows.rows.first().and_then(|r| r.first()).and_then(Json::as_str).map(|t| {
+            if t == "VIEW" {
+                RelationKind::View
+            } else {
+                RelationKind::Table
+            }
+        }))
+    }
+
+    fn columns(&self, rel: &RelationName) -> Result<Vec<WarehouseColumn>> {
+        let sql = format!(
+            "select column_name, data_type from information_schema.columns where table_catalog = {} and table_schema = {} and table_name = {} order by ordinal_position",
+            lit(&rel.database),
+            lit(&rel.schema),
+            lit(&rel.identifier)
+        );
+        let rows = self.query(&sql, usize::MAX)?;
+        Ok(rows
+            .rows
+            .iter()
+            .map(|r| WarehouseColumn {
+                name: r[0].as_str().unwrap_or_default().to_string(),
+                data_type: r[1].as_str().unwrap_or_default().to_string(),
+            })
+            .collect())
+    }
+
+    fn create_schema(&self, database: &str, schema: &str) -> Result<()> {
+        let rel = RelationName { database: database.into(), schema: schema.into(), identifier: String::new() };
+        self.execute(&format!("create schema if not exists {}", self.render_relation(&rel)))?;
+        Ok(())
+    }
+
+    fn load_seed(&self, rel: &RelationName, csv: &Path, column_types: &serde_json::Map<String, Json>) -> Result<i64> {
+        let types = column_types
+            .iter()
+            .map(|(k, v)| format!("{}: {}", lit(k), lit(v.as_str().unwrap_or("VARCHAR"))))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let types = if types.is_empty() { String::new() } else { format!(", types = {{{types}}}") };
+        let select = format!("select * from read_csv({}, header = true, auto_detect = true{types})", lit(&csv.to_string_lossy()));
+        self.build_table(rel, &select)?;
+        let count = self.query(&format!("select count(*) from {}", self.render_relation(rel)), 1)?;
+        Ok(count.rows.first().and_then(|r| r.first()).and_then(Json::as_i64).unwrap_or(0))
+    }
+
+    fn describe(&self) -> Vec<(String, String)> {
+        vec![
+            ("type".into(), "duckdb".into()),
+            ("path".into(), self.path.clone()),
+            ("database".into(), self.database.clone()),
+            ("schema".into(), self.schema.clone()),
+        ]
+    }
+}
+
+/// A SQL string literal.
+fn lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}

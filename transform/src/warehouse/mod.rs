@@ -1,0 +1,178 @@
+//! The one warehouse trait. An adapter executes SQL, answers metadata questions (does a relation
+//! exist, of what kind, with which columns), names and quotes relations, creates schemas and loads
+//! seeds. Materialization SQL has standard defaults here; an adapter overrides what its dialect
+//! does differently (BigQuery: atomic `create or replace table`, partitioning, `insert_overwrite`).
+
+pub mod duckdb;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::project::profiles::Target;
+use crate::project::RelationName;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RelationKind {
+    Table,
+    View,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WarehouseColumn {
+    pub name: String,
+    pub data_type: String,
+}
+
+/// What dbt calls `adapter_response`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AdapterResponse {
+    #[serde(rename = "_message")]
+    pub message: String,
+    pub code: String,
+    pub rows_affected: Option<i64>,
+}
+
+/// A small, fully read query result (run_query, test failure samples).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Rows {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<serde_json::Value>>,
+}
+
+/// How an incremental model's new rows (in `tmp`) are applied to `target`.
+pub struct IncrementalPlan<'a> {
+    pub strategy: &'a str,
+    pub target: &'a str,
+    pub tmp: &'a str,
+    pub unique_key: &'a [String],
+    /// Columns written, already quoted.
+    pub columns: &'a [String],
+    /// Columns a merge updates on match (quoted): all by default, or `merge_update_columns`.
+    pub update_columns: &'a [String],
+    /// `incremental_predicates`: extra conditions on the match.
+    pub predicates: &'a [String],
+}
+
+pub trait Warehouse: Send + Sync {
+    /// `duckdb`, `bigquery`: the prefix `adapter.dispatch` looks for.
+    fn adapter_type(&self) -> &'static str;
+    /// The target database (DuckDB catalog, BigQuery project) and default schema (dataset).
+    fn database(&self) -> &str;
+    fn schema(&self) -> &str;
+    /// Runs one or more statements; errors carry the warehouse's message.
+    fn execute(&self, sql: &str) -> Result<AdapterResponse>;
+    /// Runs a query and reads at most `limit` rows.
+    fn query(&self, sql: &str, limit: usize) -> Result<Rows>;
+    fn relation_kind(&self, rel: &RelationName) -> Result<Option<RelationKind>>;
+    fn columns(&self, rel: &RelationName) -> Result<Vec<WarehouseColumn>>;
+    fn create_schema(&self, database: &str, schema: &str) -> Result<()>;
+    /// Loads a CSV into `rel` (replacing it), with optional column type overrides; returns rows loaded.
+    fn load_seed(&self, rel: &RelationName, csv: &Path, column_types: &serde_json::Map<String, serde_json::Value>) -> Result<i64>;
+    /// Connection details for `debug` (never secrets).
+    fn describe(&self) -> Vec<(String, String)>;
+
+    fn quote(&self, ident: &str) -> String {
+        format!("\"{}\"", ident.replace('"', "\"\""))
+    }
+    fn render_relation(&self, rel: &RelationName) -> String {
+        [&rel.database, &rel.schema, &rel.identifier]
+            .iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| self.quote(p))
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+    fn create_view_sql(&self, rel: &str, sql: &str) -> String {
+        format!("create or replace view {rel} as (\n{sql}\n)")
+    }
+    fn create_table_sql(&self, rel: &str, sql: &str) -> String {
+        format!("create or replace table {rel} as (\n{sql}\n)")
+    }
+    fn drop_sql(&self, rel: &str, kind: RelationKind) -> String {
+        let k = if kind == RelationKind::View { "view" } else { "table" };
+        format!("drop {k} if exists {rel}")
+    }
+    /// Builds `rel` as a table from `sql` so a failure never leaves a missing or half-built table:
+    /// build under a temporary name, then swap it in one transaction.
+    fn build_table(&self, rel: &RelationName, sql: &str) -> Result<AdapterResponse> {
+        let tmp = RelationName { identifier: format!("{}__transform_tmp", rel.identifier), ..rel.clone() };
+        let (target, tmp_sql) = (self.render_relation(rel), self.render_relation(&tmp));
+        if let Err(e) = self.execute(&self.create_table_sql(&tmp_sql, sql)) {
+            let _ = self.execute(&self.drop_sql(&tmp_sql, RelationKind::Table));
+            return Err(e);
+        }
+        let drop_old = match self.relation_kind(rel)? {
+            Some(kind) => format!("{};\n", self.drop_sql(&target, kind)),
+            None => String::new(),
+        };
+        let ident = self.quote(&rel.identifier);
+        self.execute(&format!("begin;\n{drop_old}alter table {tmp_sql} rename to {ident};\ncommit"))
+            .inspect_err(|_| {
+                let _ = self.execute("rollback");
+            })
+    }
+    /// The statements that apply an incremental batch; the default is standard SQL (DuckDB has MERGE).
+    /// Aliases follow dbt (`DBT_INTERNAL_DEST`, `DBT_INTERNAL_SOURCE`) so `incremental_predicates` port.
+    fn incremental_sql(&self, p: &IncrementalPlan) -> Result<Vec<String>> {
+        let cols = p.columns.join(", ");
+        let insert = format!("insert into {} ({cols}) select {cols} from {}", p.target, p.tmp);
+        let mut conds: Vec<String> = p
+            .unique_key
+            .iter()
+            .map(|k| format!("DBT_INTERNAL_DEST.{k} = DBT_INTERNAL_SOURCE.{k}", k = self.quote(k)))
+            .collect();
+        conds.extend(p.predicates.iter().map(|pr| format!("({pr})")));
+        let on = conds.join(" and ");
+        match (p.strategy, p.unique_key.is_empty()) {
+            ("append", _) => Ok(vec![insert]),
+            ("merge", false) => {
+                let set = p.update_columns.iter().map(|c| format!("{c} = DBT_INTERNAL_SOURCE.{c}")).collect::<Vec<_>>().join(", ");
+                let vals = p.columns.iter().map(|c| format!("DBT_INTERNAL_SOURCE.{c}")).collect::<Vec<_>>().join(", ");
+                Ok(vec![format!(
+                    "merge into {} as DBT_INTERNAL_DEST using {} as DBT_INTERNAL_SOURCE on {on}\nwhen matched then update set {set}\nwhen not matched then insert ({cols}) values ({vals})",
+                    p.target, p.tmp
+                )])
+            }
+            ("delete+insert", false) => Ok(vec![
+                format!(
+                    "delete from {} as DBT_INTERNAL_DEST where exists (select 1 from {} as DBT_INTERNAL_SOURCE where {on})",
+                    p.target, p.tmp
+                ),
+                insert,
+            ]),
+            ("merge" | "delete+insert", true) => Err(Error::Warehouse(format!("incremental_strategy `{}` needs a `unique_key`", p.strategy))),
+            (other, _) => Err(Error::Warehouse(format!(
+                "incremental_strategy `{other}` is not supported by the {} adapter",
+                self.adapter_type()
+            ))),
+        }
+    }
+    fn add_column_sql(&self, rel: &str, col: &WarehouseColumn) -> String {
+        format!("alter table {rel} add column {} {}", self.quote(&col.name), col.data_type)
+    }
+}
+
+/// Opens the adapter named by the target's `type`.
+pub fn connect(target: &Target, project_dir: &Path) -> Result<Arc<dyn Warehouse>> {
+    match target.adapter_type.as_str() {
+        "duckdb" => Ok(Arc::new(duckdb::DuckDb::open(target, project_dir)?)),
+        other => Err(Error::Profile {
+            message: format!("target `{}` has type `{other}`; supported: duckdb", target.name),
+        }),
+    }
+}
+
+/// The database and schema a target uses, without connecting (for `parse`, `compile`, `ls`).
+pub fn target_location(target: &Target) -> (String, String) {
+    match target.adapter_type.as_str() {
+        "duckdb" => duckdb::location(target),
+        _ => (
+            target.field("database").or(target.field("project")).unwrap_or_default().to_string(),
+            target.field("schema").or(target.field("dataset")).unwrap_or_default().to_string(),
+        ),
+    }
+}
