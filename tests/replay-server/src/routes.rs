@@ -47,8 +47,9 @@ pub struct Response {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Generate {
-    /// CoinGecko `market_chart/range`: one point every `step_seconds` in `[from, to]` (query, Unix seconds).
-    MarketChartRange { step_seconds: i64 },
+    /// CoinGecko `market_chart/range`: one point every `step_seconds` in `[from, to]` (query, Unix seconds);
+    /// without `step_seconds`, CoinGecko's own rule: hourly up to 90 days, daily beyond.
+    MarketChartRange { step_seconds: Option<i64> },
 }
 
 fn ok() -> u16 {
@@ -104,7 +105,9 @@ impl Generate {
     fn render(&self, query: &[(String, String)]) -> Vec<u8> {
         let Generate::MarketChartRange { step_seconds } = self;
         let get = |k: &str| query.iter().find(|(q, _)| q == k).and_then(|(_, v)| v.parse::<i64>().ok()).unwrap_or(0);
-        let (from, to, step) = (get("from"), get("to"), (*step_seconds).max(1));
+        let (from, to) = (get("from"), get("to"));
+        let auto = if to - from > 90 * 86_400 { 86_400 } else { 3_600 };
+        let step = step_seconds.unwrap_or(auto).max(1);
         let first = (from + step - 1).div_euclid(step) * step;
         let points: Vec<i64> = (0..).map(|i| first + i * step).take_while(|t| *t <= to).collect();
         let series = |scale: f64| -> String {
