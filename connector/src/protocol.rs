@@ -6,9 +6,10 @@ use std::io::{BufWriter, Stdout, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::error::FailureType;
+use crate::streams::Record;
 
 /// Milliseconds since the Unix epoch, the unit of every `emitted_at`.
 pub fn now_ms() -> i64 {
@@ -19,13 +20,13 @@ pub fn now_ms() -> i64 {
 struct RecordLine<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
-    record: Record<'a>,
+    record: RecordBody<'a>,
 }
 
 #[derive(Serialize)]
-struct Record<'a> {
+struct RecordBody<'a> {
     stream: &'a str,
-    data: &'a Map<String, Value>,
+    data: &'a Record,
     emitted_at: i64,
 }
 
@@ -57,8 +58,8 @@ impl Output {
         redact_with(&self.lock().secrets, text)
     }
 
-    pub fn record(&self, stream: &str, data: &Map<String, Value>, emitted_at: i64) -> std::io::Result<()> {
-        let line = RecordLine { kind: "RECORD", record: Record { stream, data, emitted_at } };
+    pub fn record(&self, stream: &str, data: &Record, emitted_at: i64) -> std::io::Result<()> {
+        let line = RecordLine { kind: "RECORD", record: RecordBody { stream, data, emitted_at } };
         let mut inner = self.lock();
         serde_json::to_writer(&mut inner.out, &line)?;
         inner.out.write_all(b"\n")

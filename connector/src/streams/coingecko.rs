@@ -94,12 +94,12 @@ fn market_fields(r: &mut Record, market: Option<&Value>, cur: &str) {
 }
 
 /// Copies integer and decimal fields of a nested section (community, developer data) to top-level columns.
-fn section(r: &mut Record, section: Option<&Value>, ints: &[&str], decimals: &[&str]) {
+fn section(r: &mut Record, section: Option<&Value>, ints: &[&'static str], decimals: &[&'static str]) {
     for key in ints {
-        r.insert((*key).into(), int(section.and_then(|s| s.get(*key))));
+        r.insert(key, int(section.and_then(|s| s.get(*key))));
     }
     for key in decimals {
-        r.insert((*key).into(), num(section.and_then(|s| s.get(*key))));
+        r.insert(key, num(section.and_then(|s| s.get(*key))));
     }
 }
 

@@ -9,6 +9,7 @@
 //! the last one repeats. A response has `status` (default 200), `headers`, one body (`body` JSON, `body_text`,
 //! `body_file` relative to the routes file, or `generate`), and faults: `delay_ms` before answering and
 //! `truncate_at` (send only that many body bytes while announcing the full length).
+use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -110,12 +111,19 @@ impl Generate {
         let step = step_seconds.unwrap_or(auto).max(1);
         let first = (from + step - 1).div_euclid(step) * step;
         let points: Vec<i64> = (0..).map(|i| first + i * step).take_while(|t| *t <= to).collect();
-        let series = |scale: f64| -> String {
-            let items: Vec<String> = points.iter()
-                .map(|t| format!("[{},{}]", t * 1000, scale * (1.0 + ((t / step) % 1000) as f64 / 1000.0))).collect();
-            format!("[{}]", items.join(","))
-        };
-        format!(r#"{{"prices":{},"market_caps":{},"total_volumes":{}}}"#,
-            series(50_000.0), series(1.0e12), series(3.0e10)).into_bytes()
+        let mut out = String::with_capacity(points.len() * 100 + 64);
+        for (name, scale) in [("prices", 50_000.0), ("market_caps", 1.0e12), ("total_volumes", 3.0e10)] {
+            out.push_str(if out.is_empty() { "{\"" } else { ",\"" });
+            out.push_str(name);
+            out.push_str("\":[");
+            for (i, t) in points.iter().enumerate() {
+                let value = scale * (1.0 + ((t / step) % 1000) as f64 / 1000.0);
+                let sep = if i == 0 { "" } else { "," };
+                let _ = write!(out, "{sep}[{},{value}]", t * 1000);
+            }
+            out.push(']');
+        }
+        out.push('}');
+        out.into_bytes()
     }
 }
