@@ -114,9 +114,17 @@ fn add_test_gates(m: &Manifest, ids: &[String], deps: &mut std::collections::Has
         if g.depends_on.len() != 1 || parents.len() != 1 {
             continue;
         }
-        for child in m.dag.children(parents[0]) {
-            if set.contains(&child) && !child.starts_with("test.") {
+        // Children in the selection, looking through unselected ones (ephemeral models).
+        let mut stack = m.dag.children(parents[0]);
+        let mut seen = HashSet::new();
+        while let Some(child) = stack.pop() {
+            if child.starts_with("test.") || !seen.insert(child.clone()) {
+                continue;
+            }
+            if set.contains(&child) {
                 deps.entry(child).or_default().push(id.clone());
+            } else {
+                stack.extend(m.dag.children(&child));
             }
         }
     }

@@ -295,7 +295,8 @@ fn run_query_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value
 }
 
 fn log_fn(_: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {
-    let (msg, info): (String, Option<bool>) = minijinja::value::from_args(args)?;
+    let (msg, info, kwargs): (String, Option<bool>, Kwargs) = minijinja::value::from_args(args)?;
+    let info = info.or(kwargs.get::<Option<bool>>("info")?);
     if info.unwrap_or(false) {
         crate::output::printer().info(&msg);
     }

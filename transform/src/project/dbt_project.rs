@@ -150,13 +150,17 @@ fn check_level(
         if value.is_object() && (is_path || !strict_paths) {
             check_level(value.as_object().unwrap_or(&Map::new()), prefix, section, known, paths, strict_paths)?;
         } else if strict_paths && !is_path {
-            let at = format!("{section}.{}", prefix[..prefix.len() - 1].join("."));
+            let parent = &prefix[..prefix.len() - 1];
+            let at = format!("{section}.{}", parent.join("."));
+            // Candidates: config keys, and the folders/nodes that do exist at this level.
+            let siblings: Vec<&str> =
+                paths.iter().filter(|p| p.len() == prefix.len() && p.starts_with(parent)).filter_map(|p| p.last().map(String::as_str)).collect();
             return Err(Error::UnknownKey {
                 file: "dbt_project.yml".into(),
                 what: "config key or path",
                 key: key.clone(),
                 at,
-                suggestion: suggest(key, known.iter().copied()),
+                suggestion: suggest(key, known.iter().copied().chain(siblings)),
             });
         }
         prefix.pop();
