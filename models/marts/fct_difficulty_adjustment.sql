@@ -1,0 +1,30 @@
+{#- Difficulty adjustments (every 2016 blocks), one row per adjustment block, with the previous difficulty
+    and the days since the previous adjustment. Small: a table rebuilt each run. -#}
+with adjustments as (
+    select
+        block_height,
+        adjusted_at,
+        difficulty,
+        adjustment_ratio,
+        change_pct,
+        lag(difficulty) over (order by block_height) as previous_difficulty,
+        lag(adjusted_at) over (order by block_height) as previous_adjusted_at
+    from {{ ref('stg_mempool__difficulty_adjustments') }}
+)
+
+select
+    {{ surrogate_key(['dim_asset.asset_key', 'adjustments.block_height']) }} as difficulty_adjustment_key,
+    dim_asset.asset_key,
+    dim_source.source_key,
+    adjustments.block_height,
+    adjustments.adjusted_at,
+    {{ cast_as('adjustments.adjusted_at', 'date') }} as date_day,
+    adjustments.difficulty,
+    adjustments.previous_difficulty,
+    adjustments.adjustment_ratio,
+    adjustments.change_pct,
+    {{ days_between('adjustments.previous_adjusted_at', 'adjustments.adjusted_at') }} as days_since_previous
+from adjustments
+cross join {{ ref('dim_asset') }} as dim_asset
+inner join {{ ref('dim_source') }} as dim_source
+    on dim_source.source_id = 'mempool_space'
