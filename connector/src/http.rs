@@ -62,6 +62,19 @@ impl Request {
     }
 }
 
+/// One successful response: the request that produced it, its status (2xx; GitHub's 202 "computing"
+/// differs from 200), the `Link: rel="next"` URL if any, and the JSON body.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub request: Request,
+    /// No keyless stream needs these two; GitHub's 202 polling and Link pagination (next issue) do.
+    #[allow(dead_code)]
+    pub status: u16,
+    #[allow(dead_code)]
+    pub next_link: Option<String>,
+    pub body: Value,
+}
+
 struct Slot {
     provider: Provider,
     base_url: String,
@@ -103,15 +116,16 @@ impl HttpClient {
         Ok(HttpClient { client, policy: config.http.clone(), slots, out })
     }
 
-    /// GETs a JSON document, retrying transient failures. `stream` is named in rate-limit traces.
-    pub async fn get_json(&self, provider: Provider, req: &Request, stream: &str) -> Result<Value> {
+    /// GETs a JSON document, retrying transient failures. `stream`, when reading one, is named in the
+    /// RATE_LIMITED traces sent while waiting.
+    pub async fn get(&self, provider: Provider, req: &Request, stream: Option<&str>) -> Result<Page> {
         let slot = self.slots.iter().find(|s| s.provider == provider)
             .ok_or_else(|| Error::config("base_urls", format!("no client for {}", provider.name())))?;
         let mut attempt = 1;
         loop {
             self.pace(slot, stream).await?;
             let failure = match self.attempt(slot, req).await {
-                Ok(value) => return Ok(value),
+                Ok(page) => return Ok(page),
                 Err(failure) => failure,
             };
             if !failure.retryable || attempt >= self.policy.max_attempts {
@@ -121,7 +135,7 @@ impl HttpClient {
             if wait > self.policy.max_retry_wait {
                 return Err(failure.error);
             }
-            if failure.retry_after.is_some() {
+            if let (Some(stream), Some(_)) = (stream, failure.retry_after) {
                 self.out.rate_limited(stream, now_ms() + wait.as_millis() as i64)?;
             }
             self.out.log("WARN", &format!("{} (attempt {attempt} of {}); retrying in {:.1} s",
@@ -132,13 +146,13 @@ impl HttpClient {
     }
 
     /// Spaces requests to one provider by its configured interval.
-    async fn pace(&self, slot: &Slot, stream: &str) -> Result<()> {
+    async fn pace(&self, slot: &Slot, stream: Option<&str>) -> Result<()> {
         let mut next = slot.next_allowed.lock().await;
         let now = Instant::now();
         if let Some(at) = *next {
             if at > now {
                 let wait = at - now;
-                if wait >= Duration::from_secs(1) {
+                if let Some(stream) = stream.filter(|_| wait >= Duration::from_secs(1)) {
                     self.out.rate_limited(stream, now_ms() + wait.as_millis() as i64)?;
                 }
                 tokio::time::sleep(wait).await;
@@ -155,7 +169,7 @@ impl HttpClient {
         Duration::from_secs_f64(exp * (0.5 + jitter)).min(self.policy.max_retry_wait)
     }
 
-    async fn attempt(&self, slot: &Slot, req: &Request) -> Result<Value, Failure> {
+    async fn attempt(&self, slot: &Slot, req: &Request) -> Result<Page, Failure> {
         let url = format!("{}{}", slot.base_url, req.path);
         let path = url_path(&url);
         let provider = slot.provider.name();
@@ -165,6 +179,7 @@ impl HttpClient {
             .map_err(|e| transport(describe_reqwest(&e)))?;
         let status = response.status().as_u16();
         let retry_after = retry_after(response.headers());
+        let next_link = response.headers().get(reqwest::header::LINK).and_then(|v| v.to_str().ok()).and_then(next_link);
         let body = response.bytes().await.map_err(|e| transport(format!("reading the body: {}", describe_reqwest(&e))))?;
         if !(200..300).contains(&status) {
             let message = error_message(&body);
@@ -181,7 +196,7 @@ impl HttpClient {
             let message = format!("error in a 200 response{}: {message}", code.map(|c| format!(" (code {c})")).unwrap_or_default());
             return Err(Failure { error: Error::Http { provider, path, status, message }, retryable, retry_after });
         }
-        Ok(value)
+        Ok(Page { request: req.clone(), status, next_link, body: value })
     }
 }
 
@@ -233,6 +248,14 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_millis((reset * 1000 - now_ms()).max(0) as u64));
     }
     None
+}
+
+/// The `rel="next"` URL of a `Link` header (RFC 8288), as GitHub and CoinGecko send for pagination.
+fn next_link(header: &str) -> Option<String> {
+    let is_next = |param: &str| param.replace(['"', ' '], "").eq_ignore_ascii_case("rel=next");
+    header.split(',').find(|part| part.split(';').skip(1).any(is_next))
+        .and_then(|part| part.split(';').next())
+        .map(|url| url.trim().trim_start_matches('<').trim_end_matches('>').to_string())
 }
 
 fn looks_like_html(body: &[u8]) -> bool {
@@ -325,6 +348,13 @@ mod tests {
         h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
         h.insert("x-ratelimit-reset", HeaderValue::from_static("1"));
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn link_header_next() {
+        let h = r#"<https://x/t?page=1>; rel="prev", <https://x/t?page=3>; rel="next", <https://x/t?page=9>; rel="last""#;
+        assert_eq!(next_link(h).as_deref(), Some("https://x/t?page=3"));
+        assert_eq!(next_link(r#"<https://x/t?page=1>; rel="prev""#), None);
     }
 
     #[test]

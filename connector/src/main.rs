@@ -111,7 +111,7 @@ async fn check(path: &Path, out: &Output) -> anyhow::Result<i32> {
         (Provider::MempoolSpace, "/v1/difficulty-adjustment")];
     let mut failures = Vec::new();
     for (provider, path) in probes {
-        if let Err(e) = http.get_json(provider, &Request::new(path), "check").await {
+        if let Err(e) = http.get(provider, &Request::new(path), None).await {
             failures.push(format!("{} is unreachable: {e}", provider.name()));
         }
     }

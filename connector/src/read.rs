@@ -86,13 +86,13 @@ impl Reader<'_> {
         for slice in stream.slices(&cx, &state) {
             let mut next = Some(slice.request.clone());
             while let Some(req) = next.take() {
-                let body = self.http.get_json(spec.provider, &req, spec.name).await?;
+                let page = self.http.get(spec.provider, &req, Some(spec.name)).await?;
                 if !running {
                     self.out.stream_status(spec.name, "RUNNING")?;
                     running = true;
                 }
                 let mut records = Vec::new();
-                next = stream.parse(&cx, &req, &state, body, &mut records).map_err(|message| Error::Shape {
+                next = stream.parse(&cx, &page, &state, &mut records).map_err(|message| Error::Shape {
                     provider: spec.provider.name(), path: req.path.clone(), message: format!("stream {}: {message}", spec.name) })?;
                 self.emit_page(spec, &slice.partition, &mut state, records, &mut ck)?;
                 ck.emit(self.out, &state, false)?;

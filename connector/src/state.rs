@@ -134,11 +134,13 @@ pub struct StreamState {
 }
 
 impl StreamState {
-    /// Takes the input state of one stream; a cursor value that is not a time or a height is an error.
+    /// Takes the input state of one stream. Keys holding objects, lists, booleans or null are not cursors
+    /// (other tools' bookkeeping) and are ignored; a string or number that is not a time or a height is an error.
     pub fn from_input(stream: &str, input: Option<&Map<String, Value>>) -> Result<StreamState> {
-        let cursors = input.cloned().unwrap_or_default();
+        let mut cursors = input.cloned().unwrap_or_default();
+        cursors.retain(|_, v| v.is_string() || v.is_number());
         for (partition, value) in &cursors {
-            if !value.is_null() && Cursor::from_value(value).is_none() {
+            if Cursor::from_value(value).is_none() {
                 return Err(Error::Catalog { stream: stream.to_string(),
                     message: format!("state cursor {partition:?} = {value} is neither an RFC 3339 time nor an integer") });
             }
@@ -227,5 +229,8 @@ mod tests {
         assert_eq!(st.to_value()["p"], "2024-01-03T00:00:00Z");
         let bad = serde_json::json!({"p": "not a time"});
         assert!(StreamState::from_input("s", bad.as_object()).is_err());
+        let foreign = serde_json::json!({"p": "2024-01-01", "__ab_full_refresh_sync_complete": true, "states": [], "x": null});
+        let st = StreamState::from_input("s", foreign.as_object()).unwrap();
+        assert_eq!(st.to_value(), serde_json::json!({"p": "2024-01-01"}));
     }
 }

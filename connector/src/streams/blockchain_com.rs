@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{from_unix_millis, from_unix_seconds, int, num, text, time_value, windows, Ctx, Record, Slice, Stream, StreamSpec};
+use super::{from_unix_millis, from_unix_seconds, int, num, text, time_value, windows, Ctx, Page, Record, Slice, Stream, StreamSpec};
 use crate::http::{Provider, Request};
 use crate::state::StreamState;
 
@@ -38,9 +38,9 @@ impl Stream for Charts {
         }).collect()
     }
 
-    fn parse(&self, _cx: &Ctx, page: &Request, _state: &StreamState, body: Value, out: &mut Vec<Record>)
-        -> Result<Option<Request>, String> {
-        let chart = page.path.trim_start_matches("/charts/").to_string();
+    fn parse(&self, _cx: &Ctx, page: &Page, _state: &StreamState, out: &mut Vec<Record>) -> Result<Option<Request>, String> {
+        let body = &page.body;
+        let chart = page.request.path.trim_start_matches("/charts/").to_string();
         if let Some(status) = body.get("status").and_then(Value::as_str).filter(|s| *s != "ok") {
             return Err(format!("chart status {status:?}"));
         }
@@ -79,8 +79,8 @@ impl Stream for Stats {
         vec![Slice { partition: String::new(), request: Request::new("/stats") }]
     }
 
-    fn parse(&self, _cx: &Ctx, _page: &Request, _state: &StreamState, body: Value, out: &mut Vec<Record>)
-        -> Result<Option<Request>, String> {
+    fn parse(&self, _cx: &Ctx, page: &Page, _state: &StreamState, out: &mut Vec<Record>) -> Result<Option<Request>, String> {
+        let body = &page.body;
         let ts = body.get("timestamp").and_then(from_unix_millis).ok_or("no `timestamp` (epoch ms)")?;
         let mut r = Record::new();
         r.insert("timestamp".into(), time_value(ts));

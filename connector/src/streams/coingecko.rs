@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::{boolean, from_unix_millis, from_unix_seconds, int, num, text, time_value, timestamp, windows, Ctx,
-    Record, Slice, Stream, StreamSpec};
+    Page, Record, Slice, Stream, StreamSpec};
 use crate::http::{Provider, Request};
 use crate::state::StreamState;
 
@@ -41,8 +41,8 @@ impl Stream for CoinSnapshots {
         vec![Slice { partition: "last_updated".into(), request }]
     }
 
-    fn parse(&self, cx: &Ctx, _page: &Request, _state: &StreamState, body: Value, out: &mut Vec<Record>)
-        -> Result<Option<Request>, String> {
+    fn parse(&self, cx: &Ctx, page: &Page, _state: &StreamState, out: &mut Vec<Record>) -> Result<Option<Request>, String> {
+        let body = &page.body;
         let coin = object(&body)?;
         let last_updated = timestamp(coin.get("last_updated"))
             .as_str().map(str::to_string).or_else(|| timestamp(body.pointer("/market_data/last_updated")).as_str().map(str::to_string))
@@ -149,12 +149,12 @@ impl Stream for MarketChart {
         slices
     }
 
-    fn parse(&self, cx: &Ctx, page: &Request, _state: &StreamState, body: Value, out: &mut Vec<Record>)
-        -> Result<Option<Request>, String> {
+    fn parse(&self, cx: &Ctx, page: &Page, _state: &StreamState, out: &mut Vec<Record>) -> Result<Option<Request>, String> {
+        let body = &page.body;
         let series = |key: &str| body.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
         let prices = body.get("prices").and_then(Value::as_array).ok_or("no `prices` array")?;
         let (caps, volumes) = (series("market_caps"), series("total_volumes"));
-        let granularity = if page.get_param("to").and_then(|t| t.parse::<i64>().ok()).zip(page.get_param("from")
+        let granularity = if page.request.get_param("to").and_then(|t| t.parse::<i64>().ok()).zip(page.request.get_param("from")
             .and_then(|f| f.parse::<i64>().ok())).is_some_and(|(to, from)| to - from > 90 * DAY) { "daily" } else { "hourly" };
         for (i, point) in prices.iter().enumerate() {
             let ts_value = point.get(0).ok_or("a price point is not [ms, value]")?;
@@ -201,8 +201,8 @@ impl Stream for Ohlc {
         vec![Slice { partition: "timestamp".into(), request }]
     }
 
-    fn parse(&self, cx: &Ctx, _page: &Request, _state: &StreamState, body: Value, out: &mut Vec<Record>)
-        -> Result<Option<Request>, String> {
+    fn parse(&self, cx: &Ctx, page: &Page, _state: &StreamState, out: &mut Vec<Record>) -> Result<Option<Request>, String> {
+        let body = &page.body;
         let candles = body.as_array().ok_or("expected an array of [ms, open, high, low, close]")?;
         for candle in candles {
             let Some(ts) = candle.get(0).and_then(from_unix_millis) else { return Err(format!("bad candle {candle}")) };
@@ -236,17 +236,17 @@ impl Stream for Tickers {
         vec![Slice { partition: String::new(), request }]
     }
 
-    fn parse(&self, cx: &Ctx, page: &Request, _state: &StreamState, body: Value, out: &mut Vec<Record>)
-        -> Result<Option<Request>, String> {
+    fn parse(&self, cx: &Ctx, page: &Page, _state: &StreamState, out: &mut Vec<Record>) -> Result<Option<Request>, String> {
+        let body = &page.body;
         let tickers = body.get("tickers").and_then(Value::as_array).ok_or("no `tickers` array")?;
         for t in tickers {
             out.push(ticker(t));
         }
-        let n: u32 = page.get_param("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+        let n: u32 = page.request.get_param("page").and_then(|p| p.parse().ok()).unwrap_or(1);
         if tickers.len() < 100 || n >= cx.config.tickers_max_pages {
             return Ok(None);
         }
-        let mut next = page.clone();
+        let mut next = page.request.clone();
         next.query.retain(|(k, _)| k != "page");
         Ok(Some(next.param("page", n + 1)))
     }
@@ -289,8 +289,8 @@ impl Stream for Global {
         vec![Slice { partition: "updated_at".into(), request: Request::new("/global") }]
     }
 
-    fn parse(&self, cx: &Ctx, _page: &Request, _state: &StreamState, body: Value, out: &mut Vec<Record>)
-        -> Result<Option<Request>, String> {
+    fn parse(&self, cx: &Ctx, page: &Page, _state: &StreamState, out: &mut Vec<Record>) -> Result<Option<Request>, String> {
+        let body = &page.body;
         let data = body.get("data").ok_or("no `data` object")?;
         let updated = data.get("updated_at").and_then(from_unix_seconds).ok_or("no `data.updated_at`")?;
         let cur = cx.config.vs_currency.as_str();

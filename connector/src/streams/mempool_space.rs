@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::{from_unix_seconds, int, num, text, time_value, Ctx, Record, Slice, Stream, StreamSpec};
+use super::{from_unix_seconds, int, num, text, time_value, Ctx, Page, Record, Slice, Stream, StreamSpec};
 use crate::http::{Provider, Request};
 use crate::state::{Cursor, StreamState};
 
@@ -40,8 +40,8 @@ impl Stream for Hashrate {
         vec![Slice { partition: "timestamp".into(), request: Request::new(format!("/v1/mining/hashrate{suffix}")) }]
     }
 
-    fn parse(&self, _cx: &Ctx, _page: &Request, _state: &StreamState, body: Value, out: &mut Vec<Record>)
-        -> Result<Option<Request>, String> {
+    fn parse(&self, _cx: &Ctx, page: &Page, _state: &StreamState, out: &mut Vec<Record>) -> Result<Option<Request>, String> {
+        let body = &page.body;
         let points = body.get("hashrates").and_then(Value::as_array).ok_or("no `hashrates` array")?;
         for p in points {
             let Some(ts) = p.get("timestamp").and_then(from_unix_seconds) else { return Err(format!("bad point {p}")) };
@@ -71,8 +71,8 @@ impl Stream for DifficultyAdjustments {
         vec![Slice { partition: "timestamp".into(), request: Request::new(format!("/v1/mining/difficulty-adjustments{suffix}")) }]
     }
 
-    fn parse(&self, _cx: &Ctx, _page: &Request, _state: &StreamState, body: Value, out: &mut Vec<Record>)
-        -> Result<Option<Request>, String> {
+    fn parse(&self, _cx: &Ctx, page: &Page, _state: &StreamState, out: &mut Vec<Record>) -> Result<Option<Request>, String> {
+        let body = &page.body;
         let rows = body.as_array().ok_or("expected an array of [time, height, difficulty, adjustment]")?;
         for row in rows {
             let Some(ts) = row.get(0).and_then(from_unix_seconds) else { return Err(format!("bad row {row}")) };
@@ -108,10 +108,10 @@ impl Stream for Blocks {
         vec![Slice { partition: "height".into(), request: Request::new("/v1/blocks") }]
     }
 
-    fn parse(&self, cx: &Ctx, page: &Request, state: &StreamState, body: Value, out: &mut Vec<Record>)
-        -> Result<Option<Request>, String> {
+    fn parse(&self, cx: &Ctx, page: &Page, state: &StreamState, out: &mut Vec<Record>) -> Result<Option<Request>, String> {
+        let body = &page.body;
         let blocks = body.as_array().ok_or("expected an array of blocks")?;
-        let Some(tip) = page.memo.as_deref().and_then(|m| m.parse::<i64>().ok()) else {
+        let Some(tip) = page.request.memo.as_deref().and_then(|m| m.parse::<i64>().ok()) else {
             // The tip page only tells where the chain ends; pages are then read upward from the cursor.
             let tip = blocks.iter().filter_map(|b| b.get("height").and_then(Value::as_i64)).max().ok_or("no blocks at the tip")?;
             let cursor = match state.cursor("height") {
@@ -123,7 +123,7 @@ impl Stream for Blocks {
         for b in blocks {
             out.push(block(b)?);
         }
-        let start: i64 = page.path.rsplit('/').next().and_then(|h| h.parse().ok()).ok_or("bad page path")?;
+        let start: i64 = page.request.path.rsplit('/').next().and_then(|h| h.parse().ok()).ok_or("bad page path")?;
         Ok((start < tip).then(|| page_request((start + PAGE).min(tip), tip)))
     }
 }

@@ -8,6 +8,7 @@ use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use serde_json::Value;
 
 use crate::config::Config;
+pub use crate::http::Page;
 use crate::http::{Provider, Request};
 use crate::state::StreamState;
 
@@ -84,8 +85,7 @@ pub trait Stream: Send + Sync {
 
     /// Turns one response into records; returns the request of the next page of this slice, if any.
     /// `state` is the stream's state as of now (cursors advance as records are emitted).
-    fn parse(&self, cx: &Ctx, page: &Request, state: &StreamState, body: Value, out: &mut Vec<Record>)
-        -> Result<Option<Request>, String>;
+    fn parse(&self, cx: &Ctx, page: &Page, state: &StreamState, out: &mut Vec<Record>) -> Result<Option<Request>, String>;
 }
 
 /// Every stream of this connector, in catalog order.
