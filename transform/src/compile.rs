@@ -130,12 +130,33 @@ fn parse_nodes(project: &mut Project, engine: &Engine) -> Result<()> {
     for node in project.nodes.values_mut().filter(|n| n.resource != Resource::Seed) {
         let r = engine.render(node, placeholder.clone(), false)?;
         node.config = r.config;
-        validate_values(&node.config, &node.original_file_path)?;
+        if let Err(e) = validate_values(&node.config, &node.original_file_path) {
+            return Err(with_line(e, &node.raw_code));
+        }
         node.refs = r.captures.refs;
         node.sources = r.captures.sources;
     }
     project.nodes.retain(|_, n| n.config.enabled());
     Ok(())
+}
+
+/// `file:line` of the first line of `raw` mentioning `needle` (refs and configs are recorded
+/// during rendering without positions; the source text tells where they were written).
+fn located(file: &str, raw: &str, needle: &str) -> String {
+    let quoted = [format!("'{needle}'"), format!("\"{needle}\"")];
+    match raw.lines().position(|l| quoted.iter().any(|q| l.contains(q.as_str()))) {
+        Some(i) => format!("{file}:{}", i + 1),
+        None => file.to_string(),
+    }
+}
+
+fn with_line(e: Error, raw: &str) -> Error {
+    match e {
+        Error::UnknownKey { file, what, key, at, suggestion } => {
+            Error::UnknownKey { file: located(&file, raw, &key), what, key, at, suggestion }
+        }
+        other => other,
+    }
 }
 
 fn user_overrides(engine: &Engine, name: &str) -> bool {
@@ -207,7 +228,7 @@ fn resolve_dependencies(project: &mut Project) -> Result<Dag> {
         for r in &node.refs {
             let name = r.last().cloned().unwrap_or_default();
             let uid = names.get(&name).ok_or_else(|| Error::MissingRef {
-                file: node.original_file_path.clone(),
+                file: located(&node.original_file_path, &node.raw_code, &name),
                 node: node.name.clone(),
                 what: "model",
                 suggestion: suggest(&name, names.keys().map(String::as_str)),
@@ -219,7 +240,7 @@ fn resolve_dependencies(project: &mut Project) -> Result<Dag> {
             let uid = sources.get(&(src.clone(), table.clone())).ok_or_else(|| {
                 let known: Vec<String> = sources.keys().map(|(a, b)| format!("{a}.{b}")).collect();
                 Error::MissingRef {
-                    file: node.original_file_path.clone(),
+                    file: located(&node.original_file_path, &node.raw_code, table),
                     node: node.name.clone(),
                     what: "source",
                     name: format!("{src}.{table}"),

@@ -230,3 +230,54 @@ fn run_query_and_log_in_models() {
     assert!(o.stdout.contains("statuses: completed,placed,returned,shipped"), "{}", o.stdout);
     assert_eq!(f.count("select n_completed from main_marts.status_counts"), 2);
 }
+
+/// `ls` output for one selection, as a sorted space-separated list of names.
+fn ls(f: &Fixture, args: &[&str]) -> String {
+    let mut full = vec!["ls", "-o", "name"];
+    full.extend_from_slice(args);
+    let o = f.expect(&full, 0);
+    let mut names: Vec<&str> = o.stdout.lines().collect();
+    names.sort();
+    names.join(" ")
+}
+
+#[test]
+fn selection_grammar() {
+    let f = Fixture::new();
+    let models = ["--resource-type", "model"];
+    let cases: &[(&[&str], &str)] = &[
+        (&["-s", "+orders"], "int_order_payments orders stg_orders stg_payments"),
+        (&["-s", "orders+"], "customers orders"),
+        (&["-s", "1+customers"], "customers orders stg_customers"),
+        (&["-s", "customers+1"], "customers"),
+        (&["-s", "@stg_payments"], "customers int_order_payments orders stg_customers stg_orders stg_payments"),
+        (&["-s", "tag:staging"], "stg_customers stg_orders stg_payments"),
+        (&["-s", "path:models/marts"], "customers orders"),
+        (&["-s", "models/marts/orders.sql"], "orders"),
+        (&["-s", "config.materialized:table"], "customers"),
+        (&["-s", "config.materialized:ephemeral"], "int_order_payments"),
+        (&["-s", "source:raw.orders+"], "customers orders stg_orders"),
+        (&["-s", "tag:marts,config.materialized:incremental"], "orders"),
+        (&["-s", "stg_customers", "stg_payments"], "stg_customers stg_payments"),
+        (&["-s", "stg_customers stg_payments"], "stg_customers stg_payments"),
+        (&["-s", "staging.*"], "stg_customers stg_orders stg_payments"),
+        (&["-s", "stg_*", "--exclude", "stg_orders"], "stg_customers stg_payments"),
+        (&["-s", "2+orders,resource_type:model"], "int_order_payments orders stg_orders stg_payments"),
+    ];
+    for (args, want) in cases {
+        let mut full: Vec<&str> = args.to_vec();
+        full.extend_from_slice(&models);
+        assert_eq!(ls(&f, &full), *want, "selection {args:?}");
+    }
+    assert_eq!(ls(&f, &["-s", "test_type:singular"]), "assert_payments_match_orders");
+    assert_eq!(ls(&f, &["-s", "source:raw"]), "customers orders payments");
+    // Selecting a model selects its tests (eager indirect selection); --exclude removes them.
+    assert_eq!(ls(&f, &["-s", "customers"]), "customers unique_customers_customer_id");
+    assert_eq!(ls(&f, &["-s", "customers", "--exclude", "test_type:generic"]), "customers");
+    let o = f.expect(&["ls", "-s", "int_order_payments", "-o", "json"], 0);
+    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).expect("json line");
+    assert_eq!(v["unique_id"], "model.jaffle.int_order_payments");
+    assert_eq!(v["depends_on"]["nodes"][0], "model.jaffle.stg_payments");
+    let o = f.expect(&["ls", "-s", "orders", "-o", "path", "--resource-type", "model"], 0);
+    assert_eq!(o.stdout.trim(), "models/marts/orders.sql");
+}

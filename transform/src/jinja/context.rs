@@ -231,7 +231,9 @@ fn config_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, E
         Resource::Test => TEST_KEYS,
         _ => MODEL_KEYS,
     };
-    validate_keys(&map, known, &ctx.file, "config()").map_err(|e| err(e.to_string()))?;
+    if let Err(crate::error::Error::UnknownKey { key, suggestion, .. }) = validate_keys(&map, known, &ctx.file, "config()") {
+        return Err(err(format!("unknown config key `{key}`{}", crate::error::did_you_mean(&suggestion))));
+    }
     if let Ok(mut c) = ctx.captures.lock() {
         let mut merged = Config(std::mem::take(&mut c.config));
         merged.merge(&map);

@@ -204,7 +204,11 @@ pub fn format_error(e: &minijinja::Error, shared: Option<&Shared>) -> Error {
         cur = s.source();
     }
     let (inner, inner_loc) = frames.last().map(|(e, l)| (*e, l.clone())).unwrap_or((e, None));
-    let mut msg = format!("{}: {}", inner_loc.unwrap_or_else(|| "<unknown>".into()), inner.kind());
+    let mut msg = inner_loc.unwrap_or_else(|| "<unknown>".into());
+    // Our own context functions raise InvalidOperation with a complete message; skip the kind.
+    if inner.kind() != minijinja::ErrorKind::InvalidOperation || inner.detail().is_none() {
+        msg.push_str(&format!(": {}", inner.kind()));
+    }
     if let Some(d) = inner.detail() {
         msg.push_str(&format!(": {d}"));
     }
