@@ -107,3 +107,20 @@ fn http_401_is_a_config_error_not_retried_and_redacted() {
     assert_eq!(error["failure_type"], "config_error");
     assert_eq!(global_calls(&server), 1);
 }
+
+#[test]
+fn refused_connections_are_retried_then_reported_as_transient() {
+    let server = start("full.json");
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap();
+    let mut cfg = config(&server);
+    cfg["base_urls"]["mempool_space"] = serde_json::json!(format!("http://127.0.0.1:{closed_port}/api"));
+    let run = read(&cfg, &catalog(&["mempool_hashrate", "blockchain_stats"], "incremental"), None);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.records("blockchain_stats").len(), 1);
+    let errors = run.errors();
+    assert_eq!(errors.len(), 1);
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(message.contains("mempool.space /api/v1/mining/hashrate") && message.contains("connection failed"), "{message}");
+    assert_eq!(errors[0]["failure_type"], "transient_error");
+    assert_eq!(run.stderr.matches("retrying").count(), 2, "3 attempts = 2 retries: {}", run.stderr);
+}

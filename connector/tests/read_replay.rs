@@ -175,3 +175,32 @@ fn full_refresh_only_streams_accept_incremental_and_read_in_full() {
     assert_eq!(run.records("blockchain_stats").len(), 1);
     assert_eq!(run.states("coingecko_tickers").len(), 1);
 }
+
+#[test]
+fn long_pages_are_checkpointed_at_least_every_10000_records() {
+    // Two days of 10-second points in one page: 17,280 records that must not wait for the page end.
+    let server = start("dense_history.json");
+    let mut cfg = config(&server);
+    cfg["market_chart_hourly_days"] = serde_json::json!(2);
+    let run = read(&cfg, &catalog(&["coingecko_market_chart"], "incremental"), None);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let mut since_state = 0;
+    let mut hourly_states = Vec::new();
+    for m in &run.messages {
+        match m["type"].as_str() {
+            Some("RECORD") => since_state += 1,
+            Some("STATE") => {
+                assert!(since_state <= 10_000, "{since_state} records without a checkpoint");
+                assert_eq!(m["state"]["sourceStats"]["recordCount"].as_f64(), Some(since_state as f64));
+                since_state = 0;
+                hourly_states.push(m["state"]["stream"]["stream_state"]["hourly"].clone());
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(since_state, 0, "records after the last state");
+    let hourly = run.records("coingecko_market_chart").into_iter().filter(|r| r["granularity"] == "hourly").count();
+    assert!(hourly > 17_000, "{hourly}");
+    let distinct: HashSet<String> = hourly_states.iter().filter(|v| !v.is_null()).map(|v| v.to_string()).collect();
+    assert!(distinct.len() >= 2, "the hourly cursor must advance mid-page: {distinct:?}");
+}

@@ -48,8 +48,8 @@ pub struct Response {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Generate {
-    /// CoinGecko `market_chart/range`: one point every `step_seconds` in `[from, to]` (query, Unix seconds);
-    /// without `step_seconds`, CoinGecko's own rule: hourly up to 90 days, daily beyond.
+    /// CoinGecko `market_chart/range` over `[from, to]` (query, Unix seconds), by CoinGecko's own rule:
+    /// daily points for windows over 90 days, else hourly, or one every `step_seconds` when set.
     MarketChartRange { step_seconds: Option<i64> },
 }
 
@@ -107,8 +107,7 @@ impl Generate {
         let Generate::MarketChartRange { step_seconds } = self;
         let get = |k: &str| query.iter().find(|(q, _)| q == k).and_then(|(_, v)| v.parse::<i64>().ok()).unwrap_or(0);
         let (from, to) = (get("from"), get("to"));
-        let auto = if to - from > 90 * 86_400 { 86_400 } else { 3_600 };
-        let step = step_seconds.unwrap_or(auto).max(1);
+        let step = if to - from > 90 * 86_400 { 86_400 } else { step_seconds.unwrap_or(3_600).max(1) };
         let first = (from + step - 1).div_euclid(step) * step;
         let points: Vec<i64> = (0..).map(|i| first + i * step).take_while(|t| *t <= to).collect();
         let mut out = String::with_capacity(points.len() * 100 + 64);
