@@ -28,12 +28,10 @@ impl Record {
         Record { fields: Vec::with_capacity(16) }
     }
 
-    /// Sets a field (replacing an earlier value of the same name).
+    /// Appends a field. Each name is set once per record (checked in debug builds): no lookup on the hot path.
     pub fn insert(&mut self, key: &'static str, value: Value) {
-        match self.fields.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.fields.push((key, value)),
-        }
+        debug_assert!(self.get(key).is_none(), "field {key} set twice");
+        self.fields.push((key, value));
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
