@@ -7,10 +7,13 @@ use std::collections::HashSet;
 use common::{catalog, config, read, start, ALL_STREAMS, KEY};
 use serde_json::Value;
 
-fn schema_validator(stream: &str) -> jsonschema::Validator {
+fn schema(stream: &str) -> Value {
     let path = common::repo_root().join("schemas").join(format!("{stream}.json"));
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file")).expect("schema JSON");
-    jsonschema::draft7::options().should_validate_formats(true).build(&schema).expect("valid draft-07 schema")
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file")).expect("schema JSON")
+}
+
+fn schema_validator(stream: &str) -> jsonschema::Validator {
+    jsonschema::draft7::options().should_validate_formats(true).build(&schema(stream)).expect("valid draft-07 schema")
 }
 
 fn primary_key(stream: &str) -> Vec<&'static str> {
@@ -45,7 +48,10 @@ fn full_read_of_every_stream_emits_valid_records_and_states() {
         let records = run.records(stream);
         assert_eq!(records.len(), count, "{stream}");
         let validator = schema_validator(stream);
+        let declared = schema(stream)["properties"].as_object().cloned().expect("properties");
         for r in &records {
+            let undeclared: Vec<&String> = r.as_object().unwrap().keys().filter(|k| !declared.contains_key(*k)).collect();
+            assert!(undeclared.is_empty(), "{stream}: fields {undeclared:?} are not in its schema");
             let errors: Vec<String> = validator.iter_errors(r).map(|e| format!("{} at {}", e, e.instance_path())).collect();
             assert!(errors.is_empty(), "{stream}: {errors:?} in {r}");
         }
