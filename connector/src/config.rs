@@ -164,10 +164,11 @@ fn in_range(field: &str, value: Option<u32>, default: u32, min: u32, max: u32) -
     Ok(v)
 }
 
-fn positive(field: &str, value: Option<f64>, default: f64) -> Result<f64> {
+/// A number in `[min, max]`; the bounds keep every derived `Duration` representable.
+fn bounded(field: &str, value: Option<f64>, default: f64, min: f64, max: f64) -> Result<f64> {
     let v = value.unwrap_or(default);
-    if !(v.is_finite() && v > 0.0) {
-        return Err(Error::config(field, format!("{v} must be a positive number")));
+    if !(v.is_finite() && v >= min && v <= max) {
+        return Err(Error::config(field, format!("{v} is outside {min}..={max}")));
     }
     Ok(v)
 }
@@ -184,15 +185,15 @@ fn check_charts(charts: Option<Vec<String>>) -> Result<Vec<String>> {
 
 fn check_rates(raw: RawRates) -> Result<Vec<(Provider, f64)>> {
     Ok(vec![
-        (Provider::CoinGecko, positive("rate_limits.coingecko", raw.coingecko, 10.0)?),
-        (Provider::BlockchainCom, positive("rate_limits.blockchain_com", raw.blockchain_com, 30.0)?),
-        (Provider::MempoolSpace, positive("rate_limits.mempool_space", raw.mempool_space, 60.0)?),
+        (Provider::CoinGecko, bounded("rate_limits.coingecko", raw.coingecko, 10.0, 0.01, 1e9)?),
+        (Provider::BlockchainCom, bounded("rate_limits.blockchain_com", raw.blockchain_com, 30.0, 0.01, 1e9)?),
+        (Provider::MempoolSpace, bounded("rate_limits.mempool_space", raw.mempool_space, 60.0, 0.01, 1e9)?),
     ])
 }
 
 fn check_http(raw: RawHttp) -> Result<HttpPolicy> {
     let max_attempts = in_range("http.max_attempts", raw.max_attempts, 5, 1, 20)?;
-    let secs = |field: &str, v: Option<f64>, d: f64| positive(field, v, d).map(Duration::from_secs_f64);
+    let secs = |field: &str, v: Option<f64>, d: f64| bounded(field, v, d, 0.001, 86_400.0).map(Duration::from_secs_f64);
     Ok(HttpPolicy {
         max_attempts,
         backoff_base: secs("http.backoff_base_seconds", raw.backoff_base_seconds, 1.0)?,
@@ -232,7 +233,7 @@ fn check_url(name: &str, url: &str) -> Result<()> {
 pub fn spec() -> Value {
     let rate = |title: &str, default: f64, order: u32| json!({"type": "number", "title": title,
         "description": format!("Requests per minute to {title} (default {default}, its free-plan limit)."),
-        "default": default, "exclusiveMinimum": 0, "order": order});
+        "default": default, "minimum": 0.01, "order": order});
     let base = |title: &str, default: &str, order: u32| json!({"type": "string", "title": title,
         "description": format!("Base URL of the {title} API (default {default}). For proxies, sandboxes and replay tests."),
         "examples": [default], "order": order});
@@ -279,11 +280,11 @@ pub fn spec() -> Value {
                     "properties": {
                         "max_attempts": {"type": "integer", "title": "Max attempts", "default": 5, "minimum": 1, "maximum": 20, "order": 0,
                             "description": "Attempts per request before the stream fails."},
-                        "backoff_base_seconds": {"type": "number", "title": "Backoff base (s)", "default": 1, "exclusiveMinimum": 0, "order": 1,
+                        "backoff_base_seconds": {"type": "number", "title": "Backoff base (s)", "default": 1, "minimum": 0.001, "maximum": 86400, "order": 1,
                             "description": "First retry delay; doubles per attempt, with jitter."},
-                        "request_timeout_seconds": {"type": "number", "title": "Request timeout (s)", "default": 30, "exclusiveMinimum": 0, "order": 2,
+                        "request_timeout_seconds": {"type": "number", "title": "Request timeout (s)", "default": 30, "minimum": 0.001, "maximum": 86400, "order": 2,
                             "description": "Timeout of one HTTP request."},
-                        "max_retry_wait_seconds": {"type": "number", "title": "Max Retry-After wait (s)", "default": 300, "exclusiveMinimum": 0, "order": 3,
+                        "max_retry_wait_seconds": {"type": "number", "title": "Max Retry-After wait (s)", "default": 300, "minimum": 0.001, "maximum": 86400, "order": 3,
                             "description": "Longest Retry-After the connector sleeps for; longer waits fail the stream."}}},
                 "base_urls": {"type": "object", "title": "Base URLs (advanced)", "order": 11,
                     "description": "Override each provider's base URL.",
@@ -316,6 +317,10 @@ mod tests {
     fn type_error_names_the_field_path() {
         let err = Config::from_json(r#"{"http": {"max_attempts": "five"}}"#).unwrap_err().to_string();
         assert!(err.contains("http.max_attempts"), "{err}");
+        let err = Config::from_json(r#"{"rate_limits": {"coingecko": 1e-300}}"#).unwrap_err().to_string();
+        assert!(err.contains("rate_limits.coingecko"), "{err}");
+        let err = Config::from_json(r#"{"http": {"request_timeout_seconds": 1e300}}"#).unwrap_err().to_string();
+        assert!(err.contains("http.request_timeout_seconds"), "{err}");
         let err = Config::from_json(r#"{"start_date": "yesterday"}"#).unwrap_err().to_string();
         assert!(err.contains("start_date"), "{err}");
         let err = Config::from_json(r#"{"base_urls": {"mempool_space": "ftp://x"}}"#).unwrap_err().to_string();

@@ -121,8 +121,8 @@ impl Reader<'_> {
         let mut current = state.cursor(partition);
         let start = Cursor::Time(self.config.start_date);
         for (cursor, record) in keyed {
-            let before_start = matches!(cursor, Cursor::Time(_)) && cursor < start;
-            if before_start || current.is_some_and(|c| cursor <= c) {
+            let before_start = matches!(cursor, Cursor::Time(_)) && start.is_after(cursor);
+            if before_start || current.is_some_and(|c| !cursor.is_after(c)) {
                 continue;
             }
             self.out.record(spec.name, &record, emitted_at)?;

@@ -117,6 +117,16 @@ impl Cursor {
         }
     }
 
+    /// True when `self` comes after `other`. A cursor of the other kind (a height where a time is kept)
+    /// is not comparable, so it counts as absent: the stream reads from `start_date` and replaces it.
+    pub fn is_after(self, other: Cursor) -> bool {
+        match (self, other) {
+            (Cursor::Time(a), Cursor::Time(b)) => a > b,
+            (Cursor::Height(a), Cursor::Height(b)) => a > b,
+            _ => true,
+        }
+    }
+
     /// Reads a cursor from a record field or a state value.
     pub fn from_value(v: &Value) -> Option<Cursor> {
         match v {
@@ -162,7 +172,7 @@ impl StreamState {
     /// Moves a partition's cursor forward; returns true when it changed.
     pub fn advance(&mut self, partition: &str, cursor: Cursor) -> bool {
         match self.cursor(partition) {
-            Some(old) if old >= cursor => false,
+            Some(old) if !cursor.is_after(old) => false,
             _ => {
                 self.cursors.insert(partition.to_string(), cursor.to_value());
                 true

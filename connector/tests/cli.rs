@@ -110,3 +110,25 @@ fn state_with_a_bad_cursor_fails_only_that_stream() {
     assert_eq!(r.statuses("mempool_hashrate").last().map(String::as_str), Some("INCOMPLETE"));
     assert!(r.errors()[0]["message"].as_str().unwrap().contains("yesterday-ish"));
 }
+
+#[test]
+fn extreme_cursor_values_do_not_panic() {
+    let server = start("full.json");
+    let state = json!({
+        "mempool_blocks": {"height": i64::MAX},
+        "coingecko_market_chart": {"daily": "9999-12-31T23:59:59Z", "hourly": "0001-01-01T00:00:00Z"},
+        "blockchain_charts": {"hash-rate": "9999-12-31T23:59:59.999999999Z"},
+        "mempool_hashrate": {"timestamp": -5}});
+    let streams = ["mempool_blocks", "coingecko_market_chart", "blockchain_charts", "mempool_hashrate"];
+    let r = read(&config(&server), &catalog(&streams, "incremental"), Some(&state));
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert_eq!(r.records("mempool_blocks").len(), 0);
+    assert_eq!(r.records("coingecko_market_chart").iter().filter(|x| x["granularity"] == "daily").count(), 0);
+    for stream in streams {
+        assert!(!r.states(stream).is_empty(), "{stream}: {}", r.stdout);
+    }
+    // A height where a time belongs is not comparable: the stream starts over and replaces it.
+    assert_eq!(r.records("mempool_hashrate").len(), 6);
+    let last = r.states("mempool_hashrate").last().map(|s| s["state"]["stream"]["stream_state"]["timestamp"].clone());
+    assert_eq!(last, Some(json!("2026-11-20T00:00:00Z")));
+}

@@ -116,15 +116,15 @@ impl Stream for Blocks {
             let tip = blocks.iter().filter_map(|b| b.get("height").and_then(Value::as_i64)).max().ok_or("no blocks at the tip")?;
             let cursor = match state.cursor("height") {
                 Some(Cursor::Height(h)) => h,
-                _ => tip - i64::from(cx.config.mempool_blocks_backfill),
+                _ => tip.saturating_sub(i64::from(cx.config.mempool_blocks_backfill)),
             };
-            return Ok((cursor < tip).then(|| page_request((cursor + PAGE).min(tip), tip)));
+            return Ok((cursor < tip).then(|| page_request(cursor.saturating_add(PAGE).min(tip), tip)));
         };
         for b in blocks {
             out.push(block(b)?);
         }
         let start: i64 = page.request.path.rsplit('/').next().and_then(|h| h.parse().ok()).ok_or("bad page path")?;
-        Ok((start < tip).then(|| page_request((start + PAGE).min(tip), tip)))
+        Ok((start < tip).then(|| page_request(start.saturating_add(PAGE).min(tip), tip)))
     }
 }
 
