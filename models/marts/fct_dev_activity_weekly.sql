@@ -55,13 +55,16 @@ coingecko_snapshots as (
 ),
 
 weeks as (
-    select repository, week_start_date from commits
-    union
-    select repository, week_start_date from releases
-    union
-    select repository, week_start_date from github_snapshots
-    union
-    select repository, week_start_date from coingecko_snapshots
+    select distinct repository, week_start_date
+    from (
+        select repository, week_start_date from commits
+        union all
+        select repository, week_start_date from releases
+        union all
+        select repository, week_start_date from github_snapshots
+        union all
+        select repository, week_start_date from coingecko_snapshots
+    ) as observed_weeks
 )
 
 select

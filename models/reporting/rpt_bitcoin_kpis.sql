@@ -102,11 +102,13 @@ social as (
         max(case when platform = 'reddit' and source_id = 'coingecko' and rank_latest = 1 then active_users end) as reddit_accounts_active_48h
     from (
         select
-            social.*,
+            daily_social.*,
             dim_source.source_id,
-            row_number() over (partition by social.platform, dim_source.source_id order by social.date_day desc) as rank_latest
-        from {{ ref('fct_social_daily') }} as social
-        inner join {{ ref('dim_source') }} as dim_source on dim_source.source_key = social.source_key
+            row_number() over (
+                partition by daily_social.platform, dim_source.source_id order by daily_social.date_day desc
+            ) as rank_latest
+        from {{ ref('fct_social_daily') }} as daily_social
+        inner join {{ ref('dim_source') }} as dim_source on dim_source.source_key = daily_social.source_key
     ) as ranked
 ),
 
