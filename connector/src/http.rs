@@ -145,6 +145,12 @@ impl HttpClient {
         }
     }
 
+    /// The URL path a request goes to (base path included, query excluded), as errors name it.
+    pub fn path_of(&self, provider: Provider, req: &Request) -> String {
+        let base = self.slots.iter().find(|s| s.provider == provider).map(|s| s.base_url.as_str()).unwrap_or("");
+        url_path(&format!("{base}{}", req.path))
+    }
+
     /// Spaces requests to one provider by its configured interval.
     async fn pace(&self, slot: &Slot, stream: Option<&str>) -> Result<()> {
         let mut next = slot.next_allowed.lock().await;

@@ -93,7 +93,7 @@ impl Reader<'_> {
                 }
                 let mut records = Vec::new();
                 next = stream.parse(&cx, &page, &state, &mut records).map_err(|message| Error::Shape {
-                    provider: spec.provider.name(), path: req.path.clone(), message: format!("stream {}: {message}", spec.name) })?;
+                    provider: spec.provider.name(), path: self.http.path_of(spec.provider, &req), message: format!("stream {}: {message}", spec.name) })?;
                 self.emit_page(spec, &slice.partition, &mut state, records, &mut ck)?;
                 ck.emit(self.out, &state, false)?;
             }

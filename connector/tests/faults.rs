@@ -124,3 +124,24 @@ fn refused_connections_are_retried_then_reported_as_transient() {
     assert_eq!(errors[0]["failure_type"], "transient_error");
     assert_eq!(run.stderr.matches("retrying").count(), 2, "3 attempts = 2 retries: {}", run.stderr);
 }
+
+#[test]
+fn garbage_bodies_never_panic_and_every_stream_ends_with_a_status() {
+    let server = start("garbage.json");
+    let run = read(&config(&server), &catalog(&common::ALL_STREAMS, "incremental"), None);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert_eq!(run.code, 1);
+    for stream in common::ALL_STREAMS {
+        let last = run.statuses(stream).last().cloned().unwrap_or_default();
+        assert!(last == "COMPLETE" || last == "INCOMPLETE", "{stream}: {last}");
+        if last == "INCOMPLETE" {
+            assert!(run.errors().iter().any(|e| e["stream_descriptor"]["name"] == stream), "{stream}: no TRACE ERROR");
+        }
+    }
+    let stats = run.errors().into_iter().find(|e| e["stream_descriptor"]["name"] == "blockchain_stats").cloned().unwrap();
+    assert!(stats["message"].as_str().unwrap().contains("HTML page instead of JSON"), "{stats}");
+    let global = run.errors().into_iter().find(|e| e["stream_descriptor"]["name"] == "coingecko_global").cloned().unwrap();
+    assert!(global["message"].as_str().unwrap().contains("CoinGecko /coingecko/api/v3/global: unexpected response"), "{global}");
+    // Tickers without a primary key are dropped rather than emitted half-empty.
+    assert_eq!(run.records("coingecko_tickers").len(), 0);
+}

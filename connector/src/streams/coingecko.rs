@@ -239,9 +239,8 @@ impl Stream for Tickers {
     fn parse(&self, cx: &Ctx, page: &Page, _state: &StreamState, out: &mut Vec<Record>) -> Result<Option<Request>, String> {
         let body = &page.body;
         let tickers = body.get("tickers").and_then(Value::as_array).ok_or("no `tickers` array")?;
-        for t in tickers {
-            out.push(ticker(t));
-        }
+        // A ticker without exchange, base or target has no primary key: it cannot be deduplicated, so it is dropped.
+        out.extend(tickers.iter().map(ticker).filter(|r| ["exchange_id", "base", "target"].iter().all(|k| r.get(k).is_some_and(Value::is_string))));
         let n: u32 = page.request.get_param("page").and_then(|p| p.parse().ok()).unwrap_or(1);
         if tickers.len() < 100 || n >= cx.config.tickers_max_pages {
             return Ok(None);
