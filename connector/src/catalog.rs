@@ -56,27 +56,43 @@ pub struct Selected {
 }
 
 /// Parses a configured catalog: the streams to read, and a per-stream error for each unusable entry.
-pub fn parse_configured(path: &str, text: &str, streams: &[Box<dyn Stream>]) -> Result<(Vec<Selected>, Vec<Error>)> {
+pub fn parse_configured(
+    path: &str,
+    text: &str,
+    streams: &[Box<dyn Stream>],
+) -> Result<(Vec<Selected>, Vec<Error>)> {
     let raw: RawCatalog = serde_json::from_str(text).map_err(|e| Error::Input {
-        what: "catalog", path: path.to_string(), message: format!("not a configured catalog: {e}") })?;
+        what: "catalog",
+        path: path.to_string(),
+        message: format!("not a configured catalog: {e}"),
+    })?;
     let mut selected = Vec::new();
     let mut errors = Vec::new();
     for entry in raw.streams {
         let name = entry.stream.name;
         let Some(stream) = streams.iter().find(|s| s.spec().name == name) else {
-            errors.push(Error::Catalog { stream: name, message: "is not a stream of this connector (run discover)".into() });
+            errors.push(Error::Catalog {
+                stream: name,
+                message: "is not a stream of this connector (run discover)".into(),
+            });
             continue;
         };
         let incremental = match entry.sync_mode.as_ref().and_then(Value::as_str) {
             Some("incremental") => stream.spec().cursor_field.is_some(),
             Some("full_refresh") | None => false,
             Some(other) => {
-                errors.push(Error::Catalog { stream: name, message: format!("sync_mode {other:?} is not full_refresh or incremental") });
+                errors.push(Error::Catalog {
+                    stream: name,
+                    message: format!("sync_mode {other:?} is not full_refresh or incremental"),
+                });
                 continue;
             }
         };
         if selected.iter().any(|s: &Selected| s.name == name) {
-            errors.push(Error::Catalog { stream: name, message: "is listed twice in the catalog".into() });
+            errors.push(Error::Catalog {
+                stream: name,
+                message: "is listed twice in the catalog".into(),
+            });
             continue;
         }
         selected.push(Selected { name, incremental });
@@ -98,10 +114,23 @@ mod tests {
             {"stream":{"name":"nope"},"sync_mode":"full_refresh"},
             {"stream":{"name":"blockchain_stats"},"sync_mode":"sideways"}]}"#;
         let (selected, errors) = parse_configured("c.json", text, &all).unwrap();
-        assert_eq!(selected, vec![Selected { name: "coingecko_ohlc".into(), incremental: true },
-            Selected { name: "coingecko_tickers".into(), incremental: false }]);
+        assert_eq!(
+            selected,
+            vec![
+                Selected {
+                    name: "coingecko_ohlc".into(),
+                    incremental: true
+                },
+                Selected {
+                    name: "coingecko_tickers".into(),
+                    incremental: false
+                }
+            ]
+        );
         assert_eq!(errors.len(), 2);
-        assert!(errors[0].to_string().contains("nope") && errors[1].to_string().contains("sideways"));
+        assert!(
+            errors[0].to_string().contains("nope") && errors[1].to_string().contains("sideways")
+        );
         assert!(parse_configured("c.json", "{\"streams\": 3}", &all).is_err());
     }
 
@@ -112,11 +141,22 @@ mod tests {
             let props = &s["json_schema"]["properties"];
             for key in s["source_defined_primary_key"].as_array().unwrap() {
                 let field = &props[key[0].as_str().unwrap()];
-                assert!(field.is_object(), "{}: primary key {key} not declared", s["name"]);
-                assert!(!field["type"].to_string().contains("object") && !field["type"].to_string().contains("array"));
+                assert!(
+                    field.is_object(),
+                    "{}: primary key {key} not declared",
+                    s["name"]
+                );
+                assert!(
+                    !field["type"].to_string().contains("object")
+                        && !field["type"].to_string().contains("array")
+                );
             }
             if let Some(cursor) = s["default_cursor_field"].as_array() {
-                assert!(props[cursor[0].as_str().unwrap()].is_object(), "{}: cursor not declared", s["name"]);
+                assert!(
+                    props[cursor[0].as_str().unwrap()].is_object(),
+                    "{}: cursor not declared",
+                    s["name"]
+                );
             }
         }
     }

@@ -10,8 +10,14 @@ use serde_json::{json, Value};
 use crate::error::{Error, Result};
 use crate::http::Provider;
 
-pub const BLOCKCHAIN_CHARTS: [&str; 6] = ["n-transactions", "n-unique-addresses",
-    "estimated-transaction-volume-usd", "output-volume", "hash-rate", "difficulty"];
+pub const BLOCKCHAIN_CHARTS: [&str; 6] = [
+    "n-transactions",
+    "n-unique-addresses",
+    "estimated-transaction-volume-usd",
+    "output-volume",
+    "hash-rate",
+    "difficulty",
+];
 
 #[derive(Debug, Default, Deserialize)]
 struct RawConfig {
@@ -91,7 +97,10 @@ impl Config {
         let de = &mut serde_json::Deserializer::from_str(text);
         let raw: Option<RawConfig> = serde_path_to_error::deserialize(de).map_err(|e| {
             let field = e.path().to_string();
-            Error::config(if field == "." { "(root)".into() } else { field }, e.inner())
+            Error::config(
+                if field == "." { "(root)".into() } else { field },
+                e.inner(),
+            )
         })?;
         Config::check(raw.unwrap_or_default())
     }
@@ -102,25 +111,50 @@ impl Config {
     }
 
     pub fn base_url(&self, provider: Provider) -> &str {
-        self.base_urls.iter().find(|(p, _)| *p == provider).map(|(_, u)| u.as_str()).unwrap_or("")
+        self.base_urls
+            .iter()
+            .find(|(p, _)| *p == provider)
+            .map(|(_, u)| u.as_str())
+            .unwrap_or("")
     }
 
     pub fn rate_limit(&self, provider: Provider) -> f64 {
-        self.rate_limits.iter().find(|(p, _)| *p == provider).map(|(_, r)| *r).unwrap_or(60.0)
+        self.rate_limits
+            .iter()
+            .find(|(p, _)| *p == provider)
+            .map(|(_, r)| *r)
+            .unwrap_or(60.0)
     }
 
     fn check(raw: RawConfig) -> Result<Config> {
-        let start_date = match raw.start_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(text) => parse_date(text).ok_or_else(|| Error::config("start_date",
-                format!("{text:?} is not a date: use YYYY-MM-DD or an RFC 3339 timestamp")))?,
+        let start_date = match raw
+            .start_date
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(text) => parse_date(text).ok_or_else(|| {
+                Error::config(
+                    "start_date",
+                    format!("{text:?} is not a date: use YYYY-MM-DD or an RFC 3339 timestamp"),
+                )
+            })?,
             None => Utc::now() - chrono::Duration::days(365),
         };
         let coingecko_pro = match raw.coingecko_api_plan.as_deref().unwrap_or("demo") {
             "demo" => false,
             "pro" => true,
-            other => return Err(Error::config("coingecko_api_plan", format!("{other:?} is not one of demo, pro"))),
+            other => {
+                return Err(Error::config(
+                    "coingecko_api_plan",
+                    format!("{other:?} is not one of demo, pro"),
+                ))
+            }
         };
-        let coingecko_api_key = raw.coingecko_api_key.map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
+        let coingecko_api_key = raw
+            .coingecko_api_key
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty());
         let blockchain_charts = check_charts(raw.blockchain_charts)?;
         Ok(Config {
             start_date,
@@ -129,8 +163,20 @@ impl Config {
             coingecko_api_key,
             coingecko_pro,
             blockchain_charts,
-            market_chart_hourly_days: in_range("market_chart_hourly_days", raw.market_chart_hourly_days, 30, 0, 100_000)?,
-            mempool_blocks_backfill: in_range("mempool_blocks_backfill", raw.mempool_blocks_backfill, 144, 1, 100_000)?,
+            market_chart_hourly_days: in_range(
+                "market_chart_hourly_days",
+                raw.market_chart_hourly_days,
+                30,
+                0,
+                100_000,
+            )?,
+            mempool_blocks_backfill: in_range(
+                "mempool_blocks_backfill",
+                raw.mempool_blocks_backfill,
+                144,
+                1,
+                100_000,
+            )?,
             tickers_max_pages: in_range("tickers_max_pages", raw.tickers_max_pages, 5, 1, 1000)?,
             rate_limits: check_rates(raw.rate_limits.unwrap_or_default())?,
             http: check_http(raw.http.unwrap_or_default())?,
@@ -144,14 +190,19 @@ pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(ts) = DateTime::parse_from_rfc3339(text) {
         return Some(ts.with_timezone(&Utc));
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?.and_hms_opt(0, 0, 0).map(|d| d.and_utc())
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()?
+        .and_hms_opt(0, 0, 0)
+        .map(|d| d.and_utc())
 }
 
 fn non_empty(field: &str, value: Option<String>, default: &str) -> Result<String> {
     match value.map(|v| v.trim().to_string()) {
         None => Ok(default.to_string()),
-        Some(v) if v.is_empty() || v.contains(['/', '?', '#', '&']) =>
-            Err(Error::config(field, format!("{v:?} must be a plain, non-empty identifier"))),
+        Some(v) if v.is_empty() || v.contains(['/', '?', '#', '&']) => Err(Error::config(
+            field,
+            format!("{v:?} must be a plain, non-empty identifier"),
+        )),
         Some(v) => Ok(v),
     }
 }
@@ -159,7 +210,10 @@ fn non_empty(field: &str, value: Option<String>, default: &str) -> Result<String
 fn in_range(field: &str, value: Option<u32>, default: u32, min: u32, max: u32) -> Result<u32> {
     let v = value.unwrap_or(default);
     if v < min || v > max {
-        return Err(Error::config(field, format!("{v} is outside {min}..={max}")));
+        return Err(Error::config(
+            field,
+            format!("{v} is outside {min}..={max}"),
+        ));
     }
     Ok(v)
 }
@@ -168,16 +222,23 @@ fn in_range(field: &str, value: Option<u32>, default: u32, min: u32, max: u32) -
 fn bounded(field: &str, value: Option<f64>, default: f64, min: f64, max: f64) -> Result<f64> {
     let v = value.unwrap_or(default);
     if !(v.is_finite() && v >= min && v <= max) {
-        return Err(Error::config(field, format!("{v} is outside {min}..={max}")));
+        return Err(Error::config(
+            field,
+            format!("{v} is outside {min}..={max}"),
+        ));
     }
     Ok(v)
 }
 
 fn check_charts(charts: Option<Vec<String>>) -> Result<Vec<String>> {
-    let charts = charts.unwrap_or_else(|| BLOCKCHAIN_CHARTS.iter().map(|c| c.to_string()).collect());
+    let charts =
+        charts.unwrap_or_else(|| BLOCKCHAIN_CHARTS.iter().map(|c| c.to_string()).collect());
     for chart in &charts {
         if chart.is_empty() || !chart.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(Error::config("blockchain_charts", format!("{chart:?} is not a chart name like \"hash-rate\"")));
+            return Err(Error::config(
+                "blockchain_charts",
+                format!("{chart:?} is not a chart name like \"hash-rate\""),
+            ));
         }
     }
     Ok(charts)
@@ -185,58 +246,122 @@ fn check_charts(charts: Option<Vec<String>>) -> Result<Vec<String>> {
 
 fn check_rates(raw: RawRates) -> Result<Vec<(Provider, f64)>> {
     Ok(vec![
-        (Provider::CoinGecko, bounded("rate_limits.coingecko", raw.coingecko, 10.0, 0.01, 1e9)?),
-        (Provider::BlockchainCom, bounded("rate_limits.blockchain_com", raw.blockchain_com, 30.0, 0.01, 1e9)?),
-        (Provider::MempoolSpace, bounded("rate_limits.mempool_space", raw.mempool_space, 60.0, 0.01, 1e9)?),
+        (
+            Provider::CoinGecko,
+            bounded("rate_limits.coingecko", raw.coingecko, 10.0, 0.01, 1e9)?,
+        ),
+        (
+            Provider::BlockchainCom,
+            bounded(
+                "rate_limits.blockchain_com",
+                raw.blockchain_com,
+                30.0,
+                0.01,
+                1e9,
+            )?,
+        ),
+        (
+            Provider::MempoolSpace,
+            bounded(
+                "rate_limits.mempool_space",
+                raw.mempool_space,
+                60.0,
+                0.01,
+                1e9,
+            )?,
+        ),
     ])
 }
 
 fn check_http(raw: RawHttp) -> Result<HttpPolicy> {
     let max_attempts = in_range("http.max_attempts", raw.max_attempts, 5, 1, 20)?;
-    let secs = |field: &str, v: Option<f64>, d: f64| bounded(field, v, d, 0.001, 86_400.0).map(Duration::from_secs_f64);
+    let secs = |field: &str, v: Option<f64>, d: f64| {
+        bounded(field, v, d, 0.001, 86_400.0).map(Duration::from_secs_f64)
+    };
     Ok(HttpPolicy {
         max_attempts,
         backoff_base: secs("http.backoff_base_seconds", raw.backoff_base_seconds, 1.0)?,
-        request_timeout: secs("http.request_timeout_seconds", raw.request_timeout_seconds, 30.0)?,
-        max_retry_wait: secs("http.max_retry_wait_seconds", raw.max_retry_wait_seconds, 300.0)?,
+        request_timeout: secs(
+            "http.request_timeout_seconds",
+            raw.request_timeout_seconds,
+            30.0,
+        )?,
+        max_retry_wait: secs(
+            "http.max_retry_wait_seconds",
+            raw.max_retry_wait_seconds,
+            300.0,
+        )?,
     })
 }
 
 fn check_base_urls(raw: RawBaseUrls, coingecko_pro: bool) -> Result<Vec<(Provider, String)>> {
-    let coingecko_default = if coingecko_pro { "https://pro-api.coingecko.com/api/v3" } else { "https://api.coingecko.com/api/v3" };
+    let coingecko_default = if coingecko_pro {
+        "https://pro-api.coingecko.com/api/v3"
+    } else {
+        "https://api.coingecko.com/api/v3"
+    };
     let entries = [
-        (Provider::CoinGecko, "coingecko", raw.coingecko, coingecko_default),
-        (Provider::BlockchainCom, "blockchain_com", raw.blockchain_com, "https://api.blockchain.info"),
-        (Provider::MempoolSpace, "mempool_space", raw.mempool_space, "https://mempool.space/api"),
+        (
+            Provider::CoinGecko,
+            "coingecko",
+            raw.coingecko,
+            coingecko_default,
+        ),
+        (
+            Provider::BlockchainCom,
+            "blockchain_com",
+            raw.blockchain_com,
+            "https://api.blockchain.info",
+        ),
+        (
+            Provider::MempoolSpace,
+            "mempool_space",
+            raw.mempool_space,
+            "https://mempool.space/api",
+        ),
     ];
     // Keys for providers of the next issue are accepted (and checked) now so configs stay forward-compatible.
-    for (name, value) in [("coinmarketcap", raw.coinmarketcap), ("github", raw.github), ("reddit", raw.reddit)] {
+    for (name, value) in [
+        ("coinmarketcap", raw.coinmarketcap),
+        ("github", raw.github),
+        ("reddit", raw.reddit),
+    ] {
         if let Some(url) = value {
             check_url(name, &url)?;
         }
     }
-    entries.into_iter().map(|(provider, name, value, default)| {
-        let url = value.unwrap_or_else(|| default.to_string());
-        check_url(name, &url)?;
-        Ok((provider, url.trim_end_matches('/').to_string()))
-    }).collect()
+    entries
+        .into_iter()
+        .map(|(provider, name, value, default)| {
+            let url = value.unwrap_or_else(|| default.to_string());
+            check_url(name, &url)?;
+            Ok((provider, url.trim_end_matches('/').to_string()))
+        })
+        .collect()
 }
 
 fn check_url(name: &str, url: &str) -> Result<()> {
     match reqwest::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.query().is_none() => Ok(()),
-        _ => Err(Error::config(format!("base_urls.{name}"), format!("{url:?} is not an http(s) URL without a query"))),
+        _ => Err(Error::config(
+            format!("base_urls.{name}"),
+            format!("{url:?} is not an http(s) URL without a query"),
+        )),
     }
 }
 
 /// The `connectionSpecification` and the rest of the Airbyte SPEC payload.
 pub fn spec() -> Value {
-    let rate = |title: &str, default: f64, order: u32| json!({"type": "number", "title": title,
+    let rate = |title: &str, default: f64, order: u32| {
+        json!({"type": "number", "title": title,
         "description": format!("Requests per minute to {title} (default {default}, its free-plan limit)."),
-        "default": default, "minimum": 0.01, "order": order});
-    let base = |title: &str, default: &str, order: u32| json!({"type": "string", "title": title,
+        "default": default, "minimum": 0.01, "order": order})
+    };
+    let base = |title: &str, default: &str, order: u32| {
+        json!({"type": "string", "title": title,
         "description": format!("Base URL of the {title} API (default {default}). For proxies, sandboxes and replay tests."),
-        "examples": [default], "order": order});
+        "examples": [default], "order": order})
+    };
     json!({
         "documentationUrl": "https://github.com/bitcoin-pipeline/bitcoin-pipeline/blob/main/connector/README.md",
         "supportsIncremental": true,
@@ -315,15 +440,25 @@ mod tests {
 
     #[test]
     fn type_error_names_the_field_path() {
-        let err = Config::from_json(r#"{"http": {"max_attempts": "five"}}"#).unwrap_err().to_string();
+        let err = Config::from_json(r#"{"http": {"max_attempts": "five"}}"#)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("http.max_attempts"), "{err}");
-        let err = Config::from_json(r#"{"rate_limits": {"coingecko": 1e-300}}"#).unwrap_err().to_string();
+        let err = Config::from_json(r#"{"rate_limits": {"coingecko": 1e-300}}"#)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("rate_limits.coingecko"), "{err}");
-        let err = Config::from_json(r#"{"http": {"request_timeout_seconds": 1e300}}"#).unwrap_err().to_string();
+        let err = Config::from_json(r#"{"http": {"request_timeout_seconds": 1e300}}"#)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("http.request_timeout_seconds"), "{err}");
-        let err = Config::from_json(r#"{"start_date": "yesterday"}"#).unwrap_err().to_string();
+        let err = Config::from_json(r#"{"start_date": "yesterday"}"#)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("start_date"), "{err}");
-        let err = Config::from_json(r#"{"base_urls": {"mempool_space": "ftp://x"}}"#).unwrap_err().to_string();
+        let err = Config::from_json(r#"{"base_urls": {"mempool_space": "ftp://x"}}"#)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("base_urls.mempool_space"), "{err}");
         let err = Config::from_json("[1,").unwrap_err().to_string();
         assert!(err.contains("invalid config"), "{err}");
@@ -331,8 +466,16 @@ mod tests {
 
     #[test]
     fn dates_accept_day_and_timestamp() {
-        assert_eq!(parse_date("2024-01-02").unwrap().to_rfc3339(), "2024-01-02T00:00:00+00:00");
-        assert_eq!(parse_date("2024-01-02T03:04:05+01:00").unwrap().to_rfc3339(), "2024-01-02T02:04:05+00:00");
+        assert_eq!(
+            parse_date("2024-01-02").unwrap().to_rfc3339(),
+            "2024-01-02T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_date("2024-01-02T03:04:05+01:00")
+                .unwrap()
+                .to_rfc3339(),
+            "2024-01-02T02:04:05+00:00"
+        );
         assert!(parse_date("02/01/2024").is_none());
     }
 }

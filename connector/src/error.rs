@@ -28,16 +28,33 @@ pub enum Error {
     Config { field: String, message: String },
     /// An input file (config, catalog, state) cannot be read or is not what the protocol says.
     #[error("cannot use {what} file {path}: {message}")]
-    Input { what: &'static str, path: String, message: String },
+    Input {
+        what: &'static str,
+        path: String,
+        message: String,
+    },
     /// The provider answered with an error (HTTP status, or an error envelope with HTTP 200).
     #[error("{provider} {path}: HTTP {status}: {message}")]
-    Http { provider: &'static str, path: String, status: u16, message: String },
+    Http {
+        provider: &'static str,
+        path: String,
+        status: u16,
+        message: String,
+    },
     /// No answer at all after every attempt: timeout, refused or reset connection, truncated body.
     #[error("{provider} {path}: {message}")]
-    Transport { provider: &'static str, path: String, message: String },
+    Transport {
+        provider: &'static str,
+        path: String,
+        message: String,
+    },
     /// The provider answered 200 but the body is not the shape the stream reads.
     #[error("{provider} {path}: unexpected response: {message}")]
-    Shape { provider: &'static str, path: String, message: String },
+    Shape {
+        provider: &'static str,
+        path: String,
+        message: String,
+    },
     /// A catalog entry the connector cannot honour (unknown stream, bad sync mode).
     #[error("stream `{stream}`: {message}")]
     Catalog { stream: String, message: String },
@@ -48,15 +65,22 @@ pub enum Error {
 
 impl Error {
     pub fn config(field: impl Into<String>, message: impl fmt::Display) -> Self {
-        Error::Config { field: field.into(), message: message.to_string() }
+        Error::Config {
+            field: field.into(),
+            message: message.to_string(),
+        }
     }
 
     /// The Airbyte classification: user-fixable, retry-later, or our bug / the provider's change.
     pub fn failure_type(&self) -> FailureType {
         match self {
-            Error::Config { .. } | Error::Input { .. } | Error::Catalog { .. } => FailureType::Config,
+            Error::Config { .. } | Error::Input { .. } | Error::Catalog { .. } => {
+                FailureType::Config
+            }
             Error::Http { status, .. } if matches!(status, 401 | 402 | 403) => FailureType::Config,
-            Error::Http { status, .. } if *status == 429 || *status >= 500 => FailureType::Transient,
+            Error::Http { status, .. } if *status == 429 || *status >= 500 => {
+                FailureType::Transient
+            }
             Error::Transport { .. } => FailureType::Transient,
             _ => FailureType::System,
         }

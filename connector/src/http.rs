@@ -22,7 +22,11 @@ pub enum Provider {
 }
 
 impl Provider {
-    pub const ALL: [Provider; 3] = [Provider::CoinGecko, Provider::BlockchainCom, Provider::MempoolSpace];
+    pub const ALL: [Provider; 3] = [
+        Provider::CoinGecko,
+        Provider::BlockchainCom,
+        Provider::MempoolSpace,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -44,7 +48,11 @@ pub struct Request {
 
 impl Request {
     pub fn new(path: impl Into<String>) -> Self {
-        Request { path: path.into(), query: Vec::new(), memo: None }
+        Request {
+            path: path.into(),
+            query: Vec::new(),
+            memo: None,
+        }
     }
 
     pub fn param(mut self, key: &str, value: impl ToString) -> Self {
@@ -58,7 +66,10 @@ impl Request {
     }
 
     pub fn get_param(&self, key: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -104,23 +115,41 @@ impl HttpClient {
             .connect_timeout(config.http.request_timeout)
             .build()
             .map_err(|e| Error::config("http", format!("cannot build the HTTP client: {e}")))?;
-        let slots = Provider::ALL.iter().map(|&provider| {
-            Ok(Slot {
-                provider,
-                base_url: config.base_url(provider).to_string(),
-                headers: provider_headers(config, provider)?,
-                interval: Duration::from_secs_f64(60.0 / config.rate_limit(provider)),
-                next_allowed: Mutex::new(None),
+        let slots = Provider::ALL
+            .iter()
+            .map(|&provider| {
+                Ok(Slot {
+                    provider,
+                    base_url: config.base_url(provider).to_string(),
+                    headers: provider_headers(config, provider)?,
+                    interval: Duration::from_secs_f64(60.0 / config.rate_limit(provider)),
+                    next_allowed: Mutex::new(None),
+                })
             })
-        }).collect::<Result<Vec<_>>>()?;
-        Ok(HttpClient { client, policy: config.http.clone(), slots, out })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(HttpClient {
+            client,
+            policy: config.http.clone(),
+            slots,
+            out,
+        })
     }
 
     /// GETs a JSON document, retrying transient failures. `stream`, when reading one, is named in the
     /// RATE_LIMITED traces sent while waiting.
-    pub async fn get(&self, provider: Provider, req: &Request, stream: Option<&str>) -> Result<Page> {
-        let slot = self.slots.iter().find(|s| s.provider == provider)
-            .ok_or_else(|| Error::config("base_urls", format!("no client for {}", provider.name())))?;
+    pub async fn get(
+        &self,
+        provider: Provider,
+        req: &Request,
+        stream: Option<&str>,
+    ) -> Result<Page> {
+        let slot = self
+            .slots
+            .iter()
+            .find(|s| s.provider == provider)
+            .ok_or_else(|| {
+                Error::config("base_urls", format!("no client for {}", provider.name()))
+            })?;
         let mut attempt = 1;
         loop {
             self.pace(slot, stream).await?;
@@ -136,10 +165,18 @@ impl HttpClient {
                 return Err(failure.error);
             }
             if let (Some(stream), Some(_)) = (stream, failure.retry_after) {
-                self.out.rate_limited(stream, now_ms() + wait.as_millis() as i64)?;
+                self.out
+                    .rate_limited(stream, now_ms() + wait.as_millis() as i64)?;
             }
-            self.out.log("WARN", &format!("{} (attempt {attempt} of {}); retrying in {:.1} s",
-                failure.error, self.policy.max_attempts, wait.as_secs_f64()))?;
+            self.out.log(
+                "WARN",
+                &format!(
+                    "{} (attempt {attempt} of {}); retrying in {:.1} s",
+                    failure.error,
+                    self.policy.max_attempts,
+                    wait.as_secs_f64()
+                ),
+            )?;
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
@@ -147,7 +184,12 @@ impl HttpClient {
 
     /// The URL path a request goes to (base path included, query excluded), as errors name it.
     pub fn path_of(&self, provider: Provider, req: &Request) -> String {
-        let base = self.slots.iter().find(|s| s.provider == provider).map(|s| s.base_url.as_str()).unwrap_or("");
+        let base = self
+            .slots
+            .iter()
+            .find(|s| s.provider == provider)
+            .map(|s| s.base_url.as_str())
+            .unwrap_or("");
         url_path(&format!("{base}{}", req.path))
     }
 
@@ -159,7 +201,8 @@ impl HttpClient {
             if at > now {
                 let wait = at - now;
                 if let Some(stream) = stream.filter(|_| wait >= Duration::from_secs(1)) {
-                    self.out.rate_limited(stream, now_ms() + wait.as_millis() as i64)?;
+                    self.out
+                        .rate_limited(stream, now_ms() + wait.as_millis() as i64)?;
                 }
                 tokio::time::sleep(wait).await;
             }
@@ -170,7 +213,8 @@ impl HttpClient {
 
     /// Exponential backoff with full jitter in [base·2ⁿ⁻¹/2, base·2ⁿ⁻¹·3/2).
     fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self.policy.backoff_base.as_secs_f64() * 2f64.powi(attempt.saturating_sub(1).min(16) as i32);
+        let exp = self.policy.backoff_base.as_secs_f64()
+            * 2f64.powi(attempt.saturating_sub(1).min(16) as i32);
         let jitter = (RandomState::new().hash_one(Instant::now()) % 1000) as f64 / 1000.0;
         Duration::from_secs_f64(exp * (0.5 + jitter)).min(self.policy.max_retry_wait)
     }
@@ -180,41 +224,112 @@ impl HttpClient {
         let path = url_path(&url);
         let provider = slot.provider.name();
         let transport = |message: String| Failure {
-            error: Error::Transport { provider, path: path.clone(), message }, retryable: true, retry_after: None };
-        let response = self.client.get(&url).headers(slot.headers.clone()).query(&req.query).send().await
+            error: Error::Transport {
+                provider,
+                path: path.clone(),
+                message,
+            },
+            retryable: true,
+            retry_after: None,
+        };
+        let response = self
+            .client
+            .get(&url)
+            .headers(slot.headers.clone())
+            .query(&req.query)
+            .send()
+            .await
             .map_err(|e| transport(describe_reqwest(&e)))?;
         let status = response.status().as_u16();
         let retry_after = retry_after(response.headers());
-        let next_link = response.headers().get(reqwest::header::LINK).and_then(|v| v.to_str().ok()).and_then(next_link);
-        let body = response.bytes().await.map_err(|e| transport(format!("reading the body: {}", describe_reqwest(&e))))?;
+        let next_link = response
+            .headers()
+            .get(reqwest::header::LINK)
+            .and_then(|v| v.to_str().ok())
+            .and_then(next_link);
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| transport(format!("reading the body: {}", describe_reqwest(&e))))?;
         if !(200..300).contains(&status) {
             let message = error_message(&body);
             let retryable = status == 429 || status == 408 || status >= 500;
-            return Err(Failure { error: Error::Http { provider, path, status, message }, retryable, retry_after });
+            return Err(Failure {
+                error: Error::Http {
+                    provider,
+                    path,
+                    status,
+                    message,
+                },
+                retryable,
+                retry_after,
+            });
         }
         let value: Value = serde_json::from_slice(&body).map_err(|e| {
-            let message = if looks_like_html(&body) { format!("an HTML page instead of JSON: {}", error_message(&body)) }
-                else { format!("malformed or truncated JSON ({} bytes): {e}", body.len()) };
-            Failure { error: Error::Shape { provider, path: path.clone(), message }, retryable: true, retry_after: None }
+            let message = if looks_like_html(&body) {
+                format!("an HTML page instead of JSON: {}", error_message(&body))
+            } else {
+                format!("malformed or truncated JSON ({} bytes): {e}", body.len())
+            };
+            Failure {
+                error: Error::Shape {
+                    provider,
+                    path: path.clone(),
+                    message,
+                },
+                retryable: true,
+                retry_after: None,
+            }
         })?;
         if let Some((code, message)) = envelope_error(&value) {
             let retryable = code == Some(429) || code == Some(1008);
-            let message = format!("error in a 200 response{}: {message}", code.map(|c| format!(" (code {c})")).unwrap_or_default());
-            return Err(Failure { error: Error::Http { provider, path, status, message }, retryable, retry_after });
+            let message = format!(
+                "error in a 200 response{}: {message}",
+                code.map(|c| format!(" (code {c})")).unwrap_or_default()
+            );
+            return Err(Failure {
+                error: Error::Http {
+                    provider,
+                    path,
+                    status,
+                    message,
+                },
+                retryable,
+                retry_after,
+            });
         }
-        Ok(Page { request: req.clone(), status, next_link, body: value })
+        Ok(Page {
+            request: req.clone(),
+            status,
+            next_link,
+            body: value,
+        })
     }
 }
 
 fn provider_headers(config: &Config, provider: Provider) -> Result<HeaderMap> {
     let mut headers = HeaderMap::new();
     headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-    headers.insert(USER_AGENT, HeaderValue::from_static(concat!("source-bitcoin/", env!("CARGO_PKG_VERSION"),
-        " (Airbyte source; +https://github.com/bitcoin-pipeline)")));
+    headers.insert(
+        USER_AGENT,
+        HeaderValue::from_static(concat!(
+            "source-bitcoin/",
+            env!("CARGO_PKG_VERSION"),
+            " (Airbyte source; +https://github.com/bitcoin-pipeline)"
+        )),
+    );
     if let (Provider::CoinGecko, Some(key)) = (provider, &config.coingecko_api_key) {
-        let name = if config.coingecko_pro { "x-cg-pro-api-key" } else { "x-cg-demo-api-key" };
-        let mut value = HeaderValue::from_str(key)
-            .map_err(|_| Error::config("coingecko_api_key", "contains characters not allowed in an HTTP header"))?;
+        let name = if config.coingecko_pro {
+            "x-cg-pro-api-key"
+        } else {
+            "x-cg-demo-api-key"
+        };
+        let mut value = HeaderValue::from_str(key).map_err(|_| {
+            Error::config(
+                "coingecko_api_key",
+                "contains characters not allowed in an HTTP header",
+            )
+        })?;
         value.set_sensitive(true);
         headers.insert(name, value);
     }
@@ -223,51 +338,83 @@ fn provider_headers(config: &Config, provider: Provider) -> Result<HeaderMap> {
 
 /// The path of a URL, without scheme, host or query.
 fn url_path(url: &str) -> String {
-    reqwest::Url::parse(url).map(|u| u.path().to_string()).unwrap_or_else(|_| "(invalid URL)".to_string())
+    reqwest::Url::parse(url)
+        .map(|u| u.path().to_string())
+        .unwrap_or_else(|_| "(invalid URL)".to_string())
 }
 
 /// reqwest's message without the URL it embeds (which would include the query).
 fn describe_reqwest(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() { "timed out" } else if e.is_connect() { "connection failed" } else { "request failed" };
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
     let mut source = std::error::Error::source(e);
     let mut detail = String::new();
     while let Some(s) = source {
         detail = s.to_string();
         source = s.source();
     }
-    if detail.is_empty() { kind.to_string() } else { format!("{kind}: {detail}") }
+    if detail.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind}: {detail}")
+    }
 }
 
 /// `Retry-After` (seconds or an HTTP date), else `X-RateLimit-Reset` (epoch seconds) when nothing remains.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     if let Some(v) = text("retry-after") {
         if let Ok(secs) = v.parse::<f64>() {
             // A silly value (negative, NaN, 1e300) must not panic: it becomes "now" or "too long to wait".
             return Some(Duration::try_from_secs_f64(secs.max(0.0)).unwrap_or(Duration::MAX));
         }
         if let Ok(at) = chrono::DateTime::parse_from_rfc2822(v) {
-            return Some((at.timestamp_millis() - now_ms()).max(0) as u64).map(Duration::from_millis);
+            return Some((at.timestamp_millis() - now_ms()).max(0) as u64)
+                .map(Duration::from_millis);
         }
     }
     if text("x-ratelimit-remaining") == Some("0") {
         let reset: i64 = text("x-ratelimit-reset")?.parse().ok()?;
-        return Some(Duration::from_millis((reset * 1000 - now_ms()).max(0) as u64));
+        return Some(Duration::from_millis(
+            (reset * 1000 - now_ms()).max(0) as u64
+        ));
     }
     None
 }
 
 /// The `rel="next"` URL of a `Link` header (RFC 8288), as GitHub and CoinGecko send for pagination.
 fn next_link(header: &str) -> Option<String> {
-    let is_next = |param: &str| param.replace(['"', ' '], "").eq_ignore_ascii_case("rel=next");
-    header.split(',').find(|part| part.split(';').skip(1).any(is_next))
+    let is_next = |param: &str| {
+        param
+            .replace(['"', ' '], "")
+            .eq_ignore_ascii_case("rel=next")
+    };
+    header
+        .split(',')
+        .find(|part| part.split(';').skip(1).any(is_next))
         .and_then(|part| part.split(';').next())
-        .map(|url| url.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+        .map(|url| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
 }
 
 fn looks_like_html(body: &[u8]) -> bool {
     let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
-    head.trim_start().starts_with('<') && (head.contains("<html") || head.contains("<!doctype") || head.contains("<head"))
+    head.trim_start().starts_with('<')
+        && (head.contains("<html") || head.contains("<!doctype") || head.contains("<head"))
 }
 
 /// The provider's own words from an error body of any shape, shortened to one line.
@@ -281,15 +428,32 @@ pub fn error_message(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     if looks_like_html(body) {
         let lower = text.to_ascii_lowercase();
-        let title = lower.find("<title>").and_then(|s| lower[s..].find("</title>").map(|e| text[s + 7..s + e].trim().to_string()));
-        return format!("HTML page{}", title.map(|t| format!(" \"{}\"", one_line(&t))).unwrap_or_default());
+        let title = lower.find("<title>").and_then(|s| {
+            lower[s..]
+                .find("</title>")
+                .map(|e| text[s + 7..s + e].trim().to_string())
+        });
+        return format!(
+            "HTML page{}",
+            title
+                .map(|t| format!(" \"{}\"", one_line(&t)))
+                .unwrap_or_default()
+        );
     }
-    if text.trim().is_empty() { "empty body".to_string() } else { one_line(&text) }
+    if text.trim().is_empty() {
+        "empty body".to_string()
+    } else {
+        one_line(&text)
+    }
 }
 
 fn one_line(text: &str) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > 300 { format!("{}…", flat.chars().take(300).collect::<String>()) } else { flat }
+    if flat.chars().count() > 300 {
+        format!("{}…", flat.chars().take(300).collect::<String>())
+    } else {
+        flat
+    }
 }
 
 /// Recognises the error envelopes of the providers: `{"status":{"error_code":N,"error_message":..}}`
@@ -298,23 +462,41 @@ fn one_line(text: &str) -> String {
 pub fn envelope_error(value: &Value) -> Option<(Option<i64>, String)> {
     let obj = value.as_object()?;
     if let Some(status) = obj.get("status").and_then(Value::as_object) {
-        let code = status.get("error_code").and_then(Value::as_i64).filter(|c| *c != 0)?;
-        let message = status.get("error_message").and_then(Value::as_str).unwrap_or("no message");
+        let code = status
+            .get("error_code")
+            .and_then(Value::as_i64)
+            .filter(|c| *c != 0)?;
+        let message = status
+            .get("error_message")
+            .and_then(Value::as_str)
+            .unwrap_or("no message");
         return Some((Some(code), message.to_string()));
     }
-    if obj.get("status").and_then(Value::as_str).is_some_and(|s| s.eq_ignore_ascii_case("error")) {
-        let message = obj.get("message").or_else(|| obj.get("error")).map(plain).unwrap_or_default();
+    if obj
+        .get("status")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.eq_ignore_ascii_case("error"))
+    {
+        let message = obj
+            .get("message")
+            .or_else(|| obj.get("error"))
+            .map(plain)
+            .unwrap_or_default();
         return Some((None, message));
     }
     match obj.get("error")? {
         Value::Null => None,
-        Value::Object(inner) if inner.contains_key("status") => envelope_error(&Value::Object(inner.clone())),
+        Value::Object(inner) if inner.contains_key("status") => {
+            envelope_error(&Value::Object(inner.clone()))
+        }
         other => Some((None, plain(other))),
     }
 }
 
 fn plain(v: &Value) -> String {
-    v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())
+    v.as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| v.to_string())
 }
 
 #[cfg(test)]
@@ -324,11 +506,26 @@ mod tests {
     #[test]
     fn envelopes_of_every_shape_are_recognised() {
         let cases = [
-            (r#"{"status":{"error_code":429,"error_message":"slow down"}}"#, Some((Some(429), "slow down"))),
-            (r#"{"error":{"status":{"error_code":10012,"error_message":"365 days"}}}"#, Some((Some(10012), "365 days"))),
-            (r#"{"error":"coin not found"}"#, Some((None, "coin not found"))),
-            (r#"{"status":"error","message":"bad chart"}"#, Some((None, "bad chart"))),
-            (r#"{"status":{"error_code":0,"error_message":null},"data":{}}"#, None),
+            (
+                r#"{"status":{"error_code":429,"error_message":"slow down"}}"#,
+                Some((Some(429), "slow down")),
+            ),
+            (
+                r#"{"error":{"status":{"error_code":10012,"error_message":"365 days"}}}"#,
+                Some((Some(10012), "365 days")),
+            ),
+            (
+                r#"{"error":"coin not found"}"#,
+                Some((None, "coin not found")),
+            ),
+            (
+                r#"{"status":"error","message":"bad chart"}"#,
+                Some((None, "bad chart")),
+            ),
+            (
+                r#"{"status":{"error_code":0,"error_message":null},"data":{}}"#,
+                None,
+            ),
             (r#"{"status":"ok","values":[]}"#, None),
             (r#"[1,2]"#, None),
         ];
@@ -340,9 +537,16 @@ mod tests {
 
     #[test]
     fn error_messages_from_html_and_text() {
-        assert_eq!(error_message(b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head></html>"),
-            "HTML page \"502 Bad Gateway\"");
-        assert_eq!(error_message(b"  Too many\n requests "), "Too many requests");
+        assert_eq!(
+            error_message(
+                b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head></html>"
+            ),
+            "HTML page \"502 Bad Gateway\""
+        );
+        assert_eq!(
+            error_message(b"  Too many\n requests "),
+            "Too many requests"
+        );
         assert_eq!(error_message(b""), "empty body");
     }
 

@@ -20,7 +20,11 @@ use crate::http::{HttpClient, Provider, Request};
 use crate::protocol::Output;
 
 #[derive(Parser)]
-#[command(name = "source-bitcoin", version, about = "Airbyte source: Bitcoin market, on-chain and network data")]
+#[command(
+    name = "source-bitcoin",
+    version,
+    about = "Airbyte source: Bitcoin market, on-chain and network data"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -75,7 +79,9 @@ fn report(out: &Output, message: &str, failure: FailureType) -> i32 {
 }
 
 fn run(command: Command, out: &Output) -> anyhow::Result<i32> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     match command {
         Command::Spec => out.spec(&config::spec())?,
         Command::Check { config } => return runtime.block_on(check(&config, out)),
@@ -84,13 +90,21 @@ fn run(command: Command, out: &Output) -> anyhow::Result<i32> {
             out.add_secrets(config.secrets());
             out.catalog(&catalog::discover(&streams::all())?)?;
         }
-        Command::Read { config, catalog, state } => return runtime.block_on(read(&config, &catalog, state.as_deref(), out)),
+        Command::Read {
+            config,
+            catalog,
+            state,
+        } => return runtime.block_on(read(&config, &catalog, state.as_deref(), out)),
     }
     Ok(0)
 }
 
 fn read_file(what: &'static str, path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|e| Error::Input { what, path: path.display().to_string(), message: e.to_string() })
+    std::fs::read_to_string(path).map_err(|e| Error::Input {
+        what,
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
 }
 
 fn load_config(path: &Path) -> Result<Config, Error> {
@@ -107,8 +121,11 @@ async fn check(path: &Path, out: &Output) -> anyhow::Result<i32> {
     };
     out.add_secrets(config.secrets());
     let http = HttpClient::new(&config, out.clone())?;
-    let probes = [(Provider::CoinGecko, "/ping"), (Provider::BlockchainCom, "/stats"),
-        (Provider::MempoolSpace, "/v1/difficulty-adjustment")];
+    let probes = [
+        (Provider::CoinGecko, "/ping"),
+        (Provider::BlockchainCom, "/stats"),
+        (Provider::MempoolSpace, "/v1/difficulty-adjustment"),
+    ];
     let mut failures = Vec::new();
     for (provider, path) in probes {
         if let Err(e) = http.get(provider, &Request::new(path), None).await {
@@ -123,22 +140,41 @@ async fn check(path: &Path, out: &Output) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-async fn read(config: &Path, catalog: &Path, state: Option<&Path>, out: &Output) -> anyhow::Result<i32> {
+async fn read(
+    config: &Path,
+    catalog: &Path,
+    state: Option<&Path>,
+    out: &Output,
+) -> anyhow::Result<i32> {
     let config = load_config(config)?;
     out.add_secrets(config.secrets());
     let streams = streams::all();
-    let (selected, catalog_errors) = catalog::parse_configured(&catalog.display().to_string(),
-        &read_file("catalog", catalog)?, &streams)?;
+    let (selected, catalog_errors) = catalog::parse_configured(
+        &catalog.display().to_string(),
+        &read_file("catalog", catalog)?,
+        &streams,
+    )?;
     let input = match state {
         Some(path) => state::parse_input(&path.display().to_string(), &read_file("state", path)?)?,
         None => Default::default(),
     };
     for e in &catalog_errors {
-        let stream = match e { Error::Catalog { stream, .. } => Some(stream.as_str()), _ => None };
+        let stream = match e {
+            Error::Catalog { stream, .. } => Some(stream.as_str()),
+            _ => None,
+        };
         out.error(&e.to_string(), e.failure_type(), stream)?;
     }
     let http = HttpClient::new(&config, out.clone())?;
-    let reader = read::Reader { config: &config, http: &http, out };
+    let reader = read::Reader {
+        config: &config,
+        http: &http,
+        out,
+    };
     let all_ok = reader.read_all(&streams, &selected, &input).await?;
-    Ok(if all_ok && catalog_errors.is_empty() { 0 } else { 1 })
+    Ok(if all_ok && catalog_errors.is_empty() {
+        0
+    } else {
+        1
+    })
 }

@@ -44,13 +44,20 @@ struct Inner {
 impl Output {
     pub fn stdout() -> Self {
         let out = BufWriter::with_capacity(64 * 1024, std::io::stdout());
-        Output { inner: Arc::new(Mutex::new(Inner { out, secrets: Vec::new() })) }
+        Output {
+            inner: Arc::new(Mutex::new(Inner {
+                out,
+                secrets: Vec::new(),
+            })),
+        }
     }
 
     /// Registers values that must never appear in output text (API keys). Empty strings are ignored.
     pub fn add_secrets(&self, secrets: impl IntoIterator<Item = String>) {
         let mut inner = self.lock();
-        inner.secrets.extend(secrets.into_iter().filter(|s| !s.is_empty()));
+        inner
+            .secrets
+            .extend(secrets.into_iter().filter(|s| !s.is_empty()));
     }
 
     /// Replaces every registered secret in `text` with `***`.
@@ -59,14 +66,26 @@ impl Output {
     }
 
     pub fn record(&self, stream: &str, data: &Record, emitted_at: i64) -> std::io::Result<()> {
-        let line = RecordLine { kind: "RECORD", record: RecordBody { stream, data, emitted_at } };
+        let line = RecordLine {
+            kind: "RECORD",
+            record: RecordBody {
+                stream,
+                data,
+                emitted_at,
+            },
+        };
         let mut inner = self.lock();
         serde_json::to_writer(&mut inner.out, &line)?;
         inner.out.write_all(b"\n")
     }
 
     /// A per-stream STATE; `record_count` is the number of records of this stream since its previous STATE.
-    pub fn state(&self, stream: &str, stream_state: &Value, record_count: u64) -> std::io::Result<()> {
+    pub fn state(
+        &self,
+        stream: &str,
+        stream_state: &Value,
+        record_count: u64,
+    ) -> std::io::Result<()> {
         let msg = json!({"type": "STATE", "state": {
             "type": "STREAM",
             "stream": {"stream_descriptor": {"name": stream}, "stream_state": stream_state},
@@ -76,8 +95,11 @@ impl Output {
 
     /// TRACE STREAM_STATUS with status STARTED, RUNNING, COMPLETE or INCOMPLETE.
     pub fn stream_status(&self, stream: &str, status: &str) -> std::io::Result<()> {
-        self.trace("STREAM_STATUS", json!({"stream_status": {
-            "stream_descriptor": {"name": stream}, "status": status}}))
+        self.trace(
+            "STREAM_STATUS",
+            json!({"stream_status": {
+            "stream_descriptor": {"name": stream}, "status": status}}),
+        )
     }
 
     /// TRACE STREAM_STATUS RUNNING with a RATE_LIMITED reason; `quota_reset_ms` is when the wait ends.
@@ -88,7 +110,12 @@ impl Output {
     }
 
     /// TRACE ERROR, optionally naming the stream it belongs to.
-    pub fn error(&self, message: &str, failure: FailureType, stream: Option<&str>) -> std::io::Result<()> {
+    pub fn error(
+        &self,
+        message: &str,
+        failure: FailureType,
+        stream: Option<&str>,
+    ) -> std::io::Result<()> {
         let message = self.redact(message);
         let mut error = json!({"message": message, "internal_message": message,
             "failure_type": failure.as_str()});
@@ -141,12 +168,16 @@ impl Output {
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A poisoned lock only means another thread panicked mid-write; the buffer is still usable.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 fn redact_with(secrets: &[String], text: &str) -> String {
-    secrets.iter().fold(text.to_string(), |acc, secret| acc.replace(secret.as_str(), "***"))
+    secrets.iter().fold(text.to_string(), |acc, secret| {
+        acc.replace(secret.as_str(), "***")
+    })
 }
 
 #[cfg(test)]
@@ -156,6 +187,9 @@ mod tests {
     #[test]
     fn redaction_replaces_every_secret() {
         let secrets = vec!["k3y".to_string(), "tok".to_string()];
-        assert_eq!(redact_with(&secrets, "a k3y and tok, k3y"), "a *** and ***, ***");
+        assert_eq!(
+            redact_with(&secrets, "a k3y and tok, k3y"),
+            "a *** and ***, ***"
+        );
     }
 }

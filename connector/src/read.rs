@@ -54,13 +54,23 @@ impl Checkpoints<'_> {
 
 impl Reader<'_> {
     /// Reads every selected stream; returns false when any stream failed.
-    pub async fn read_all(&self, streams: &[Box<dyn Stream>], selected: &[Selected], input: &InputState) -> Result<bool> {
+    pub async fn read_all(
+        &self,
+        streams: &[Box<dyn Stream>],
+        selected: &[Selected],
+        input: &InputState,
+    ) -> Result<bool> {
         let mut all_ok = true;
         for sel in selected {
-            let Some(stream) = streams.iter().find(|s| s.spec().name == sel.name) else { continue };
+            let Some(stream) = streams.iter().find(|s| s.spec().name == sel.name) else {
+                continue;
+            };
             let name = stream.spec().name;
             self.out.stream_status(name, "STARTED")?;
-            match self.read_stream(stream.as_ref(), sel.incremental, input).await {
+            match self
+                .read_stream(stream.as_ref(), sel.incremental, input)
+                .await
+            {
                 Ok(count) => {
                     self.out.log("INFO", &format!("{name}: {count} records"))?;
                     self.out.stream_status(name, "COMPLETE")?;
@@ -68,7 +78,11 @@ impl Reader<'_> {
                 Err(Error::Output(e)) => return Err(Error::Output(e)),
                 Err(e) => {
                     all_ok = false;
-                    self.out.error(&format!("stream {name} failed: {e}"), e.failure_type(), Some(name))?;
+                    self.out.error(
+                        &format!("stream {name} failed: {e}"),
+                        e.failure_type(),
+                        Some(name),
+                    )?;
                     self.out.stream_status(name, "INCOMPLETE")?;
                 }
             }
@@ -77,11 +91,29 @@ impl Reader<'_> {
         Ok(all_ok)
     }
 
-    async fn read_stream(&self, stream: &dyn Stream, incremental: bool, input: &InputState) -> Result<u64> {
+    async fn read_stream(
+        &self,
+        stream: &dyn Stream,
+        incremental: bool,
+        input: &InputState,
+    ) -> Result<u64> {
         let spec = stream.spec();
-        let mut state = if incremental { StreamState::from_input(spec.name, input.get(spec.name))? } else { StreamState::default() };
-        let cx = Ctx { config: self.config, now: Utc::now() };
-        let mut ck = Checkpoints { stream: spec.name, last: state.to_value(), emitted: false, since_last: 0, total: 0 };
+        let mut state = if incremental {
+            StreamState::from_input(spec.name, input.get(spec.name))?
+        } else {
+            StreamState::default()
+        };
+        let cx = Ctx {
+            config: self.config,
+            now: Utc::now(),
+        };
+        let mut ck = Checkpoints {
+            stream: spec.name,
+            last: state.to_value(),
+            emitted: false,
+            since_last: 0,
+            total: 0,
+        };
         let mut running = false;
         for slice in stream.slices(&cx, &state) {
             let mut next = Some(slice.request.clone());
@@ -92,8 +124,13 @@ impl Reader<'_> {
                     running = true;
                 }
                 let mut records = Vec::new();
-                next = stream.parse(&cx, &page, &state, &mut records).map_err(|message| Error::Shape {
-                    provider: spec.provider.name(), path: self.http.path_of(spec.provider, &req), message: format!("stream {}: {message}", spec.name) })?;
+                next = stream
+                    .parse(&cx, &page, &state, &mut records)
+                    .map_err(|message| Error::Shape {
+                        provider: spec.provider.name(),
+                        path: self.http.path_of(spec.provider, &req),
+                        message: format!("stream {}: {message}", spec.name),
+                    })?;
                 self.emit_page(spec, &slice.partition, &mut state, records, &mut ck)?;
                 ck.emit(self.out, &state, false)?;
             }
@@ -104,8 +141,14 @@ impl Reader<'_> {
 
     /// Emits one page's records in cursor order, skipping those not newer than the partition's
     /// cursor, and those older than `start_date`.
-    fn emit_page(&self, spec: &StreamSpec, partition: &str, state: &mut StreamState, records: Vec<Record>,
-        ck: &mut Checkpoints) -> Result<()> {
+    fn emit_page(
+        &self,
+        spec: &StreamSpec,
+        partition: &str,
+        state: &mut StreamState,
+        records: Vec<Record>,
+        ck: &mut Checkpoints,
+    ) -> Result<()> {
         let emitted_at = now_ms();
         let Some(field) = spec.cursor_field else {
             for r in &records {
@@ -115,8 +158,10 @@ impl Reader<'_> {
             ck.total += records.len() as u64;
             return Ok(());
         };
-        let mut keyed: Vec<(Cursor, Record)> = records.into_iter()
-            .filter_map(|r| Some((r.get(field).and_then(Cursor::from_value)?, r))).collect();
+        let mut keyed: Vec<(Cursor, Record)> = records
+            .into_iter()
+            .filter_map(|r| Some((r.get(field).and_then(Cursor::from_value)?, r)))
+            .collect();
         keyed.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal));
         let mut current = state.cursor(partition);
         let start = Cursor::Time(self.config.start_date);

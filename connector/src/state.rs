@@ -20,7 +20,11 @@ pub type InputState = HashMap<String, Map<String, Value>>;
 
 /// Parses the text of a `--state` file.
 pub fn parse_input(path: &str, text: &str) -> Result<InputState> {
-    let bad = |message: String| Error::Input { what: "state", path: path.to_string(), message };
+    let bad = |message: String| Error::Input {
+        what: "state",
+        path: path.to_string(),
+        message,
+    };
     if text.trim().is_empty() {
         return Ok(InputState::new());
     }
@@ -37,40 +41,68 @@ pub fn parse_input(path: &str, text: &str) -> Result<InputState> {
             add_message(&mut out, Value::Object(obj)).map_err(bad)?
         }
         Value::Object(obj) => add_legacy(&mut out, obj),
-        other => return Err(bad(format!("expected a list of state messages or an object, got {}", kind(&other)))),
+        other => {
+            return Err(bad(format!(
+                "expected a list of state messages or an object, got {}",
+                kind(&other)
+            )))
+        }
     }
     Ok(out)
 }
 
 fn add_message(out: &mut InputState, item: Value) -> Result<(), String> {
     let Value::Object(mut msg) = item else {
-        return if item.is_null() { Ok(()) } else { Err(format!("expected an object, got {}", kind(&item))) };
+        return if item.is_null() {
+            Ok(())
+        } else {
+            Err(format!("expected an object, got {}", kind(&item)))
+        };
     };
     let kind_name = msg.get("type").and_then(Value::as_str).map(str::to_string);
     match kind_name.as_deref() {
-        Some("STREAM") | None if msg.contains_key("stream") => add_stream(out, msg.remove("stream")),
+        Some("STREAM") | None if msg.contains_key("stream") => {
+            add_stream(out, msg.remove("stream"))
+        }
         Some("GLOBAL") => {
             let global = msg.remove("global").unwrap_or(Value::Null);
-            let states = global.get("stream_states").and_then(Value::as_array).cloned().unwrap_or_default();
-            states.into_iter().try_for_each(|s| add_stream(out, Some(s)))
+            let states = global
+                .get("stream_states")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            states
+                .into_iter()
+                .try_for_each(|s| add_stream(out, Some(s)))
         }
         Some("LEGACY") | None if msg.contains_key("data") => {
             match msg.remove("data") {
                 Some(Value::Object(data)) => add_legacy(out, data),
                 Some(Value::Null) | None => {}
-                Some(other) => return Err(format!("LEGACY data must be an object, got {}", kind(&other))),
+                Some(other) => {
+                    return Err(format!(
+                        "LEGACY data must be an object, got {}",
+                        kind(&other)
+                    ))
+                }
             }
             Ok(())
         }
         Some("STREAM") => Ok(()),
-        Some(other) => Err(format!("unknown state type {other:?} (expected STREAM, GLOBAL or LEGACY)")),
+        Some(other) => Err(format!(
+            "unknown state type {other:?} (expected STREAM, GLOBAL or LEGACY)"
+        )),
         None => Err("a state message needs a `type`".to_string()),
     }
 }
 
 fn add_stream(out: &mut InputState, stream: Option<Value>) -> Result<(), String> {
-    let Some(stream) = stream.filter(|s| !s.is_null()) else { return Ok(()) };
-    let name = stream.pointer("/stream_descriptor/name").and_then(Value::as_str)
+    let Some(stream) = stream.filter(|s| !s.is_null()) else {
+        return Ok(());
+    };
+    let name = stream
+        .pointer("/stream_descriptor/name")
+        .and_then(Value::as_str)
         .ok_or("a STREAM state needs stream.stream_descriptor.name")?;
     match stream.get("stream_state") {
         Some(Value::Object(state)) => {
@@ -78,7 +110,10 @@ fn add_stream(out: &mut InputState, stream: Option<Value>) -> Result<(), String>
             Ok(())
         }
         None | Some(Value::Null) => Ok(()),
-        Some(other) => Err(format!("stream_state of {name:?} must be an object, got {}", kind(other))),
+        Some(other) => Err(format!(
+            "stream_state of {name:?} must be an object, got {}",
+            kind(other)
+        )),
     }
 }
 
@@ -174,7 +209,8 @@ impl StreamState {
         match self.cursor(partition) {
             Some(old) if !cursor.is_after(old) => false,
             _ => {
-                self.cursors.insert(partition.to_string(), cursor.to_value());
+                self.cursors
+                    .insert(partition.to_string(), cursor.to_value());
                 true
             }
         }
@@ -212,8 +248,15 @@ mod tests {
 
     #[test]
     fn empty_shapes_are_empty() {
-        for text in ["", "  ", "null", "[]", "[null]", "{}",
-            r#"[{"type":"STREAM","stream":{"stream_descriptor":{"name":"a"},"stream_state":null}}]"#] {
+        for text in [
+            "",
+            "  ",
+            "null",
+            "[]",
+            "[null]",
+            "{}",
+            r#"[{"type":"STREAM","stream":{"stream_descriptor":{"name":"a"},"stream_state":null}}]"#,
+        ] {
             assert!(parse(text).unwrap().is_empty(), "{text}");
         }
     }
@@ -221,7 +264,10 @@ mod tests {
     #[test]
     fn garbage_is_rejected_with_the_culprit() {
         let err = parse("[{\"type\":\"STREAM\"").unwrap_err().to_string();
-        assert!(err.contains("state.json") && err.contains("not JSON"), "{err}");
+        assert!(
+            err.contains("state.json") && err.contains("not JSON"),
+            "{err}"
+        );
         let err = parse(r#"[1]"#).unwrap_err().to_string();
         assert!(err.contains("element 0"), "{err}");
         let err = parse(r#"[{"type":"WHAT"}]"#).unwrap_err().to_string();

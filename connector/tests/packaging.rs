@@ -10,8 +10,10 @@ fn read(rel: &str) -> String {
 }
 
 fn yaml_value(yaml: &str, key: &str) -> String {
-    yaml.lines().find_map(|l| l.trim().strip_prefix(&format!("{key}:")))
-        .map(|v| v.trim().trim_matches('"').to_string()).unwrap_or_else(|| panic!("metadata.yaml has no {key}"))
+    yaml.lines()
+        .find_map(|l| l.trim().strip_prefix(&format!("{key}:")))
+        .map(|v| v.trim().trim_matches('"').to_string())
+        .unwrap_or_else(|| panic!("metadata.yaml has no {key}"))
 }
 
 #[test]
@@ -20,26 +22,52 @@ fn dockerfile_matches_metadata_and_airbyte_rules() {
     let meta = read("airbyte-spec/metadata.yaml");
     let final_stage = docker.rsplit("\nFROM ").next().expect("a FROM line");
     let base = final_stage.lines().next().unwrap_or_default();
-    assert!(!base.contains("scratch") && !base.contains("distroless"), "final image needs /bin/sh: {base}");
-    assert!(final_stage.contains(&format!("io.airbyte.name=\"{}\"", yaml_value(&meta, "dockerRepository"))));
-    assert!(final_stage.contains(&format!("io.airbyte.version=\"{}\"", yaml_value(&meta, "dockerImageTag"))));
-    let entry = final_stage.lines().find_map(|l| l.strip_prefix("ENTRYPOINT [\"")).and_then(|l| l.strip_suffix("\"]"))
+    assert!(
+        !base.contains("scratch") && !base.contains("distroless"),
+        "final image needs /bin/sh: {base}"
+    );
+    assert!(final_stage.contains(&format!(
+        "io.airbyte.name=\"{}\"",
+        yaml_value(&meta, "dockerRepository")
+    )));
+    assert!(final_stage.contains(&format!(
+        "io.airbyte.version=\"{}\"",
+        yaml_value(&meta, "dockerImageTag")
+    )));
+    let entry = final_stage
+        .lines()
+        .find_map(|l| l.strip_prefix("ENTRYPOINT [\""))
+        .and_then(|l| l.strip_suffix("\"]"))
         .expect("exec-form ENTRYPOINT with one element");
-    assert!(final_stage.contains(&format!("ENV AIRBYTE_ENTRYPOINT=\"{entry}\"")), "AIRBYTE_ENTRYPOINT must equal {entry}");
-    let user = final_stage.lines().find_map(|l| l.strip_prefix("USER ")).expect("a USER line");
-    assert!(user.trim() != "root" && user.trim() != "0", "the image must not run as root");
+    assert!(
+        final_stage.contains(&format!("ENV AIRBYTE_ENTRYPOINT=\"{entry}\"")),
+        "AIRBYTE_ENTRYPOINT must equal {entry}"
+    );
+    let user = final_stage
+        .lines()
+        .find_map(|l| l.strip_prefix("USER "))
+        .expect("a USER line");
+    assert!(
+        user.trim() != "root" && user.trim() != "0",
+        "the image must not run as root"
+    );
     assert_eq!(yaml_value(&meta, "connectorType"), "source");
-    assert_eq!(yaml_value(&meta, "dockerImageTag"), env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        yaml_value(&meta, "dockerImageTag"),
+        env!("CARGO_PKG_VERSION")
+    );
 }
 
 #[test]
 fn sample_config_and_catalog_are_accepted() {
     let server = common::start("full.json");
-    let mut config: serde_json::Value = serde_json::from_str(&read("airbyte-spec/sample_config.json")).expect("JSON");
+    let mut config: serde_json::Value =
+        serde_json::from_str(&read("airbyte-spec/sample_config.json")).expect("JSON");
     config["base_urls"] = common::config(&server)["base_urls"].clone();
     config["rate_limits"] = common::config(&server)["rate_limits"].clone();
     config["mempool_blocks_backfill"] = serde_json::json!(30);
-    let catalog: serde_json::Value = serde_json::from_str(&read("airbyte-spec/configured_catalog.json")).expect("JSON");
+    let catalog: serde_json::Value =
+        serde_json::from_str(&read("airbyte-spec/configured_catalog.json")).expect("JSON");
     let run = common::read(&config, &catalog, None);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     assert_eq!(run.of_type("STATE").len() >= 10, true);

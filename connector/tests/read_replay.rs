@@ -8,12 +8,18 @@ use common::{catalog, config, read, start, ALL_STREAMS, KEY};
 use serde_json::Value;
 
 fn schema(stream: &str) -> Value {
-    let path = common::repo_root().join("schemas").join(format!("{stream}.json"));
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file")).expect("schema JSON")
+    let path = common::repo_root()
+        .join("schemas")
+        .join(format!("{stream}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file"))
+        .expect("schema JSON")
 }
 
 fn schema_validator(stream: &str) -> jsonschema::Validator {
-    jsonschema::draft7::options().should_validate_formats(true).build(&schema(stream)).expect("valid draft-07 schema")
+    jsonschema::draft7::options()
+        .should_validate_formats(true)
+        .build(&schema(stream))
+        .expect("valid draft-07 schema")
 }
 
 fn primary_key(stream: &str) -> Vec<&'static str> {
@@ -31,42 +37,96 @@ fn primary_key(stream: &str) -> Vec<&'static str> {
 fn assert_unique_keys(stream: &str, records: &[&Value]) {
     let mut seen = HashSet::new();
     for r in records {
-        let key: Vec<String> = primary_key(stream).iter().map(|k| r[*k].to_string()).collect();
-        assert!(seen.insert(key.clone()), "{stream}: duplicate primary key {key:?}");
+        let key: Vec<String> = primary_key(stream)
+            .iter()
+            .map(|k| r[*k].to_string())
+            .collect();
+        assert!(
+            seen.insert(key.clone()),
+            "{stream}: duplicate primary key {key:?}"
+        );
     }
 }
 
 #[test]
 fn full_read_of_every_stream_emits_valid_records_and_states() {
     let server = start("full.json");
-    let run = read(&config(&server), &catalog(&ALL_STREAMS, "incremental"), None);
+    let run = read(
+        &config(&server),
+        &catalog(&ALL_STREAMS, "incremental"),
+        None,
+    );
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
-    let expected = [("coingecko_coin_snapshots", 1), ("coingecko_market_chart", 14), ("coingecko_ohlc", 5),
-        ("coingecko_tickers", 103), ("coingecko_global", 1), ("blockchain_charts", 42), ("blockchain_stats", 1),
-        ("mempool_hashrate", 6), ("mempool_difficulty_adjustments", 3), ("mempool_blocks", 30)];
+    let expected = [
+        ("coingecko_coin_snapshots", 1),
+        ("coingecko_market_chart", 14),
+        ("coingecko_ohlc", 5),
+        ("coingecko_tickers", 103),
+        ("coingecko_global", 1),
+        ("blockchain_charts", 42),
+        ("blockchain_stats", 1),
+        ("mempool_hashrate", 6),
+        ("mempool_difficulty_adjustments", 3),
+        ("mempool_blocks", 30),
+    ];
     for (stream, count) in expected {
         let records = run.records(stream);
         assert_eq!(records.len(), count, "{stream}");
         let validator = schema_validator(stream);
-        let declared = schema(stream)["properties"].as_object().cloned().expect("properties");
+        let declared = schema(stream)["properties"]
+            .as_object()
+            .cloned()
+            .expect("properties");
         for r in &records {
-            let undeclared: Vec<&String> = r.as_object().unwrap().keys().filter(|k| !declared.contains_key(*k)).collect();
-            assert!(undeclared.is_empty(), "{stream}: fields {undeclared:?} are not in its schema");
-            let errors: Vec<String> = validator.iter_errors(r).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+            let undeclared: Vec<&String> = r
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| !declared.contains_key(*k))
+                .collect();
+            assert!(
+                undeclared.is_empty(),
+                "{stream}: fields {undeclared:?} are not in its schema"
+            );
+            let errors: Vec<String> = validator
+                .iter_errors(r)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect();
             assert!(errors.is_empty(), "{stream}: {errors:?} in {r}");
         }
         assert_unique_keys(stream, &records);
-        assert_eq!(run.statuses(stream), ["STARTED", "RUNNING", "COMPLETE"], "{stream}");
+        assert_eq!(
+            run.statuses(stream),
+            ["STARTED", "RUNNING", "COMPLETE"],
+            "{stream}"
+        );
         let states = run.states(stream);
         assert!(!states.is_empty(), "{stream}: no STATE");
-        let counted: f64 = states.iter().map(|s| s["state"]["sourceStats"]["recordCount"].as_f64().expect("float count")).sum();
-        assert_eq!(counted as usize, count, "{stream}: recordCount does not add up");
+        let counted: f64 = states
+            .iter()
+            .map(|s| {
+                s["state"]["sourceStats"]["recordCount"]
+                    .as_f64()
+                    .expect("float count")
+            })
+            .sum();
+        assert_eq!(
+            counted as usize, count,
+            "{stream}: recordCount does not add up"
+        );
         for pair in states.windows(2) {
-            assert_ne!(pair[0]["state"]["stream"]["stream_state"], pair[1]["state"]["stream"]["stream_state"], "{stream}: repeated state");
+            assert_ne!(
+                pair[0]["state"]["stream"]["stream_state"],
+                pair[1]["state"]["stream"]["stream_state"],
+                "{stream}: repeated state"
+            );
         }
     }
     for m in run.of_type("RECORD") {
-        assert!(m["record"]["emitted_at"].is_i64(), "emitted_at must be an integer: {m}");
+        assert!(
+            m["record"]["emitted_at"].is_i64(),
+            "emitted_at must be an integer: {m}"
+        );
     }
     run.assert_no_secret();
 }
@@ -74,18 +134,34 @@ fn full_read_of_every_stream_emits_valid_records_and_states() {
 #[test]
 fn api_key_travels_in_a_header_and_never_in_output() {
     let server = start("full.json");
-    let run = read(&config(&server), &catalog(&["coingecko_global", "blockchain_stats"], "full_refresh"), None);
+    let run = read(
+        &config(&server),
+        &catalog(&["coingecko_global", "blockchain_stats"], "full_refresh"),
+        None,
+    );
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     let requests = server.requests();
-    let coingecko: Vec<_> = requests.iter().filter(|r| r.path.starts_with("/coingecko")).collect();
+    let coingecko: Vec<_> = requests
+        .iter()
+        .filter(|r| r.path.starts_with("/coingecko"))
+        .collect();
     assert!(!coingecko.is_empty());
     for r in &coingecko {
-        assert!(r.headers.iter().any(|(k, v)| k == "x-cg-demo-api-key" && v == KEY), "no key header on {}", r.path);
+        assert!(
+            r.headers
+                .iter()
+                .any(|(k, v)| k == "x-cg-demo-api-key" && v == KEY),
+            "no key header on {}",
+            r.path
+        );
     }
     for r in &requests {
         assert!(!r.target.contains(KEY), "key in a URL: {}", r.target);
         if r.path.starts_with("/blockchain") {
-            assert!(r.headers.iter().all(|(_, v)| v != KEY), "CoinGecko key sent to blockchain.com");
+            assert!(
+                r.headers.iter().all(|(_, v)| v != KEY),
+                "CoinGecko key sent to blockchain.com"
+            );
         }
     }
     run.assert_no_secret();
@@ -94,8 +170,14 @@ fn api_key_travels_in_a_header_and_never_in_output() {
 /// The cursor of a record and the state partition it advances.
 fn cursor_of(stream: &str, r: &Value) -> (String, Value) {
     match stream {
-        "coingecko_market_chart" => (r["granularity"].as_str().unwrap().to_string(), r["timestamp"].clone()),
-        "blockchain_charts" => (r["chart"].as_str().unwrap().to_string(), r["timestamp"].clone()),
+        "coingecko_market_chart" => (
+            r["granularity"].as_str().unwrap().to_string(),
+            r["timestamp"].clone(),
+        ),
+        "blockchain_charts" => (
+            r["chart"].as_str().unwrap().to_string(),
+            r["timestamp"].clone(),
+        ),
         "coingecko_coin_snapshots" => ("last_updated".into(), r["last_updated"].clone()),
         "coingecko_global" => ("updated_at".into(), r["updated_at"].clone()),
         "mempool_blocks" => ("height".into(), r["height"].clone()),
@@ -106,7 +188,10 @@ fn cursor_of(stream: &str, r: &Value) -> (String, Value) {
 fn newer(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_i64() > y.as_i64(),
-        (Value::String(x), Value::String(y)) => chrono::DateTime::parse_from_rfc3339(x).unwrap() > chrono::DateTime::parse_from_rfc3339(y).unwrap(),
+        (Value::String(x), Value::String(y)) => {
+            chrono::DateTime::parse_from_rfc3339(x).unwrap()
+                > chrono::DateTime::parse_from_rfc3339(y).unwrap()
+        }
         _ => panic!("incomparable cursors {a} {b}"),
     }
 }
@@ -114,34 +199,73 @@ fn newer(a: &Value, b: &Value) -> bool {
 #[test]
 fn incremental_reread_emits_only_records_newer_than_the_state() {
     let first_server = start("full.json");
-    let incremental: Vec<&str> = ALL_STREAMS.iter().copied().filter(|s| !matches!(*s, "coingecko_tickers" | "blockchain_stats")).collect();
-    let first = read(&config(&first_server), &catalog(&incremental, "incremental"), None);
+    let incremental: Vec<&str> = ALL_STREAMS
+        .iter()
+        .copied()
+        .filter(|s| !matches!(*s, "coingecko_tickers" | "blockchain_stats"))
+        .collect();
+    let first = read(
+        &config(&first_server),
+        &catalog(&incremental, "incremental"),
+        None,
+    );
     assert_eq!(first.code, 0, "stderr: {}", first.stderr);
     let state = first.final_state();
 
     // Same upstream data: nothing new, and every stream still reports a state.
-    let same = read(&config(&first_server), &catalog(&incremental, "incremental"), Some(&state));
+    let same = read(
+        &config(&first_server),
+        &catalog(&incremental, "incremental"),
+        Some(&state),
+    );
     assert_eq!(same.code, 0, "stderr: {}", same.stderr);
-    assert_eq!(same.of_type("RECORD").len(), 0, "re-read of unchanged data emitted records");
+    assert_eq!(
+        same.of_type("RECORD").len(),
+        0,
+        "re-read of unchanged data emitted records"
+    );
     for stream in &incremental {
-        assert_eq!(same.states(stream).len(), 1, "{stream}: one state even when empty");
+        assert_eq!(
+            same.states(stream).len(),
+            1,
+            "{stream}: one state even when empty"
+        );
     }
 
     // Newer upstream data that overlaps the old: exactly the new records.
     let later_server = start("later.json");
-    let later = read(&config(&later_server), &catalog(&incremental, "incremental"), Some(&state));
+    let later = read(
+        &config(&later_server),
+        &catalog(&incremental, "incremental"),
+        Some(&state),
+    );
     assert_eq!(later.code, 0, "stderr: {}", later.stderr);
-    let expected = [("coingecko_coin_snapshots", 1), ("coingecko_market_chart", 4), ("coingecko_ohlc", 1),
-        ("coingecko_global", 1), ("blockchain_charts", 2), ("mempool_hashrate", 1), ("mempool_difficulty_adjustments", 0),
-        ("mempool_blocks", 6)];
+    let expected = [
+        ("coingecko_coin_snapshots", 1),
+        ("coingecko_market_chart", 4),
+        ("coingecko_ohlc", 1),
+        ("coingecko_global", 1),
+        ("blockchain_charts", 2),
+        ("mempool_hashrate", 1),
+        ("mempool_difficulty_adjustments", 0),
+        ("mempool_blocks", 6),
+    ];
     for (stream, count) in expected {
         let records = later.records(stream);
         assert_eq!(records.len(), count, "{stream}");
         assert_unique_keys(stream, &records);
-        let old = first.states(stream).last().map(|s| s["state"]["stream"]["stream_state"].clone()).unwrap();
+        let old = first
+            .states(stream)
+            .last()
+            .map(|s| s["state"]["stream"]["stream_state"].clone())
+            .unwrap();
         for r in records {
             let (partition, cursor) = cursor_of(stream, r);
-            assert!(newer(&cursor, &old[&partition]), "{stream}: {cursor} is not newer than the state {}", old[&partition]);
+            assert!(
+                newer(&cursor, &old[&partition]),
+                "{stream}: {cursor} is not newer than the state {}",
+                old[&partition]
+            );
         }
     }
 }
@@ -151,9 +275,26 @@ fn legacy_state_shape_is_used_like_a_stream_list() {
     let server = start("full.json");
     let streams = ["mempool_hashrate", "blockchain_charts"];
     let first = read(&config(&server), &catalog(&streams, "incremental"), None);
-    let legacy: serde_json::Map<String, Value> = first.final_state().as_array().unwrap().iter()
-        .map(|s| (s["stream"]["stream_descriptor"]["name"].as_str().unwrap().to_string(), s["stream"]["stream_state"].clone())).collect();
-    let again = read(&config(&server), &catalog(&streams, "incremental"), Some(&Value::Object(legacy)));
+    let legacy: serde_json::Map<String, Value> = first
+        .final_state()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["stream"]["stream_descriptor"]["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                s["stream"]["stream_state"].clone(),
+            )
+        })
+        .collect();
+    let again = read(
+        &config(&server),
+        &catalog(&streams, "incremental"),
+        Some(&Value::Object(legacy)),
+    );
     assert_eq!(again.code, 0, "stderr: {}", again.stderr);
     assert_eq!(again.of_type("RECORD").len(), 0);
 }
@@ -162,9 +303,19 @@ fn legacy_state_shape_is_used_like_a_stream_list() {
 fn abnormal_state_yields_zero_records() {
     let server = start("full.json");
     let path = common::repo_root().join("airbyte-spec/abnormal_state.json");
-    let state: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("abnormal_state.json")).expect("JSON");
-    let incremental: Vec<&str> = ALL_STREAMS.iter().copied().filter(|s| !matches!(*s, "coingecko_tickers" | "blockchain_stats")).collect();
-    let run = read(&config(&server), &catalog(&incremental, "incremental"), Some(&state));
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("abnormal_state.json"))
+            .expect("JSON");
+    let incremental: Vec<&str> = ALL_STREAMS
+        .iter()
+        .copied()
+        .filter(|s| !matches!(*s, "coingecko_tickers" | "blockchain_stats"))
+        .collect();
+    let run = read(
+        &config(&server),
+        &catalog(&incremental, "incremental"),
+        Some(&state),
+    );
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     assert_eq!(run.of_type("RECORD").len(), 0);
     for stream in &incremental {
@@ -175,7 +326,11 @@ fn abnormal_state_yields_zero_records() {
 #[test]
 fn full_refresh_only_streams_accept_incremental_and_read_in_full() {
     let server = start("full.json");
-    let run = read(&config(&server), &catalog(&["coingecko_tickers", "blockchain_stats"], "incremental"), Some(&Value::Array(vec![])));
+    let run = read(
+        &config(&server),
+        &catalog(&["coingecko_tickers", "blockchain_stats"], "incremental"),
+        Some(&Value::Array(vec![])),
+    );
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     assert_eq!(run.records("coingecko_tickers").len(), 103);
     assert_eq!(run.records("blockchain_stats").len(), 1);
@@ -188,7 +343,11 @@ fn long_pages_are_checkpointed_at_least_every_10000_records() {
     let server = start("dense_history.json");
     let mut cfg = config(&server);
     cfg["market_chart_hourly_days"] = serde_json::json!(2);
-    let run = read(&cfg, &catalog(&["coingecko_market_chart"], "incremental"), None);
+    let run = read(
+        &cfg,
+        &catalog(&["coingecko_market_chart"], "incremental"),
+        None,
+    );
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     let mut since_state = 0;
     let mut hourly_states = Vec::new();
@@ -196,8 +355,14 @@ fn long_pages_are_checkpointed_at_least_every_10000_records() {
         match m["type"].as_str() {
             Some("RECORD") => since_state += 1,
             Some("STATE") => {
-                assert!(since_state <= 10_000, "{since_state} records without a checkpoint");
-                assert_eq!(m["state"]["sourceStats"]["recordCount"].as_f64(), Some(since_state as f64));
+                assert!(
+                    since_state <= 10_000,
+                    "{since_state} records without a checkpoint"
+                );
+                assert_eq!(
+                    m["state"]["sourceStats"]["recordCount"].as_f64(),
+                    Some(since_state as f64)
+                );
                 since_state = 0;
                 hourly_states.push(m["state"]["stream"]["stream_state"]["hourly"].clone());
             }
@@ -205,8 +370,19 @@ fn long_pages_are_checkpointed_at_least_every_10000_records() {
         }
     }
     assert_eq!(since_state, 0, "records after the last state");
-    let hourly = run.records("coingecko_market_chart").into_iter().filter(|r| r["granularity"] == "hourly").count();
+    let hourly = run
+        .records("coingecko_market_chart")
+        .into_iter()
+        .filter(|r| r["granularity"] == "hourly")
+        .count();
     assert!(hourly > 17_000, "{hourly}");
-    let distinct: HashSet<String> = hourly_states.iter().filter(|v| !v.is_null()).map(|v| v.to_string()).collect();
-    assert!(distinct.len() >= 2, "the hourly cursor must advance mid-page: {distinct:?}");
+    let distinct: HashSet<String> = hourly_states
+        .iter()
+        .filter(|v| !v.is_null())
+        .map(|v| v.to_string())
+        .collect();
+    assert!(
+        distinct.len() >= 2,
+        "the hourly cursor must advance mid-page: {distinct:?}"
+    );
 }

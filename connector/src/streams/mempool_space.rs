@@ -5,30 +5,54 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::{from_unix_seconds, int, num, text, time_value, Ctx, Page, Record, Slice, Stream, StreamSpec};
+use super::{
+    from_unix_seconds, int, num, text, time_value, Ctx, Page, Record, Slice, Stream, StreamSpec,
+};
 use crate::http::{Provider, Request};
 use crate::state::{Cursor, StreamState};
 
 pub fn streams() -> Vec<Box<dyn Stream>> {
-    vec![Box::new(Hashrate), Box::new(DifficultyAdjustments), Box::new(Blocks)]
+    vec![
+        Box::new(Hashrate),
+        Box::new(DifficultyAdjustments),
+        Box::new(Blocks),
+    ]
 }
 
 /// The shortest mining period covering `[from, now]`, as a path suffix (empty = all history).
 fn period_suffix(from: DateTime<Utc>, now: DateTime<Utc>) -> &'static str {
     let days = (now - from).num_days() + 2;
-    [(30, "/1m"), (90, "/3m"), (180, "/6m"), (365, "/1y"), (730, "/2y"), (1095, "/3y")]
-        .into_iter().find(|(d, _)| *d >= days).map(|(_, p)| p).unwrap_or("")
+    [
+        (30, "/1m"),
+        (90, "/3m"),
+        (180, "/6m"),
+        (365, "/1y"),
+        (730, "/2y"),
+        (1095, "/3y"),
+    ]
+    .into_iter()
+    .find(|(d, _)| *d >= days)
+    .map(|(_, p)| p)
+    .unwrap_or("")
 }
 
 fn since(cx: &Ctx, state: &StreamState, partition: &str) -> DateTime<Utc> {
-    state.time(partition).unwrap_or(cx.config.start_date).max(cx.config.start_date)
+    state
+        .time(partition)
+        .unwrap_or(cx.config.start_date)
+        .max(cx.config.start_date)
 }
 
 /// `mempool_hashrate`: `/v1/mining/hashrate/{period}`, one point per day.
 pub struct Hashrate;
 
-static HASHRATE: StreamSpec = StreamSpec { name: "mempool_hashrate", provider: Provider::MempoolSpace,
-    schema: include_str!("../../../schemas/mempool_hashrate.json"), cursor_field: Some("timestamp"), primary_key: &["timestamp"] };
+static HASHRATE: StreamSpec = StreamSpec {
+    name: "mempool_hashrate",
+    provider: Provider::MempoolSpace,
+    schema: include_str!("../../../schemas/mempool_hashrate.json"),
+    cursor_field: Some("timestamp"),
+    primary_key: &["timestamp"],
+};
 
 impl Stream for Hashrate {
     fn spec(&self) -> &StreamSpec {
@@ -37,14 +61,28 @@ impl Stream for Hashrate {
 
     fn slices(&self, cx: &Ctx, state: &StreamState) -> Vec<Slice> {
         let suffix = period_suffix(since(cx, state, "timestamp"), cx.now);
-        vec![Slice { partition: "timestamp".into(), request: Request::new(format!("/v1/mining/hashrate{suffix}")) }]
+        vec![Slice {
+            partition: "timestamp".into(),
+            request: Request::new(format!("/v1/mining/hashrate{suffix}")),
+        }]
     }
 
-    fn parse(&self, _cx: &Ctx, page: &Page, _state: &StreamState, out: &mut Vec<Record>) -> Result<Option<Request>, String> {
+    fn parse(
+        &self,
+        _cx: &Ctx,
+        page: &Page,
+        _state: &StreamState,
+        out: &mut Vec<Record>,
+    ) -> Result<Option<Request>, String> {
         let body = &page.body;
-        let points = body.get("hashrates").and_then(Value::as_array).ok_or("no `hashrates` array")?;
+        let points = body
+            .get("hashrates")
+            .and_then(Value::as_array)
+            .ok_or("no `hashrates` array")?;
         for p in points {
-            let Some(ts) = p.get("timestamp").and_then(from_unix_seconds) else { return Err(format!("bad point {p}")) };
+            let Some(ts) = p.get("timestamp").and_then(from_unix_seconds) else {
+                return Err(format!("bad point {p}"));
+            };
             let mut r = Record::new();
             r.insert("timestamp".into(), time_value(ts));
             r.insert("avg_hashrate".into(), num(p.get("avgHashrate")));
@@ -57,9 +95,13 @@ impl Stream for Hashrate {
 /// `mempool_difficulty_adjustments`: `/v1/mining/difficulty-adjustments/{period}`, rows `[time, height, difficulty, ratio]`.
 pub struct DifficultyAdjustments;
 
-static DIFFICULTY: StreamSpec = StreamSpec { name: "mempool_difficulty_adjustments", provider: Provider::MempoolSpace,
-    schema: include_str!("../../../schemas/mempool_difficulty_adjustments.json"), cursor_field: Some("timestamp"),
-    primary_key: &["height"] };
+static DIFFICULTY: StreamSpec = StreamSpec {
+    name: "mempool_difficulty_adjustments",
+    provider: Provider::MempoolSpace,
+    schema: include_str!("../../../schemas/mempool_difficulty_adjustments.json"),
+    cursor_field: Some("timestamp"),
+    primary_key: &["height"],
+};
 
 impl Stream for DifficultyAdjustments {
     fn spec(&self) -> &StreamSpec {
@@ -68,14 +110,27 @@ impl Stream for DifficultyAdjustments {
 
     fn slices(&self, cx: &Ctx, state: &StreamState) -> Vec<Slice> {
         let suffix = period_suffix(since(cx, state, "timestamp"), cx.now);
-        vec![Slice { partition: "timestamp".into(), request: Request::new(format!("/v1/mining/difficulty-adjustments{suffix}")) }]
+        vec![Slice {
+            partition: "timestamp".into(),
+            request: Request::new(format!("/v1/mining/difficulty-adjustments{suffix}")),
+        }]
     }
 
-    fn parse(&self, _cx: &Ctx, page: &Page, _state: &StreamState, out: &mut Vec<Record>) -> Result<Option<Request>, String> {
+    fn parse(
+        &self,
+        _cx: &Ctx,
+        page: &Page,
+        _state: &StreamState,
+        out: &mut Vec<Record>,
+    ) -> Result<Option<Request>, String> {
         let body = &page.body;
-        let rows = body.as_array().ok_or("expected an array of [time, height, difficulty, adjustment]")?;
+        let rows = body
+            .as_array()
+            .ok_or("expected an array of [time, height, difficulty, adjustment]")?;
         for row in rows {
-            let Some(ts) = row.get(0).and_then(from_unix_seconds) else { return Err(format!("bad row {row}")) };
+            let Some(ts) = row.get(0).and_then(from_unix_seconds) else {
+                return Err(format!("bad row {row}"));
+            };
             let ratio = num(row.get(3));
             let mut r = Record::new();
             r.insert("timestamp".into(), time_value(ts));
@@ -83,7 +138,10 @@ impl Stream for DifficultyAdjustments {
             r.insert("difficulty".into(), num(row.get(2)));
             r.insert("adjustment".into(), ratio.clone());
             let change = ratio.as_f64().map(|a| (a - 1.0) * 100.0);
-            r.insert("change_percent".into(), num(change.map(Value::from).as_ref()));
+            r.insert(
+                "change_percent".into(),
+                num(change.map(Value::from).as_ref()),
+            );
             out.push(r);
         }
         Ok(None)
@@ -93,8 +151,13 @@ impl Stream for DifficultyAdjustments {
 /// `mempool_blocks`: `/v1/blocks` to find the tip, then `/v1/blocks/{h}` pages going up from the cursor.
 pub struct Blocks;
 
-static BLOCKS: StreamSpec = StreamSpec { name: "mempool_blocks", provider: Provider::MempoolSpace,
-    schema: include_str!("../../../schemas/mempool_blocks.json"), cursor_field: Some("height"), primary_key: &["height"] };
+static BLOCKS: StreamSpec = StreamSpec {
+    name: "mempool_blocks",
+    provider: Provider::MempoolSpace,
+    schema: include_str!("../../../schemas/mempool_blocks.json"),
+    cursor_field: Some("height"),
+    primary_key: &["height"],
+};
 
 /// Blocks per page of `/v1/blocks/{startHeight}` (descending from startHeight).
 const PAGE: i64 = 15;
@@ -105,25 +168,51 @@ impl Stream for Blocks {
     }
 
     fn slices(&self, _cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
-        vec![Slice { partition: "height".into(), request: Request::new("/v1/blocks") }]
+        vec![Slice {
+            partition: "height".into(),
+            request: Request::new("/v1/blocks"),
+        }]
     }
 
-    fn parse(&self, cx: &Ctx, page: &Page, state: &StreamState, out: &mut Vec<Record>) -> Result<Option<Request>, String> {
+    fn parse(
+        &self,
+        cx: &Ctx,
+        page: &Page,
+        state: &StreamState,
+        out: &mut Vec<Record>,
+    ) -> Result<Option<Request>, String> {
         let body = &page.body;
         let blocks = body.as_array().ok_or("expected an array of blocks")?;
-        let Some(tip) = page.request.memo.as_deref().and_then(|m| m.parse::<i64>().ok()) else {
+        let Some(tip) = page
+            .request
+            .memo
+            .as_deref()
+            .and_then(|m| m.parse::<i64>().ok())
+        else {
             // The tip page only tells where the chain ends; pages are then read upward from the cursor.
-            let tip = blocks.iter().filter_map(|b| b.get("height").and_then(Value::as_i64)).max().ok_or("no blocks at the tip")?;
+            let tip = blocks
+                .iter()
+                .filter_map(|b| b.get("height").and_then(Value::as_i64))
+                .max()
+                .ok_or("no blocks at the tip")?;
             let cursor = match state.cursor("height") {
                 Some(Cursor::Height(h)) => h,
                 _ => tip.saturating_sub(i64::from(cx.config.mempool_blocks_backfill)),
             };
-            return Ok((cursor < tip).then(|| page_request(cursor.saturating_add(PAGE).min(tip), tip)));
+            return Ok(
+                (cursor < tip).then(|| page_request(cursor.saturating_add(PAGE).min(tip), tip))
+            );
         };
         for b in blocks {
             out.push(block(b)?);
         }
-        let start: i64 = page.request.path.rsplit('/').next().and_then(|h| h.parse().ok()).ok_or("bad page path")?;
+        let start: i64 = page
+            .request
+            .path
+            .rsplit('/')
+            .next()
+            .and_then(|h| h.parse().ok())
+            .ok_or("bad page path")?;
         Ok((start < tip).then(|| page_request(start.saturating_add(PAGE).min(tip), tip)))
     }
 }
@@ -133,12 +222,21 @@ fn page_request(start: i64, tip: i64) -> Request {
 }
 
 fn block(b: &Value) -> Result<Record, String> {
-    let ts = b.get("timestamp").and_then(from_unix_seconds).ok_or_else(|| format!("block without timestamp: {b}"))?;
+    let ts = b
+        .get("timestamp")
+        .and_then(from_unix_seconds)
+        .ok_or_else(|| format!("block without timestamp: {b}"))?;
     let mut r = Record::new();
     r.insert("height".into(), int(b.get("height")));
     r.insert("id".into(), text(b.get("id")));
     r.insert("timestamp".into(), time_value(ts));
-    r.insert("median_time".into(), b.get("mediantime").and_then(from_unix_seconds).map(time_value).unwrap_or(Value::Null));
+    r.insert(
+        "median_time".into(),
+        b.get("mediantime")
+            .and_then(from_unix_seconds)
+            .map(time_value)
+            .unwrap_or(Value::Null),
+    );
     for key in ["tx_count", "size", "weight"] {
         r.insert(key.into(), int(b.get(key)));
     }
@@ -150,7 +248,13 @@ fn block(b: &Value) -> Result<Record, String> {
     r.insert("median_fee".into(), num(extra("medianFee")));
     r.insert("avg_fee".into(), num(extra("avgFee")));
     r.insert("avg_fee_rate".into(), num(extra("avgFeeRate")));
-    r.insert("pool_name".into(), text(extras.and_then(|e| e.pointer("/pool/name"))));
-    r.insert("pool_slug".into(), text(extras.and_then(|e| e.pointer("/pool/slug"))));
+    r.insert(
+        "pool_name".into(),
+        text(extras.and_then(|e| e.pointer("/pool/name"))),
+    );
+    r.insert(
+        "pool_slug".into(),
+        text(extras.and_then(|e| e.pointer("/pool/slug"))),
+    );
     Ok(r)
 }

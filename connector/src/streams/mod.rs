@@ -25,7 +25,9 @@ pub struct Record {
 
 impl Record {
     pub fn new() -> Record {
-        Record { fields: Vec::with_capacity(16) }
+        Record {
+            fields: Vec::with_capacity(16),
+        }
     }
 
     /// Appends a field. Each name is set once per record (checked in debug builds): no lookup on the hot path.
@@ -83,7 +85,13 @@ pub trait Stream: Send + Sync {
 
     /// Turns one response into records; returns the request of the next page of this slice, if any.
     /// `state` is the stream's state as of now (cursors advance as records are emitted).
-    fn parse(&self, cx: &Ctx, page: &Page, state: &StreamState, out: &mut Vec<Record>) -> Result<Option<Request>, String>;
+    fn parse(
+        &self,
+        cx: &Ctx,
+        page: &Page,
+        state: &StreamState,
+        out: &mut Vec<Record>,
+    ) -> Result<Option<Request>, String>;
 }
 
 /// Every stream of this connector, in catalog order.
@@ -101,7 +109,8 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 
 pub fn from_unix_seconds(v: &Value) -> Option<DateTime<Utc>> {
     let secs = number(v)?;
-    Utc.timestamp_millis_opt((secs * 1000.0).round() as i64).single()
+    Utc.timestamp_millis_opt((secs * 1000.0).round() as i64)
+        .single()
 }
 
 pub fn from_unix_millis(v: &Value) -> Option<DateTime<Utc>> {
@@ -119,15 +128,19 @@ pub fn number(v: &Value) -> Option<f64> {
 
 /// A JSON number value, or null.
 pub fn num(v: Option<&Value>) -> Value {
-    v.and_then(number).and_then(|f| serde_json::Number::from_f64(f).map(Value::Number)).unwrap_or(Value::Null)
+    v.and_then(number)
+        .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
+        .unwrap_or(Value::Null)
 }
 
 /// A JSON integer value (accepting `5.0` and `"5"`), or null.
 pub fn int(v: Option<&Value>) -> Value {
     match v {
         Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Value::Number(n.clone()),
-        Some(other) => number(other).filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-            .map(|f| Value::from(f as i64)).unwrap_or(Value::Null),
+        Some(other) => number(other)
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| Value::from(f as i64))
+            .unwrap_or(Value::Null),
         None => Value::Null,
     }
 }
@@ -142,12 +155,17 @@ pub fn text(v: Option<&Value>) -> Value {
 }
 
 pub fn boolean(v: Option<&Value>) -> Value {
-    v.and_then(Value::as_bool).map(Value::Bool).unwrap_or(Value::Null)
+    v.and_then(Value::as_bool)
+        .map(Value::Bool)
+        .unwrap_or(Value::Null)
 }
 
 /// An ISO/RFC 3339 timestamp string normalised to UTC `Z`, or null.
 pub fn timestamp(v: Option<&Value>) -> Value {
-    v.and_then(Value::as_str).and_then(crate::config::parse_date).map(|t| Value::String(rfc3339(t))).unwrap_or(Value::Null)
+    v.and_then(Value::as_str)
+        .and_then(crate::config::parse_date)
+        .map(|t| Value::String(rfc3339(t)))
+        .unwrap_or(Value::Null)
 }
 
 pub fn time_value(t: DateTime<Utc>) -> Value {
@@ -155,7 +173,11 @@ pub fn time_value(t: DateTime<Utc>) -> Value {
 }
 
 /// Splits `[from, to)` into consecutive windows no longer than `max` (at least one window).
-pub fn windows(from: DateTime<Utc>, to: DateTime<Utc>, max: Duration) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+pub fn windows(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    max: Duration,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
     let max = chrono::Duration::from_std(max).unwrap_or(chrono::Duration::days(1));
     let mut out = Vec::new();
     let mut start = from.min(to);
@@ -181,7 +203,10 @@ mod tests {
         assert_eq!(num(None), Value::Null);
         assert_eq!(int(Some(&json!(233805.0))), json!(233805));
         assert_eq!(int(Some(&json!(1.5))), Value::Null);
-        assert_eq!(timestamp(Some(&json!("2024-04-07T15:23:02+00:00"))), json!("2024-04-07T15:23:02Z"));
+        assert_eq!(
+            timestamp(Some(&json!("2024-04-07T15:23:02+00:00"))),
+            json!("2024-04-07T15:23:02Z")
+        );
     }
 
     #[test]

@@ -11,12 +11,24 @@ use serde_json::{json, Value};
 /// The API key every test configures; no output may ever contain it.
 pub const KEY: &str = "cg-SECRET-test-key-123";
 
-pub const ALL_STREAMS: [&str; 10] = ["coingecko_coin_snapshots", "coingecko_market_chart", "coingecko_ohlc",
-    "coingecko_tickers", "coingecko_global", "blockchain_charts", "blockchain_stats", "mempool_hashrate",
-    "mempool_difficulty_adjustments", "mempool_blocks"];
+pub const ALL_STREAMS: [&str; 10] = [
+    "coingecko_coin_snapshots",
+    "coingecko_market_chart",
+    "coingecko_ohlc",
+    "coingecko_tickers",
+    "coingecko_global",
+    "blockchain_charts",
+    "blockchain_stats",
+    "mempool_hashrate",
+    "mempool_difficulty_adjustments",
+    "mempool_blocks",
+];
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("connector/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("connector/ has a parent")
+        .to_path_buf()
 }
 
 pub fn start(scenario: &str) -> ReplayServer {
@@ -58,61 +70,113 @@ impl Run {
     }
 
     pub fn records(&self, stream: &str) -> Vec<&Value> {
-        self.of_type("RECORD").into_iter().filter(|m| m["record"]["stream"] == stream).map(|m| &m["record"]["data"]).collect()
+        self.of_type("RECORD")
+            .into_iter()
+            .filter(|m| m["record"]["stream"] == stream)
+            .map(|m| &m["record"]["data"])
+            .collect()
     }
 
     pub fn states(&self, stream: &str) -> Vec<&Value> {
-        self.of_type("STATE").into_iter().filter(|m| m["state"]["stream"]["stream_descriptor"]["name"] == stream).collect()
+        self.of_type("STATE")
+            .into_iter()
+            .filter(|m| m["state"]["stream"]["stream_descriptor"]["name"] == stream)
+            .collect()
     }
 
     /// The STATE messages, as a `--state` file would hold them (the last one per stream).
     pub fn final_state(&self) -> Value {
         let mut last = serde_json::Map::new();
         for m in self.of_type("STATE") {
-            let name = m["state"]["stream"]["stream_descriptor"]["name"].as_str().unwrap_or_default().to_string();
+            let name = m["state"]["stream"]["stream_descriptor"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             last.insert(name, m["state"].clone());
         }
         Value::Array(last.into_iter().map(|(_, v)| v).collect())
     }
 
     pub fn errors(&self) -> Vec<&Value> {
-        self.of_type("TRACE").into_iter().filter(|m| m["trace"]["type"] == "ERROR").map(|m| &m["trace"]["error"]).collect()
+        self.of_type("TRACE")
+            .into_iter()
+            .filter(|m| m["trace"]["type"] == "ERROR")
+            .map(|m| &m["trace"]["error"])
+            .collect()
     }
 
     pub fn statuses(&self, stream: &str) -> Vec<String> {
-        self.of_type("TRACE").into_iter()
-            .filter(|m| m["trace"]["type"] == "STREAM_STATUS" && m["trace"]["stream_status"]["stream_descriptor"]["name"] == stream)
-            .map(|m| m["trace"]["stream_status"]["status"].as_str().unwrap_or_default().to_string()).collect()
+        self.of_type("TRACE")
+            .into_iter()
+            .filter(|m| {
+                m["trace"]["type"] == "STREAM_STATUS"
+                    && m["trace"]["stream_status"]["stream_descriptor"]["name"] == stream
+            })
+            .map(|m| {
+                m["trace"]["stream_status"]["status"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
     }
 
     pub fn assert_no_secret(&self) {
-        assert!(!self.stdout.contains(KEY) && !self.stderr.contains(KEY), "the API key leaked into the output");
+        assert!(
+            !self.stdout.contains(KEY) && !self.stderr.contains(KEY),
+            "the API key leaked into the output"
+        );
     }
 }
 
 /// Runs `source-bitcoin ARGS`, with `files` written to a temp dir and `{name}` in args replaced by their paths.
 pub fn run(args: &[&str], files: &[(&str, String)]) -> Run {
     let dir = tempfile::tempdir().expect("temp dir");
-    let args: Vec<String> = args.iter().map(|a| {
-        match files.iter().find(|(name, _)| a == &format!("{{{name}}}")) {
-            Some((name, _)) => dir.path().join(name).display().to_string(),
-            None => a.to_string(),
-        }
-    }).collect();
+    let args: Vec<String> = args
+        .iter()
+        .map(
+            |a| match files.iter().find(|(name, _)| a == &format!("{{{name}}}")) {
+                Some((name, _)) => dir.path().join(name).display().to_string(),
+                None => a.to_string(),
+            },
+        )
+        .collect();
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).expect("write input file");
     }
-    let output = Command::new(env!("CARGO_BIN_EXE_source-bitcoin")).args(&args).output().expect("run source-bitcoin");
+    let output = Command::new(env!("CARGO_BIN_EXE_source-bitcoin"))
+        .args(&args)
+        .output()
+        .expect("run source-bitcoin");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let messages = stdout.lines().map(|line| serde_json::from_str(line)
-        .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"))).collect();
-    Run { code: output.status.code().unwrap_or(-1), stdout, stderr: String::from_utf8_lossy(&output.stderr).into_owned(), messages }
+    let messages = stdout
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"))
+        })
+        .collect();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout,
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        messages,
+    }
 }
 
 /// `read` with a config, catalog and optional state.
 pub fn read(config: &Value, catalog: &Value, state: Option<&Value>) -> Run {
-    let mut files = vec![("config.json", config.to_string()), ("catalog.json", catalog.to_string())];
-    let mut args = vec!["read", "--config", "{config.json}", "--catalog", "{catalog.json}"];
+    let mut files = vec![
+        ("config.json", config.to_string()),
+        ("catalog.json", catalog.to_string()),
+    ];
+    let mut args = vec![
+        "read",
+        "--config",
+        "{config.json}",
+        "--catalog",
+        "{catalog.json}",
+    ];
     if let Some(state) = state {
         files.push(("state.json", state.to_string()));
         args.extend(["--state", "{state.json}"]);

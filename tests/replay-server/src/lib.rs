@@ -45,10 +45,15 @@ impl ReplayServer {
     }
 
     pub fn serve(routes: RoutesFile, port: u16) -> Result<ReplayServer, String> {
-        let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| format!("bind 127.0.0.1:{port}: {e}"))?;
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .map_err(|e| format!("bind 127.0.0.1:{port}: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let cursors = vec![0; routes.routes.len()];
-        let shared = Arc::new(Mutex::new(Shared { routes, cursors, log: Vec::new() }));
+        let shared = Arc::new(Mutex::new(Shared {
+            routes,
+            cursors,
+            log: Vec::new(),
+        }));
         let accept_shared = Arc::clone(&shared);
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -80,7 +85,11 @@ fn handle(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
-    let target = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let target = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_string();
     let mut headers = Vec::new();
     loop {
         let mut line = String::new();
@@ -94,11 +103,24 @@ fn handle(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
     let (path, query) = split_target(&target);
     let response = {
         let mut s = lock(shared);
-        s.log.push(Logged { path: path.clone(), query: query.clone(), target: target.clone(), headers });
+        s.log.push(Logged {
+            path: path.clone(),
+            query: query.clone(),
+            target: target.clone(),
+            headers,
+        });
         if path == "/__requests" {
             let body = serde_json::to_string(&s.log).unwrap_or_default();
-            Response { status: 200, headers: Default::default(), body: None, body_text: Some(body), body_file: None,
-                generate: None, delay_ms: 0, truncate_at: None }
+            Response {
+                status: 200,
+                headers: Default::default(),
+                body: None,
+                body_text: Some(body),
+                body_file: None,
+                generate: None,
+                delay_ms: 0,
+                truncate_at: None,
+            }
         } else {
             next_response(&mut s, &path, &query)
         }
@@ -108,30 +130,68 @@ fn handle(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
 
 fn next_response(s: &mut Shared, path: &str, query: &[(String, String)]) -> Response {
     let Some(i) = s.routes.find(path, query) else {
-        let body = serde_json::json!({"error": format!("replay-server: no route for GET {path}")}).to_string();
-        return Response { status: 404, headers: Default::default(), body: None, body_text: Some(body), body_file: None,
-            generate: None, delay_ms: 0, truncate_at: None };
+        let body = serde_json::json!({"error": format!("replay-server: no route for GET {path}")})
+            .to_string();
+        return Response {
+            status: 404,
+            headers: Default::default(),
+            body: None,
+            body_text: Some(body),
+            body_file: None,
+            generate: None,
+            delay_ms: 0,
+            truncate_at: None,
+        };
     };
     let responses = &s.routes.routes[i].responses;
     let n = s.cursors[i].min(responses.len().saturating_sub(1));
     s.cursors[i] += 1;
-    responses.get(n).cloned().unwrap_or_else(|| Response { status: 500, headers: Default::default(), body: None,
-        body_text: Some("route has no responses".into()), body_file: None, generate: None, delay_ms: 0, truncate_at: None })
+    responses.get(n).cloned().unwrap_or_else(|| Response {
+        status: 500,
+        headers: Default::default(),
+        body: None,
+        body_text: Some("route has no responses".into()),
+        body_file: None,
+        generate: None,
+        delay_ms: 0,
+        truncate_at: None,
+    })
 }
 
-fn write_response(mut stream: TcpStream, r: &Response, query: &[(String, String)]) -> std::io::Result<()> {
+fn write_response(
+    mut stream: TcpStream,
+    r: &Response,
+    query: &[(String, String)],
+) -> std::io::Result<()> {
     if r.delay_ms > 0 {
         std::thread::sleep(Duration::from_millis(r.delay_ms));
     }
     let body = r.body_bytes(query);
-    let mut head = format!("HTTP/1.1 {} {}\r\nContent-Length: {}\r\nConnection: close\r\n", r.status, reason(r.status), body.len());
-    let has_type = r.headers.keys().any(|k| k.eq_ignore_ascii_case("content-type"));
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        r.status,
+        reason(r.status),
+        body.len()
+    );
+    let has_type = r
+        .headers
+        .keys()
+        .any(|k| k.eq_ignore_ascii_case("content-type"));
     if !has_type {
         let html = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
-        head.push_str(if html { "Content-Type: text/html\r\n" } else { "Content-Type: application/json\r\n" });
+        head.push_str(if html {
+            "Content-Type: text/html\r\n"
+        } else {
+            "Content-Type: application/json\r\n"
+        });
     }
     for (k, v) in &r.headers {
-        head.push_str(&format!("{k}: {}\r\n", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())));
+        head.push_str(&format!(
+            "{k}: {}\r\n",
+            v.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string())
+        ));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
@@ -157,10 +217,14 @@ fn reason(status: u16) -> &'static str {
 
 fn split_target(target: &str) -> (String, Vec<(String, String)>) {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let pairs = query.split('&').filter(|p| !p.is_empty()).map(|p| {
-        let (k, v) = p.split_once('=').unwrap_or((p, ""));
-        (percent_decode(k), percent_decode(v))
-    }).collect();
+    let pairs = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect();
     (percent_decode(path), pairs)
 }
 
@@ -171,12 +235,14 @@ fn percent_decode(s: &str) -> String {
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
         match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => { out.push((h * 16 + l) as u8); i += 3; continue; }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b'+' => out.push(b' '),
             b => out.push(b),
         }
@@ -193,7 +259,14 @@ mod tests {
     fn targets_are_split_and_decoded() {
         let (path, query) = split_target("/a%20b?x=1&y=2024-01-01&z=a%2Cb");
         assert_eq!(path, "/a b");
-        assert_eq!(query, vec![("x".into(), "1".into()), ("y".into(), "2024-01-01".into()), ("z".into(), "a,b".into())]);
+        assert_eq!(
+            query,
+            vec![
+                ("x".into(), "1".into()),
+                ("y".into(), "2024-01-01".into()),
+                ("z".into(), "a,b".into())
+            ]
+        );
         assert_eq!(percent_decode("%4"), "%4");
     }
 }

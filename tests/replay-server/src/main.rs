@@ -18,7 +18,9 @@ fn main() {
             other => routes = Some(other.to_string()),
         }
     }
-    let Some(routes) = routes else { fail("usage: replay-server ROUTES_FILE [--port N]") };
+    let Some(routes) = routes else {
+        fail("usage: replay-server ROUTES_FILE [--port N]")
+    };
     match replay_server::ReplayServer::start(std::path::Path::new(&routes), port) {
         Ok(server) => {
             println!("listening on {}", server.url());

@@ -61,12 +61,14 @@ impl RoutesFile {
     /// Loads a routes file and inlines every `body_file`, so serving never touches the disk.
     pub fn load(path: &Path) -> Result<RoutesFile, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut file: RoutesFile = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut file: RoutesFile =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         let dir = path.parent().unwrap_or(Path::new("."));
         for response in file.routes.iter_mut().flat_map(|r| r.responses.iter_mut()) {
             if let Some(rel) = response.body_file.take() {
                 let body_path = dir.join(&rel);
-                let body = std::fs::read_to_string(&body_path).map_err(|e| format!("{}: {e}", body_path.display()))?;
+                let body = std::fs::read_to_string(&body_path)
+                    .map_err(|e| format!("{}: {e}", body_path.display()))?;
                 response.body_text = Some(body);
             }
         }
@@ -75,10 +77,16 @@ impl RoutesFile {
 
     /// The index of the route answering `path` with `query`.
     pub fn find(&self, path: &str, query: &[(String, String)]) -> Option<usize> {
-        self.routes.iter().position(|r| path_matches(&r.path, path) && r.query.iter().all(|(k, v)| {
-            let want = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
-            query.iter().any(|(qk, qv)| qk == k && *qv == want)
-        }))
+        self.routes.iter().position(|r| {
+            path_matches(&r.path, path)
+                && r.query.iter().all(|(k, v)| {
+                    let want = v
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string());
+                    query.iter().any(|(qk, qv)| qk == k && *qv == want)
+                })
+        })
     }
 }
 
@@ -98,20 +106,40 @@ impl Response {
         if let Some(text) = &self.body_text {
             return text.clone().into_bytes();
         }
-        self.body.as_ref().map(|b| b.to_string().into_bytes()).unwrap_or_default()
+        self.body
+            .as_ref()
+            .map(|b| b.to_string().into_bytes())
+            .unwrap_or_default()
     }
 }
 
 impl Generate {
     fn render(&self, query: &[(String, String)]) -> Vec<u8> {
         let Generate::MarketChartRange { step_seconds } = self;
-        let get = |k: &str| query.iter().find(|(q, _)| q == k).and_then(|(_, v)| v.parse::<i64>().ok()).unwrap_or(0);
+        let get = |k: &str| {
+            query
+                .iter()
+                .find(|(q, _)| q == k)
+                .and_then(|(_, v)| v.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
         let (from, to) = (get("from"), get("to"));
-        let step = if to - from > 90 * 86_400 { 86_400 } else { step_seconds.unwrap_or(3_600).max(1) };
+        let step = if to - from > 90 * 86_400 {
+            86_400
+        } else {
+            step_seconds.unwrap_or(3_600).max(1)
+        };
         let first = (from + step - 1).div_euclid(step) * step;
-        let points: Vec<i64> = (0..).map(|i| first + i * step).take_while(|t| *t <= to).collect();
+        let points: Vec<i64> = (0..)
+            .map(|i| first + i * step)
+            .take_while(|t| *t <= to)
+            .collect();
         let mut out = String::with_capacity(points.len() * 100 + 64);
-        for (name, scale) in [("prices", 50_000.0), ("market_caps", 1.0e12), ("total_volumes", 3.0e10)] {
+        for (name, scale) in [
+            ("prices", 50_000.0),
+            ("market_caps", 1.0e12),
+            ("total_volumes", 3.0e10),
+        ] {
             out.push_str(if out.is_empty() { "{\"" } else { ",\"" });
             out.push_str(name);
             out.push_str("\":[");
