@@ -7,6 +7,7 @@ mod error;
 mod http;
 mod protocol;
 mod read;
+mod spec;
 mod state;
 mod streams;
 
@@ -83,7 +84,7 @@ fn run(command: Command, out: &Output) -> anyhow::Result<i32> {
         .enable_all()
         .build()?;
     match command {
-        Command::Spec => out.spec(&config::spec())?,
+        Command::Spec => out.spec(&spec::spec())?,
         Command::Check { config } => return runtime.block_on(check(&config, out)),
         Command::Discover { config } => {
             let config = load_config(&config)?;

@@ -14,6 +14,7 @@ use crate::state::StreamState;
 
 pub mod blockchain_com;
 pub mod coingecko;
+pub mod coingecko_coins;
 pub mod mempool_space;
 
 /// One record's `data`: named fields in a fixed order. A plain vector rather than a map, because records

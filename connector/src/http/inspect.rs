@@ -1,0 +1,216 @@
+//! Reading what a response says beyond its body: error bodies of every shape (provider JSON envelopes, also
+//! with HTTP 200; HTML pages; plain text) turned into one line of the provider's own words, and the headers
+//! that steer retries and paging (`Retry-After`, `X-RateLimit-*`, `Link`).
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+use crate::protocol::now_ms;
+
+/// `Retry-After` (seconds or an HTTP date), else `X-RateLimit-Reset` (epoch seconds) when nothing remains.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    if let Some(v) = text("retry-after") {
+        if let Ok(secs) = v.parse::<f64>() {
+            // A silly value (negative, NaN, 1e300) must not panic: it becomes "now" or "too long to wait".
+            return Some(Duration::try_from_secs_f64(secs.max(0.0)).unwrap_or(Duration::MAX));
+        }
+        if let Ok(at) = chrono::DateTime::parse_from_rfc2822(v) {
+            return Some((at.timestamp_millis() - now_ms()).max(0) as u64)
+                .map(Duration::from_millis);
+        }
+    }
+    if text("x-ratelimit-remaining") == Some("0") {
+        let reset: i64 = text("x-ratelimit-reset")?.parse().ok()?;
+        return Some(Duration::from_millis(
+            (reset * 1000 - now_ms()).max(0) as u64
+        ));
+    }
+    None
+}
+
+/// The `rel="next"` URL of a `Link` header (RFC 8288), as GitHub and CoinGecko send for pagination.
+pub fn next_link(header: &str) -> Option<String> {
+    let is_next = |param: &str| {
+        param
+            .replace(['"', ' '], "")
+            .eq_ignore_ascii_case("rel=next")
+    };
+    header
+        .split(',')
+        .find(|part| part.split(';').skip(1).any(is_next))
+        .and_then(|part| part.split(';').next())
+        .map(|url| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
+}
+
+pub fn looks_like_html(body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
+    head.trim_start().starts_with('<')
+        && (head.contains("<html") || head.contains("<!doctype") || head.contains("<head"))
+}
+
+/// The provider's own words from an error body of any shape, shortened to one line.
+pub fn error_message(body: &[u8]) -> String {
+    if let Ok(value) = serde_json::from_slice::<Value>(body) {
+        if let Some((_, message)) = envelope_error(&value) {
+            return message;
+        }
+        return one_line(&value.to_string());
+    }
+    let text = String::from_utf8_lossy(body);
+    if looks_like_html(body) {
+        let lower = text.to_ascii_lowercase();
+        let title = lower.find("<title>").and_then(|s| {
+            lower[s..]
+                .find("</title>")
+                .map(|e| text[s + 7..s + e].trim().to_string())
+        });
+        return format!(
+            "HTML page{}",
+            title
+                .map(|t| format!(" \"{}\"", one_line(&t)))
+                .unwrap_or_default()
+        );
+    }
+    if text.trim().is_empty() {
+        "empty body".to_string()
+    } else {
+        one_line(&text)
+    }
+}
+
+fn one_line(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 300 {
+        format!("{}…", flat.chars().take(300).collect::<String>())
+    } else {
+        flat
+    }
+}
+
+/// Recognises the error envelopes of the providers: `{"status":{"error_code":N,"error_message":..}}`
+/// (CoinGecko, CoinMarketCap; code 0 is success), `{"error": "..."}` and `{"error":{"status":{..}}}`
+/// (CoinGecko, mempool.space) and `{"status":"error", "message"|"error": ..}`.
+pub fn envelope_error(value: &Value) -> Option<(Option<i64>, String)> {
+    let obj = value.as_object()?;
+    if let Some(status) = obj.get("status").and_then(Value::as_object) {
+        let code = status
+            .get("error_code")
+            .and_then(Value::as_i64)
+            .filter(|c| *c != 0)?;
+        let message = status
+            .get("error_message")
+            .and_then(Value::as_str)
+            .unwrap_or("no message");
+        return Some((Some(code), message.to_string()));
+    }
+    if obj
+        .get("status")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.eq_ignore_ascii_case("error"))
+    {
+        let message = obj
+            .get("message")
+            .or_else(|| obj.get("error"))
+            .map(plain)
+            .unwrap_or_default();
+        return Some((None, message));
+    }
+    match obj.get("error")? {
+        Value::Null => None,
+        Value::Object(inner) if inner.contains_key("status") => {
+            envelope_error(&Value::Object(inner.clone()))
+        }
+        other => Some((None, plain(other))),
+    }
+}
+
+fn plain(v: &Value) -> String {
+    v.as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn envelopes_of_every_shape_are_recognised() {
+        let cases = [
+            (
+                r#"{"status":{"error_code":429,"error_message":"slow down"}}"#,
+                Some((Some(429), "slow down")),
+            ),
+            (
+                r#"{"error":{"status":{"error_code":10012,"error_message":"365 days"}}}"#,
+                Some((Some(10012), "365 days")),
+            ),
+            (
+                r#"{"error":"coin not found"}"#,
+                Some((None, "coin not found")),
+            ),
+            (
+                r#"{"status":"error","message":"bad chart"}"#,
+                Some((None, "bad chart")),
+            ),
+            (
+                r#"{"status":{"error_code":0,"error_message":null},"data":{}}"#,
+                None,
+            ),
+            (r#"{"status":"ok","values":[]}"#, None),
+            (r#"[1,2]"#, None),
+        ];
+        for (body, want) in cases {
+            let got = envelope_error(&serde_json::from_str(body).unwrap());
+            assert_eq!(got, want.map(|(c, m)| (c, m.to_string())), "{body}");
+        }
+    }
+
+    #[test]
+    fn error_messages_from_html_and_text() {
+        assert_eq!(
+            error_message(
+                b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head></html>"
+            ),
+            "HTML page \"502 Bad Gateway\""
+        );
+        assert_eq!(
+            error_message(b"  Too many\n requests "),
+            "Too many requests"
+        );
+        assert_eq!(error_message(b""), "empty body");
+    }
+
+    #[test]
+    fn retry_after_seconds_and_reset() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        h.insert("retry-after", HeaderValue::from_static("1e300"));
+        assert_eq!(retry_after(&h), Some(Duration::MAX));
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        h.insert("x-ratelimit-reset", HeaderValue::from_static("1"));
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn link_header_next() {
+        let h = r#"<https://x/t?page=1>; rel="prev", <https://x/t?page=3>; rel="next", <https://x/t?page=9>; rel="last""#;
+        assert_eq!(next_link(h).as_deref(), Some("https://x/t?page=3"));
+        assert_eq!(next_link(r#"<https://x/t?page=1>; rel="prev""#), None);
+    }
+}
