@@ -386,3 +386,43 @@ fn long_pages_are_checkpointed_at_least_every_10000_records() {
         "the hourly cursor must advance mid-page: {distinct:?}"
     );
 }
+
+/// The config the offline pipeline uses with `tests/scenarios/pipeline.json` (see tests/README.md).
+fn pipeline_config(server: &replay_server::ReplayServer) -> Value {
+    let mut cfg = config(server);
+    cfg["start_date"] = serde_json::json!("2025-09-01");
+    cfg["market_chart_hourly_days"] = serde_json::json!(0);
+    cfg
+}
+
+#[test]
+fn pipeline_scenario_has_a_long_daily_history_for_indicators() {
+    let server = start("pipeline.json");
+    let run = read(
+        &pipeline_config(&server),
+        &catalog(&ALL_STREAMS, "incremental"),
+        None,
+    );
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let expected = [
+        ("coingecko_market_chart", 420),
+        ("coingecko_ohlc", 91),
+        ("blockchain_charts", 6 * 420),
+        ("mempool_hashrate", 420),
+        ("mempool_difficulty_adjustments", 30),
+    ];
+    for (stream, count) in expected {
+        let records = run.records(stream);
+        assert_eq!(records.len(), count, "{stream}");
+        let validator = schema_validator(stream);
+        assert!(
+            records.iter().all(|r| validator.is_valid(r)),
+            "{stream}: a record fails its schema"
+        );
+        assert_unique_keys(stream, &records);
+    }
+    assert!(run
+        .records("coingecko_market_chart")
+        .iter()
+        .all(|r| r["granularity"] == "daily"));
+}
