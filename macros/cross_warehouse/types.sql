@@ -1,5 +1,5 @@
 {#- Portable casts and identifier quoting: one type vocabulary (float, int, string, bool, timestamp, date)
-    mapped to each warehouse's type names, so models never spell DOUBLE or FLOAT64 themselves. -#}
+    (and json) mapped to each warehouse's type names, so models never spell DOUBLE or FLOAT64 themselves. -#}
 
 {% macro cast_as(expr, type_name) -%}
   {{ return(adapter.dispatch('cast_as', 'bitcoin')(expr, type_name)) }}
@@ -7,19 +7,19 @@
 
 {% macro default__cast_as(expr, type_name) -%}
   {%- set types = {'float': 'double', 'int': 'bigint', 'string': 'varchar', 'bool': 'boolean',
-                   'timestamp': 'timestamp', 'date': 'date'} -%}
+                   'timestamp': 'timestamp', 'date': 'date', 'json': 'json'} -%}
   cast({{ expr }} as {{ types[type_name] }})
 {%- endmacro %}
 
 {% macro duckdb__cast_as(expr, type_name) -%}
   {%- set types = {'float': 'double', 'int': 'bigint', 'string': 'varchar', 'bool': 'boolean',
-                   'timestamp': 'timestamp', 'date': 'date'} -%}
+                   'timestamp': 'timestamp', 'date': 'date', 'json': 'json'} -%}
   cast({{ expr }} as {{ types[type_name] }})
 {%- endmacro %}
 
 {% macro bigquery__cast_as(expr, type_name) -%}
   {%- set types = {'float': 'float64', 'int': 'int64', 'string': 'string', 'bool': 'bool',
-                   'timestamp': 'timestamp', 'date': 'date'} -%}
+                   'timestamp': 'timestamp', 'date': 'date', 'json': 'json'} -%}
   cast({{ expr }} as {{ types[type_name] }})
 {%- endmacro %}
 

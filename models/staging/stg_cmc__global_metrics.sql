@@ -3,7 +3,12 @@
       last_updated date-time, btc_dominance number, eth_dominance number, active_cryptocurrencies integer,
       active_exchanges integer, total_market_cap number, total_volume_24h number, vs_currency string ('USD'). -#}
 with source as (
-    select * from {{ source('bitcoin_raw', 'cmc_global_metrics') }}
+    -- Absent without a key / when the provider is off: read as empty (see macros/optional_source.sql).
+    select * from {{ optional_source('bitcoin_raw', 'cmc_global_metrics', [
+        ('last_updated', 'timestamp'), ('btc_dominance', 'float'), ('eth_dominance', 'float'),
+        ('active_cryptocurrencies', 'int'), ('active_exchanges', 'int'), ('total_market_cap', 'float'),
+        ('total_volume_24h', 'float'), ('vs_currency', 'string')
+    ]) }}
 ),
 
 ranked as (

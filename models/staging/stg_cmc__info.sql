@@ -4,7 +4,14 @@
       description string, date_added date-time, date_launched date-time|null, twitter_username string|null,
       urls_website array, urls_explorer array, urls_source_code array, urls_reddit array, tags array. -#}
 with source as (
-    select * from {{ source('bitcoin_raw', 'cmc_info') }}
+    -- Absent without a key / when the provider is off: read as empty (see macros/optional_source.sql).
+    select * from {{ optional_source('bitcoin_raw', 'cmc_info', [
+        ('id', 'int'), ('name', 'string'), ('symbol', 'string'), ('slug', 'string'),
+        ('category', 'string'), ('logo', 'string'), ('description', 'string'),
+        ('date_added', 'timestamp'), ('date_launched', 'timestamp'), ('twitter_username', 'string'),
+        ('urls_website', 'json'), ('urls_explorer', 'json'), ('urls_source_code', 'json'),
+        ('urls_reddit', 'json'), ('tags', 'json')
+    ]) }}
 ),
 
 ranked as (

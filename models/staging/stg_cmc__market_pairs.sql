@@ -6,7 +6,14 @@
       price number (quote.USD.price), volume_24h number (quote.USD.volume_24h),
       price_quote number (quote.exchange_reported.price), volume_24h_base number, last_updated date-time. -#}
 with source as (
-    select * from {{ source('bitcoin_raw', 'cmc_market_pairs') }}
+    -- Absent without a key / when the provider is off: read as empty (see macros/optional_source.sql).
+    select * from {{ optional_source('bitcoin_raw', 'cmc_market_pairs', [
+        ('market_id', 'int'), ('market_pair', 'string'), ('category', 'string'),
+        ('fee_type', 'string'), ('exchange_id', 'int'), ('exchange_name', 'string'),
+        ('exchange_slug', 'string'), ('market_pair_base_currency_symbol', 'string'),
+        ('market_pair_quote_currency_symbol', 'string'), ('price', 'float'), ('volume_24h', 'float'),
+        ('price_quote', 'float'), ('volume_24h_base', 'float'), ('last_updated', 'timestamp')
+    ]) }}
 ),
 
 ranked as (

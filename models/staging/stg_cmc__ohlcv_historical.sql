@@ -5,7 +5,13 @@
       open number, high number, low number, close number, volume number, market_cap number,
       timestamp date-time (quote time = period close). -#}
 with source as (
-    select * from {{ source('bitcoin_raw', 'cmc_ohlcv_historical') }}
+    -- Absent without a key / when the provider is off: read as empty (see macros/optional_source.sql).
+    select * from {{ optional_source('bitcoin_raw', 'cmc_ohlcv_historical', [
+        ('id', 'int'), ('symbol', 'string'), ('vs_currency', 'string'), ('time_period', 'string'),
+        ('time_open', 'timestamp'), ('time_close', 'timestamp'), ('time_high', 'timestamp'),
+        ('time_low', 'timestamp'), ('open', 'float'), ('high', 'float'), ('low', 'float'),
+        ('close', 'float'), ('volume', 'float'), ('market_cap', 'float'), ('timestamp', 'timestamp')
+    ]) }}
 ),
 
 ranked as (

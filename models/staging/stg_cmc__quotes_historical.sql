@@ -3,7 +3,12 @@
       id integer, symbol string, vs_currency string ('USD'), timestamp date-time, price number,
       volume_24h number, market_cap number, circulating_supply number, total_supply number. -#}
 with source as (
-    select * from {{ source('bitcoin_raw', 'cmc_quotes_historical') }}
+    -- Absent without a key / when the provider is off: read as empty (see macros/optional_source.sql).
+    select * from {{ optional_source('bitcoin_raw', 'cmc_quotes_historical', [
+        ('id', 'int'), ('symbol', 'string'), ('vs_currency', 'string'), ('timestamp', 'timestamp'),
+        ('price', 'float'), ('volume_24h', 'float'), ('market_cap', 'float'),
+        ('circulating_supply', 'float'), ('total_supply', 'float')
+    ]) }}
 ),
 
 ranked as (

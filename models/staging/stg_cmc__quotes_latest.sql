@@ -6,7 +6,18 @@
       market_cap_dominance number (percent), circulating_supply number, total_supply number,
       max_supply number|null, cmc_rank integer, num_market_pairs integer, last_updated date-time. -#}
 with source as (
-    select * from {{ source('bitcoin_raw', 'cmc_quotes_latest') }}
+    -- Absent without a key / when the provider is off: read as empty (see macros/optional_source.sql).
+    select * from {{ optional_source('bitcoin_raw', 'cmc_quotes_latest', [
+        ('id', 'int'), ('symbol', 'string'), ('name', 'string'), ('slug', 'string'),
+        ('vs_currency', 'string'), ('price', 'float'), ('volume_24h', 'float'),
+        ('volume_change_24h', 'float'), ('percent_change_1h', 'float'),
+        ('percent_change_24h', 'float'), ('percent_change_7d', 'float'),
+        ('percent_change_30d', 'float'), ('percent_change_60d', 'float'),
+        ('percent_change_90d', 'float'), ('market_cap', 'float'),
+        ('fully_diluted_market_cap', 'float'), ('market_cap_dominance', 'float'),
+        ('circulating_supply', 'float'), ('total_supply', 'float'), ('max_supply', 'float'),
+        ('cmc_rank', 'int'), ('num_market_pairs', 'int'), ('last_updated', 'timestamp')
+    ]) }}
 ),
 
 ranked as (

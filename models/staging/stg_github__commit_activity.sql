@@ -4,7 +4,10 @@
       repository string ('bitcoin/bitcoin', added by the connector), week date-time (from unix seconds),
       total integer, days array of 7 integers (Sunday..Saturday). -#}
 with source as (
-    select * from {{ source('bitcoin_raw', 'github_commit_activity') }}
+    -- Absent without a key / when the provider is off: read as empty (see macros/optional_source.sql).
+    select * from {{ optional_source('bitcoin_raw', 'github_commit_activity', [
+        ('repository', 'string'), ('week', 'timestamp'), ('total', 'int'), ('days', 'json')
+    ]) }}
 ),
 
 ranked as (

@@ -3,7 +3,12 @@
       repository string (added by the connector), id integer, tag_name string, name string|null,
       draft boolean, prerelease boolean, created_at date-time, published_at date-time|null, html_url string. -#}
 with source as (
-    select * from {{ source('bitcoin_raw', 'github_releases') }}
+    -- Absent without a key / when the provider is off: read as empty (see macros/optional_source.sql).
+    select * from {{ optional_source('bitcoin_raw', 'github_releases', [
+        ('repository', 'string'), ('id', 'int'), ('tag_name', 'string'), ('name', 'string'),
+        ('draft', 'bool'), ('prerelease', 'bool'), ('created_at', 'timestamp'),
+        ('published_at', 'timestamp'), ('html_url', 'string')
+    ]) }}
 ),
 
 ranked as (

@@ -5,7 +5,12 @@
       open_issues_count integer (issues + PRs, as GitHub counts them), pushed_at date-time,
       contributors_count integer|null (from /contributors?per_page=1&anon=1 Link rel="last"; optional). -#}
 with source as (
-    select * from {{ source('bitcoin_raw', 'github_repository_snapshots') }}
+    -- Absent without a key / when the provider is off: read as empty (see macros/optional_source.sql).
+    select * from {{ optional_source('bitcoin_raw', 'github_repository_snapshots', [
+        ('full_name', 'string'), ('snapshot_at', 'timestamp'), ('stargazers_count', 'int'),
+        ('forks_count', 'int'), ('watchers_count', 'int'), ('subscribers_count', 'int'),
+        ('open_issues_count', 'int'), ('pushed_at', 'timestamp'), ('contributors_count', 'int')
+    ]) }}
 ),
 
 ranked as (

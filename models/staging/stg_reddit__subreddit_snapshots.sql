@@ -3,7 +3,11 @@
       display_name string ('Bitcoin'), snapshot_at date-time (when the connector read it),
       subscribers integer, active_user_count integer|null (may be fuzzed), created_utc number. -#}
 with source as (
-    select * from {{ source('bitcoin_raw', 'reddit_subreddit_snapshots') }}
+    -- Absent without a key / when the provider is off: read as empty (see macros/optional_source.sql).
+    select * from {{ optional_source('bitcoin_raw', 'reddit_subreddit_snapshots', [
+        ('display_name', 'string'), ('snapshot_at', 'timestamp'), ('subscribers', 'int'),
+        ('active_user_count', 'int'), ('created_utc', 'float')
+    ]) }}
 ),
 
 ranked as (
