@@ -1,6 +1,6 @@
 //! The `read` command: runs each selected stream slice by slice and page by page, drops records that are not
-//! newer than the stream's cursor (the APIs often return whole windows whatever start is asked for), and
-//! checkpoints. A STATE goes out whenever a page moved a cursor and at least every 10,000 records (pages are
+//! newer than the stream's cursor (the APIs often return whole windows whatever start is asked for) except the
+//! record at the cursor when its content changed (its period was still open), and checkpoints. A STATE goes out whenever a page moved a cursor and at least every 10,000 records (pages are
 //! sorted by cursor first, so a mid-page checkpoint is safe), and once at the end of every stream, so a
 //! resumed sync refetches at most one page. A failing stream ends INCOMPLETE with a TRACE ERROR; the others
 //! still run and the caller exits non-zero.
@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::http::HttpClient;
 use crate::protocol::{now_ms, Output};
-use crate::state::{Cursor, InputState, StreamState};
+use crate::state::{fingerprint, Cursor, InputState, StreamState};
 use crate::streams::{Ctx, Record, Stream, StreamSpec};
 
 /// Records between two checkpoints, at most.
@@ -139,8 +139,8 @@ impl Reader<'_> {
         Ok(ck.total)
     }
 
-    /// Emits one page's records in cursor order, skipping those not newer than the partition's
-    /// cursor, and those older than `start_date`.
+    /// Emits one page's records in cursor order, skipping those older than `start_date` and those not
+    /// newer than the partition's cursor, except the record at the cursor when its content changed.
     fn emit_page(
         &self,
         spec: &StreamSpec,
@@ -165,9 +165,18 @@ impl Reader<'_> {
         keyed.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal));
         let mut current = state.cursor(partition);
         let start = Cursor::Time(self.config.start_date);
+        // The last record emitted from this page; its fingerprint goes into the state with its cursor.
+        let mut last: Option<(Cursor, Record)> = None;
         for (cursor, record) in keyed {
             let before_start = matches!(cursor, Cursor::Time(_)) && start.is_after(cursor);
-            if before_start || current.is_some_and(|c| !cursor.is_after(c)) {
+            let newer = current.is_none_or(|c| cursor.is_after(c));
+            // The record at the state's cursor belongs to a period that may have been open: emit it again
+            // only when its content changed since.
+            let reopened = !newer
+                && last.is_none()
+                && current.is_some_and(|c| !c.is_after(cursor))
+                && state.open_fingerprint(partition) != Some(fingerprint(&record).as_str());
+            if before_start || !(newer || reopened) {
                 continue;
             }
             self.out.record(spec.name, &record, emitted_at)?;
@@ -175,12 +184,13 @@ impl Reader<'_> {
             ck.since_last += 1;
             ck.total += 1;
             if ck.since_last >= CHECKPOINT_EVERY {
-                state.advance(partition, cursor);
+                state.advance(partition, cursor, fingerprint(&record));
                 ck.emit(self.out, state, false)?;
             }
+            last = Some((cursor, record));
         }
-        if let Some(cursor) = current {
-            state.advance(partition, cursor);
+        if let Some((cursor, record)) = last {
+            state.advance(partition, cursor, fingerprint(&record));
         }
         Ok(())
     }

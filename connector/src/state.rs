@@ -4,9 +4,11 @@
 //! (`{"stream_name": {...}}`), `[]`, `null` and an empty file. Unknown keys are ignored. Anything else is
 //! rejected with an error naming the file and the element at fault.
 //!
-//! A stream's state is a flat object: partition name → cursor. Single-partition streams use their cursor field
+//! A stream's state is an object: partition name → cursor. Single-partition streams use their cursor field
 //! as the partition (`{"timestamp": "2024-04-01T00:00:00Z"}`); `blockchain_charts` uses the chart name and
 //! `coingecko_market_chart` the granularity. Time cursors are RFC 3339 strings, height cursors integers.
+//! `open_period` keeps, per partition, a fingerprint of the record at the cursor: that period may still be
+//! open (today's partial point), so a later read emits it again when, and only when, its content changed.
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -172,10 +174,25 @@ impl Cursor {
     }
 }
 
-/// One stream's cursors, partition → cursor. Only ever moves forward.
+/// The state key holding the fingerprints of the records at the cursors.
+const OPEN_PERIOD: &str = "open_period";
+
+/// A stable fingerprint (64-bit FNV-1a, hex) of a record's JSON: equal content, equal fingerprint, in every
+/// run and every build (unlike std's randomly seeded hashers).
+pub fn fingerprint(record: &impl serde::Serialize) -> String {
+    let bytes = serde_json::to_vec(record).unwrap_or_default();
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
+/// One stream's cursors (partition → cursor, only ever moving forward) and the fingerprints of the
+/// records at those cursors.
 #[derive(Debug, Clone, Default)]
 pub struct StreamState {
     cursors: Map<String, Value>,
+    open: Map<String, Value>,
 }
 
 impl StreamState {
@@ -183,6 +200,11 @@ impl StreamState {
     /// (other tools' bookkeeping) and are ignored; a string or number that is not a time or a height is an error.
     pub fn from_input(stream: &str, input: Option<&Map<String, Value>>) -> Result<StreamState> {
         let mut cursors = input.cloned().unwrap_or_default();
+        let mut open = match cursors.remove(OPEN_PERIOD) {
+            Some(Value::Object(open)) => open,
+            _ => Map::new(),
+        };
+        open.retain(|_, v| v.is_string());
         cursors.retain(|_, v| v.is_string() || v.is_number());
         for (partition, value) in &cursors {
             if Cursor::from_value(value).is_none() {
@@ -190,7 +212,7 @@ impl StreamState {
                     message: format!("state cursor {partition:?} = {value} is neither an RFC 3339 time nor an integer") });
             }
         }
-        Ok(StreamState { cursors })
+        Ok(StreamState { cursors, open })
     }
 
     pub fn cursor(&self, partition: &str) -> Option<Cursor> {
@@ -204,20 +226,32 @@ impl StreamState {
         }
     }
 
-    /// Moves a partition's cursor forward; returns true when it changed.
-    pub fn advance(&mut self, partition: &str, cursor: Cursor) -> bool {
-        match self.cursor(partition) {
-            Some(old) if !cursor.is_after(old) => false,
-            _ => {
-                self.cursors
-                    .insert(partition.to_string(), cursor.to_value());
-                true
+    /// The fingerprint of the record at a partition's cursor, if known.
+    pub fn open_fingerprint(&self, partition: &str) -> Option<&str> {
+        self.open.get(partition).and_then(Value::as_str)
+    }
+
+    /// Records that `cursor` (with content `fingerprint`) was emitted: moves the partition's cursor
+    /// forward, or at an equal cursor updates the fingerprint. An older cursor changes nothing.
+    pub fn advance(&mut self, partition: &str, cursor: Cursor, fingerprint: String) {
+        if let Some(old) = self.cursor(partition) {
+            // Both are "after" each other only when their kinds differ: then the new cursor replaces the old.
+            if old.is_after(cursor) && !cursor.is_after(old) {
+                return;
             }
         }
+        self.cursors
+            .insert(partition.to_string(), cursor.to_value());
+        self.open
+            .insert(partition.to_string(), Value::String(fingerprint));
     }
 
     pub fn to_value(&self) -> Value {
-        Value::Object(self.cursors.clone())
+        let mut value = self.cursors.clone();
+        if !self.open.is_empty() {
+            value.insert(OPEN_PERIOD.to_string(), Value::Object(self.open.clone()));
+        }
+        Value::Object(value)
     }
 }
 
@@ -279,10 +313,24 @@ mod tests {
     fn cursors_only_move_forward() {
         let mut st = StreamState::default();
         let t = |s: &str| Cursor::Time(parse_date(s).unwrap());
-        assert!(st.advance("p", t("2024-01-02")));
-        assert!(!st.advance("p", t("2024-01-01")));
-        assert!(st.advance("p", t("2024-01-03")));
-        assert_eq!(st.to_value()["p"], "2024-01-03T00:00:00Z");
+        st.advance("p", t("2024-01-02"), "a".into());
+        st.advance("p", t("2024-01-01"), "b".into());
+        assert_eq!(
+            st.to_value(),
+            serde_json::json!({"p": "2024-01-02T00:00:00Z", "open_period": {"p": "a"}})
+        );
+        st.advance("p", t("2024-01-02"), "c".into());
+        assert_eq!(st.open_fingerprint("p"), Some("c"));
+        let again = StreamState::from_input("s", st.to_value().as_object()).unwrap();
+        assert_eq!(again.to_value(), st.to_value());
+        assert_eq!(
+            fingerprint(&serde_json::json!({"a": 1})),
+            fingerprint(&serde_json::json!({"a": 1}))
+        );
+        assert_ne!(
+            fingerprint(&serde_json::json!({"a": 1})),
+            fingerprint(&serde_json::json!({"a": 2}))
+        );
         let bad = serde_json::json!({"p": "not a time"});
         assert!(StreamState::from_input("s", bad.as_object()).is_err());
         let foreign = serde_json::json!({"p": "2024-01-01", "__ab_full_refresh_sync_complete": true, "states": [], "x": null});
