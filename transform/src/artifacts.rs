@@ -27,48 +27,117 @@ fn metadata(m: &Manifest, schema: &str) -> Json {
     })
 }
 
-fn node_json(m: &Manifest, n: &Node) -> Json {
-    let adapter = &m.target.adapter_type;
-    let columns: serde_json::Map<String, Json> = n
+#[derive(serde::Serialize)]
+struct ColumnOut<'a> {
+    name: &'a str,
+    description: &'a str,
+    data_type: &'a Option<String>,
+    meta: Json,
+    tags: [&'a str; 0],
+}
+
+#[derive(serde::Serialize)]
+struct RefOut<'a> {
+    name: Option<&'a String>,
+    package: Option<&'a String>,
+    version: Option<()>,
+}
+
+/// One manifest node, borrowed from the parsed node (no copies of raw code).
+#[derive(serde::Serialize)]
+struct NodeOut<'a> {
+    unique_id: &'a str,
+    resource_type: &'static str,
+    name: &'a str,
+    package_name: &'a str,
+    path: &'a str,
+    original_file_path: &'a str,
+    patch_path: Option<String>,
+    fqn: &'a [String],
+    database: &'a str,
+    schema: &'a str,
+    alias: &'a str,
+    relation_name: Option<String>,
+    config: &'a crate::project::Config,
+    tags: Vec<String>,
+    meta: Json,
+    description: &'a str,
+    columns: indexmap_like::Columns<'a>,
+    depends_on: DependsOn<'a>,
+    refs: Vec<RefOut<'a>>,
+    sources: &'a [(String, String)],
+    raw_code: &'a str,
+    language: &'static str,
+    checksum: Json,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column_name: Option<&'a Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attached_node: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    test_metadata: Option<Json>,
+}
+
+#[derive(serde::Serialize)]
+struct DependsOn<'a> {
+    nodes: &'a [String],
+    macros: &'a [String],
+}
+
+mod indexmap_like {
+    use serde::ser::SerializeMap;
+
+    /// Columns as a JSON object keyed by name, in declaration order.
+    pub struct Columns<'a>(pub Vec<(&'a str, super::ColumnOut<'a>)>);
+
+    impl serde::Serialize for Columns<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_map(Some(self.0.len()))?;
+            for (k, v) in &self.0 {
+                m.serialize_entry(k, v)?;
+            }
+            m.end()
+        }
+    }
+}
+
+fn node_out<'a>(m: &'a Manifest, n: &'a Node) -> NodeOut<'a> {
+    let columns = n
         .columns
         .iter()
-        .map(|c| (c.name.clone(), json!({"name": c.name, "description": c.description, "data_type": c.data_type, "meta": {}, "tags": []})))
+        .map(|c| (c.name.as_str(), ColumnOut { name: &c.name, description: &c.description, data_type: &c.data_type, meta: json!({}), tags: [] }))
         .collect();
     let relation_name = match n.materialized() {
-        "ephemeral" | "test" => Json::Null,
-        _ => Json::from(render_name(adapter, &n.relation)),
+        "ephemeral" | "test" => None,
+        _ => Some(render_name(&m.target.adapter_type, &n.relation)),
     };
-    let mut v = json!({
-        "unique_id": n.unique_id,
-        "resource_type": n.resource.as_str(),
-        "name": n.name,
-        "package_name": m.project.cfg.name,
-        "path": n.path,
-        "original_file_path": n.original_file_path,
-        "patch_path": n.patch_path.as_ref().map(|p| format!("{}://{p}", m.project.cfg.name)),
-        "fqn": n.fqn,
-        "database": n.relation.database,
-        "schema": n.relation.schema,
-        "alias": n.relation.identifier,
-        "relation_name": relation_name,
-        "config": n.config,
-        "tags": n.config.tags(),
-        "meta": n.config.get("meta").cloned().unwrap_or(json!({})),
-        "description": n.description,
-        "columns": columns,
-        "depends_on": {"nodes": n.depends_on, "macros": n.depends_on_macros},
-        "refs": n.refs.iter().map(|r| json!({"name": r.last(), "package": if r.len() > 1 { Json::from(r[0].clone()) } else { Json::Null }, "version": null})).collect::<Vec<_>>(),
-        "sources": n.sources.iter().map(|(a, b)| json!([a, b])).collect::<Vec<_>>(),
-        "raw_code": n.raw_code,
-        "language": "sql",
-        "checksum": {"name": "fnv1a", "checksum": crate::data_tests::short_hash(&n.raw_code)},
-    });
-    if let (Some(g), Some(obj)) = (&n.generic, v.as_object_mut()) {
-        obj.insert("column_name".into(), json!(g.column_name));
-        obj.insert("attached_node".into(), json!(g.attached_to));
-        obj.insert("test_metadata".into(), json!({"name": g.test_name, "kwargs": g.kwargs, "namespace": null}));
+    NodeOut {
+        unique_id: &n.unique_id,
+        resource_type: n.resource.as_str(),
+        name: &n.name,
+        package_name: &m.project.cfg.name,
+        path: &n.path,
+        original_file_path: &n.original_file_path,
+        patch_path: n.patch_path.as_ref().map(|p| format!("{}://{p}", m.project.cfg.name)),
+        fqn: &n.fqn,
+        database: &n.relation.database,
+        schema: &n.relation.schema,
+        alias: &n.relation.identifier,
+        relation_name,
+        config: &n.config,
+        tags: n.config.tags(),
+        meta: n.config.get("meta").cloned().unwrap_or(json!({})),
+        description: &n.description,
+        columns: indexmap_like::Columns(columns),
+        depends_on: DependsOn { nodes: &n.depends_on, macros: &n.depends_on_macros },
+        refs: n.refs.iter().map(|r| RefOut { name: r.last(), package: if r.len() > 1 { r.first() } else { None }, version: None }).collect(),
+        sources: &n.sources,
+        raw_code: &n.raw_code,
+        language: "sql",
+        checksum: json!({"name": "fnv1a", "checksum": crate::data_tests::short_hash(&n.raw_code)}),
+        column_name: n.generic.as_ref().map(|g| &g.column_name),
+        attached_node: n.generic.as_ref().map(|g| g.attached_to.as_str()),
+        test_metadata: n.generic.as_ref().map(|g| json!({"name": g.test_name, "kwargs": g.kwargs, "namespace": null})),
     }
-    v
 }
 
 fn source_json(m: &Manifest, s: &Source) -> Json {
@@ -90,7 +159,7 @@ fn create(path: &Path) -> Result<BufWriter<std::fs::File>> {
 }
 
 /// Writes `{"key": {id: value, ...}` entries one at a time.
-fn write_map<'a, W: Write>(w: &mut W, key: &str, items: impl Iterator<Item = (&'a String, Json)>) -> std::io::Result<()> {
+fn write_map<'a, W: Write, V: serde::Serialize>(w: &mut W, key: &str, items: impl Iterator<Item = (&'a String, V)>) -> std::io::Result<()> {
     write!(w, ",\"{key}\":{{")?;
     for (i, (id, v)) in items.enumerate() {
         if i > 0 {
@@ -108,7 +177,7 @@ pub fn write_manifest(m: &Manifest) -> Result<()> {
     let mut w = create(&path)?;
     let io = |e: std::io::Error| Error::io(&path, e);
     write!(w, "{{\"metadata\":{}", metadata(m, "manifest/v12")).map_err(io)?;
-    write_map(&mut w, "nodes", m.project.nodes.iter().map(|(k, n)| (k, node_json(m, n)))).map_err(io)?;
+    write_map(&mut w, "nodes", m.project.nodes.iter().map(|(k, n)| (k, node_out(m, n)))).map_err(io)?;
     write_map(&mut w, "sources", m.project.sources.iter().map(|(k, s)| (k, source_json(m, s)))).map_err(io)?;
     let macros: Vec<(String, Json)> = m
         .engine

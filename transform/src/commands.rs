@@ -64,12 +64,28 @@ fn compile_cmd(a: SelectCommand) -> Result<i32> {
     let start = Instant::now();
     let m = compile::load(&a.common.options("compile", false), true)?;
     let ids = selected(&m, &a.selection, &[Resource::Model, Resource::Test])?;
-    for id in &ids {
-        let node = m.node(id)?;
-        let sql = m.compile(id)?;
-        m.write_compiled(node, &sql)?;
-    }
-    artifacts::write_manifest(&m)?;
+    // Nodes compile independently: split them over the cores, and write the manifest meanwhile.
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(m.target.threads.max(2));
+    let chunk = ids.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| -> Result<()> {
+        let manifest = scope.spawn(|| artifacts::write_manifest(&m));
+        let handles: Vec<_> = ids
+            .chunks(chunk)
+            .map(|part| {
+                let m = &m;
+                scope.spawn(move || -> Result<()> {
+                    for id in part {
+                        m.write_compiled(m.node(id)?, &m.compile(id)?)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().map_err(|_| Error::Usage("a compile worker panicked".into()))??;
+        }
+        manifest.join().map_err(|_| Error::Usage("the manifest writer panicked".into()))?
+    })?;
     printer().info(&format!("Compiled {} nodes into {} in {:.2}s", ids.len(), m.target_dir().join("compiled").display(), start.elapsed().as_secs_f64()));
     Ok(0)
 }

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 use minijinja::Value;
 use serde_json::{Map, Value as Json};
@@ -59,7 +60,9 @@ fn parse_vars(project: &Project, cli: Option<&str>) -> Result<Map<String, Json>>
 
 /// Loads, parses and resolves the project; connects to the warehouse when `connect` is set.
 pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
+    let t0 = Instant::now();
     let mut project = Project::load(&opts.project_dir)?;
+    timing("load files", t0);
     let profiles = profiles::profiles_path(opts.profiles_dir.as_deref(), &opts.project_dir)?;
     let target = profiles::load_target(&profiles, &project.cfg.profile, opts.target.as_deref(), opts.threads)?;
     let wh = if connect { Some(warehouse::connect(&target, &opts.project_dir)?) } else { None };
@@ -85,16 +88,29 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
         sources: HashMap::new(),
     };
     resolve_sources(&mut project, &mut shared);
+    let t0 = Instant::now();
     let mut engine = Engine::new(&project, shared)?;
+    timing("engine", t0);
+    let t0 = Instant::now();
     parse_nodes(&mut project, &engine)?;
+    timing("parse render", t0);
+    let t0 = Instant::now();
     resolve_relations(&mut project, &engine)?;
     let dag = resolve_dependencies(&mut project)?;
+    timing("resolve", t0);
     let mut shared = Arc::try_unwrap(std::mem::replace(&mut engine.shared, Arc::new(empty_shared())))
         .map_err(|_| Error::Usage("internal: render context still in use".into()))?;
     shared.refs = ref_targets(&project);
     shared.warehouse = wh.clone();
     engine.shared = Arc::new(shared);
     Ok(Manifest { project, engine, dag, target, warehouse: wh })
+}
+
+/// Phase timings on stderr when TRANSFORM_TIMING is set (used by the benchmark notes).
+fn timing(phase: &str, since: Instant) {
+    if std::env::var_os("TRANSFORM_TIMING").is_some() {
+        eprintln!("timing: {phase}: {:.3}s", since.elapsed().as_secs_f64());
+    }
 }
 
 fn empty_shared() -> Shared {
@@ -212,6 +228,7 @@ fn resolve_dependencies(project: &mut Project) -> Result<Dag> {
     let names: HashMap<String, String> = project.by_name().into_iter().map(|(k, n)| (k.to_string(), n.unique_id.clone())).collect();
     let sources: HashMap<(String, String), String> =
         project.sources.values().map(|s| ((s.source_name.clone(), s.name.clone()), s.unique_id.clone())).collect();
+    let uids: std::collections::HashSet<String> = names.values().cloned().collect();
     let mut dag = Dag::default();
     for s in project.sources.keys() {
         dag.add_node(s);
@@ -220,7 +237,7 @@ fn resolve_dependencies(project: &mut Project) -> Result<Dag> {
         dag.add_node(&node.unique_id);
         let mut deps = vec![];
         if let Some(g) = &node.generic {
-            if !project.sources.contains_key(&g.attached_to) && !names.values().any(|u| u == &g.attached_to) {
+            if !project.sources.contains_key(&g.attached_to) && !uids.contains(g.attached_to.as_str()) {
                 return Err(Error::project(&node.original_file_path, format!("test {} is attached to a disabled or missing node", node.name)));
             }
             deps.push(g.attached_to.clone());

@@ -55,7 +55,11 @@ fn name_of(obj: &Map<String, Json>, file: &str, what: &str) -> Result<String> {
 
 /// Replaces `{{ doc('name') }}` with the docs block's text.
 fn render_docs(project: &Project, s: &str, file: &str) -> Result<String> {
-    let re = regex::Regex::new(r#"\{\{\s*doc\(\s*['"]([\w.]+)['"]\s*\)\s*\}\}"#).map_err(|e| Error::Usage(e.to_string()))?;
+    static DOC: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    if !s.contains("doc(") {
+        return Ok(s.to_string());
+    }
+    let re = DOC.get_or_init(|| regex::Regex::new(r#"\{\{\s*doc\(\s*['"]([\w.]+)['"]\s*\)\s*\}\}"#).expect("static regex compiles"));
     let mut missing = None;
     let out = re.replace_all(s, |c: &regex::Captures| match project.docs.get(&c[1]) {
         Some(d) => d.clone(),
