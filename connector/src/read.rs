@@ -1,9 +1,9 @@
-//! The `read` command: runs each selected stream slice by slice and page by page, drops records that are not
-//! newer than the stream's cursor (the APIs often return whole windows whatever start is asked for) except the
-//! record at the cursor when its content changed (its period was still open), and checkpoints. A STATE goes out whenever a page moved a cursor and at least every 10,000 records (pages are
-//! sorted by cursor first, so a mid-page checkpoint is safe), and once at the end of every stream, so a
-//! resumed sync refetches at most one page. A failing stream ends INCOMPLETE with a TRACE ERROR; the others
-//! still run and the caller exits non-zero.
+//! The `read` command: runs each selected stream slice by slice and page by page, and drops records that are
+//! not newer than the stream's cursor (the APIs often return whole windows whatever start is asked for),
+//! except the record at the cursor when its content changed (its period was still open). A STATE goes out
+//! whenever a page moved the state, at least every 10,000 records (pages are sorted by cursor first, so a
+//! mid-page checkpoint is safe) and once at the end of every stream, so a resumed sync refetches at most one
+//! page. A failing stream ends INCOMPLETE with a TRACE ERROR; the others still run; the caller exits non-zero.
 use std::cmp::Ordering;
 
 use chrono::Utc;
