@@ -281,3 +281,41 @@ fn selection_grammar() {
     let o = f.expect(&["ls", "-s", "orders", "-o", "path", "--resource-type", "model"], 0);
     assert_eq!(o.stdout.trim(), "models/marts/orders.sql");
 }
+
+#[test]
+fn hooks_columns_introspection_and_jinja_test_arguments() {
+    let f = Fixture::new();
+    f.write(
+        "models/marts/audit.sql",
+        "-- depends_on: {{ ref('customers') }}\n{{ config(materialized='table', post_hook=\"create or replace table {{ this.schema }}.audit_log as select count(*) as n from {{ this }}\") }}\n\
+         {% set cols = adapter.get_columns_in_relation(ref('customers')) if execute else [] %}\n\
+         select {% for c in cols %}'{{ c.name }}:{{ c.data_type }}' as col_{{ loop.index }}{{ ',' if not loop.last }}{% endfor %}{% if not cols %}1 as x{% endif %}\n",
+    );
+    f.write(
+        "models/marts/args.yml",
+        "version: 2\nmodels:\n  - name: audit\n    columns:\n      - name: col_1\n        data_tests:\n          - accepted_values:\n              values: \"{{ ['customer_id:INTEGER', 'customer_id:BIGINT'] }}\"\n",
+    );
+    let o = f.expect(&["build"], 0);
+    assert!(o.stdout.contains("PASS accepted_values_audit_"), "{}", o.stdout);
+    assert_eq!(f.count("select n from main_marts.audit_log"), 1, "the post-hook ran after the build");
+    let cols = f.query("select col_2 from main_marts.audit");
+    assert!(cols[0][0].contains("first_name:VARCHAR"), "{cols:?}");
+}
+
+#[test]
+fn failed_table_build_keeps_the_previous_table() {
+    let f = Fixture::new();
+    f.expect(&["build"], 0);
+    f.replace("models/marts/customers.sql", "count(o.order_id)", "count(o.no_such_column)");
+    f.expect(&["run", "-s", "customers"], 1);
+    assert_eq!(f.count("select count(*) from main_marts.customers"), 4);
+    assert_eq!(f.count("select count(*) from information_schema.tables where table_name like '%transform_tmp%'"), 0);
+}
+
+#[test]
+fn single_thread_build_matches() {
+    let f = Fixture::new();
+    let o = f.expect(&["build", "--threads", "1"], 0);
+    assert!(o.stdout.contains("PASS=21"), "{}", o.stdout);
+    assert!(f.run_results()["results"].as_array().is_some_and(|r| r.iter().all(|x| x["thread_id"] == "Thread-1")));
+}

@@ -115,6 +115,14 @@ impl Engine {
         let mut kwargs: Vec<(String, Value)> = vec![];
         for (k, v) in &g.kwargs {
             let value = match v.as_str() {
+                Some(s) if s.contains("{{") => {
+                    // dbt renders test arguments natively: "{{ var('list') }}" becomes a list.
+                    let text = self.env.render_str(s, ctx_value.clone()).map_err(here)?;
+                    match serde_yaml::from_str::<Json>(&text) {
+                        Ok(parsed @ (Json::Array(_) | Json::Number(_) | Json::Bool(_))) => to_value(parsed),
+                        _ => Value::from(text),
+                    }
+                }
                 Some(s) if s.contains("ref(") || s.contains("source(") => {
                     self.env.compile_expression(s).and_then(|e| e.eval(ctx_value.clone())).map_err(here)?
                 }
