@@ -67,6 +67,7 @@ indicators as (
         daily.close_usd,
         daily.volume_usd,
         daily.market_cap_usd,
+        changes.change_usd,
         {{ simple_moving_average('daily.close_usd', 7, 'daily.idx') }} as sma_7_usd,
         {{ simple_moving_average('daily.close_usd', 30, 'daily.idx') }} as sma_30_usd,
         {{ simple_moving_average('daily.close_usd', 50, 'daily.idx') }} as sma_50_usd,
@@ -79,6 +80,7 @@ indicators as (
         avg_gain.value as rsi_avg_gain_usd,
         avg_loss.value as rsi_avg_loss_usd
     from daily
+    left join changes on changes.idx = daily.idx
     left join ema_12 on ema_12.idx = daily.idx
     left join ema_26 on ema_26.idx = daily.idx
     left join macd_series on macd_series.idx = daily.idx
@@ -92,6 +94,7 @@ select
     indicators.close_usd,
     indicators.volume_usd,
     indicators.market_cap_usd,
+    indicators.change_usd as close_change_usd,
     {{ pct_change('indicators.close_usd', 'prev_1d.close_usd') }} as return_1d_pct,
     {{ pct_change('indicators.close_usd', 'prev_7d.close_usd') }} as return_7d_pct,
     {{ pct_change('indicators.close_usd', 'prev_30d.close_usd') }} as return_30d_pct,

@@ -14,7 +14,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by repository, week
+            partition by repository, {{ q('week') }}
             order by _airbyte_extracted_at desc, _airbyte_raw_id desc
         ) as dedup_rank
     from source
@@ -22,8 +22,8 @@ ranked as (
 
 select
     lower({{ cast_as('repository', 'string') }}) as repository,
-    {{ cast_as(cast_as('week', 'timestamp'), 'date') }} as week_start_date,
-    {{ cast_as('total', 'int') }} as commits,
+    {{ cast_as(cast_as(q('week'), 'timestamp'), 'date') }} as week_start_date,
+    {{ cast_as(q('total'), 'int') }} as commits,
     {{ json_text('days') }} as commits_by_weekday_json,
     {{ cast_as('_airbyte_extracted_at', 'timestamp') }} as extracted_at
 from ranked
