@@ -113,7 +113,7 @@ fn load_config(path: &Path) -> Result<Config, Error> {
 }
 
 async fn check(path: &Path, out: &Output) -> anyhow::Result<i32> {
-    let config = match load_config(path) {
+    let mut config = match load_config(path) {
         Ok(config) => config,
         Err(e) => {
             out.connection_status(false, Some(&e.to_string()))?;
@@ -121,6 +121,8 @@ async fn check(path: &Path, out: &Output) -> anyhow::Result<i32> {
         }
     };
     out.add_secrets(config.secrets());
+    // A connection check answers quickly: two attempts per probe, whatever the read policy says.
+    config.http.max_attempts = config.http.max_attempts.min(2);
     let http = HttpClient::new(&config, out.clone())?;
     let probes = [
         (Provider::CoinGecko, "/ping"),
