@@ -238,3 +238,43 @@ fn garbage_bodies_never_panic_and_every_stream_ends_with_a_status() {
     // Tickers without a primary key are dropped rather than emitted half-empty.
     assert_eq!(run.records("coingecko_tickers").len(), 0);
 }
+
+#[test]
+fn a_sync_that_failed_mid_stream_resumes_after_its_last_checkpoint() {
+    // hash-rate (5th of 6 charts) fails: the 4 charts before it are checkpointed, nothing after them is.
+    let broken = start("faults/chart_500.json");
+    let first = read(
+        &config(&broken),
+        &catalog(&["blockchain_charts"], "incremental"),
+        None,
+    );
+    assert_eq!(first.code, 1);
+    assert_eq!(first.records("blockchain_charts").len(), 4 * 7);
+    let state = first.final_state();
+    let saved = &state[0]["stream"]["stream_state"];
+    assert!(
+        saved["n-transactions"].is_string()
+            && saved.get("hash-rate").is_none()
+            && saved.get("difficulty").is_none(),
+        "{saved}"
+    );
+
+    let healthy = start("full.json");
+    let resumed = read(
+        &config(&healthy),
+        &catalog(&["blockchain_charts"], "incremental"),
+        Some(&state),
+    );
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    let charts: std::collections::BTreeSet<String> = resumed
+        .records("blockchain_charts")
+        .iter()
+        .map(|r| r["chart"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        charts.into_iter().collect::<Vec<_>>(),
+        ["difficulty", "hash-rate"],
+        "only the unfinished charts are read again"
+    );
+    assert_eq!(resumed.records("blockchain_charts").len(), 2 * 7);
+}
