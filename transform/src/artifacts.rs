@@ -172,12 +172,41 @@ fn write_map<'a, W: Write, V: serde::Serialize>(w: &mut W, key: &str, items: imp
     w.write_all(b"}")
 }
 
+/// `"nodes": {...}`, serialized in parallel in bounded rounds (memory: a few chunks, not the map).
+fn write_nodes<W: Write>(w: &mut W, m: &Manifest) -> std::io::Result<()> {
+    const CHUNK: usize = 512;
+    let nodes: Vec<&Node> = m.project.nodes.values().collect();
+    w.write_all(b",\"nodes\":{")?;
+    for (round, group) in nodes.chunks(CHUNK * 4).enumerate() {
+        let parts: Vec<&[&Node]> = group.chunks(CHUNK).collect();
+        let buffers = crate::parallel::map(&parts, |part| {
+            let mut buf = Vec::with_capacity(part.len() * 1024);
+            for (i, n) in part.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                serde_json::to_writer(&mut buf, &n.unique_id)?;
+                buf.push(b':');
+                serde_json::to_writer(&mut buf, &node_out(m, n))?;
+            }
+            Ok::<_, serde_json::Error>(buf)
+        });
+        for (i, buf) in buffers.into_iter().enumerate() {
+            if round > 0 || i > 0 {
+                w.write_all(b",")?;
+            }
+            w.write_all(&buf?)?;
+        }
+    }
+    w.write_all(b"}")
+}
+
 pub fn write_manifest(m: &Manifest) -> Result<()> {
     let path = m.target_dir().join("manifest.json");
     let mut w = create(&path)?;
     let io = |e: std::io::Error| Error::io(&path, e);
     write!(w, "{{\"metadata\":{}", metadata(m, "manifest/v12")).map_err(io)?;
-    write_map(&mut w, "nodes", m.project.nodes.iter().map(|(k, n)| (k, node_out(m, n)))).map_err(io)?;
+    write_nodes(&mut w, m).map_err(io)?;
     write_map(&mut w, "sources", m.project.sources.iter().map(|(k, s)| (k, source_json(m, s)))).map_err(io)?;
     let macros: Vec<(String, Json)> = m
         .engine

@@ -142,9 +142,14 @@ fn resolve_sources(project: &mut Project, shared: &mut Shared) {
 
 /// The parse render: records refs, sources and `config()` of every model and test.
 fn parse_nodes(project: &mut Project, engine: &Engine) -> Result<()> {
-    let placeholder = RelationName::default();
-    for node in project.nodes.values_mut().filter(|n| n.resource != Resource::Seed) {
-        let r = engine.render(node, placeholder.clone(), false)?;
+    // Renders are independent: run them on all cores, then apply the results in node order.
+    let nodes: Vec<&Node> = project.nodes.values().filter(|n| n.resource != Resource::Seed).collect();
+    let rendered: Vec<Result<crate::jinja::Rendered>> =
+        crate::parallel::map(&nodes, |n| engine.render(n, RelationName::default(), false));
+    let ids: Vec<String> = nodes.iter().map(|n| n.unique_id.clone()).collect();
+    for (id, r) in ids.into_iter().zip(rendered) {
+        let r = r?;
+        let Some(node) = project.nodes.get_mut(&id) else { continue };
         node.config = r.config;
         if let Err(e) = validate_values(&node.config, &node.original_file_path) {
             return Err(with_line(e, &node.raw_code));

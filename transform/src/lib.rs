@@ -14,6 +14,7 @@ pub mod execute;
 pub mod jinja;
 pub mod materialize;
 pub mod output;
+pub mod parallel;
 pub mod project;
 pub mod runner;
 pub mod select;

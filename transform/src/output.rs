@@ -110,6 +110,7 @@ impl Printer {
     }
 
     /// One node's result line: `3 of 9 OK created view model main.stg_x ...... [OK in 0.02s]`.
+    #[allow(clippy::too_many_arguments)]
     pub fn node_line(&self, idx: usize, total: usize, what: &str, tag: &str, tone: Tone, secs: f64, data: serde_json::Value) {
         let left = format!("{idx} of {total} {what} ");
         let dots = ".".repeat(70usize.saturating_sub(left.len()).max(3));

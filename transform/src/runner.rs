@@ -175,11 +175,11 @@ pub fn run(order: &[String], deps: &HashMap<String, Vec<String>>, threads: usize
     });
     progress.finish();
     for (i, id) in order.iter().enumerate() {
-        if !results.contains_key(&i) {
+        results.entry(i).or_insert_with(|| {
             let mut r = NodeResult::new(id, Status::Skipped);
             r.message = Some(if skipped.contains(id.as_str()) { "skipped: an upstream node failed" } else { "skipped: --fail-fast" }.into());
-            results.insert(i, r);
-        }
+            r
+        });
     }
     results.into_values().collect()
 }

@@ -134,7 +134,7 @@ fn matches(atom: &Atom, item: &Item) -> bool {
             match item.config.get(key) {
                 Some(serde_json::Value::String(s)) => glob(v, s),
                 Some(serde_json::Value::Array(a)) => a.iter().any(|x| x.as_str().is_some_and(|s| glob(v, s))),
-                Some(other) => other.to_string() == v,
+                Some(other) => serde_json::to_string(other).is_ok_and(|s| s == v),
                 None => false,
             }
         }

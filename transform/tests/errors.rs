@@ -16,7 +16,8 @@ fn error_of(edit: impl FnOnce(&Fixture), args: &[&str]) -> String {
 
 #[test]
 fn bad_projects_name_the_culprit() {
-    let cases: Vec<(&str, Box<dyn FnOnce(&Fixture)>, &[&str])> = vec![
+    type Case<'a> = (&'a str, Box<dyn FnOnce(&Fixture)>, &'a [&'a str]);
+    let cases: Vec<Case> = vec![
         ("unknown_function", Box::new(|f: &Fixture| f.write("models/bad.sql", "select {{ refs('stg_orders') }}")), &["parse"]),
         ("missing_ref", Box::new(|f: &Fixture| f.write("models/bad.sql", "select * from {{ ref('stg_order') }}")), &["parse"]),
         ("missing_source", Box::new(|f: &Fixture| f.write("models/bad.sql", "select * from {{ source('raw', 'order') }}")), &["parse"]),

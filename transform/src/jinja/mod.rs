@@ -36,7 +36,10 @@ pub struct Rendered {
 }
 
 /// All macros by name: built-ins first, project macros override them.
-pub fn macro_table(project: &Project) -> Result<(Vec<(String, String)>, HashMap<String, MacroCaller>)> {
+/// Macro files as (template name, source), and every macro by name.
+pub type MacroTable = (Vec<(String, String)>, HashMap<String, MacroCaller>);
+
+pub fn macro_table(project: &Project) -> Result<MacroTable> {
     let builtins = preprocess::macro_file(BUILTINS_FILE, BUILTINS)?;
     let mut files = vec![(BUILTINS_FILE.to_string(), builtins.source.clone())];
     let mut table = HashMap::new();

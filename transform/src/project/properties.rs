@@ -116,7 +116,7 @@ pub fn apply_property_files(project: &mut Project) -> Result<()> {
     Ok(())
 }
 
-fn test_specs<'a>(obj: &'a Map<String, Json>) -> impl Iterator<Item = &'a Json> {
+fn test_specs(obj: &Map<String, Json>) -> impl Iterator<Item = &Json> {
     ["data_tests", "tests"].into_iter().filter_map(|k| obj.get(k).and_then(Json::as_array)).flatten()
 }
 
