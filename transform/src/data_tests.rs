@@ -150,7 +150,7 @@ pub fn run_test(wh: &dyn Warehouse, node: &Node, sql: &str, audit: Option<&Relat
     };
     if let Some(rel) = audit.filter(|_| cfg.bool_or("store_failures", false)) {
         wh.create_schema(&rel.database, &rel.schema)?;
-        wh.build_table(rel, sql)?;
+        wh.build_table(rel, sql, &Config::default())?;
     }
     let sample = if failures > 0 { wh.query(&format!("select * from (\n{sql}\n) dbt_failures"), 5)? } else { Rows::default() };
     let message = match status {

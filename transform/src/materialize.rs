@@ -17,9 +17,9 @@ pub fn materialize(wh: &dyn Warehouse, node: &Node, sql: &str, full_refresh: boo
             if wh.relation_kind(rel)? == Some(RelationKind::Table) {
                 wh.execute(&wh.drop_sql(&name, RelationKind::Table))?;
             }
-            Ok((wh.execute(&wh.create_view_sql(&name, sql))?, "CREATE VIEW".into()))
+            Ok((wh.execute(&wh.create_view_sql(&name, sql, &node.config))?, "CREATE VIEW".into()))
         }
-        "table" => Ok((wh.build_table(rel, sql)?, "CREATE TABLE".into())),
+        "table" => Ok((wh.build_table(rel, sql, &node.config)?, "CREATE TABLE".into())),
         "incremental" => incremental(wh, node, sql, full_refresh),
         other => Err(Error::Warehouse(format!("materialization `{other}` cannot be built"))),
     }
@@ -29,11 +29,11 @@ fn incremental(wh: &dyn Warehouse, node: &Node, sql: &str, full_refresh: bool) -
     let rel = &node.relation;
     let full_refresh = node.config.get("full_refresh").and_then(Json::as_bool).unwrap_or(full_refresh);
     if full_refresh || wh.relation_kind(rel)? != Some(RelationKind::Table) {
-        return Ok((wh.build_table(rel, sql)?, "CREATE TABLE".into()));
+        return Ok((wh.build_table(rel, sql, &node.config)?, "CREATE TABLE".into()));
     }
     let tmp = RelationName { identifier: format!("{}__dbt_tmp", rel.identifier), ..rel.clone() };
     let tmp_name = wh.render_relation(&tmp);
-    let created = wh.execute(&wh.create_table_sql(&tmp_name, sql));
+    let created = wh.execute(&wh.create_table_sql(&tmp_name, sql, &node.config));
     let result = created.and_then(|_| apply_batch(wh, node, &tmp));
     let _ = wh.execute(&wh.drop_sql(&tmp_name, RelationKind::Table));
     result
@@ -101,6 +101,7 @@ fn apply_batch(wh: &dyn Warehouse, node: &Node, tmp: &RelationName) -> Result<(A
         columns: &quoted,
         update_columns: &update,
         predicates: &predicates,
+        config: cfg,
     };
     let statements = wh.incremental_sql(&plan)?;
     let sql = format!("begin;\n{};\ncommit", statements.join(";\n"));

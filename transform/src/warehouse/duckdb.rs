@@ -183,7 +183,7 @@ impl Warehouse for DuckDb {
             .join(", ");
         let types = if types.is_empty() { String::new() } else { format!(", types = {{{types}}}") };
         let select = format!("select * from read_csv({}, header = true, auto_detect = true{types})", lit(&csv.to_string_lossy()));
-        self.build_table(rel, &select)?;
+        self.build_table(rel, &select, &crate::project::Config::default())?;
         let count = self.query(&format!("select count(*) from {}", self.render_relation(rel)), 1)?;
         Ok(count.rows.first().and_then(|r| r.first()).and_then(Json::as_i64).unwrap_or(0))
     }

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::project::profiles::Target;
-use crate::project::RelationName;
+use crate::project::{Config, RelationName};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -55,6 +55,8 @@ pub struct IncrementalPlan<'a> {
     pub update_columns: &'a [String],
     /// `incremental_predicates`: extra conditions on the match.
     pub predicates: &'a [String],
+    /// The model's config, for adapter-specific strategies (BigQuery `insert_overwrite` + `partition_by`).
+    pub config: &'a Config,
 }
 
 pub trait Warehouse: Send + Sync {
@@ -86,10 +88,12 @@ pub trait Warehouse: Send + Sync {
             .collect::<Vec<_>>()
             .join(".")
     }
-    fn create_view_sql(&self, rel: &str, sql: &str) -> String {
+    /// `config` carries adapter-specific options (BigQuery: description, labels).
+    fn create_view_sql(&self, rel: &str, sql: &str, _config: &Config) -> String {
         format!("create or replace view {rel} as (\n{sql}\n)")
     }
-    fn create_table_sql(&self, rel: &str, sql: &str) -> String {
+    /// `config` carries adapter-specific options (BigQuery: partition_by, cluster_by, labels).
+    fn create_table_sql(&self, rel: &str, sql: &str, _config: &Config) -> String {
         format!("create or replace table {rel} as (\n{sql}\n)")
     }
     fn drop_sql(&self, rel: &str, kind: RelationKind) -> String {
@@ -98,10 +102,10 @@ pub trait Warehouse: Send + Sync {
     }
     /// Builds `rel` as a table from `sql` so a failure never leaves a missing or half-built table:
     /// build under a temporary name, then swap it in one transaction.
-    fn build_table(&self, rel: &RelationName, sql: &str) -> Result<AdapterResponse> {
+    fn build_table(&self, rel: &RelationName, sql: &str, config: &Config) -> Result<AdapterResponse> {
         let tmp = RelationName { identifier: format!("{}__transform_tmp", rel.identifier), ..rel.clone() };
         let (target, tmp_sql) = (self.render_relation(rel), self.render_relation(&tmp));
-        if let Err(e) = self.execute(&self.create_table_sql(&tmp_sql, sql)) {
+        if let Err(e) = self.execute(&self.create_table_sql(&tmp_sql, sql, config)) {
             let _ = self.execute(&self.drop_sql(&tmp_sql, RelationKind::Table));
             return Err(e);
         }
