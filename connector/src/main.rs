@@ -80,7 +80,9 @@ fn report(out: &Output, message: &str, failure: FailureType) -> i32 {
 }
 
 fn run(command: Command, out: &Output) -> anyhow::Result<i32> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    // Two workers: the next slice downloads on one while this thread parses and writes the current one.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()?;
     match command {
@@ -168,10 +170,10 @@ async fn read(
         };
         out.error(&e.to_string(), e.failure_type(), stream)?;
     }
-    let http = HttpClient::new(&config, out.clone())?;
+    let http = std::sync::Arc::new(HttpClient::new(&config, out.clone())?);
     let reader = read::Reader {
         config: &config,
-        http: &http,
+        http,
         out,
     };
     let all_ok = reader.read_all(&streams, &selected, &input).await?;

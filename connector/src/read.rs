@@ -5,6 +5,7 @@
 //! mid-page checkpoint is safe) and once at the end of every stream, so a resumed sync refetches at most one
 //! page. A failing stream ends INCOMPLETE with a TRACE ERROR; the others still run; the caller exits non-zero.
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use chrono::Utc;
 use serde_json::Value;
@@ -12,7 +13,7 @@ use serde_json::Value;
 use crate::catalog::Selected;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::http::HttpClient;
+use crate::http::{HttpClient, Page, Provider, Request};
 use crate::protocol::{now_ms, Output};
 use crate::state::{fingerprint, Cursor, InputState, StreamState};
 use crate::streams::{Ctx, Record, Stream, StreamSpec};
@@ -22,7 +23,7 @@ const CHECKPOINT_EVERY: u64 = 10_000;
 
 pub struct Reader<'a> {
     pub config: &'a Config,
-    pub http: &'a HttpClient,
+    pub http: Arc<HttpClient>,
     pub out: &'a Output,
 }
 
@@ -114,29 +115,55 @@ impl Reader<'_> {
             since_last: 0,
             total: 0,
         };
-        let mut running = false;
-        for slice in stream.slices(&cx, &state) {
-            let mut next = Some(slice.request.clone());
-            while let Some(req) = next.take() {
-                let page = self.http.get(spec.provider, &req, Some(spec.name)).await?;
-                if !running {
-                    self.out.stream_status(spec.name, "RUNNING")?;
-                    running = true;
+        let slices = stream.slices(&cx, &state);
+        let mut ahead: Option<Prefetch> = None;
+        for (i, slice) in slices.iter().enumerate() {
+            let first = match ahead.take() {
+                Some(prefetched) => prefetched.join().await?,
+                None => {
+                    self.http
+                        .get(spec.provider, &slice.request, Some(spec.name))
+                        .await?
                 }
+            };
+            if i == 0 {
+                self.out.stream_status(spec.name, "RUNNING")?;
+            }
+            ahead = slices
+                .get(i + 1)
+                .map(|s| self.prefetch(spec.provider, &s.request, spec.name));
+            let mut page = Some(first);
+            while let Some(current) = page.take() {
                 let mut records = Vec::new();
-                next = stream
-                    .parse(&cx, &page, &state, &mut records)
-                    .map_err(|message| Error::Shape {
-                        provider: spec.provider.name(),
-                        path: self.http.path_of(spec.provider, &req),
-                        message: format!("stream {}: {message}", spec.name),
-                    })?;
+                let next =
+                    stream
+                        .parse(&cx, &current, &state, &mut records)
+                        .map_err(|message| Error::Shape {
+                            provider: spec.provider.name(),
+                            path: self.http.path_of(spec.provider, &current.request),
+                            message: format!("stream {}: {message}", spec.name),
+                        })?;
                 self.emit_page(spec, &slice.partition, &mut state, records, &mut ck)?;
                 ck.emit(self.out, &state, false)?;
+                if let Some(req) = next {
+                    page = Some(self.http.get(spec.provider, &req, Some(spec.name)).await?);
+                }
             }
         }
         ck.emit(self.out, &state, true)?;
         Ok(ck.total)
+    }
+
+    /// Starts downloading the first page of the next slice in the background.
+    fn prefetch(&self, provider: Provider, req: &Request, stream: &'static str) -> Prefetch {
+        let (http, req) = (Arc::clone(&self.http), req.clone());
+        let path = self.http.path_of(provider, &req);
+        let task = tokio::spawn(async move { http.get(provider, &req, Some(stream)).await });
+        Prefetch {
+            task,
+            provider,
+            path,
+        }
     }
 
     /// Emits one page's records in cursor order, skipping those older than `start_date` and those not
@@ -193,5 +220,31 @@ impl Reader<'_> {
             state.advance(partition, cursor, fingerprint(&record));
         }
         Ok(())
+    }
+}
+
+/// A page downloading ahead of its turn; dropping it (the stream failed) cancels the download.
+struct Prefetch {
+    task: tokio::task::JoinHandle<Result<Page>>,
+    provider: Provider,
+    path: String,
+}
+
+impl Prefetch {
+    async fn join(mut self) -> Result<Page> {
+        match (&mut self.task).await {
+            Ok(page) => page,
+            Err(e) => Err(Error::Transport {
+                provider: self.provider.name(),
+                path: std::mem::take(&mut self.path),
+                message: format!("the download task ended: {e}"),
+            }),
+        }
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
