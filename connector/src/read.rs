@@ -3,7 +3,8 @@
 //! except the record at the cursor when its content changed (its period was still open). A STATE goes out
 //! whenever a page moved the state, at least every 10,000 records (pages are sorted by cursor first, so a
 //! mid-page checkpoint is safe) and once at the end of every stream, so a resumed sync refetches at most one
-//! page. A failing stream ends INCOMPLETE with a TRACE ERROR; the others still run; the caller exits non-zero.
+//! page. The next slice's first page downloads while the current one is written. A failing stream ends
+//! INCOMPLETE with a TRACE ERROR; the others still run; the caller exits non-zero.
 use std::cmp::Ordering;
 use std::sync::Arc;
 
