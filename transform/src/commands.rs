@@ -87,6 +87,10 @@ fn compile_cmd(a: SelectCommand) -> Result<i32> {
         manifest.join().map_err(|_| Error::Usage("the manifest writer panicked".into()))?
     })?;
     printer().info(&format!("Compiled {} nodes into {} in {:.2}s", ids.len(), m.target_dir().join("compiled").display(), start.elapsed().as_secs_f64()));
+    if let [only] = ids.as_slice() {
+        // Like dbt: compiling one node shows its SQL.
+        printer().info(&format!("Compiled node '{}' is:\n{}", m.node(only)?.name, m.compile(only)?));
+    }
     Ok(0)
 }
 

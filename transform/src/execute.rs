@@ -65,6 +65,7 @@ fn print_line(m: &Manifest, node: &Node, r: &NodeResult, idx: usize, total: usiz
         Status::Pass => ("PASS".into(), Tone::Good, format!("PASS {name}")),
         Status::Warn => (format!("WARN {}", r.failures.unwrap_or(0)), Tone::Warn, format!("WARN {} {name}", r.failures.unwrap_or(0))),
         Status::Fail => (format!("FAIL {}", r.failures.unwrap_or(0)), Tone::Bad, format!("FAIL {} {name}", r.failures.unwrap_or(0))),
+        Status::Error if node.resource == Resource::Test => ("ERROR".into(), Tone::Bad, format!("ERROR {name}")),
         Status::Error => ("ERROR".into(), Tone::Bad, format!("ERROR creating {kind} {name}")),
         Status::Skipped => ("SKIP".into(), Tone::Warn, format!("SKIP {kind} {name}")),
     };
@@ -133,7 +134,7 @@ pub fn print_summary(m: &Manifest, results: &[NodeResult], elapsed: f64) -> i32 
         let Ok(node) = m.node(&r.unique_id) else { continue };
         let kind = match (r.status, node.resource) {
             (Status::Warn, _) => "Warning in",
-            (_, Resource::Test) => "Failure in",
+            (Status::Fail, Resource::Test) => "Failure in",
             _ => "Error in",
         };
         let mut text = format!("{kind} {} {} ({})", node.resource.as_str(), node.name, node.original_file_path);

@@ -197,7 +197,7 @@ fn location(e: &minijinja::Error) -> Option<String> {
     let name = e.name()?;
     let line = e.line().unwrap_or(0);
     let col = match (e.range(), e.template_source()) {
-        (Some(r), Some(src)) => src[..r.start.min(src.len())].rsplit('\n').next().map(|l| l.chars().count() + 1).unwrap_or(1),
+        (Some(r), Some(src)) => src.get(..r.start).and_then(|s| s.rsplit('\n').next()).map(|l| l.chars().count() + 1).unwrap_or(1),
         _ => 1,
     };
     Some(format!("{name}:{line}:{col}"))
