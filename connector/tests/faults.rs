@@ -278,3 +278,22 @@ fn a_sync_that_failed_mid_stream_resumes_after_its_last_checkpoint() {
     );
     assert_eq!(resumed.records("blockchain_charts").len(), 2 * 7);
 }
+
+#[test]
+fn a_retry_after_longer_than_the_configured_maximum_fails_at_once() {
+    let server = start("faults/429_retry_after.json");
+    let mut cfg = config(&server);
+    cfg["http"]["max_retry_wait_seconds"] = serde_json::json!(0.5);
+    let run = read(&cfg, &catalog(&STREAMS, "incremental"), None);
+    let error = assert_failed(&run);
+    assert!(
+        error["message"].as_str().unwrap().contains("HTTP 429"),
+        "{error}"
+    );
+    assert_eq!(error["failure_type"], "transient_error");
+    assert_eq!(
+        global_calls(&server),
+        1,
+        "no sleep-and-retry beyond max_retry_wait_seconds"
+    );
+}

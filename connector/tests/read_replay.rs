@@ -442,3 +442,23 @@ fn pipeline_scenario_has_a_long_daily_history_for_indicators() {
         .iter()
         .all(|r| r["granularity"] == "daily"));
 }
+
+#[test]
+fn pro_plan_sends_the_pro_key_header() {
+    let server = start("full.json");
+    let mut cfg = config(&server);
+    cfg["coingecko_api_plan"] = serde_json::json!("pro");
+    let run = read(&cfg, &catalog(&["coingecko_global"], "incremental"), None);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let global = server
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/global"))
+        .unwrap();
+    assert!(global
+        .headers
+        .iter()
+        .any(|(k, v)| k == "x-cg-pro-api-key" && v == KEY));
+    assert!(!global.headers.iter().any(|(k, _)| k == "x-cg-demo-api-key"));
+    run.assert_no_secret();
+}
