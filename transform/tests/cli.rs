@@ -319,3 +319,21 @@ fn single_thread_build_matches() {
     assert!(o.stdout.contains("PASS=21"), "{}", o.stdout);
     assert!(f.run_results()["results"].as_array().is_some_and(|r| r.iter().all(|x| x["thread_id"] == "Thread-1")));
 }
+
+#[test]
+fn profiles_lookup_order() {
+    let f = Fixture::new();
+    let profiles = f.read("profiles.yml");
+    std::fs::remove_file(f.path("profiles.yml")).expect("rm");
+    f.write("elsewhere/profiles.yml", &profiles.replace("target/dev.duckdb", "target/flag.duckdb"));
+    f.write("envdir/profiles.yml", &profiles.replace("target/dev.duckdb", "target/env.duckdb"));
+    let o = f.run(&["debug"]);
+    assert_eq!(o.code, 2, "no profiles.yml in the project, no env, no flag: {}", o.all());
+    assert!(o.stderr.contains("profiles.yml not found"), "{}", o.stderr);
+    let envdir = f.path("envdir").to_string_lossy().into_owned();
+    let o = f.run_env(&["debug"], &[("DBT_PROFILES_DIR", &envdir)]);
+    assert!(o.stdout.contains("env.duckdb"), "{}", o.all());
+    let flagdir = f.path("elsewhere").to_string_lossy().into_owned();
+    let o = f.run_env(&["debug", "--profiles-dir", &flagdir], &[("DBT_PROFILES_DIR", &envdir)]);
+    assert!(o.stdout.contains("flag.duckdb"), "--profiles-dir wins over the env var: {}", o.all());
+}

@@ -69,7 +69,7 @@ impl Fixture {
 
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Outcome {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_transform"));
-        cmd.args(args).current_dir(self.dir.path()).env_remove("DBT_PROFILES_DIR").env("NO_COLOR", "1");
+        cmd.args(args).current_dir(self.dir.path()).env_remove("DBT_PROFILES_DIR").env("HOME", self.dir.path()).env("NO_COLOR", "1");
         for (k, v) in env {
             cmd.env(k, v);
         }
