@@ -9,7 +9,10 @@ const STREAMS: [&str; 2] = ["coingecko_global", "blockchain_stats"];
 
 fn run_fault(name: &str) -> (Run, ReplayServer) {
     let server = start(&format!("faults/{name}.json"));
-    let run = read(&config(&server), &catalog(&STREAMS, "incremental"), None);
+    let mut cfg = config(&server);
+    // Short enough for the stalled answer (3 s) to time out, long enough for a loaded CI machine.
+    cfg["http"]["request_timeout_seconds"] = serde_json::json!(1.0);
+    let run = read(&cfg, &catalog(&STREAMS, "incremental"), None);
     run.assert_no_secret();
     assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
     assert_eq!(

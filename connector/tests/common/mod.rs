@@ -44,7 +44,7 @@ pub fn config(server: &ReplayServer) -> Value {
         "coingecko_api_key": KEY,
         "mempool_blocks_backfill": 30,
         "rate_limits": {"coingecko": 60000, "blockchain_com": 60000, "mempool_space": 60000},
-        "http": {"max_attempts": 3, "backoff_base_seconds": 0.01, "request_timeout_seconds": 0.5, "max_retry_wait_seconds": 5},
+        "http": {"max_attempts": 3, "backoff_base_seconds": 0.01, "request_timeout_seconds": 5, "max_retry_wait_seconds": 5},
         "base_urls": {"coingecko": format!("{url}/coingecko/api/v3"), "blockchain_com": format!("{url}/blockchain"),
             "mempool_space": format!("{url}/mempool/api")}
     })
