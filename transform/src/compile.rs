@@ -158,6 +158,9 @@ fn parse_nodes(project: &mut Project, engine: &Engine) -> Result<()> {
         node.sources = r.captures.sources;
     }
     project.nodes.retain(|_, n| n.config.enabled());
+    // Like dbt, tests defined on a disabled model are disabled with it.
+    let alive: std::collections::HashSet<String> = project.nodes.keys().chain(project.sources.keys()).cloned().collect();
+    project.nodes.retain(|_, n| n.generic.as_ref().is_none_or(|g| alive.contains(&g.attached_to)));
     Ok(())
 }
 

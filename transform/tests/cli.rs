@@ -337,3 +337,11 @@ fn profiles_lookup_order() {
     let o = f.run_env(&["debug", "--profiles-dir", &flagdir], &[("DBT_PROFILES_DIR", &envdir)]);
     assert!(o.stdout.contains("flag.duckdb"), "--profiles-dir wins over the env var: {}", o.all());
 }
+
+#[test]
+fn disabled_models_take_their_tests_along() {
+    let f = Fixture::new();
+    f.write("models/marts/customers.sql", &format!("{{{{ config(enabled=false) }}}}\n{}", f.read("models/marts/customers.sql")));
+    let o = f.expect(&["build"], 0);
+    assert!(!o.stdout.contains(" unique_customers_customer_id") && o.stdout.contains("TOTAL=19"), "{}", o.stdout);
+}
