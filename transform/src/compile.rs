@@ -38,6 +38,8 @@ pub struct Manifest {
     pub dag: Dag,
     pub target: Target,
     pub warehouse: Option<Arc<dyn Warehouse>>,
+    /// Directories under target/compiled already created (saves a syscall pair per file).
+    created_dirs: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 fn parse_vars(project: &Project, cli: Option<&str>) -> Result<Map<String, Json>> {
@@ -103,7 +105,7 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     shared.refs = ref_targets(&project);
     shared.warehouse = wh.clone();
     engine.shared = Arc::new(shared);
-    Ok(Manifest { project, engine, dag, target, warehouse: wh })
+    Ok(Manifest { project, engine, dag, target, warehouse: wh, created_dirs: Default::default() })
 }
 
 /// Phase timings on stderr when TRANSFORM_TIMING is set (used by the benchmark notes).
@@ -318,7 +320,13 @@ impl Manifest {
         };
         let path = self.target_dir().join("compiled").join(&self.project.cfg.name).join(rel);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            let known = self.created_dirs.lock().map(|d| d.contains(parent)).unwrap_or(false);
+            if !known {
+                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                if let Ok(mut d) = self.created_dirs.lock() {
+                    d.insert(parent.to_path_buf());
+                }
+            }
         }
         std::fs::write(&path, sql).map_err(|e| Error::io(&path, e))?;
         Ok(path)

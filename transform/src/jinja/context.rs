@@ -165,6 +165,25 @@ impl RenderCtx {
         c
     }
 
+    /// `source(src, table)`: recorded, then resolved.
+    pub fn source_value(&self, src: &str, table: &str) -> Result<Value, Error> {
+        if let Ok(mut c) = self.captures.lock() {
+            c.sources.push((src.to_string(), table.to_string()));
+        }
+        match self.shared.sources.get(&(src.to_string(), table.to_string())) {
+            Some((_, rel)) => Ok(Relation::new(rel.clone(), &self.shared.adapter_type, "table").value()),
+            None => Err(err(format!("source('{src}', '{table}') is not defined in any sources: YAML"))),
+        }
+    }
+
+    /// `ref(name)`: recorded, then resolved.
+    pub fn ref_value(&self, name: &str) -> Result<Value, Error> {
+        if let Ok(mut c) = self.captures.lock() {
+            c.refs.push(vec![name.to_string()]);
+        }
+        self.relation_for_ref(name)
+    }
+
     fn relation_for_ref(&self, name: &str) -> Result<Value, Error> {
         let adapter = &self.shared.adapter_type;
         match self.shared.refs.get(name) {
@@ -209,13 +228,7 @@ fn ref_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Erro
 
 fn source_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {
     let (src, table): (String, String) = minijinja::value::from_args(args)?;
-    if let Ok(mut c) = ctx.captures.lock() {
-        c.sources.push((src.clone(), table.clone()));
-    }
-    match ctx.shared.sources.get(&(src.clone(), table.clone())) {
-        Some((_, rel)) => Ok(Relation::new(rel.clone(), &ctx.shared.adapter_type, "table").value()),
-        None => Err(err(format!("source('{src}', '{table}') is not defined in any sources: YAML"))),
-    }
+    ctx.source_value(&src, &table)
 }
 
 fn config_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {

@@ -136,7 +136,7 @@ impl Engine {
         if let Some(c) = &g.column_name {
             kwargs.push(("column_name".into(), Value::from(c.clone())));
         }
-        let model = self.attached_relation(g, ctx, &ctx_value).map_err(here)?;
+        let model = self.attached_relation(g, ctx).map_err(here)?;
         kwargs.push(("model".into(), model));
         if !execute {
             return Ok(String::new());
@@ -146,13 +146,12 @@ impl Engine {
     }
 
     /// The tested relation, wrapped in `(select * from … where …)` when the test has a `where` config.
-    fn attached_relation(&self, g: &crate::project::GenericTest, ctx: &Arc<RenderCtx>, ctx_value: &Value) -> Result<Value, minijinja::Error> {
-        let expr = match g.attached_to.split('.').collect::<Vec<_>>().as_slice() {
-            ["source", _, src, table] => format!("source('{src}', '{table}')"),
-            [_, _, name] => format!("ref('{name}')"),
+    fn attached_relation(&self, g: &crate::project::GenericTest, ctx: &Arc<RenderCtx>) -> Result<Value, minijinja::Error> {
+        let rel = match g.attached_to.split('.').collect::<Vec<_>>().as_slice() {
+            ["source", _, src, table] => ctx.source_value(src, table)?,
+            [_, _, name] => ctx.ref_value(name)?,
             _ => return Err(minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, "bad test target")),
         };
-        let rel = self.env.compile_expression(&expr)?.eval(ctx_value.clone())?;
         let filter = ctx.config.str("where").map(String::from);
         match (filter, rel.downcast_object_ref::<Relation>()) {
             (Some(w), Some(r)) => {
