@@ -147,7 +147,15 @@ fn parse_nodes(project: &mut Project, engine: &Engine) -> Result<()> {
     // Renders are independent: run them on all cores, then apply the results in node order.
     let nodes: Vec<&Node> = project.nodes.values().filter(|n| n.resource != Resource::Seed).collect();
     let rendered: Vec<Result<crate::jinja::Rendered>> =
-        crate::parallel::map(&nodes, |n| engine.render(n, RelationName::default(), false));
+        crate::parallel::map(&nodes, |n| {
+            // Before configs are known, `this` is the node in the target schema (as in dbt's parse).
+            let this = RelationName {
+                database: engine.shared.target_database.clone(),
+                schema: engine.shared.target_schema.clone(),
+                identifier: n.name.clone(),
+            };
+            engine.render(n, this, false)
+        });
     let ids: Vec<String> = nodes.iter().map(|n| n.unique_id.clone()).collect();
     for (id, r) in ids.into_iter().zip(rendered) {
         let r = r?;
