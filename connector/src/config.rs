@@ -29,6 +29,15 @@ struct RawConfig {
     market_chart_hourly_days: Option<u32>,
     mempool_blocks_backfill: Option<u32>,
     tickers_max_pages: Option<u32>,
+    coinmarketcap_api_key: Option<String>,
+    coinmarketcap_id: Option<u32>,
+    coinmarketcap_history_page_size: Option<u32>,
+    coinmarketcap_hourly_days: Option<u32>,
+    coinmarketcap_market_pairs_page_size: Option<u32>,
+    coinmarketcap_market_pairs_max_pages: Option<u32>,
+    github_token: Option<String>,
+    github_repositories: Option<Vec<String>>,
+    reddit_subreddits: Option<Vec<String>>,
     #[serde(default)]
     rate_limits: Option<RawRates>,
     #[serde(default)]
@@ -40,8 +49,11 @@ struct RawConfig {
 #[derive(Debug, Default, Deserialize)]
 struct RawRates {
     coingecko: Option<f64>,
+    coinmarketcap: Option<f64>,
     blockchain_com: Option<f64>,
     mempool_space: Option<f64>,
+    github: Option<f64>,
+    reddit: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -83,6 +95,19 @@ pub struct Config {
     pub market_chart_hourly_days: u32,
     pub mempool_blocks_backfill: u32,
     pub tickers_max_pages: u32,
+    /// CoinMarketCap streams are read only with a key.
+    pub coinmarketcap_api_key: Option<String>,
+    pub coinmarketcap_id: u32,
+    /// `count` of the historical endpoints (max 10,000 points per call: fewest calls, fewest credits).
+    pub coinmarketcap_history_page_size: u32,
+    pub coinmarketcap_hourly_days: u32,
+    /// `limit` of market-pairs/latest (max 5,000).
+    pub coinmarketcap_market_pairs_page_size: u32,
+    pub coinmarketcap_market_pairs_max_pages: u32,
+    pub github_token: Option<String>,
+    /// `owner/name` of each repository the GitHub streams read.
+    pub github_repositories: Vec<String>,
+    pub reddit_subreddits: Vec<String>,
     /// Requests per minute, per provider.
     pub rate_limits: Vec<(Provider, f64)>,
     pub http: HttpPolicy,
@@ -106,7 +131,15 @@ impl Config {
 
     /// Every API key, for redaction.
     pub fn secrets(&self) -> Vec<String> {
-        self.coingecko_api_key.iter().cloned().collect()
+        [
+            &self.coingecko_api_key,
+            &self.coinmarketcap_api_key,
+            &self.github_token,
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect()
     }
 
     pub fn base_url(&self, provider: Provider) -> &str {
@@ -150,10 +183,8 @@ impl Config {
                 ))
             }
         };
-        let coingecko_api_key = raw
-            .coingecko_api_key
-            .map(|k| k.trim().to_string())
-            .filter(|k| !k.is_empty());
+        let secret = |k: Option<String>| k.map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
+        let coingecko_api_key = secret(raw.coingecko_api_key);
         let blockchain_charts = check_charts(raw.blockchain_charts)?;
         Ok(Config {
             start_date,
@@ -177,6 +208,49 @@ impl Config {
                 100_000,
             )?,
             tickers_max_pages: in_range("tickers_max_pages", raw.tickers_max_pages, 5, 1, 1000)?,
+            coinmarketcap_api_key: secret(raw.coinmarketcap_api_key),
+            coinmarketcap_id: in_range("coinmarketcap_id", raw.coinmarketcap_id, 1, 1, u32::MAX)?,
+            coinmarketcap_history_page_size: in_range(
+                "coinmarketcap_history_page_size",
+                raw.coinmarketcap_history_page_size,
+                10_000,
+                1,
+                10_000,
+            )?,
+            coinmarketcap_hourly_days: in_range(
+                "coinmarketcap_hourly_days",
+                raw.coinmarketcap_hourly_days,
+                30,
+                0,
+                100_000,
+            )?,
+            coinmarketcap_market_pairs_page_size: in_range(
+                "coinmarketcap_market_pairs_page_size",
+                raw.coinmarketcap_market_pairs_page_size,
+                5_000,
+                1,
+                5_000,
+            )?,
+            coinmarketcap_market_pairs_max_pages: in_range(
+                "coinmarketcap_market_pairs_max_pages",
+                raw.coinmarketcap_market_pairs_max_pages,
+                1,
+                1,
+                1000,
+            )?,
+            github_token: secret(raw.github_token),
+            github_repositories: check_names(
+                "github_repositories",
+                raw.github_repositories,
+                "bitcoin/bitcoin",
+                true,
+            )?,
+            reddit_subreddits: check_names(
+                "reddit_subreddits",
+                raw.reddit_subreddits,
+                "Bitcoin",
+                false,
+            )?,
             rate_limits: check_rates(raw.rate_limits.unwrap_or_default())?,
             http: check_http(raw.http.unwrap_or_default())?,
             base_urls: check_base_urls(raw.base_urls.unwrap_or_default(), coingecko_pro)?,
@@ -243,8 +317,50 @@ fn check_charts(charts: Option<Vec<String>>) -> Result<Vec<String>> {
     Ok(charts)
 }
 
+/// Repository (`owner/name`) or subreddit names: plain identifiers that are safe in a URL path.
+fn check_names(
+    field: &str,
+    names: Option<Vec<String>>,
+    default: &str,
+    repo: bool,
+) -> Result<Vec<String>> {
+    let names = names.unwrap_or_else(|| vec![default.to_string()]);
+    for name in &names {
+        let plain = |part: &str| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        };
+        let ok = if repo {
+            name.split_once('/')
+                .is_some_and(|(o, r)| plain(o) && plain(r))
+        } else {
+            plain(name)
+        };
+        if !ok {
+            let want = if repo {
+                "an owner/name like \"bitcoin/bitcoin\""
+            } else {
+                "a subreddit name like \"Bitcoin\""
+            };
+            return Err(Error::config(field, format!("{name:?} is not {want}")));
+        }
+    }
+    Ok(names)
+}
+
 fn check_rates(raw: RawRates) -> Result<Vec<(Provider, f64)>> {
+    let rate = |name: &str, v: Option<f64>, d: f64| {
+        bounded(&format!("rate_limits.{name}"), v, d, 0.01, 1e9)
+    };
     Ok(vec![
+        (
+            Provider::CoinMarketCap,
+            rate("coinmarketcap", raw.coinmarketcap, 30.0)?,
+        ),
+        (Provider::GitHub, rate("github", raw.github, 60.0)?),
+        (Provider::Reddit, rate("reddit", raw.reddit, 10.0)?),
         (
             Provider::CoinGecko,
             bounded("rate_limits.coingecko", raw.coingecko, 10.0, 0.01, 1e9)?,
@@ -318,17 +434,25 @@ fn check_base_urls(raw: RawBaseUrls, coingecko_pro: bool) -> Result<Vec<(Provide
             raw.mempool_space,
             "https://mempool.space/api",
         ),
+        (
+            Provider::CoinMarketCap,
+            "coinmarketcap",
+            raw.coinmarketcap,
+            "https://pro-api.coinmarketcap.com",
+        ),
+        (
+            Provider::GitHub,
+            "github",
+            raw.github,
+            "https://api.github.com",
+        ),
+        (
+            Provider::Reddit,
+            "reddit",
+            raw.reddit,
+            "https://www.reddit.com",
+        ),
     ];
-    // Keys for providers of the next issue are accepted (and checked) now so configs stay forward-compatible.
-    for (name, value) in [
-        ("coinmarketcap", raw.coinmarketcap),
-        ("github", raw.github),
-        ("reddit", raw.reddit),
-    ] {
-        if let Some(url) = value {
-            check_url(name, &url)?;
-        }
-    }
     entries
         .into_iter()
         .map(|(provider, name, value, default)| {
@@ -359,6 +483,26 @@ mod tests {
             let config = Config::from_json(text).unwrap();
             assert_eq!(config.coin_id, "bitcoin");
             assert_eq!(config.blockchain_charts.len(), 6);
+            assert_eq!(config.github_repositories, ["bitcoin/bitcoin"]);
+            assert_eq!(config.reddit_subreddits, ["Bitcoin"]);
+            assert!(config.coinmarketcap_api_key.is_none());
+        }
+        for (text, field) in [
+            (
+                r#"{"github_repositories": ["bitcoin"]}"#,
+                "github_repositories",
+            ),
+            (
+                r#"{"reddit_subreddits": ["r/Bitcoin"]}"#,
+                "reddit_subreddits",
+            ),
+            (
+                r#"{"coinmarketcap_history_page_size": 10001}"#,
+                "coinmarketcap_history_page_size",
+            ),
+        ] {
+            let err = Config::from_json(text).unwrap_err().to_string();
+            assert!(err.contains(field), "{err}");
         }
     }
 

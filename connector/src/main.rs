@@ -1,6 +1,7 @@
 //! `source-bitcoin`: an Airbyte source for Bitcoin market and on-chain data. `spec`, `check`, `discover` and
 //! `read` speak the Airbyte protocol on stdout (one JSON message per line); human logs go to stderr.
 //! Exit status: 0 on success (and for `check`, whatever the verdict), 1 when a command or a stream failed.
+#![recursion_limit = "256"]
 mod catalog;
 mod config;
 mod error;
@@ -91,7 +92,7 @@ fn run(command: Command, out: &Output) -> anyhow::Result<i32> {
         Command::Discover { config } => {
             let config = load_config(&config)?;
             out.add_secrets(config.secrets());
-            out.catalog(&catalog::discover(&streams::all())?)?;
+            out.catalog(&catalog::discover(&streams::available(&config))?)?;
         }
         Command::Read {
             config,
@@ -126,23 +127,67 @@ async fn check(path: &Path, out: &Output) -> anyhow::Result<i32> {
     // A connection check answers quickly: two attempts per probe, whatever the read policy says.
     config.http.max_attempts = config.http.max_attempts.min(2);
     let http = HttpClient::new(&config, out.clone())?;
-    let probes = [
-        (Provider::CoinGecko, "/ping"),
-        (Provider::BlockchainCom, "/stats"),
-        (Provider::MempoolSpace, "/v1/difficulty-adjustment"),
+    let mut probes = vec![
+        (Provider::CoinGecko, Request::new("/ping")),
+        (Provider::BlockchainCom, Request::new("/stats")),
+        (
+            Provider::MempoolSpace,
+            Request::new("/v1/difficulty-adjustment"),
+        ),
+        // Free of GitHub's rate limit and of CoinMarketCap credits.
+        (Provider::GitHub, Request::new("/rate_limit")),
     ];
+    if let Some(sub) = config.reddit_subreddits.first() {
+        probes.push((
+            Provider::Reddit,
+            Request::new(format!("/r/{sub}/about.json")),
+        ));
+    }
+    if config.coinmarketcap_api_key.is_some() {
+        probes.push((Provider::CoinMarketCap, Request::new("/v1/key/info")));
+    }
     let mut failures = Vec::new();
-    for (provider, path) in probes {
-        if let Err(e) = http.get(provider, &Request::new(path), None).await {
-            failures.push(format!("{} is unreachable: {e}", provider.name()));
+    let mut notes = Vec::new();
+    for (provider, request) in probes {
+        match http.get(provider, &request, None).await {
+            Ok(page) => notes.extend(probe_note(provider, &page.body)),
+            Err(e) => failures.push(format!("{} is unreachable: {e}", provider.name())),
         }
     }
     if failures.is_empty() {
-        out.connection_status(true, None)?;
+        out.connection_status(
+            true,
+            (!notes.is_empty()).then(|| notes.join("; ")).as_deref(),
+        )?;
     } else {
         out.connection_status(false, Some(&failures.join("; ")))?;
     }
     Ok(0)
+}
+
+/// What `check` reports about a plan: CoinMarketCap's limits and remaining credits, GitHub's quota.
+fn probe_note(provider: Provider, body: &serde_json::Value) -> Option<String> {
+    let n = |p: &str| match body.pointer(p) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+        None => "?".to_string(),
+    };
+    match provider {
+        Provider::CoinMarketCap => Some(format!(
+            "CoinMarketCap plan: {} credits/month ({} left this month, {} left today), {} requests/minute; monthly reset {}",
+            n("/data/plan/credit_limit_monthly"),
+            n("/data/usage/current_month/credits_left"),
+            n("/data/usage/current_day/credits_left"),
+            n("/data/plan/rate_limit_minute"),
+            n("/data/plan/credit_limit_monthly_reset_timestamp"),
+        )),
+        Provider::GitHub => Some(format!(
+            "GitHub: {} of {} requests left this hour",
+            n("/resources/core/remaining"),
+            n("/resources/core/limit")
+        )),
+        _ => None,
+    }
 }
 
 async fn read(

@@ -74,7 +74,14 @@ impl Reader<'_> {
                 .await
             {
                 Ok(count) => {
-                    self.out.log("INFO", &format!("{name}: {count} records"))?;
+                    let credits = match stream.spec().provider {
+                        Provider::CoinMarketCap => {
+                            format!(", {} CoinMarketCap credits", self.http.credits(name))
+                        }
+                        _ => String::new(),
+                    };
+                    self.out
+                        .log("INFO", &format!("{name}: {count} records{credits}"))?;
                     self.out.stream_status(name, "COMPLETE")?;
                 }
                 Err(Error::Output(e)) => return Err(Error::Output(e)),
@@ -100,6 +107,15 @@ impl Reader<'_> {
         input: &InputState,
     ) -> Result<u64> {
         let spec = stream.spec();
+        if spec.provider == Provider::CoinMarketCap && self.config.coinmarketcap_api_key.is_none() {
+            return Err(Error::config(
+                "coinmarketcap_api_key",
+                format!(
+                    "stream {} reads CoinMarketCap, which needs an API key",
+                    spec.name
+                ),
+            ));
+        }
         let mut state = if incremental {
             StreamState::from_input(spec.name, input.get(spec.name))?
         } else {

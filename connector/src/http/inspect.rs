@@ -26,22 +26,56 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
                 .map(Duration::from_millis);
         }
     }
-    if text("x-ratelimit-remaining") == Some("0") {
-        let reset: i64 = text("x-ratelimit-reset")?.parse().ok()?;
-        return Some(Duration::from_millis(
-            (reset * 1000 - now_ms()).max(0) as u64
-        ));
-    }
-    None
+    rate_limit_exhausted(headers)
 }
 
-/// The `rel="next"` URL of a `Link` header (RFC 8288), as GitHub and CoinGecko send for pagination.
-pub fn next_link(header: &str) -> Option<String> {
-    let is_next = |param: &str| {
-        param
-            .replace(['"', ' '], "")
-            .eq_ignore_ascii_case("rel=next")
+/// When `X-RateLimit-Remaining` (GitHub, Reddit) says nothing is left, how long until `X-RateLimit-Reset`.
+/// GitHub sends the reset as epoch seconds, Reddit as seconds until the window ends: values below 10⁹ are
+/// read as the latter.
+pub fn rate_limit_exhausted(headers: &HeaderMap) -> Option<Duration> {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
     };
+    let remaining: f64 = text("x-ratelimit-remaining")?.parse().ok()?;
+    if remaining >= 1.0 {
+        return None;
+    }
+    let reset: f64 = text("x-ratelimit-reset")?.parse().ok()?;
+    if !reset.is_finite() || reset < 0.0 {
+        return None;
+    }
+    let ms = if reset < 1e9 {
+        reset * 1000.0
+    } else {
+        (reset * 1000.0 - now_ms() as f64).max(0.0)
+    };
+    Some(Duration::from_millis(ms.min(1e12) as u64))
+}
+
+/// CoinMarketCap's per-minute limit resets every minute: the wait until the next minute of the server's
+/// clock (`status.timestamp`), or a whole minute when the body does not say.
+pub fn minute_window(body: &Value) -> Duration {
+    let at = body
+        .pointer("/status/timestamp")
+        .and_then(Value::as_str)
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+    match at {
+        Some(at) => {
+            let into_minute = at.timestamp_millis().rem_euclid(60_000);
+            Duration::from_millis((60_000 - into_minute) as u64)
+        }
+        None => Duration::from_secs(60),
+    }
+}
+
+/// The URL with relation `rel` (`next`, `prev`, `last`) of a `Link` header (RFC 8288), as GitHub and
+/// CoinGecko send for pagination.
+pub fn link(header: &str, rel: &str) -> Option<String> {
+    let want = format!("rel={rel}");
+    let is_next = |param: &str| param.replace(['"', ' '], "").eq_ignore_ascii_case(&want);
     header
         .split(',')
         .find(|part| part.split(';').skip(1).any(is_next))
@@ -65,6 +99,10 @@ pub fn error_message(body: &[u8]) -> String {
     if let Ok(value) = serde_json::from_slice::<Value>(body) {
         if let Some((_, message)) = envelope_error(&value) {
             return message;
+        }
+        // GitHub: `{"message": "Not Found", "documentation_url": ...}`.
+        if let Some(message) = value.get("message").and_then(Value::as_str) {
+            return one_line(message);
         }
         return one_line(&value.to_string());
     }
@@ -129,6 +167,18 @@ pub fn envelope_error(value: &Value) -> Option<(Option<i64>, String)> {
     }
     match obj.get("error")? {
         Value::Null => None,
+        // Reddit: `{"message": "Too Many Requests", "error": 429}`, also with HTTP 200, and
+        // `{"reason": "private", "message": "Forbidden", "error": 403}`.
+        Value::Number(n) => {
+            let mut message = obj
+                .get("message")
+                .map(plain)
+                .unwrap_or_else(|| "no message".into());
+            if let Some(reason) = obj.get("reason").filter(|r| !r.is_null()) {
+                message = format!("{message} (reason: {})", plain(reason));
+            }
+            Some((n.as_i64(), message))
+        }
         Value::Object(inner) if inner.contains_key("status") => {
             envelope_error(&Value::Object(inner.clone()))
         }
@@ -161,6 +211,10 @@ mod tests {
             (
                 r#"{"error":"coin not found"}"#,
                 Some((None, "coin not found")),
+            ),
+            (
+                r#"{"reason":"private","message":"Forbidden","error":403}"#,
+                Some((Some(403), "Forbidden (reason: private)")),
             ),
             (
                 r#"{"status":"error","message":"bad chart"}"#,
@@ -204,13 +258,34 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
         h.insert("x-ratelimit-reset", HeaderValue::from_static("1"));
-        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        assert_eq!(
+            retry_after(&h),
+            Some(Duration::from_secs(1)),
+            "a small reset is seconds from now (Reddit)"
+        );
     }
 
     #[test]
     fn link_header_next() {
         let h = r#"<https://x/t?page=1>; rel="prev", <https://x/t?page=3>; rel="next", <https://x/t?page=9>; rel="last""#;
-        assert_eq!(next_link(h).as_deref(), Some("https://x/t?page=3"));
-        assert_eq!(next_link(r#"<https://x/t?page=1>; rel="prev""#), None);
+        assert_eq!(link(h, "next").as_deref(), Some("https://x/t?page=3"));
+        assert_eq!(link(h, "last").as_deref(), Some("https://x/t?page=9"));
+        assert_eq!(link(r#"<https://x/t?page=1>; rel="prev""#, "next"), None);
+    }
+
+    #[test]
+    fn rate_limit_reset_as_epoch_or_delta_and_minute_window() {
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-remaining", HeaderValue::from_static("0.0"));
+        h.insert("x-ratelimit-reset", HeaderValue::from_static("42"));
+        assert_eq!(rate_limit_exhausted(&h), Some(Duration::from_secs(42)));
+        h.insert("x-ratelimit-remaining", HeaderValue::from_static("3"));
+        assert_eq!(rate_limit_exhausted(&h), None);
+        let body = serde_json::json!({"status": {"timestamp": "2026-01-01T00:00:59.250Z"}});
+        assert_eq!(minute_window(&body), Duration::from_millis(750));
+        assert_eq!(
+            minute_window(&serde_json::json!({})),
+            Duration::from_secs(60)
+        );
     }
 }

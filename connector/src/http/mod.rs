@@ -16,27 +16,39 @@ use crate::protocol::{now_ms, Output};
 
 mod inspect;
 
-use inspect::{envelope_error, error_message, looks_like_html, next_link, retry_after};
+use inspect::{
+    envelope_error, error_message, link, looks_like_html, minute_window, rate_limit_exhausted,
+    retry_after,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Provider {
     CoinGecko,
+    CoinMarketCap,
     BlockchainCom,
     MempoolSpace,
+    GitHub,
+    Reddit,
 }
 
 impl Provider {
-    pub const ALL: [Provider; 3] = [
+    pub const ALL: [Provider; 6] = [
         Provider::CoinGecko,
+        Provider::CoinMarketCap,
         Provider::BlockchainCom,
         Provider::MempoolSpace,
+        Provider::GitHub,
+        Provider::Reddit,
     ];
 
     pub fn name(self) -> &'static str {
         match self {
             Provider::CoinGecko => "CoinGecko",
+            Provider::CoinMarketCap => "CoinMarketCap",
             Provider::BlockchainCom => "blockchain.com",
             Provider::MempoolSpace => "mempool.space",
+            Provider::GitHub => "GitHub",
+            Provider::Reddit => "Reddit",
         }
     }
 }
@@ -77,17 +89,25 @@ impl Request {
     }
 }
 
-/// One successful response: the request that produced it, its status (2xx; GitHub's 202 "computing"
-/// differs from 200), the `Link: rel="next"` URL if any, and the JSON body.
+/// One successful response: the request that produced it, its status (200, or 204 with a `null` body), its
+/// `Link` header (RFC 8288) if any, and the JSON body.
 #[derive(Debug, Clone)]
 pub struct Page {
     pub request: Request,
-    /// No keyless stream needs these two; GitHub's 202 polling and Link pagination (next issue) do.
     #[allow(dead_code)]
     pub status: u16,
-    #[allow(dead_code)]
-    pub next_link: Option<String>,
+    pub link: Option<String>,
     pub body: Value,
+}
+
+impl Page {
+    /// The `page` query parameter of the `Link` URL with this `rel` (`next`, `prev`, `last`).
+    pub fn link_page(&self, rel: &str) -> Option<u32> {
+        let url = link(self.link.as_deref()?, rel)?;
+        let url = reqwest::Url::parse(&url).ok()?;
+        let page = url.query_pairs().find(|(k, _)| k == "page")?.1.parse().ok();
+        page
+    }
 }
 
 struct Slot {
@@ -110,6 +130,8 @@ pub struct HttpClient {
     policy: HttpPolicy,
     slots: Vec<Slot>,
     out: Output,
+    /// CoinMarketCap credits (`status.credit_count`) spent per stream (`""` outside a stream).
+    credits: std::sync::Mutex<Vec<(String, u64)>>,
 }
 
 impl HttpClient {
@@ -136,7 +158,45 @@ impl HttpClient {
             policy: config.http.clone(),
             slots,
             out,
+            credits: std::sync::Mutex::new(Vec::new()),
         })
+    }
+
+    /// The CoinMarketCap credits the calls of `stream` used so far.
+    pub fn credits(&self, stream: &str) -> u64 {
+        let credits = self.credits.lock().unwrap_or_else(|p| p.into_inner());
+        credits
+            .iter()
+            .find(|(s, _)| s == stream)
+            .map_or(0, |(_, c)| *c)
+    }
+
+    /// Logs and adds up the credits one CoinMarketCap call used (credits are money: every one is accounted).
+    fn count_credits(&self, page: &Page, path: &str, stream: Option<&str>) -> Result<()> {
+        let used = page
+            .body
+            .pointer("/status/credit_count")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let stream = stream.unwrap_or("");
+        let total = {
+            let mut credits = self.credits.lock().unwrap_or_else(|p| p.into_inner());
+            match credits.iter_mut().find(|(s, _)| s == stream) {
+                Some((_, c)) => {
+                    *c += used;
+                    *c
+                }
+                None => {
+                    credits.push((stream.to_string(), used));
+                    used
+                }
+            }
+        };
+        self.out.log(
+            "INFO",
+            &format!("CoinMarketCap {path}: {used} credits (stream total {total})"),
+        )?;
+        Ok(())
     }
 
     /// GETs a JSON document, retrying transient failures. `stream`, when reading one, is named in the
@@ -156,9 +216,14 @@ impl HttpClient {
             })?;
         let mut attempt = 1;
         loop {
-            self.pace(slot, stream).await?;
+            self.pace(slot, req, stream).await?;
             let failure = match self.attempt(slot, req).await {
-                Ok(page) => return Ok(page),
+                Ok(page) => {
+                    if provider == Provider::CoinMarketCap {
+                        self.count_credits(&page, &self.path_of(provider, req), stream)?;
+                    }
+                    return Ok(page);
+                }
                 Err(failure) => failure,
             };
             if !failure.retryable || attempt >= self.policy.max_attempts {
@@ -198,12 +263,22 @@ impl HttpClient {
     }
 
     /// Spaces requests to one provider by its configured interval.
-    async fn pace(&self, slot: &Slot, stream: Option<&str>) -> Result<()> {
+    async fn pace(&self, slot: &Slot, req: &Request, stream: Option<&str>) -> Result<()> {
         let mut next = slot.next_allowed.lock().await;
         let now = Instant::now();
         if let Some(at) = *next {
             if at > now {
                 let wait = at - now;
+                if wait > self.policy.max_retry_wait {
+                    return Err(Error::Transport {
+                        provider: slot.provider.name(),
+                        path: url_path(&format!("{}{}", slot.base_url, req.path)),
+                        message: format!(
+                            "the rate limit is exhausted for {:.0} s more, longer than http.max_retry_wait_seconds; try again later",
+                            wait.as_secs_f64()
+                        ),
+                    });
+                }
                 if let Some(stream) = stream.filter(|_| wait >= Duration::from_secs(1)) {
                     self.out
                         .rate_limited(stream, now_ms() + wait.as_millis() as i64)?;
@@ -245,75 +320,179 @@ impl HttpClient {
             .await
             .map_err(|e| transport(describe_reqwest(&e)))?;
         let status = response.status().as_u16();
-        let retry_after = retry_after(response.headers());
-        let next_link = response
-            .headers()
+        let headers = response.headers().clone();
+        let retry_after = retry_after(&headers);
+        let link = headers
             .get(reqwest::header::LINK)
             .and_then(|v| v.to_str().ok())
-            .and_then(next_link);
+            .map(str::to_string);
         let body = response
             .bytes()
             .await
             .map_err(|e| transport(format!("reading the body: {}", describe_reqwest(&e))))?;
         if !(200..300).contains(&status) {
-            let message = error_message(&body);
-            let retryable = status == 429 || status == 408 || status >= 500;
+            return Err(self.http_failure(slot, path, status, &body, retry_after));
+        }
+        if status == 202 {
+            // GitHub's statistics endpoints answer 202 while they compute: poll again, with backoff.
             return Err(Failure {
                 error: Error::Http {
                     provider,
                     path,
                     status,
-                    message,
-                },
-                retryable,
-                retry_after,
-            });
-        }
-        let value: Value = serde_json::from_slice(&body).map_err(|e| {
-            let message = if looks_like_html(&body) {
-                format!("an HTML page instead of JSON: {}", error_message(&body))
-            } else {
-                format!("malformed or truncated JSON ({} bytes): {e}", body.len())
-            };
-            Failure {
-                error: Error::Shape {
-                    provider,
-                    path: path.clone(),
-                    message,
+                    message: "the statistics are still being computed (HTTP 202 Accepted)".into(),
                 },
                 retryable: true,
                 retry_after: None,
-            }
-        })?;
-        if let Some((code, message)) = envelope_error(&value) {
-            let retryable = code == Some(429) || code == Some(1008);
-            let message = format!(
-                "error in a 200 response{}: {message}",
-                code.map(|c| format!(" (code {c})")).unwrap_or_default()
-            );
-            return Err(Failure {
-                error: Error::Http {
-                    provider,
-                    path,
-                    status,
-                    message,
-                },
-                retryable,
-                retry_after,
             });
+        }
+        let value: Value = if status == 204 || body.iter().all(u8::is_ascii_whitespace) {
+            Value::Null
+        } else {
+            serde_json::from_slice(&body).map_err(|e| {
+                let message = if looks_like_html(&body) {
+                    format!("an HTML page instead of JSON: {}", error_message(&body))
+                } else {
+                    format!("malformed or truncated JSON ({} bytes): {e}", body.len())
+                };
+                Failure {
+                    error: Error::Shape {
+                        provider,
+                        path: path.clone(),
+                        message,
+                    },
+                    retryable: true,
+                    retry_after: None,
+                }
+            })?
+        };
+        if let Some((code, message)) = envelope_error(&value) {
+            return Err(self.envelope_failure(
+                slot,
+                path,
+                status,
+                code,
+                message,
+                &value,
+                retry_after,
+            ));
+        }
+        if let Some(reset) = rate_limit_exhausted(&headers) {
+            // The next request would be refused: hold the provider until the window resets.
+            let mut next = slot.next_allowed.lock().await;
+            let at = Instant::now() + reset;
+            *next = Some(next.map_or(at, |n| n.max(at)));
         }
         Ok(Page {
             request: req.clone(),
             status,
-            next_link,
+            link,
             body: value,
         })
+    }
+
+    /// A non-2xx answer. 429, 408, 5xx and a 403 with an exhausted rate limit (GitHub) are retried;
+    /// CoinMarketCap's codes decide for themselves (see `envelope_failure`).
+    fn http_failure(
+        &self,
+        slot: &Slot,
+        path: String,
+        status: u16,
+        body: &[u8],
+        retry_after: Option<Duration>,
+    ) -> Failure {
+        if let Ok(value) = serde_json::from_slice::<Value>(body) {
+            if let Some((Some(code), message)) = envelope_error(&value) {
+                if slot.provider == Provider::CoinMarketCap {
+                    return self.envelope_failure(
+                        slot,
+                        path,
+                        status,
+                        Some(code),
+                        message,
+                        &value,
+                        retry_after,
+                    );
+                }
+            }
+        }
+        let retryable = status == 429
+            || status == 408
+            || status >= 500
+            || (status == 403 && retry_after.is_some());
+        Failure {
+            error: Error::Http {
+                provider: slot.provider.name(),
+                path,
+                status,
+                message: error_message(body),
+            },
+            retryable,
+            retry_after,
+        }
+    }
+
+    /// An error envelope (`status.error_code`, `{"error": 429}`…), with HTTP 200 or not. CoinMarketCap:
+    /// 1008/1011 (per-minute/IP limits) wait for the next minute window; 1009/1010 (daily/monthly credits)
+    /// stop at once rather than sleep for a day; 1006 names the plan the endpoint needs.
+    #[allow(clippy::too_many_arguments)]
+    fn envelope_failure(
+        &self,
+        slot: &Slot,
+        path: String,
+        status: u16,
+        code: Option<i64>,
+        message: String,
+        body: &Value,
+        retry_after: Option<Duration>,
+    ) -> Failure {
+        let cmc = slot.provider == Provider::CoinMarketCap;
+        let (retryable, retry_after, hint) = match code {
+            Some(1008 | 1011) if cmc => (true, retry_after.or_else(|| Some(minute_window(body))), String::new()),
+            Some(1009) if cmc => (false, None, "; the daily credit limit is used up: the stream stops instead of waiting for the daily reset".to_string()),
+            Some(1010) if cmc => (false, None, "; the monthly credit limit is used up: the stream stops instead of waiting for the monthly reset".to_string()),
+            Some(1006) if cmc => (false, None, crate::streams::coinmarketcap::plan_hint(&path)),
+            Some(429) => (true, retry_after, String::new()),
+            _ => (false, retry_after, String::new()),
+        };
+        let shown = if status == 200 {
+            format!(
+                "error in a 200 response{}: {message}{hint}",
+                code.map(|c| format!(" (code {c})")).unwrap_or_default()
+            )
+        } else {
+            format!(
+                "{message}{}{hint}",
+                code.map(|c| format!(" (code {c})")).unwrap_or_default()
+            )
+        };
+        // A CoinMarketCap 429 is a 429 whatever status carried it, so Airbyte classifies it as transient.
+        let status = match code {
+            Some(1008..=1011) if cmc => 429,
+            Some(429) => 429,
+            _ => status,
+        };
+        Failure {
+            error: Error::Http {
+                provider: slot.provider.name(),
+                path,
+                status,
+                message: shown,
+            },
+            retryable,
+            retry_after,
+        }
     }
 }
 
 fn provider_headers(config: &Config, provider: Provider) -> Result<HeaderMap> {
     let mut headers = HeaderMap::new();
-    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    let accept = match provider {
+        Provider::GitHub => "application/vnd.github+json",
+        _ => "application/json",
+    };
+    headers.insert(ACCEPT, HeaderValue::from_static(accept));
+    // Reddit refuses generic agents; every provider gets the same descriptive one.
     headers.insert(
         USER_AGENT,
         HeaderValue::from_static(concat!(
@@ -322,19 +501,41 @@ fn provider_headers(config: &Config, provider: Provider) -> Result<HeaderMap> {
             " (Airbyte source; +https://github.com/bitcoin-pipeline)"
         )),
     );
-    if let (Provider::CoinGecko, Some(key)) = (provider, &config.coingecko_api_key) {
-        let name = if config.coingecko_pro {
-            "x-cg-pro-api-key"
-        } else {
-            "x-cg-demo-api-key"
+    let secret =
+        |field: &str, name: &'static str, value: String| -> Result<(&'static str, HeaderValue)> {
+            let mut value = HeaderValue::from_str(&value).map_err(|_| {
+                Error::config(field, "contains characters not allowed in an HTTP header")
+            })?;
+            value.set_sensitive(true);
+            Ok((name, value))
         };
-        let mut value = HeaderValue::from_str(key).map_err(|_| {
-            Error::config(
-                "coingecko_api_key",
-                "contains characters not allowed in an HTTP header",
-            )
-        })?;
-        value.set_sensitive(true);
+    let auth = match provider {
+        Provider::CoinGecko => config.coingecko_api_key.clone().map(|key| {
+            let name = if config.coingecko_pro {
+                "x-cg-pro-api-key"
+            } else {
+                "x-cg-demo-api-key"
+            };
+            secret("coingecko_api_key", name, key)
+        }),
+        Provider::CoinMarketCap => config
+            .coinmarketcap_api_key
+            .clone()
+            .map(|key| secret("coinmarketcap_api_key", "x-cmc_pro_api_key", key)),
+        Provider::GitHub => {
+            headers.insert(
+                "x-github-api-version",
+                HeaderValue::from_static("2022-11-28"),
+            );
+            config
+                .github_token
+                .clone()
+                .map(|t| secret("github_token", "authorization", format!("Bearer {t}")))
+        }
+        _ => None,
+    };
+    if let Some(auth) = auth {
+        let (name, value) = auth?;
         headers.insert(name, value);
     }
     Ok(headers)

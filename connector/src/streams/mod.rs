@@ -15,7 +15,10 @@ use crate::state::StreamState;
 pub mod blockchain_com;
 pub mod coingecko;
 pub mod coingecko_coins;
+pub mod coinmarketcap;
+pub mod github;
 pub mod mempool_space;
+pub mod reddit;
 
 /// One record's `data`: named fields in a fixed order. A plain vector rather than a map, because records
 /// are built and serialized a million times per backfill and their keys are always static names.
@@ -100,7 +103,20 @@ pub fn all() -> Vec<Box<dyn Stream>> {
     let mut streams = coingecko::streams();
     streams.extend(blockchain_com::streams());
     streams.extend(mempool_space::streams());
+    streams.extend(coinmarketcap::streams());
+    streams.extend(github::streams());
+    streams.extend(reddit::streams());
     streams
+}
+
+/// The streams `discover` offers for this config: CoinMarketCap's only with a key.
+pub fn available(config: &Config) -> Vec<Box<dyn Stream>> {
+    all()
+        .into_iter()
+        .filter(|s| {
+            s.spec().provider != Provider::CoinMarketCap || config.coinmarketcap_api_key.is_some()
+        })
+        .collect()
 }
 
 /// UTC RFC 3339 with only as many sub-second digits as needed: `2024-04-07T15:24:51.021Z`.

@@ -10,6 +10,9 @@ use serde_json::{json, Value};
 
 /// The API key every test configures; no output may ever contain it.
 pub const KEY: &str = "cg-SECRET-test-key-123";
+/// The CoinMarketCap key and GitHub token of the tests that set them; never in any output either.
+pub const CMC_KEY: &str = "cmc-SECRET-4f1d-key-456";
+pub const GITHUB_TOKEN: &str = "ghp_SECRETtoken789";
 
 pub const ALL_STREAMS: [&str; 10] = [
     "coingecko_coin_snapshots",
@@ -43,10 +46,12 @@ pub fn config(server: &ReplayServer) -> Value {
         "start_date": "2026-01-01",
         "coingecko_api_key": KEY,
         "mempool_blocks_backfill": 30,
-        "rate_limits": {"coingecko": 60000, "blockchain_com": 60000, "mempool_space": 60000},
+        "rate_limits": {"coingecko": 60000, "blockchain_com": 60000, "mempool_space": 60000,
+            "coinmarketcap": 60000, "github": 60000, "reddit": 60000},
         "http": {"max_attempts": 3, "backoff_base_seconds": 0.01, "request_timeout_seconds": 5, "max_retry_wait_seconds": 5},
         "base_urls": {"coingecko": format!("{url}/coingecko/api/v3"), "blockchain_com": format!("{url}/blockchain"),
-            "mempool_space": format!("{url}/mempool/api")}
+            "mempool_space": format!("{url}/mempool/api"), "coinmarketcap": format!("{url}/cmc"),
+            "github": format!("{url}/github"), "reddit": format!("{url}/reddit")}
     })
 }
 
@@ -122,10 +127,32 @@ impl Run {
     }
 
     pub fn assert_no_secret(&self) {
-        assert!(
-            !self.stdout.contains(KEY) && !self.stderr.contains(KEY),
-            "the API key leaked into the output"
-        );
+        for secret in [KEY, CMC_KEY, GITHUB_TOKEN] {
+            assert!(
+                !self.stdout.contains(secret) && !self.stderr.contains(secret),
+                "a secret leaked into the output"
+            );
+        }
+    }
+
+    /// The messages of the LOG lines.
+    pub fn logs(&self) -> Vec<&str> {
+        self.of_type("LOG")
+            .into_iter()
+            .filter_map(|m| m["log"]["message"].as_str())
+            .collect()
+    }
+
+    /// The RUNNING/RATE_LIMITED traces of a stream.
+    pub fn rate_limited(&self, stream: &str) -> usize {
+        self.of_type("TRACE")
+            .into_iter()
+            .filter(|m| {
+                m["trace"]["stream_status"]["stream_descriptor"]["name"] == stream
+                    && m["trace"]["stream_status"]["status"] == "RUNNING"
+                    && m["trace"]["stream_status"]["reasons"][0]["type"] == "RATE_LIMITED"
+            })
+            .count()
     }
 }
 
@@ -182,4 +209,43 @@ pub fn read(config: &Value, catalog: &Value, state: Option<&Value>) -> Run {
         args.extend(["--state", "{state.json}"]);
     }
     run(&args, &files)
+}
+
+/// Checks every record of `stream` against `schemas/<stream>.json` (draft-07, formats included) and that
+/// it has no field the schema does not declare.
+pub fn assert_valid_records(stream: &str, records: &[&Value]) {
+    let path = repo_root().join("schemas").join(format!("{stream}.json"));
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file"))
+        .expect("schema JSON");
+    let validator = jsonschema::draft7::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("valid draft-07 schema");
+    let declared = schema["properties"].as_object().expect("properties");
+    for r in records {
+        let undeclared: Vec<&String> = r
+            .as_object()
+            .expect("object")
+            .keys()
+            .filter(|k| !declared.contains_key(*k))
+            .collect();
+        assert!(
+            undeclared.is_empty(),
+            "{stream}: fields {undeclared:?} are not in its schema"
+        );
+        let errors: Vec<String> = validator
+            .iter_errors(r)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{stream}: {errors:?} in {r}");
+    }
+}
+
+/// The requests the server received whose path ends with `suffix`.
+pub fn calls(server: &ReplayServer, suffix: &str) -> Vec<replay_server::Logged> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with(suffix))
+        .collect()
 }

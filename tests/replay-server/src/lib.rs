@@ -186,12 +186,11 @@ fn write_response(
         });
     }
     for (k, v) in &r.headers {
-        head.push_str(&format!(
-            "{k}: {}\r\n",
-            v.as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| v.to_string())
-        ));
+        let v = v
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| v.to_string());
+        head.push_str(&format!("{k}: {}\r\n", expand_now(&v)));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
@@ -202,9 +201,28 @@ fn write_response(
     stream.shutdown(std::net::Shutdown::Both)
 }
 
+/// A header value `{now+N}` becomes the Unix time N seconds from now (for `X-RateLimit-Reset`).
+fn expand_now(value: &str) -> String {
+    let Some(n) = value
+        .strip_prefix("{now+")
+        .and_then(|v| v.strip_suffix('}'))
+    else {
+        return value.to_string();
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    (now + n.parse::<u64>().unwrap_or(0)).to_string()
+}
+
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        202 => "Accepted",
+        204 => "No Content",
+        400 => "Bad Request",
+        402 => "Payment Required",
+        403 => "Forbidden",
         401 => "Unauthorized",
         404 => "Not Found",
         429 => "Too Many Requests",

@@ -51,6 +51,10 @@ pub enum Generate {
     /// CoinGecko `market_chart/range` over `[from, to]` (query, Unix seconds), by CoinGecko's own rule:
     /// daily points for windows over 90 days, else hourly, or one every `step_seconds` when set.
     MarketChartRange { step_seconds: Option<i64> },
+    /// CoinMarketCap `ohlcv/historical` (`quotes: false`) or `quotes/historical` (`quotes: true`) for the
+    /// query's `interval` (daily/hourly), `time_start` (exclusive for OHLCV, as CMC documents), `time_end`
+    /// (inclusive) and `count`: one candle per period, prices derived from the time.
+    CmcHistory { quotes: bool },
 }
 
 fn ok() -> u16 {
@@ -115,7 +119,10 @@ impl Response {
 
 impl Generate {
     fn render(&self, query: &[(String, String)]) -> Vec<u8> {
-        let Generate::MarketChartRange { step_seconds } = self;
+        let step_seconds = match self {
+            Generate::MarketChartRange { step_seconds } => step_seconds,
+            Generate::CmcHistory { quotes } => return cmc_history(*quotes, query),
+        };
         let get = |k: &str| {
             query
                 .iter()
@@ -152,5 +159,114 @@ impl Generate {
         }
         out.push('}');
         out.into_bytes()
+    }
+}
+
+fn param<'a>(query: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    query
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Unix seconds of `YYYY-MM-DDTHH:MM:SS[.fff]Z` (or a plain number of seconds).
+pub fn parse_iso(text: &str) -> Option<i64> {
+    if let Ok(secs) = text.parse::<i64>() {
+        return Some(secs);
+    }
+    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (
+        num(11..13).unwrap_or(0),
+        num(14..16).unwrap_or(0),
+        num(17..19).unwrap_or(0),
+    );
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.000Z` of Unix seconds.
+pub fn iso(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn cmc_history(quotes: bool, query: &[(String, String)]) -> Vec<u8> {
+    let step = if param(query, "interval") == Some("hourly") {
+        3600
+    } else {
+        86_400
+    };
+    let start = param(query, "time_start").and_then(parse_iso).unwrap_or(0);
+    let end = param(query, "time_end")
+        .and_then(parse_iso)
+        .unwrap_or(start);
+    let count = param(query, "count")
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(10);
+    let first = if quotes {
+        start.div_euclid(step) * step
+    } else {
+        (start.div_euclid(step) + 1) * step
+    };
+    let items: Vec<String> = (0..)
+        .map(|i| first + i * step)
+        .take_while(|t| *t <= end)
+        .filter(|t| !quotes || t + step - 1 >= start)
+        .take(count)
+        .map(|t| {
+            let price = 50_000.0 * (1.0 + (t / step % 1000) as f64 / 1000.0);
+            let close = iso(t + step - 1);
+            if quotes {
+                format!(
+                    r#"{{"timestamp":"{close}","quote":{{"USD":{{"price":{price},"volume_24h":3.1e10,"market_cap":{},"circulating_supply":19800000,"total_supply":19800000,"timestamp":"{close}"}}}}}}"#,
+                    price * 1.98e7
+                )
+            } else {
+                format!(
+                    r#"{{"time_open":"{}","time_close":"{close}","time_high":"{}","time_low":"{}","quote":{{"USD":{{"open":{price},"high":{},"low":{},"close":{},"volume":2.5e10,"market_cap":{},"timestamp":"{close}"}}}}}}"#,
+                    iso(t), iso(t + step / 3), iso(t + step / 2), price * 1.02, price * 0.98, price * 1.01, price * 1.98e7
+                )
+            }
+        })
+        .collect();
+    let credits = items.len().div_ceil(100).max(1);
+    format!(
+        r#"{{"data":{{"id":1,"name":"Bitcoin","symbol":"BTC","quotes":[{}]}},"status":{{"timestamp":"2026-11-20T00:00:00.000Z","error_code":0,"error_message":null,"elapsed":10,"credit_count":{credits},"notice":null}}}}"#,
+        items.join(",")
+    )
+    .into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_round_trips() {
+        for secs in [0, 1_700_000_000, 1_767_225_600, 951_782_400] {
+            assert_eq!(parse_iso(&iso(secs)), Some(secs), "{}", iso(secs));
+        }
+        assert_eq!(iso(1_767_225_600), "2026-01-01T00:00:00.000Z");
     }
 }
