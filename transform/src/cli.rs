@@ -36,6 +36,17 @@ pub enum Command {
     Debug(CommonArgs),
     /// Delete the clean-targets of dbt_project.yml (target/ by default).
     Clean(CommonArgs),
+    /// Source commands: `transform source freshness`.
+    Source {
+        #[command(subcommand)]
+        command: SourceCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SourceCommand {
+    /// Check `loaded_at_field` of selected sources against their `freshness` thresholds.
+    Freshness(SelectCommand),
 }
 
 #[derive(Args, Debug, Clone)]

@@ -28,6 +28,7 @@ pub fn dispatch(command: Command) -> Result<i32> {
         Command::Ls(a) => ls(a),
         Command::Debug(c) => debug(&c.options("debug", false)),
         Command::Clean(c) => clean(&c.options("clean", false)),
+        Command::Source { command: crate::cli::SourceCommand::Freshness(a) } => crate::freshness::run(a),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod dag;
 pub mod data_tests;
 pub mod error;
 pub mod execute;
+pub mod freshness;
 pub mod jinja;
 pub mod materialize;
 pub mod output;

@@ -345,3 +345,20 @@ fn disabled_models_take_their_tests_along() {
     let o = f.expect(&["build"], 0);
     assert!(!o.stdout.contains(" unique_customers_customer_id") && o.stdout.contains("TOTAL=19"), "{}", o.stdout);
 }
+
+#[test]
+fn source_freshness_judges_age_against_thresholds() {
+    let f = Fixture::new();
+    f.expect(&["seed"], 0);
+    let freshness = "    freshness:\n      warn_after: {count: 1, period: day}\n      error_after: {count: 36500, period: day}\n";
+    f.replace("models/staging/_sources.yml", "    loaded_at_field: order_date\n", &format!("    loaded_at_field: order_date\n{freshness}"));
+    // The 2024 orders are older than a day (warn) but younger than a century (no error).
+    let o = f.expect(&["source", "freshness", "-s", "source:raw.orders"], 0);
+    assert!(o.stdout.contains("WARN freshness of raw.orders"), "{}", o.stdout);
+    let doc: serde_json::Value = serde_json::from_str(&f.read("target/sources.json")).expect("sources.json");
+    assert_eq!(doc["results"][0]["status"], "warn");
+    assert!(doc["results"][0]["max_loaded_at"].as_str().is_some_and(|s| s.starts_with("2024-01-07")));
+    f.replace("models/staging/_sources.yml", "count: 36500", "count: 2");
+    let o = f.expect(&["source", "freshness", "-s", "source:raw.orders"], 1);
+    assert!(o.stdout.contains("ERROR freshness of raw.orders"), "{}", o.stdout);
+}

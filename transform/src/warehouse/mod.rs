@@ -155,6 +155,14 @@ pub trait Warehouse: Send + Sync {
             ))),
         }
     }
+    /// One row: latest `field` value (text), now (text), and the age in seconds.
+    fn freshness_sql(&self, rel: &str, field: &str, filter: Option<&str>) -> String {
+        let filter = filter.map(|f| format!(" where {f}")).unwrap_or_default();
+        format!(
+            "select cast(max({field}) as varchar), cast(current_timestamp as varchar), \
+             epoch(current_timestamp) - epoch(max({field})) from {rel}{filter}"
+        )
+    }
     fn add_column_sql(&self, rel: &str, col: &WarehouseColumn) -> String {
         format!("alter table {rel} add column {} {}", self.quote(&col.name), col.data_type)
     }
