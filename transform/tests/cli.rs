@@ -362,3 +362,19 @@ fn source_freshness_judges_age_against_thresholds() {
     let o = f.expect(&["source", "freshness", "-s", "source:raw.orders"], 1);
     assert!(o.stdout.contains("ERROR freshness of raw.orders"), "{}", o.stdout);
 }
+
+#[test]
+fn python_methods_and_runaway_recursion() {
+    let f = Fixture::new();
+    f.write(
+        "models/py.sql",
+        "{% set m = {'a': 1, 'b': 2} %}\nselect {% for k, v in m.items() %}{{ v }} as {{ k.upper() }}{{ ',' if not loop.last }}{% endfor %}, '{{ 'x,y'.split(',') | join('-') }}' as s\n",
+    );
+    let o = f.expect(&["compile", "-s", "py"], 0);
+    assert!(o.stdout.contains("select 1 as A,2 as B, 'x-y' as s"), "{}", o.stdout);
+    f.write("macros/loop.sql", "{% macro forever(n) %}{{ forever(n + 1) }}{% endmacro %}");
+    f.write("models/py.sql", "select {{ forever(1) }}");
+    let o = f.run(&["parse"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("infinite recursion"), "{}", o.stderr);
+}

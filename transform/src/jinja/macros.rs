@@ -38,9 +38,28 @@ impl Object for MacroScope {
     }
 }
 
+/// Each macro call runs in a fresh state, so minijinja's own recursion limit does not see the
+/// chain; this bound turns runaway recursion into an error instead of a stack overflow.
+const MAX_DEPTH: usize = 100;
+
+thread_local! {
+    static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 impl MacroCaller {
     /// Calls the macro with `ctx` (the node context) and `args` (positional and kwargs).
     pub fn invoke(&self, env: &minijinja::Environment<'_>, ctx: Value, args: &[Value]) -> Result<Value, Error> {
+        let depth = DEPTH.with(|d| d.get());
+        if depth >= MAX_DEPTH {
+            return Err(Error::new(ErrorKind::InvalidOperation, format!("macro `{}` nested more than {MAX_DEPTH} calls deep (infinite recursion?)", self.name)));
+        }
+        DEPTH.with(|d| d.set(depth + 1));
+        let out = self.invoke_inner(env, ctx, args);
+        DEPTH.with(|d| d.set(depth));
+        out
+    }
+
+    fn invoke_inner(&self, env: &minijinja::Environment<'_>, ctx: Value, args: &[Value]) -> Result<Value, Error> {
         let slot = Arc::new(Mutex::new(None));
         let scope = Value::from_object(MacroScope { base: ctx, slot: slot.clone() });
         let tmpl = env.get_template(&self.file)?;
