@@ -20,6 +20,11 @@ const TABLE_ENTRY: &[&str] =
     &["name", "description", "identifier", "loaded_at_field", "freshness", "columns", "data_tests", "tests", "meta", "tags", "config"];
 
 fn check(obj: &Map<String, Json>, known: &[&str], file: &str, at: &str) -> Result<()> {
+    for key in ["columns", "data_tests", "tests", "tables"] {
+        if obj.get(key).is_some_and(|v| !v.is_array() && !v.is_null()) {
+            return Err(Error::project(file, format!("{at}: `{key}:` must be a list")));
+        }
+    }
     for key in obj.keys() {
         if !known.contains(&key.as_str()) {
             return Err(Error::UnknownKey {
