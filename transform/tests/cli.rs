@@ -378,3 +378,14 @@ fn python_methods_and_runaway_recursion() {
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("infinite recursion"), "{}", o.stderr);
 }
+
+#[test]
+fn two_argument_ref_names_this_project() {
+    let f = Fixture::new();
+    f.write("models/two.sql", "select * from {{ ref('jaffle', 'stg_orders') }}");
+    let o = f.expect(&["compile", "-s", "two"], 0);
+    assert!(o.stdout.contains("\"main\".\"stg_orders\""), "{}", o.stdout);
+    f.write("models/two.sql", "select * from {{ ref('dbt_utils', 'stg_orders') }}");
+    let o = f.run(&["parse"]);
+    assert!(o.code == 2 && o.stderr.contains("packages are not supported"), "{}", o.all());
+}

@@ -216,6 +216,9 @@ impl RenderCtx {
 fn ref_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {
     let (a, b, kwargs): (String, Option<String>, Kwargs) = minijinja::value::from_args(args)?;
     let _version: Option<Value> = kwargs.get("v").or_else(|_| kwargs.get("version"))?;
+    if b.is_some() && a != ctx.shared.project_name {
+        return Err(err(format!("ref('{a}', ...): package `{a}` is not this project; packages are not supported")));
+    }
     let parts = match &b {
         Some(b) => vec![a.clone(), b.clone()],
         None => vec![a.clone()],
