@@ -99,8 +99,7 @@ fn run_model(m: &Manifest, node: &Node, r: &mut NodeResult, full_refresh: bool) 
 
 fn run_seed(m: &Manifest, node: &Node, r: &mut NodeResult, _full_refresh: bool) -> Result<()> {
     let wh = m.warehouse.as_deref().ok_or_else(|| crate::error::Error::Usage("no warehouse".into()))?;
-    let types = node.config.get("column_types").and_then(|v| v.as_object()).cloned().unwrap_or_default();
-    let rows = wh.load_seed(&node.relation, &m.project.root.join(&node.original_file_path), &types)?;
+    let rows = wh.load_seed(&node.relation, &m.project.root.join(&node.original_file_path), &node.config)?;
     r.message = Some(format!("INSERT {rows}"));
     r.adapter_response = json!({"_message": format!("INSERT {rows}"), "code": "INSERT", "rows_affected": rows});
     Ok(())

@@ -61,12 +61,13 @@ fn merge_updates_and_inserts(wh: &dyn Warehouse) {
 
 fn seeds_load_with_type_overrides(wh: &dyn Warehouse, dir: &Path) {
     let csv = dir.join("seed.csv");
-    std::fs::write(&csv, "id,code\n1,007\n2,010\n").expect("csv");
-    let types = serde_json::json!({"code": "VARCHAR"}).as_object().cloned().unwrap_or_default();
+    std::fs::write(&csv, "id;code\n1;007\n2;010\n").expect("csv");
+    let cfg = serde_json::json!({"column_types": {"code": "VARCHAR"}, "delimiter": ";"});
+    let types = Config(cfg.as_object().cloned().unwrap_or_default());
     let t = rel(wh, "seeded");
     assert_eq!(wh.load_seed(&t, &csv, &types).expect("seed"), 2);
     let rows = wh.query(&format!("select code from {} order by id", wh.render_relation(&t)), 10).expect("rows");
-    assert_eq!(rows.rows[0][0], "007", "column_types keep leading zeros");
+    assert_eq!(rows.rows[0][0], "007", "column_types keep leading zeros; the delimiter is honoured");
 }
 
 mod duckdb {

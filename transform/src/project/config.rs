@@ -16,7 +16,7 @@ pub const MODEL_KEYS: &[&str] = &[
     "merge_update_columns", "merge_exclude_columns", "incremental_predicates",
 ];
 pub const SEED_KEYS: &[&str] =
-    &["schema", "alias", "database", "tags", "meta", "enabled", "column_types", "full_refresh", "docs", "delimiter", "quote_columns"];
+    &["schema", "alias", "database", "tags", "meta", "enabled", "column_types", "full_refresh", "docs", "delimiter"];
 pub const TEST_KEYS: &[&str] = &[
     "severity", "warn_if", "error_if", "where", "limit", "store_failures", "fail_calc", "tags", "meta",
     "enabled", "schema", "alias", "database",

@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 use super::{AdapterResponse, RelationKind, Rows, Warehouse, WarehouseColumn};
 use crate::error::{Error, Result};
 use crate::project::profiles::Target;
-use crate::project::RelationName;
+use crate::project::{Config, RelationName};
 
 pub struct DuckDb {
     base: Mutex<Connection>,
@@ -175,15 +175,17 @@ impl Warehouse for DuckDb {
         Ok(())
     }
 
-    fn load_seed(&self, rel: &RelationName, csv: &Path, column_types: &serde_json::Map<String, Json>) -> Result<i64> {
+    fn load_seed(&self, rel: &RelationName, csv: &Path, config: &Config) -> Result<i64> {
+        let column_types = config.get("column_types").and_then(Json::as_object).cloned().unwrap_or_default();
+        let delim = config.str("delimiter").map(|d| format!(", delim = {}", lit(d))).unwrap_or_default();
         let types = column_types
             .iter()
             .map(|(k, v)| format!("{}: {}", lit(k), lit(v.as_str().unwrap_or("VARCHAR"))))
             .collect::<Vec<_>>()
             .join(", ");
         let types = if types.is_empty() { String::new() } else { format!(", types = {{{types}}}") };
-        let select = format!("select * from read_csv({}, header = true, auto_detect = true{types})", lit(&csv.to_string_lossy()));
-        self.build_table(rel, &select, &crate::project::Config::default())?;
+        let select = format!("select * from read_csv({}, header = true, auto_detect = true{delim}{types})", lit(&csv.to_string_lossy()));
+        self.build_table(rel, &select, config)?;
         let count = self.query(&format!("select count(*) from {}", self.render_relation(rel)), 1)?;
         Ok(count.rows.first().and_then(|r| r.first()).and_then(Json::as_i64).unwrap_or(0))
     }

@@ -72,8 +72,9 @@ pub trait Warehouse: Send + Sync {
     fn relation_kind(&self, rel: &RelationName) -> Result<Option<RelationKind>>;
     fn columns(&self, rel: &RelationName) -> Result<Vec<WarehouseColumn>>;
     fn create_schema(&self, database: &str, schema: &str) -> Result<()>;
-    /// Loads a CSV into `rel` (replacing it), with optional column type overrides; returns rows loaded.
-    fn load_seed(&self, rel: &RelationName, csv: &Path, column_types: &serde_json::Map<String, serde_json::Value>) -> Result<i64>;
+    /// Loads a CSV into `rel` (replacing it); returns rows loaded. `config` is the seed's config:
+    /// `column_types` (column → warehouse type) and `delimiter` must be honoured.
+    fn load_seed(&self, rel: &RelationName, csv: &Path, config: &Config) -> Result<i64>;
     /// Connection details for `debug` (never secrets).
     fn describe(&self) -> Vec<(String, String)>;
 
