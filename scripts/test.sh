@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The test command (README "Running the tests", and what .ci/run calls): every test of the workspace, linked
-# against the prebuilt DuckDB so no DuckDB compile is needed. Extra arguments go to the test runner.
+# against the prebuilt DuckDB so no DuckDB compile is needed, with a local BigQuery emulator installed. Extra arguments go to the test runner.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/dev-env.sh
+# The BigQuery adapter's tests run against a local emulator (PyPI only, ~40 s the first time, then cached).
+scripts/bigquery-emulator.sh setup
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-default-features --no-fail-fast "$@"
 else
