@@ -41,6 +41,8 @@ pub enum Command {
         #[command(subcommand)]
         command: SourceCommand,
     },
+    /// Run an Airbyte source (discover + read with saved state) into the warehouse's raw schema.
+    Sync(crate::sync::SyncArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -101,6 +103,9 @@ pub struct RunArgs {
     /// Stop at the first failure.
     #[arg(long, short = 'x')]
     pub fail_fast: bool,
+    /// Build nothing: report the bytes each selected model would process (BigQuery dry-run jobs).
+    #[arg(long, alias = "estimate")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

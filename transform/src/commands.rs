@@ -29,6 +29,7 @@ pub fn dispatch(command: Command) -> Result<i32> {
         Command::Debug(c) => debug(&c.options("debug", false)),
         Command::Clean(c) => clean(&c.options("clean", false)),
         Command::Source { command: crate::cli::SourceCommand::Freshness(a) } => crate::freshness::run(a),
+        Command::Sync(a) => crate::sync::run(a),
     }
 }
 
@@ -46,6 +47,8 @@ fn parse(opts: &compile::Options) -> Result<i32> {
         m.engine.shared.macros.len(),
         start.elapsed().as_secs_f64()
     ));
+    // No warehouse is open: skip freeing a project-sized structure right before the process exits.
+    std::mem::forget(m);
     Ok(0)
 }
 
@@ -152,6 +155,9 @@ fn add_test_gates(m: &Manifest, ids: &[String], deps: &mut std::collections::Has
 }
 
 fn run_cmd(a: RunArgs, command: &str, kinds: &[Resource]) -> Result<i32> {
+    if a.dry_run {
+        return crate::estimate::run(&a, command);
+    }
     let start = Instant::now();
     let opts = a.common.options(command, a.full_refresh);
     let m = compile::load(&opts, true)?;

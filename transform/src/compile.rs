@@ -203,7 +203,7 @@ fn resolve_relations(project: &mut Project, engine: &Engine) -> Result<()> {
     let custom = ["generate_schema_name", "generate_alias_name", "generate_database_name"].map(|m| user_overrides(engine, m));
     for node in project.nodes.values_mut() {
         let cfg = &node.config;
-        let node_value = crate::jinja::to_value(serde_json::json!({
+        let node_value = || crate::jinja::to_value(serde_json::json!({
             "name": node.name, "unique_id": node.unique_id, "resource_type": node.resource.as_str(),
             "config": cfg.0, "fqn": node.fqn, "original_file_path": node.original_file_path, "tags": cfg.tags(),
         }));
@@ -211,17 +211,17 @@ fn resolve_relations(project: &mut Project, engine: &Engine) -> Result<()> {
         let schema = if node.resource == Resource::Test {
             format!("{}_dbt_test__audit", sh.target_schema)
         } else if custom[0] {
-            engine.call_macro(node, "generate_schema_name", &[arg("schema"), node_value.clone()])?
+            engine.call_macro(node, "generate_schema_name", &[arg("schema"), node_value()])?
         } else {
             cfg.str("schema").map(|s| format!("{}_{}", sh.target_schema, s.trim())).unwrap_or_else(|| sh.target_schema.clone())
         };
         let identifier = if custom[1] {
-            engine.call_macro(node, "generate_alias_name", &[arg("alias"), node_value.clone()])?
+            engine.call_macro(node, "generate_alias_name", &[arg("alias"), node_value()])?
         } else {
             cfg.str("alias").map(|s| s.trim().to_string()).unwrap_or_else(|| node.name.clone())
         };
         let database = if custom[2] {
-            engine.call_macro(node, "generate_database_name", &[arg("database"), node_value])?
+            engine.call_macro(node, "generate_database_name", &[arg("database"), node_value()])?
         } else {
             cfg.str("database").map(String::from).unwrap_or_else(|| sh.target_database.clone())
         };

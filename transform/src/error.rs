@@ -43,6 +43,9 @@ pub enum Error {
 
     #[error("{0}")]
     Usage(String),
+
+    #[error("source `{source_name}`: {message}")]
+    Source { source_name: String, message: String },
 }
 
 impl Error {

@@ -35,11 +35,14 @@ pub fn execute_node(m: &Manifest, id: &str, idx: usize, total: usize, full_refre
         r.message = Some(format!("unknown node {id}"));
         return r;
     };
+    // BigQuery labels this node's jobs with its unique id and names it in errors.
+    crate::warehouse::bigquery::set_current_node(Some(id));
     let outcome = match node.resource {
         Resource::Seed => run_seed(m, node, &mut r, full_refresh),
         Resource::Test => run_one_test(m, node, &mut r),
         _ => run_model(m, node, &mut r, full_refresh),
     };
+    crate::warehouse::bigquery::set_current_node(None);
     if let Err(e) = outcome {
         r.status = Status::Error;
         r.message = Some(crate::output::redact(&e.to_string()));

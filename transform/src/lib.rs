@@ -10,6 +10,7 @@ pub mod compile;
 pub mod dag;
 pub mod data_tests;
 pub mod error;
+pub mod estimate;
 pub mod execute;
 pub mod freshness;
 pub mod jinja;
@@ -19,6 +20,7 @@ pub mod parallel;
 pub mod project;
 pub mod runner;
 pub mod select;
+pub mod sync;
 pub mod warehouse;
 
 pub use error::{Error, Result};

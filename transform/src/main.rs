@@ -37,5 +37,6 @@ fn log_format(c: &transform::cli::Command) -> transform::output::LogFormat {
         Run(a) | Test(a) | Build(a) | Seed(a) => a.common.log_format,
         Ls(a) => a.common.log_format,
         Source { command: transform::cli::SourceCommand::Freshness(a) } => a.common.log_format,
+        Sync(a) => a.common.log_format,
     }
 }

@@ -198,6 +198,10 @@ impl Warehouse for DuckDb {
             ("schema".into(), self.schema.clone()),
         ]
     }
+
+    fn append_rows(&self, batches: &[super::append::RowBatch], then_sql: &[String]) -> Result<u64> {
+        self.with_conn(|c| super::append::duckdb_append(c, batches, then_sql))
+    }
 }
 
 /// A SQL string literal.

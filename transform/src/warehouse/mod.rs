@@ -3,6 +3,8 @@
 //! seeds. Materialization SQL has standard defaults here; an adapter overrides what its dialect
 //! does differently (BigQuery: atomic `create or replace table`, partitioning, `insert_overwrite`).
 
+pub mod append;
+pub mod bigquery;
 pub mod duckdb;
 
 use std::path::Path;
@@ -164,6 +166,30 @@ pub trait Warehouse: Send + Sync {
              epoch(current_timestamp) - epoch(max({field})) from {rel}{filter}"
         )
     }
+    /// Appends `batches` and then runs `then_sql` (the sync state save) in ONE transaction, so the
+    /// state never commits without its rows. Default: multi-row inserts; adapters may use a bulk path.
+    fn append_rows(&self, batches: &[append::RowBatch], then_sql: &[String]) -> Result<u64> {
+        let mut sql = vec!["begin transaction".to_string()];
+        let mut n = 0u64;
+        for b in batches.iter().filter(|b| !b.rows.is_empty()) {
+            let cols: Vec<String> = b.columns.iter().map(|c| self.quote(c)).collect();
+            sql.extend(append::insert_statements(&self.render_relation(&b.rel), &cols, &b.rows, 1000));
+            n += b.rows.len() as u64;
+        }
+        sql.extend(then_sql.iter().cloned());
+        sql.push("commit".into());
+        match self.execute(&sql.join(";\n")) {
+            Ok(_) => Ok(n),
+            Err(e) => {
+                let _ = self.execute("rollback");
+                Err(e)
+            }
+        }
+    }
+    /// Bytes `sql` would process (BigQuery's dry run, for `run --dry-run`); None where not measurable.
+    fn estimate_bytes(&self, _sql: &str) -> Result<Option<i64>> {
+        Ok(None)
+    }
     fn add_column_sql(&self, rel: &str, col: &WarehouseColumn) -> String {
         format!("alter table {rel} add column {} {}", self.quote(&col.name), col.data_type)
     }
@@ -173,8 +199,9 @@ pub trait Warehouse: Send + Sync {
 pub fn connect(target: &Target, project_dir: &Path) -> Result<Arc<dyn Warehouse>> {
     match target.adapter_type.as_str() {
         "duckdb" => Ok(Arc::new(duckdb::DuckDb::open(target, project_dir)?)),
+        "bigquery" => Ok(Arc::new(bigquery::BigQuery::open(target)?)),
         other => Err(Error::Profile {
-            message: format!("target `{}` has type `{other}`; supported: duckdb", target.name),
+            message: format!("target `{}` has type `{other}`; supported: duckdb, bigquery", target.name),
         }),
     }
 }

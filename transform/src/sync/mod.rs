@@ -1,0 +1,190 @@
+//! `transform sync`: what the Airbyte platform does for one source, on one machine. Runs the source
+//! executable (`discover`, then `read` with the state saved in the warehouse), writes its records
+//! into raw tables (`raw_tables`) in batches (`batches`), each committed with the state that followed
+//! it (`state_store`). Source TRACE errors or a failed exit make the sync exit 1 after committing.
+
+mod airbyte;
+mod batches;
+pub mod raw_tables;
+pub mod state_store;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{json, Value as Json};
+
+use crate::cli::CommonArgs;
+use crate::error::{Error, Result};
+use crate::output::printer;
+use crate::project::RelationName;
+use crate::warehouse::Warehouse;
+use raw_tables::RawTable;
+use state_store::StateStore;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The Airbyte source executable (it must answer `discover` and `read`), e.g. source-bitcoin.
+    #[arg(long, env = "TRANSFORM_SYNC_SOURCE")]
+    pub source: PathBuf,
+    /// The source's config file (JSON), passed as is to `discover` and `read --config`.
+    #[arg(long, env = "TRANSFORM_SYNC_CONFIG")]
+    pub config: PathBuf,
+    /// The schema (BigQuery dataset) of the raw tables; the models read `raw`.
+    #[arg(long, default_value = "raw")]
+    pub raw_schema: String,
+    /// Only these streams (comma-separated; default: every stream the source discovers).
+    #[arg(long, value_delimiter = ',')]
+    pub streams: Vec<String>,
+    /// Records per committed batch (a batch ends at the first STATE message after this many).
+    #[arg(long, default_value_t = 50_000)]
+    pub batch_size: usize,
+}
+
+/// Fault injection for the crash tests: `TRANSFORM_SYNC_FAULT=<point>[:<n>]` aborts the process the
+/// n-th time (default 1st) the sync reaches `<point>` (`before_state_save`: rows appended, state not
+/// yet saved, transaction open; `after_commit`: a batch committed, before the next one).
+pub fn fault_point(point: &str) {
+    static HITS: AtomicU64 = AtomicU64::new(0);
+    let Ok(spec) = std::env::var("TRANSFORM_SYNC_FAULT") else { return };
+    let (name, nth) = spec.split_once(':').map_or((spec.as_str(), 1), |(n, k)| (n, k.parse().unwrap_or(1)));
+    if name == point && HITS.fetch_add(1, Ordering::SeqCst) + 1 == nth {
+        eprintln!("transform sync: fault injection: aborting at {point} #{nth}");
+        std::process::abort();
+    }
+}
+
+fn connect(c: &CommonArgs) -> Result<Arc<dyn Warehouse>> {
+    let project = crate::project::dbt_project::DbtProject::load(&c.project_dir)?;
+    let path = crate::project::profiles::profiles_path(c.profiles_dir.as_deref(), &c.project_dir)?;
+    let target = crate::project::profiles::load_target(&path, &project.profile, c.target.as_deref(), c.threads)?;
+    crate::warehouse::connect(&target, &c.project_dir)
+}
+
+/// The raw tables of the configured streams: created or widened, generation chosen.
+fn prepare_tables(wh: &dyn Warehouse, catalog: &Json, database: &str, schema: &str) -> Result<HashMap<String, RawTable>> {
+    let mut tables = HashMap::new();
+    for c in catalog["streams"].as_array().into_iter().flatten() {
+        let name = c.pointer("/stream/name").and_then(Json::as_str).unwrap_or_default().to_string();
+        let rel = RelationName { database: database.into(), schema: schema.into(), identifier: name.clone() };
+        let mut t = RawTable::new(rel, c.pointer("/stream/json_schema").unwrap_or(&Json::Null));
+        t.ensure(wh)?;
+        if c["destination_sync_mode"] == "overwrite" {
+            let rel = wh.render_relation(&t.rel);
+            let r = wh.query(&format!("select coalesce(max(_airbyte_generation_id), 0) + 1 from {rel}"), 1)?;
+            t.generation = r.rows.first().and_then(|r| r.first()).and_then(Json::as_i64).unwrap_or(1);
+            t.overwrite = true;
+        }
+        tables.insert(name, t);
+    }
+    Ok(tables)
+}
+
+/// The configured catalog and the saved state, as files for the source; removed on drop.
+struct TempFiles {
+    dir: PathBuf,
+}
+
+impl TempFiles {
+    fn write(catalog: &Json, states: &[Json]) -> Result<TempFiles> {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let dir = std::env::temp_dir().join(format!("transform-sync-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let files = TempFiles { dir };
+        for (name, value) in [("catalog.json", catalog.clone()), ("state.json", Json::from(states.to_vec()))] {
+            let p = files.dir.join(name);
+            std::fs::write(&p, value.to_string()).map_err(|e| Error::io(&p, e))?;
+        }
+        Ok(files)
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+impl Drop for TempFiles {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Reads every message of the source into the sink; returns the TRACE errors seen.
+fn pump(reader: &mut airbyte::Reader, sink: &mut batches::Sink) -> Result<Vec<String>> {
+    let mut errors = vec![];
+    while let Some(msg) = reader.next_message()? {
+        match msg.get("type").and_then(Json::as_str) {
+            Some("RECORD") => sink.record(&msg["record"])?,
+            Some("STATE") => sink.state(&msg["state"])?,
+            Some("TRACE") => {
+                if let Some(e) = airbyte::trace_error(&msg) {
+                    printer().event("error", &format!("source error: {}", crate::output::redact(&e)), json!({}));
+                    errors.push(e);
+                }
+            }
+            Some("LOG") => {
+                let level = msg.pointer("/log/level").and_then(Json::as_str).unwrap_or("INFO");
+                if matches!(level, "WARN" | "ERROR" | "FATAL") {
+                    let text = msg.pointer("/log/message").and_then(Json::as_str).unwrap_or_default();
+                    printer().info(&format!("source {level}: {}", crate::output::redact(text)));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(errors)
+}
+
+pub fn run(a: SyncArgs) -> Result<i32> {
+    let start = Instant::now();
+    let wh = connect(&a.common)?;
+    let database = wh.database().to_string();
+    wh.create_schema(&database, &a.raw_schema)?;
+    let store = StateStore::open(&*wh, &database, &a.raw_schema)?;
+    let streams = airbyte::discover(&a.source, &a.config)?;
+    let catalog = airbyte::configured_catalog(&streams, &a.streams)?;
+    let tables = prepare_tables(&*wh, &catalog, &database, &a.raw_schema)?;
+    let files = TempFiles::write(&catalog, &store.load(&*wh)?)?;
+    printer().info(&format!("Syncing {} streams from {} into {database}.{}", tables.len(), a.source.display(), a.raw_schema));
+    let sync_id = chrono::Utc::now().timestamp();
+    let mut sink = batches::Sink::new(wh.clone(), store, tables, a.batch_size, sync_id);
+    let mut reader = airbyte::Reader::start(&a.source, &a.config, &files.path("catalog.json"), &files.path("state.json"))?;
+    let pumped = pump(&mut reader, &mut sink);
+    let errors = match pumped.and_then(|e| sink.flush().map(|_| e)) {
+        Ok(e) => e,
+        Err(e) => {
+            reader.kill();
+            return Err(e);
+        }
+    };
+    let exit = reader.finish();
+    report(&sink, start.elapsed().as_secs_f64(), &a.source);
+    if let Err(why) = &exit {
+        printer().event("error", &format!("source {}: {why}", a.source.display()), json!({}));
+    }
+    if exit.is_err() || !errors.is_empty() {
+        printer().info(&format!("Sync finished with {} source error(s); what was read is committed", errors.len() + exit.is_err() as usize));
+        return Ok(1);
+    }
+    sink.finish_overwrites()?;
+    Ok(0)
+}
+
+fn report(sink: &batches::Sink, secs: f64, source: &Path) {
+    let total: u64 = sink.committed.values().sum();
+    for (stream, n) in &sink.committed {
+        printer().event("info", &format!("  {stream}: {n} records"), json!({"stream": stream, "records": n}));
+    }
+    for (stream, n) in &sink.unknown {
+        printer().info(&format!("  {stream}: {n} records ignored (stream not in the configured catalog)"));
+    }
+    let rate = if secs > 0.0 { total as f64 / secs } else { 0.0 };
+    printer().event(
+        "info",
+        &format!("Synced {total} records in {} batches from {} in {secs:.2}s ({rate:.0} records/s)", sink.batches, source.display()),
+        json!({"records": total, "batches": sink.batches, "elapsed": secs}),
+    );
+}

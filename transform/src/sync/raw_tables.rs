@@ -1,0 +1,212 @@
+//! The raw-table layout of DESIGN.md (what Airbyte's BigQuery destination writes): `_airbyte_raw_id`,
+//! `_airbyte_extracted_at`, `_airbyte_meta`, `_airbyte_generation_id`, then one typed column per
+//! top-level schema property. Owns: schema → column types, creating/widening tables, and turning a
+//! record into a row (a value that does not fit its column is nulled and noted in `_airbyte_meta`).
+
+use std::collections::HashSet;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::{json, Map, Value as Json};
+
+use crate::error::Result;
+use crate::project::RelationName;
+use crate::warehouse::append::Cell;
+use crate::warehouse::{Warehouse, WarehouseColumn};
+
+pub const META_COLUMNS: [&str; 4] = ["_airbyte_raw_id", "_airbyte_extracted_at", "_airbyte_meta", "_airbyte_generation_id"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    Float,
+    Bool,
+    Text,
+    Timestamp,
+    Json,
+}
+
+/// The column kind of one JSON Schema property (`type` may be a list with "null").
+pub fn kind_of(prop: &Json) -> Kind {
+    let types: Vec<&str> = match prop.get("type") {
+        Some(Json::String(t)) => vec![t.as_str()],
+        Some(Json::Array(ts)) => ts.iter().filter_map(Json::as_str).filter(|t| *t != "null").collect(),
+        _ => vec![],
+    };
+    match types.as_slice() {
+        ["integer"] => Kind::Int,
+        ["number"] | ["integer", "number"] | ["number", "integer"] => Kind::Float,
+        ["boolean"] => Kind::Bool,
+        ["string"] if prop.get("format").and_then(Json::as_str) == Some("date-time") => Kind::Timestamp,
+        ["string"] => Kind::Text,
+        _ => Kind::Json,
+    }
+}
+
+/// The warehouse type name of a kind (DuckDB names; BigQuery's where the adapter is BigQuery).
+pub fn sql_type(adapter: &str, kind: Kind) -> &'static str {
+    let bq = adapter == "bigquery";
+    match kind {
+        Kind::Int => if bq { "INT64" } else { "BIGINT" },
+        Kind::Float => if bq { "FLOAT64" } else { "DOUBLE" },
+        Kind::Bool => if bq { "BOOL" } else { "BOOLEAN" },
+        Kind::Text => if bq { "STRING" } else { "VARCHAR" },
+        Kind::Timestamp => "TIMESTAMP",
+        Kind::Json => "JSON",
+    }
+}
+
+/// One raw table being written: its relation, data columns (in schema order) and generation.
+#[derive(Debug, Clone)]
+pub struct RawTable {
+    pub rel: RelationName,
+    pub properties: Vec<(String, Kind)>,
+    pub generation: i64,
+    /// Full refresh: each sync writes a new generation; older ones are deleted once it succeeds.
+    pub overwrite: bool,
+}
+
+impl RawTable {
+    pub fn new(rel: RelationName, schema: &Json) -> RawTable {
+        let props = schema.get("properties").and_then(Json::as_object).cloned().unwrap_or_default();
+        let properties = props.iter().map(|(name, p)| (name.clone(), kind_of(p))).collect();
+        RawTable { rel, properties, generation: 0, overwrite: false }
+    }
+
+    /// All column names, meta columns first, in the order rows are built.
+    pub fn column_names(&self) -> Vec<String> {
+        META_COLUMNS.iter().map(|c| c.to_string()).chain(self.properties.iter().map(|(n, _)| n.clone())).collect()
+    }
+
+    fn all_columns(&self, adapter: &str) -> Vec<WarehouseColumn> {
+        let meta = [Kind::Text, Kind::Timestamp, Kind::Json, Kind::Int];
+        META_COLUMNS
+            .iter()
+            .zip(meta)
+            .map(|(n, k)| (n.to_string(), k))
+            .chain(self.properties.iter().cloned())
+            .map(|(name, k)| WarehouseColumn { name, data_type: sql_type(adapter, k).to_string() })
+            .collect()
+    }
+
+    /// Creates the table, or adds the columns new schema properties need (never drops or retypes).
+    pub fn ensure(&self, wh: &dyn Warehouse) -> Result<()> {
+        let rel = wh.render_relation(&self.rel);
+        let wanted = self.all_columns(wh.adapter_type());
+        if wh.relation_kind(&self.rel)?.is_none() {
+            let cols: Vec<String> = wanted.iter().map(|c| format!("{} {}", wh.quote(&c.name), c.data_type)).collect();
+            wh.execute(&format!("create table if not exists {rel} (\n  {}\n)", cols.join(",\n  ")))?;
+            return Ok(());
+        }
+        let have: HashSet<String> = wh.columns(&self.rel)?.into_iter().map(|c| c.name.to_lowercase()).collect();
+        for col in wanted.iter().filter(|c| !have.contains(&c.name.to_lowercase())) {
+            wh.execute(&wh.add_column_sql(&rel, col))?;
+        }
+        Ok(())
+    }
+
+    /// The row for one record's `data`; `emitted_at` is the record's milliseconds since the epoch.
+    pub fn row(&self, data: &Map<String, Json>, emitted_at_ms: i64, sync_id: i64) -> Vec<Cell> {
+        let mut changes = vec![];
+        let mut cells = Vec::with_capacity(self.properties.len() + 4);
+        cells.push(Cell::Text(uuid_v4()));
+        cells.push(Cell::Timestamp(emitted_at_ms.saturating_mul(1000)));
+        cells.push(Cell::Null); // _airbyte_meta, filled once changes are known
+        cells.push(Cell::Int(self.generation));
+        for (name, kind) in &self.properties {
+            let v = data.get(name).unwrap_or(&Json::Null);
+            let cell = to_cell(v, *kind);
+            if cell == Cell::Null && !v.is_null() {
+                changes.push(json!({"field": name, "change": "NULLED", "reason": "DESTINATION_SERIALIZATION_ERROR"}));
+            }
+            cells.push(cell);
+        }
+        cells[2] = Cell::Json(json!({"sync_id": sync_id, "changes": changes}).to_string());
+        cells
+    }
+}
+
+/// Converts a JSON value to its column's cell; a value that does not fit becomes NULL.
+pub fn to_cell(v: &Json, kind: Kind) -> Cell {
+    match (kind, v) {
+        (_, Json::Null) => Cell::Null,
+        (Kind::Int, Json::Number(n)) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18).map(|f| f as i64)).map_or(Cell::Null, Cell::Int),
+        (Kind::Int, Json::String(s)) => s.trim().parse().map_or(Cell::Null, Cell::Int),
+        (Kind::Float, Json::Number(n)) => n.as_f64().map_or(Cell::Null, Cell::Float),
+        (Kind::Float, Json::String(s)) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map_or(Cell::Null, Cell::Float),
+        (Kind::Bool, Json::Bool(b)) => Cell::Bool(*b),
+        (Kind::Timestamp, Json::String(s)) => parse_timestamp(s).map_or(Cell::Null, Cell::Timestamp),
+        (Kind::Text, Json::String(s)) => Cell::Text(s.clone()),
+        (Kind::Text, Json::Number(_) | Json::Bool(_)) => Cell::Text(v.to_string()),
+        (Kind::Json, _) => Cell::Json(v.to_string()),
+        _ => Cell::Null,
+    }
+}
+
+/// RFC 3339 (any offset, converted to UTC), or a naive date-time / date read as UTC.
+pub fn parse_timestamp(s: &str) -> Option<i64> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_micros());
+    }
+    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Some(t.and_utc().timestamp_micros());
+        }
+    }
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_micros())
+}
+
+/// A random (version 4) UUID. The randomness is std's per-process random hasher keys mixed with a
+/// counter: unique per record without another dependency; not for cryptographic use.
+pub fn uuid_v4() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    thread_local!(static KEYS: std::collections::hash_map::RandomState = std::collections::hash_map::RandomState::new());
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let (a, b) = KEYS.with(|k| {
+        let mut h1 = k.build_hasher();
+        h1.write_u64(n);
+        let mut h2 = k.build_hasher();
+        h2.write_u64(!n);
+        h2.write_u32(std::process::id());
+        (h1.finish(), h2.finish())
+    });
+    let x = ((a as u128) << 64 | b as u128) & !(0xF000u128 << 64) | (0x4000u128 << 64);
+    let x = x & !(0xC000u128 << 48) | (0x8000u128 << 48);
+    let s = format!("{x:032x}");
+    format!("{}-{}-{}-{}-{}", &s[0..8], &s[8..12], &s[12..16], &s[16..20], &s[20..32])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_follow_the_design_table() {
+        assert_eq!(kind_of(&json!({"type": ["null", "integer"]})), Kind::Int);
+        assert_eq!(kind_of(&json!({"type": "number"})), Kind::Float);
+        assert_eq!(kind_of(&json!({"type": "string", "format": "date-time"})), Kind::Timestamp);
+        assert_eq!(kind_of(&json!({"type": ["null", "array"]})), Kind::Json);
+        assert_eq!(kind_of(&json!({"type": "string"})), Kind::Text);
+    }
+
+    #[test]
+    fn misfit_values_are_nulled_and_noted() {
+        let t = RawTable::new(RelationName { database: "d".into(), schema: "raw".into(), identifier: "s".into() },
+            &json!({"properties": {"n": {"type": "integer"}, "t": {"type": "string", "format": "date-time"}}}));
+        let data = json!({"n": "x", "t": "2026-01-02T03:04:05+01:00"});
+        let row = t.row(data.as_object().unwrap(), 1_000, 7);
+        assert_eq!(row[4], Cell::Null);
+        assert_eq!(row[5], Cell::Timestamp(parse_timestamp("2026-01-02T02:04:05Z").unwrap()));
+        let Cell::Json(meta) = &row[2] else { panic!("meta is JSON") };
+        assert!(meta.contains("\"field\":\"n\""), "{meta}");
+    }
+
+    #[test]
+    fn uuids_are_distinct_v4() {
+        let (a, b) = (uuid_v4(), uuid_v4());
+        assert_ne!(a, b);
+        assert_eq!(&a[14..15], "4");
+        assert_eq!(a.len(), 36);
+    }
+}

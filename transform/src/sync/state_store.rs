@@ -1,0 +1,85 @@
+//! Where `transform sync` keeps the source's state: a `_sync_state` table in the raw schema, one row
+//! per state key (a stream name, or `__global` / `__legacy`), holding the last STATE message whose
+//! records are committed. Saves are SQL statements the caller runs in the batch's own transaction.
+
+use serde_json::Value as Json;
+
+use crate::error::{Error, Result};
+use crate::project::RelationName;
+use crate::warehouse::Warehouse;
+
+pub const TABLE: &str = "_sync_state";
+
+pub struct StateStore {
+    rel: RelationName,
+    rendered: String,
+}
+
+fn lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The key a STATE message is saved under: its stream name, or its kind for GLOBAL/LEGACY states.
+pub fn state_key(state: &Json) -> String {
+    let stream = state.pointer("/stream/stream_descriptor");
+    match (state.get("type").and_then(Json::as_str), stream) {
+        (Some("STREAM") | None, Some(d)) => {
+            let name = d.get("name").and_then(Json::as_str).unwrap_or_default();
+            match d.get("namespace").and_then(Json::as_str) {
+                Some(ns) => format!("{ns}.{name}"),
+                None => name.to_string(),
+            }
+        }
+        (Some("GLOBAL"), _) => "__global".into(),
+        _ => "__legacy".into(),
+    }
+}
+
+impl StateStore {
+    pub fn open(wh: &dyn Warehouse, database: &str, schema: &str) -> Result<StateStore> {
+        let rel = RelationName { database: database.into(), schema: schema.into(), identifier: TABLE.into() };
+        let rendered = wh.render_relation(&rel);
+        let (text, ts) = if wh.adapter_type() == "bigquery" { ("STRING", "TIMESTAMP") } else { ("VARCHAR", "TIMESTAMP") };
+        wh.execute(&format!(
+            "create table if not exists {rendered} (state_key {text}, state JSON, updated_at {ts})"
+        ))?;
+        Ok(StateStore { rel, rendered })
+    }
+
+    /// Every saved STATE message (the `state` object of the Airbyte message), for `read --state`.
+    pub fn load(&self, wh: &dyn Warehouse) -> Result<Vec<Json>> {
+        let rows = wh.query(&format!("select state_key, cast(state as varchar) from {} order by state_key", self.rendered), 1_000_000)?;
+        rows.rows
+            .iter()
+            .map(|r| {
+                let text = r.get(1).and_then(Json::as_str).unwrap_or("null");
+                serde_json::from_str(text).map_err(|e| {
+                    Error::Warehouse(format!("{}: state of `{}` is not JSON: {e}", self.rel.identifier, r[0]))
+                })
+            })
+            .collect()
+    }
+
+    /// The statements that replace the saved state of `key` (run inside the batch transaction).
+    pub fn save_sql(&self, key: &str, state: &Json) -> String {
+        let t = &self.rendered;
+        format!(
+            "delete from {t} where state_key = {k};\ninsert into {t} (state_key, state, updated_at) values ({k}, cast({s} as json), current_timestamp)",
+            k = lit(key),
+            s = lit(&state.to_string())
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keys_name_the_stream_or_the_kind() {
+        assert_eq!(state_key(&json!({"type": "STREAM", "stream": {"stream_descriptor": {"name": "a"}}})), "a");
+        assert_eq!(state_key(&json!({"type": "GLOBAL", "global": {}})), "__global");
+        assert_eq!(state_key(&json!({"data": {}})), "__legacy");
+    }
+}

@@ -1,0 +1,245 @@
+//! The BigQuery adapter over REST (gcp-bigquery-client): every statement is a query job with the
+//! profile's cost controls, polled to DONE; metadata comes from `tables.get`; datasets are created in
+//! `location` when missing; relations render as `project`.`dataset`.`table`; tables are built with one
+//! atomic `create or replace table … partition by … cluster by … OPTIONS(…)`.
+
+pub mod ddl;
+pub mod jobs;
+pub mod profile;
+mod seed;
+pub mod values;
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Mutex;
+
+use gcp_bigquery_client::error::BQError;
+use gcp_bigquery_client::model::dataset::Dataset;
+use gcp_bigquery_client::model::table::Table;
+use gcp_bigquery_client::Client;
+
+use super::{AdapterResponse, IncrementalPlan, RelationKind, Rows, Warehouse, WarehouseColumn};
+use crate::error::{Error, Result};
+use crate::project::profiles::Target;
+use crate::project::{Config, RelationName};
+pub use jobs::set_current_node;
+use profile::Profile;
+
+pub struct BigQuery {
+    /// The adapter's trait is synchronous: worker threads block on this runtime's futures.
+    rt: tokio::runtime::Runtime,
+    client: Client,
+    profile: Profile,
+    datasets_ready: Mutex<HashSet<String>>,
+}
+
+fn not_found(e: &BQError) -> bool {
+    matches!(e, BQError::ResponseError { error } if error.error.code == 404)
+}
+
+fn api_error(what: &str, e: BQError) -> Error {
+    let text = match e {
+        BQError::ResponseError { error } => format!("{} [HTTP {}]", error.error.message, error.error.code),
+        other => other.to_string(),
+    };
+    Error::Warehouse(crate::output::redact(&format!("BigQuery {what}: {text}")))
+}
+
+impl BigQuery {
+    pub fn open(target: &Target) -> Result<BigQuery> {
+        let profile = Profile::parse(target)?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Warehouse(format!("cannot start the async runtime: {e}")))?;
+        let client = rt.block_on(jobs::connect(&profile))?;
+        Ok(BigQuery { rt, client, profile, datasets_ready: Mutex::new(HashSet::new()) })
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    fn job(&self, sql: &str, dry_run: bool) -> Result<jobs::JobOutcome> {
+        self.rt.block_on(jobs::run(&self.client, &self.profile, sql, dry_run))
+    }
+
+    /// The bytes a query would process, from BigQuery's dry run (nothing is billed).
+    pub fn dry_run_bytes(&self, sql: &str) -> Result<i64> {
+        Ok(self.job(sql, true)?.bytes_processed.unwrap_or(0))
+    }
+
+    /// `tables.get`: None when the table (or its dataset) does not exist.
+    pub fn table(&self, rel: &RelationName) -> Result<Option<Table>> {
+        let got = self.rt.block_on(self.client.table().get(&rel.database, &rel.schema, &rel.identifier, None));
+        match got {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if not_found(&e) => Ok(None),
+            Err(e) => Err(api_error(&format!("tables.get {}.{}.{}", rel.database, rel.schema, rel.identifier), e)),
+        }
+    }
+
+    /// Dataset names of the project (for `debug`).
+    pub fn datasets(&self) -> Result<Vec<String>> {
+        let list = self
+            .rt
+            .block_on(self.client.dataset().list(&self.profile.project, Default::default()))
+            .map_err(|e| api_error("datasets.list", e))?;
+        Ok(list.datasets.into_iter().map(|d| d.dataset_reference.dataset_id).collect())
+    }
+}
+
+impl Warehouse for BigQuery {
+    fn adapter_type(&self) -> &'static str {
+        "bigquery"
+    }
+    fn database(&self) -> &str {
+        &self.profile.project
+    }
+    fn schema(&self) -> &str {
+        &self.profile.dataset
+    }
+
+    fn execute(&self, sql: &str) -> Result<AdapterResponse> {
+        let out = self.job(sql, false)?;
+        let kind = out.statement_type.clone().unwrap_or_else(|| "SCRIPT".into());
+        let bytes = out.bytes_processed.map(|b| format!(", {b} bytes processed")).unwrap_or_default();
+        Ok(AdapterResponse {
+            message: format!("{kind} ({} rows{bytes})", out.rows_affected.unwrap_or(0)),
+            code: kind,
+            rows_affected: out.rows_affected,
+        })
+    }
+
+    fn query(&self, sql: &str, limit: usize) -> Result<Rows> {
+        let out = self.job(sql, false)?;
+        self.rt.block_on(jobs::read_rows(&self.client, &self.profile, &out.job_id, limit))
+    }
+
+    fn relation_kind(&self, rel: &RelationName) -> Result<Option<RelationKind>> {
+        Ok(self.table(rel)?.map(|t| match t.r#type.as_deref() {
+            Some("VIEW") | Some("MATERIALIZED_VIEW") => RelationKind::View,
+            _ => RelationKind::Table,
+        }))
+    }
+
+    fn columns(&self, rel: &RelationName) -> Result<Vec<WarehouseColumn>> {
+        let fields = self.table(rel)?.and_then(|t| t.schema.fields).unwrap_or_default();
+        Ok(fields
+            .into_iter()
+            .map(|f| {
+                let ty = serde_json::to_value(&f.r#type).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+                let ty = match ty.as_str() {
+                    "INTEGER" => "INT64".to_string(),
+                    "FLOAT" => "FLOAT64".to_string(),
+                    "BOOLEAN" => "BOOL".to_string(),
+                    "RECORD" => "STRUCT".to_string(),
+                    _ => ty,
+                };
+                let data_type = if f.mode.as_deref() == Some("REPEATED") { format!("ARRAY<{ty}>") } else { ty };
+                WarehouseColumn { name: f.name, data_type }
+            })
+            .collect())
+    }
+
+    fn create_schema(&self, database: &str, schema: &str) -> Result<()> {
+        let key = format!("{database}.{schema}");
+        if self.datasets_ready.lock().map(|s| s.contains(&key)).unwrap_or(false) {
+            return Ok(());
+        }
+        let exists = match self.rt.block_on(self.client.dataset().get(database, schema)) {
+            Ok(_) => true,
+            Err(e) if not_found(&e) => false,
+            Err(e) => return Err(api_error(&format!("datasets.get {key}"), e)),
+        };
+        if !exists {
+            let mut ds = Dataset::new(database, schema);
+            if let Some(loc) = &self.profile.location {
+                ds = ds.location(loc);
+            }
+            match self.rt.block_on(self.client.dataset().create(ds)) {
+                Ok(_) => {}
+                // Another worker created it meanwhile.
+                Err(BQError::ResponseError { error }) if error.error.code == 409 => {}
+                Err(e) => return Err(api_error(&format!("datasets.insert {key}"), e)),
+            }
+        }
+        if let Ok(mut s) = self.datasets_ready.lock() {
+            s.insert(key);
+        }
+        Ok(())
+    }
+
+    fn load_seed(&self, rel: &RelationName, csv: &Path, config: &Config) -> Result<i64> {
+        if self.relation_kind(rel)? == Some(RelationKind::View) {
+            self.execute(&self.drop_sql(&self.render_relation(rel), RelationKind::View))?;
+        }
+        seed::load(self, &self.render_relation(rel), csv, config)
+    }
+
+    fn describe(&self) -> Vec<(String, String)> {
+        let p = &self.profile;
+        let method = match p.auth {
+            profile::Auth::KeyFile(_) => "service-account",
+            profile::Auth::KeyJson(_) => "service-account-json",
+            profile::Auth::Oauth => "oauth",
+            profile::Auth::FixedToken => "none (api_base_url: fixed token)",
+        };
+        let mut out = vec![
+            ("type".to_string(), "bigquery".to_string()),
+            ("method".into(), method.into()),
+            ("project".into(), p.project.clone()),
+            ("dataset".into(), p.dataset.clone()),
+            ("location".into(), p.location.clone().unwrap_or_else(|| "(default)".into())),
+            ("priority".into(), p.priority.to_lowercase()),
+            ("job_retries".into(), p.job_retries.to_string()),
+            ("maximum_bytes_billed".into(), p.maximum_bytes_billed.map(|b| b.to_string()).unwrap_or_else(|| "(none)".into())),
+        ];
+        if let Some(u) = &p.api_base_url {
+            out.push(("api_base_url".into(), u.clone()));
+        }
+        out.push(match self.datasets() {
+            Ok(d) => ("datasets".into(), if d.is_empty() { "(none)".into() } else { d.join(", ") }),
+            Err(e) => ("datasets".into(), format!("cannot list: {e}")),
+        });
+        out
+    }
+
+    fn quote(&self, ident: &str) -> String {
+        ddl::quote(ident)
+    }
+    fn create_view_sql(&self, rel: &str, sql: &str, config: &Config) -> String {
+        ddl::create_view(rel, sql, config)
+    }
+    fn create_table_sql(&self, rel: &str, sql: &str, config: &Config) -> String {
+        ddl::create_table(rel, sql, config)
+    }
+
+    /// One atomic `create or replace table`; a view of the same name is dropped first (BigQuery
+    /// cannot replace a view with a table).
+    fn build_table(&self, rel: &RelationName, sql: &str, config: &Config) -> Result<AdapterResponse> {
+        ddl::partition(config)?;
+        let name = self.render_relation(rel);
+        if self.relation_kind(rel)? == Some(RelationKind::View) {
+            self.execute(&self.drop_sql(&name, RelationKind::View))?;
+        }
+        self.execute(&ddl::create_table(&name, sql, config))
+    }
+
+    fn estimate_bytes(&self, sql: &str) -> Result<Option<i64>> {
+        self.dry_run_bytes(sql).map(Some)
+    }
+
+    fn incremental_sql(&self, p: &IncrementalPlan) -> Result<Vec<String>> {
+        ddl::incremental(p)
+    }
+
+    fn freshness_sql(&self, rel: &str, field: &str, filter: Option<&str>) -> String {
+        let filter = filter.map(|f| format!(" where {f}")).unwrap_or_default();
+        format!(
+            "select cast(max({field}) as string), cast(current_timestamp() as string), \
+             timestamp_diff(current_timestamp(), cast(max({field}) as timestamp), millisecond) / 1000.0 from {rel}{filter}"
+        )
+    }
+}

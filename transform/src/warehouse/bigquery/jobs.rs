@@ -1,0 +1,234 @@
+//! BigQuery query jobs over REST: connect (key file, inline key, application default credentials or
+//! a fixed token for emulators), insert a job with the cost controls and the node's label, poll it to
+//! `DONE`, turn `errorResult`/`errors` into errors naming the node, retry transient failures
+//! `job_retries` times, and read a bounded page of results.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gcp_bigquery_client::auth::Authenticator;
+use gcp_bigquery_client::client_builder::ClientBuilder;
+use gcp_bigquery_client::error::BQError;
+use gcp_bigquery_client::model::data_format_options::DataFormatOptions;
+use gcp_bigquery_client::model::error_proto::ErrorProto;
+use gcp_bigquery_client::model::get_query_results_parameters::GetQueryResultsParameters;
+use gcp_bigquery_client::model::job::Job;
+use gcp_bigquery_client::model::job_configuration::JobConfiguration;
+use gcp_bigquery_client::model::job_configuration_query::JobConfigurationQuery;
+use gcp_bigquery_client::model::job_reference::JobReference;
+use gcp_bigquery_client::Client;
+
+use super::profile::{Auth, Profile};
+use crate::error::{Error, Result};
+use crate::warehouse::Rows;
+
+/// Emulators accept any bearer token; no Google credentials are needed or read.
+#[derive(Clone)]
+struct FixedToken;
+
+impl Authenticator for FixedToken {
+    fn access_token<'a, 'b>(&'a self) -> Pin<Box<dyn Future<Output = Result<String, BQError>> + Send + 'b>>
+    where
+        'a: 'b,
+        Self: 'b,
+    {
+        Box::pin(async { Ok("emulator-token".to_string()) })
+    }
+}
+
+thread_local! {
+    /// The node a worker thread is building: its unique id labels the jobs and names errors.
+    static CURRENT_NODE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Sets (or clears) the node the calling worker thread runs jobs for.
+pub fn set_current_node(unique_id: Option<&str>) {
+    CURRENT_NODE.with(|n| *n.borrow_mut() = unique_id.map(String::from));
+}
+
+fn current_node() -> Option<String> {
+    CURRENT_NODE.with(|n| n.borrow().clone())
+}
+
+pub async fn connect(p: &Profile) -> Result<Client> {
+    // No idle pooling: an emulator drops the connection after a 500, and a stale socket would fail the next job.
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(120))
+        .build()
+        .map_err(|e| Error::Warehouse(format!("cannot build the HTTP client: {e}")))?;
+    let mut b = ClientBuilder::new();
+    b.with_client(http);
+    if let Some(url) = &p.api_base_url {
+        b.with_v2_base_url(url.clone());
+    }
+    let client = match &p.auth {
+        Auth::FixedToken => b.build_from_authenticator(Arc::new(FixedToken)).await,
+        Auth::KeyFile(path) => b.build_from_service_account_key_file(&path.to_string_lossy()).await,
+        Auth::KeyJson(key) => match gcp_bigquery_client::yup_oauth2::parse_service_account_key(&key.0) {
+            Ok(k) => b.build_from_service_account_key(k, false).await,
+            Err(_) => return Err(Error::Profile { message: "`keyfile_json` is not a valid service-account key".into() }),
+        },
+        Auth::Oauth => b.build_from_application_default_credentials().await,
+    };
+    client.map_err(|e| Error::Warehouse(crate::output::redact(&format!("cannot authenticate to BigQuery: {e}"))))
+}
+
+/// What a finished job reports.
+#[derive(Debug, Default)]
+pub struct JobOutcome {
+    pub job_id: String,
+    pub bytes_processed: Option<i64>,
+    pub rows_affected: Option<i64>,
+    pub statement_type: Option<String>,
+}
+
+/// BigQuery's reasons worth another attempt.
+fn transient(reason: &str) -> bool {
+    matches!(reason, "rateLimitExceeded" | "backendError" | "internalError" | "jobRateLimitExceeded")
+}
+
+fn describe(e: &ErrorProto) -> String {
+    let msg = e.message.clone().unwrap_or_default();
+    match (&e.reason, &e.location) {
+        (Some(r), Some(l)) if !l.is_empty() => format!("{msg} [{r} at {l}]"),
+        (Some(r), _) => format!("{msg} [{r}]"),
+        _ => msg,
+    }
+}
+
+fn failure(message: String) -> Error {
+    let who = current_node().map(|n| format!("{n}: ")).unwrap_or_default();
+    Error::Warehouse(crate::output::redact(&format!("{who}BigQuery: {message}")))
+}
+
+/// A label value: lowercase letters, digits, `_` and `-`, at most 63 characters.
+pub fn label_value(s: &str) -> String {
+    s.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).take(63).collect()
+}
+
+fn new_job(p: &Profile, sql: &str, dry_run: bool, attempt: u32) -> Job {
+    let mut labels = HashMap::from([("tool".to_string(), "transform".to_string())]);
+    if let Some(node) = current_node() {
+        labels.insert("dbt_invocation_node".into(), label_value(&node));
+    }
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let job_id = format!("transform_{nanos:x}_{:x}_{attempt}", std::process::id());
+    let mut query = JobConfigurationQuery { query: sql.to_string(), use_legacy_sql: Some(false), priority: Some(p.priority.clone()), ..Default::default() };
+    query.maximum_bytes_billed = p.maximum_bytes_billed.map(|b| b.to_string());
+    Job {
+        configuration: Some(JobConfiguration {
+            query: Some(query),
+            dry_run: Some(dry_run),
+            labels: Some(labels),
+            job_timeout_ms: Some((p.job_execution_timeout_seconds * 1000).to_string()),
+            ..Default::default()
+        }),
+        job_reference: Some(JobReference { job_id: Some(job_id), location: p.location.clone(), project_id: Some(p.project.clone()) }),
+        ..Default::default()
+    }
+}
+
+/// Runs `sql` as one job (a script may hold several statements) and waits for it.
+pub async fn run(client: &Client, p: &Profile, sql: &str, dry_run: bool) -> Result<JobOutcome> {
+    let mut attempt = 0;
+    loop {
+        match run_once(client, p, sql, dry_run, attempt).await {
+            Err((e, true)) if attempt < p.job_retries => {
+                crate::output::printer().info(&format!("retrying after a transient error ({}/{}): {e}", attempt + 1, p.job_retries));
+                tokio::time::sleep(Duration::from_millis(500 * 2u64.pow(attempt.min(6)))).await;
+                attempt += 1;
+            }
+            Err((e, _)) => return Err(e),
+            Ok(o) => return Ok(o),
+        }
+    }
+}
+
+/// One attempt; the flag says whether the failure is transient.
+async fn run_once(client: &Client, p: &Profile, sql: &str, dry_run: bool, attempt: u32) -> Result<JobOutcome, (Error, bool)> {
+    let job = client.job().insert(&p.project, new_job(p, sql, dry_run, attempt)).await.map_err(request_error)?;
+    let job_id = job.job_reference.as_ref().and_then(|r| r.job_id.clone()).unwrap_or_default();
+    let job = if dry_run { job } else { wait_done(client, p, job, &job_id).await? };
+    let status = job.status.clone().unwrap_or_default();
+    if let Some(e) = status.error_result {
+        let reason = e.reason.clone().unwrap_or_default();
+        let extra: Vec<String> = status.errors.unwrap_or_default().iter().map(describe).filter(|m| *m != describe(&e)).collect();
+        let more = if extra.is_empty() { String::new() } else { format!(" ({})", extra.join("; ")) };
+        return Err((failure(format!("{}{more}", describe(&e))), transient(&reason)));
+    }
+    let stats = job.statistics.unwrap_or_default();
+    let q = stats.query.unwrap_or_default();
+    let num = |s: Option<String>| s.and_then(|v| v.parse::<i64>().ok());
+    Ok(JobOutcome {
+        job_id,
+        bytes_processed: num(q.total_bytes_processed.clone()).or(num(stats.total_bytes_processed)),
+        rows_affected: num(q.num_dml_affected_rows),
+        statement_type: q.statement_type,
+    })
+}
+
+fn request_error(e: BQError) -> (Error, bool) {
+    let text = e.to_string();
+    let retry = matches!(&e, BQError::RequestError(_)) || ["rateLimitExceeded", "backendError", "internalError"].iter().any(|r| text.contains(r));
+    let message = match e {
+        BQError::ResponseError { error } => {
+            let reasons: Vec<&str> = error.error.errors.iter().filter_map(|x| x.get("reason").map(String::as_str)).collect();
+            format!("{} [HTTP {}{}]", error.error.message, error.error.code, reasons.iter().map(|r| format!(", {r}")).collect::<String>())
+        }
+        other => other.to_string(),
+    };
+    (failure(message), retry)
+}
+
+async fn wait_done(client: &Client, p: &Profile, mut job: Job, job_id: &str) -> Result<Job, (Error, bool)> {
+    let deadline = Instant::now() + Duration::from_secs(p.job_execution_timeout_seconds);
+    let mut pause = Duration::from_millis(20);
+    while job.status.as_ref().and_then(|s| s.state.as_deref()) != Some("DONE") {
+        if Instant::now() > deadline {
+            let _ = client.job().cancel_job(&p.project, job_id, p.location.as_deref()).await;
+            return Err((failure(format!("job {job_id} did not finish within job_execution_timeout_seconds ({})", p.job_execution_timeout_seconds)), false));
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(1));
+        job = client.job().get_job(&p.project, job_id, p.location.as_deref()).await.map_err(request_error)?;
+    }
+    Ok(job)
+}
+
+/// Reads at most `limit` rows of a finished query job, page by page.
+pub async fn read_rows(client: &Client, p: &Profile, job_id: &str, limit: usize) -> Result<Rows> {
+    let mut out = Rows::default();
+    let mut page_token = None;
+    loop {
+        let params = GetQueryResultsParameters {
+            format_options: Some(DataFormatOptions { use_int64_timestamp: Some(true) }),
+            location: p.location.clone(),
+            max_results: Some(limit.saturating_sub(out.rows.len()).clamp(1, 10_000) as i32),
+            page_token: page_token.take(),
+            ..Default::default()
+        };
+        let resp = client.job().get_query_results(&p.project, job_id, params).await.map_err(|e| request_error(e).0)?;
+        if let Some(errors) = resp.errors.filter(|e| !e.is_empty()) {
+            return Err(failure(errors.iter().map(describe).collect::<Vec<_>>().join("; ")));
+        }
+        let fields = resp.schema.and_then(|s| s.fields).unwrap_or_default();
+        if out.columns.is_empty() {
+            out.columns = fields.iter().map(|f| f.name.clone()).collect();
+        }
+        for row in resp.rows.unwrap_or_default() {
+            if out.rows.len() >= limit {
+                break;
+            }
+            let cells = row.columns.unwrap_or_default();
+            out.rows.push(fields.iter().zip(cells).map(|(f, c)| super::values::cell(&f.r#type, c.value)).collect());
+        }
+        page_token = resp.page_token;
+        if page_token.is_none() || out.rows.len() >= limit {
+            return Ok(out);
+        }
+    }
+}
