@@ -60,7 +60,7 @@ fn dockerfile_matches_metadata_and_airbyte_rules() {
 
 #[test]
 fn sample_config_and_catalog_are_accepted() {
-    let server = common::start("full.json");
+    let server = common::start("all_providers.json");
     let mut config: serde_json::Value =
         serde_json::from_str(&read("airbyte-spec/sample_config.json")).expect("JSON");
     config["base_urls"] = common::config(&server)["base_urls"].clone();

@@ -249,6 +249,9 @@ fn history_slices(
     request: impl Fn(DateTime<Utc>, DateTime<Utc>) -> Request,
 ) -> Vec<Slice> {
     let from = from.duration_trunc(period).unwrap_or(from);
+    if from > cx.now {
+        return Vec::new();
+    }
     let page = i64::from(cx.config.coinmarketcap_history_page_size);
     let periods = ((cx.now - from).num_seconds() / period.num_seconds()).max(0) + 1;
     (0..(periods + page - 1) / page)

@@ -232,7 +232,7 @@ fn cmc_history(quotes: bool, query: &[(String, String)]) -> Vec<u8> {
     let items: Vec<String> = (0..)
         .map(|i| first + i * step)
         .take_while(|t| *t <= end)
-        .filter(|t| !quotes || t + step - 1 >= start)
+        .filter(|t| !quotes || t + step > start)
         .take(count)
         .map(|t| {
             let price = 50_000.0 * (1.0 + (t / step % 1000) as f64 / 1000.0);
