@@ -30,6 +30,8 @@ fn primary_key(stream: &str) -> Vec<&'static str> {
         "coingecko_global" => vec!["updated_at"],
         "blockchain_charts" => vec!["chart", "timestamp"],
         "mempool_difficulty_adjustments" | "mempool_blocks" => vec!["height"],
+        "cmc_ohlcv_historical" => vec!["id", "time_period", "time_open"],
+        "github_commit_activity" => vec!["repository", "week"],
         _ => vec!["timestamp"],
     }
 }
@@ -403,24 +405,51 @@ fn long_pages_are_checkpointed_at_least_every_10000_records() {
     );
 }
 
+/// The CoinMarketCap, GitHub and Reddit streams the pipeline scenario also serves.
+const PIPELINE_EXTRA_STREAMS: [&str; 10] = [
+    "cmc_quotes_latest",
+    "cmc_info",
+    "cmc_ohlcv_historical",
+    "cmc_quotes_historical",
+    "cmc_market_pairs",
+    "cmc_global_metrics",
+    "github_repository_snapshots",
+    "github_commit_activity",
+    "github_releases",
+    "reddit_subreddit_snapshots",
+];
+
 /// The config the offline pipeline uses with `tests/scenarios/pipeline.json` (see tests/README.md).
 fn pipeline_config(server: &replay_server::ReplayServer) -> Value {
     let mut cfg = config(server);
     cfg["start_date"] = serde_json::json!("2025-09-01");
     cfg["market_chart_hourly_days"] = serde_json::json!(0);
+    // A fake key: the offline pipeline covers CoinMarketCap too (rank, dominance, history cross-checks).
+    cfg["coinmarketcap_api_key"] = serde_json::json!(common::CMC_KEY);
     cfg
 }
 
 #[test]
 fn pipeline_scenario_has_a_long_daily_history_for_indicators() {
     let server = start("pipeline.json");
+    let mut streams = ALL_STREAMS.to_vec();
+    streams.extend(PIPELINE_EXTRA_STREAMS);
     let run = read(
         &pipeline_config(&server),
-        &catalog(&ALL_STREAMS, "incremental"),
+        &catalog(&streams, "incremental"),
         None,
     );
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    run.assert_no_secret();
+    for stream in PIPELINE_EXTRA_STREAMS {
+        let records = run.records(stream);
+        assert!(!records.is_empty(), "{stream}: no records");
+        common::assert_valid_records(stream, &records);
+    }
     let expected = [
+        ("cmc_ohlcv_historical", 420),
+        ("cmc_quotes_historical", 420),
+        ("github_commit_activity", 52),
         ("coingecko_market_chart", 420),
         ("coingecko_ohlc", 91),
         ("blockchain_charts", 6 * 420),
