@@ -8,7 +8,10 @@
 //! A route matches on the exact path (or a prefix, for a path ending in `*`) and on every listed query parameter. Its responses are served in order;
 //! the last one repeats. A response has `status` (default 200), `headers`, one body (`body` JSON, `body_text`,
 //! `body_file` relative to the routes file, or `generate`), and faults: `delay_ms` before answering and
-//! `truncate_at` (send only that many body bytes while announcing the full length).
+//! `truncate_at` (send only that many body bytes while announcing the full length). A header value
+//! `{now+N}` is sent as the Unix time N seconds from now (`X-RateLimit-Reset`). `generate` computes a body
+//! from the query: `{"kind": "market_chart_range"}` (CoinGecko) or `{"kind": "cmc_history", "quotes": bool}`
+//! (CoinMarketCap OHLCV or quotes history).
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
