@@ -156,7 +156,7 @@ fn add_test_gates(m: &Manifest, ids: &[String], deps: &mut std::collections::Has
 
 fn run_cmd(a: RunArgs, command: &str, kinds: &[Resource]) -> Result<i32> {
     if a.dry_run {
-        return crate::estimate::run(&a, command);
+        return crate::estimate::run(&a, command, kinds);
     }
     let start = Instant::now();
     let opts = a.common.options(command, a.full_refresh);

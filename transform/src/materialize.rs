@@ -108,7 +108,11 @@ fn apply_batch(wh: &dyn Warehouse, node: &Node, tmp: &RelationName) -> Result<(A
         config: cfg,
     };
     let statements = wh.incremental_sql(&plan)?;
-    let sql = format!("begin;\n{};\ncommit", statements.join(";\n"));
+    // One statement is atomic on its own (and BigQuery emulators reject MERGE inside a transaction).
+    let sql = match statements.as_slice() {
+        [one] => one.clone(),
+        _ => format!("begin;\n{};\ncommit", statements.join(";\n")),
+    };
     let response = wh.execute(&sql).inspect_err(|_| {
         let _ = wh.execute("rollback");
     })?;

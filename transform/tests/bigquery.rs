@@ -65,8 +65,8 @@ fn fixture_project_builds_on_the_emulator() {
     for prefix in [
         "test.jaffle.unique_orders_order_id.",
         "test.jaffle.not_null_stg_orders_order_id.",
-        "test.jaffle.accepted_values_stg_orders_status",
-        "test.jaffle.relationships_stg_orders_customer_id",
+        "test.jaffle.accepted_values_stg_orders_",
+        "test.jaffle.relationships_stg_orders_",
         "test.jaffle.positive_stg_payments_amount.",
         "test.jaffle.not_null_stg_payments_amount.",
         "test.jaffle.assert_payments_match_orders",

@@ -80,13 +80,17 @@ impl BigQuery {
         }
     }
 
-    /// Dataset names of the project (for `debug`).
+    /// Dataset names of the project (for `debug`): `datasets.list`, or INFORMATION_SCHEMA where the
+    /// list response lacks fields the client requires (emulators omit `etag`).
     pub fn datasets(&self) -> Result<Vec<String>> {
-        let list = self
-            .rt
-            .block_on(self.client.dataset().list(&self.profile.project, Default::default()))
-            .map_err(|e| api_error("datasets.list", e))?;
-        Ok(list.datasets.into_iter().map(|d| d.dataset_reference.dataset_id).collect())
+        let listed = self.rt.block_on(self.client.dataset().list(&self.profile.project, Default::default()));
+        if let Ok(list) = listed {
+            return Ok(list.datasets.into_iter().map(|d| d.dataset_reference.dataset_id).collect());
+        }
+        let region = self.profile.location.as_deref().map(|l| format!(".{}", ddl::quote(&format!("region-{}", l.to_lowercase())))).unwrap_or_default();
+        let sql = format!("select schema_name from {}{region}.INFORMATION_SCHEMA.SCHEMATA order by 1", ddl::quote(&self.profile.project));
+        let rows = self.query(&sql, 10_000)?;
+        Ok(rows.rows.iter().filter_map(|r| r.first().and_then(|v| v.as_str()).map(String::from)).collect())
     }
 }
 

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use gcp_bigquery_client::auth::Authenticator;
 use gcp_bigquery_client::client_builder::ClientBuilder;
 use gcp_bigquery_client::error::BQError;
-use gcp_bigquery_client::model::data_format_options::DataFormatOptions;
 use gcp_bigquery_client::model::error_proto::ErrorProto;
 use gcp_bigquery_client::model::get_query_results_parameters::GetQueryResultsParameters;
 use gcp_bigquery_client::model::job::Job;
@@ -205,7 +204,9 @@ pub async fn read_rows(client: &Client, p: &Profile, job_id: &str, limit: usize)
     let mut page_token = None;
     loop {
         let params = GetQueryResultsParameters {
-            format_options: Some(DataFormatOptions { use_int64_timestamp: Some(true) }),
+            // `formatOptions` is a nested struct the client cannot put in a query string ("builder
+            // error"): TIMESTAMPs come as float seconds, which `values::cell` reads too.
+            format_options: None,
             location: p.location.clone(),
             max_results: Some(limit.saturating_sub(out.rows.len()).clamp(1, 10_000) as i32),
             page_token: page_token.take(),
