@@ -43,6 +43,8 @@ pub enum Command {
     },
     /// Run an Airbyte source (discover + read with saved state) into the warehouse's raw schema.
     Sync(crate::sync::SyncArgs),
+    /// Run one query and print its rows as a table: `transform show --inline "select ..."`.
+    Show(crate::show::ShowArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -30,6 +30,7 @@ pub fn dispatch(command: Command) -> Result<i32> {
         Command::Clean(c) => clean(&c.options("clean", false)),
         Command::Source { command: crate::cli::SourceCommand::Freshness(a) } => crate::freshness::run(a),
         Command::Sync(a) => crate::sync::run(a),
+        Command::Show(a) => crate::show::run(a),
     }
 }
 

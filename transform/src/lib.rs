@@ -20,6 +20,7 @@ pub mod parallel;
 pub mod project;
 pub mod runner;
 pub mod select;
+pub mod show;
 pub mod sync;
 pub mod warehouse;
 

@@ -38,5 +38,6 @@ fn log_format(c: &transform::cli::Command) -> transform::output::LogFormat {
         Ls(a) => a.common.log_format,
         Source { command: transform::cli::SourceCommand::Freshness(a) } => a.common.log_format,
         Sync(a) => a.common.log_format,
+        Show(a) => a.common.log_format,
     }
 }

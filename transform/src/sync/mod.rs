@@ -58,7 +58,7 @@ pub fn fault_point(point: &str) {
     }
 }
 
-fn connect(c: &CommonArgs) -> Result<Arc<dyn Warehouse>> {
+pub(crate) fn connect(c: &CommonArgs) -> Result<Arc<dyn Warehouse>> {
     let project = crate::project::dbt_project::DbtProject::load(&c.project_dir)?;
     let path = crate::project::profiles::profiles_path(c.profiles_dir.as_deref(), &c.project_dir)?;
     let target = crate::project::profiles::load_target(&path, &project.profile, c.target.as_deref(), c.threads)?;

@@ -1,0 +1,59 @@
+//! `transform show --inline SQL`: runs one query on the profile's warehouse and prints the rows as a
+//! small text table (dbt's `show --inline`). Used by scripts/pipeline.sh to print the headline KPIs.
+
+use serde_json::Value as Json;
+
+use crate::cli::CommonArgs;
+use crate::error::Result;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The SQL query to run (plain SQL; relations as the warehouse names them, e.g. main.rpt_bitcoin_kpis).
+    #[arg(long)]
+    pub inline: String,
+    /// At most this many rows.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+}
+
+fn cell(v: &Json) -> String {
+    match v {
+        Json::Null => String::new(),
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The rows as an aligned text table with a header line.
+pub fn render(columns: &[String], rows: &[Vec<Json>]) -> String {
+    let text: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(cell).collect()).collect();
+    let widths: Vec<usize> = (0..columns.len())
+        .map(|i| text.iter().map(|r| r.get(i).map_or(0, |c| c.chars().count())).chain([columns[i].len()]).max().unwrap_or(0))
+        .collect();
+    let line = |cells: &[String]| -> String {
+        let parts: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        format!("| {} |", parts.join(" | "))
+    };
+    let rule = format!("|{}|", widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("|"));
+    let mut out = vec![line(columns), rule];
+    out.extend(text.iter().map(|r| line(r)));
+    out.join("\n")
+}
+
+pub fn run(a: ShowArgs) -> Result<i32> {
+    let wh = crate::sync::connect(&a.common)?;
+    let rows = wh.query(&a.inline, a.limit)?;
+    println!("{}", render(&rows.columns, &rows.rows));
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn columns_are_aligned() {
+        let t = super::render(&["kpi".into(), "value".into()], &[vec!["price".into(), serde_json::json!(1.5)]]);
+        assert_eq!(t, "| kpi   | value |\n|-------|-------|\n| price | 1.5   |");
+    }
+}
