@@ -2,11 +2,13 @@
 //! exponential backoff and jitter on 429, 5xx, timeouts, connection errors and unreadable bodies, honouring
 //! `Retry-After` and `X-RateLimit-Reset`. Errors name the provider, the URL path (never the query, where a
 //! key could be), the status and the provider's own message, whatever shape the error body has (JSON
-//! envelope, HTML page, plain text, or a JSON error that came with HTTP 200).
+//! envelope, HTML page, plain text, or a JSON error that came with HTTP 200). Also: GitHub's 202 polling,
+//! holding a provider whose `X-RateLimit-Remaining` hit 0, and CoinMarketCap credit accounting.
+//! Classification of failures is in `failure.rs`, per-provider headers in `headers.rs`.
 use std::hash::{BuildHasher, RandomState};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, USER_AGENT};
+use reqwest::header::HeaderMap;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
@@ -14,11 +16,15 @@ use crate::config::{Config, HttpPolicy};
 use crate::error::{Error, Result};
 use crate::protocol::{now_ms, Output};
 
+mod failure;
+mod headers;
 mod inspect;
 
+use failure::Failure;
+use headers::provider_headers;
+
 use inspect::{
-    envelope_error, error_message, link, looks_like_html, minute_window, rate_limit_exhausted,
-    retry_after,
+    envelope_error, error_message, link, looks_like_html, rate_limit_exhausted, retry_after,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,13 +122,6 @@ struct Slot {
     headers: HeaderMap,
     interval: Duration,
     next_allowed: Mutex<Option<Instant>>,
-}
-
-/// Why one attempt failed, and whether another attempt may help.
-struct Failure {
-    error: Error,
-    retryable: bool,
-    retry_after: Option<Duration>,
 }
 
 pub struct HttpClient {
@@ -331,7 +330,13 @@ impl HttpClient {
             .await
             .map_err(|e| transport(format!("reading the body: {}", describe_reqwest(&e))))?;
         if !(200..300).contains(&status) {
-            return Err(self.http_failure(slot, path, status, &body, retry_after));
+            return Err(failure::http_failure(
+                slot.provider,
+                path,
+                status,
+                &body,
+                retry_after,
+            ));
         }
         if status == 202 {
             // GitHub's statistics endpoints answer 202 while they compute: poll again, with backoff.
@@ -367,8 +372,8 @@ impl HttpClient {
             })?
         };
         if let Some((code, message)) = envelope_error(&value) {
-            return Err(self.envelope_failure(
-                slot,
+            return Err(failure::envelope_failure(
+                slot.provider,
                 path,
                 status,
                 code,
@@ -390,155 +395,6 @@ impl HttpClient {
             body: value,
         })
     }
-
-    /// A non-2xx answer. 429, 408, 5xx and a 403 with an exhausted rate limit (GitHub) are retried;
-    /// CoinMarketCap's codes decide for themselves (see `envelope_failure`).
-    fn http_failure(
-        &self,
-        slot: &Slot,
-        path: String,
-        status: u16,
-        body: &[u8],
-        retry_after: Option<Duration>,
-    ) -> Failure {
-        if let Ok(value) = serde_json::from_slice::<Value>(body) {
-            if let Some((Some(code), message)) = envelope_error(&value) {
-                if slot.provider == Provider::CoinMarketCap {
-                    return self.envelope_failure(
-                        slot,
-                        path,
-                        status,
-                        Some(code),
-                        message,
-                        &value,
-                        retry_after,
-                    );
-                }
-            }
-        }
-        let retryable = status == 429
-            || status == 408
-            || status >= 500
-            || (status == 403 && retry_after.is_some());
-        Failure {
-            error: Error::Http {
-                provider: slot.provider.name(),
-                path,
-                status,
-                message: error_message(body),
-            },
-            retryable,
-            retry_after,
-        }
-    }
-
-    /// An error envelope (`status.error_code`, `{"error": 429}`…), with HTTP 200 or not. CoinMarketCap:
-    /// 1008/1011 (per-minute/IP limits) wait for the next minute window; 1009/1010 (daily/monthly credits)
-    /// stop at once rather than sleep for a day; 1006 names the plan the endpoint needs.
-    #[allow(clippy::too_many_arguments)]
-    fn envelope_failure(
-        &self,
-        slot: &Slot,
-        path: String,
-        status: u16,
-        code: Option<i64>,
-        message: String,
-        body: &Value,
-        retry_after: Option<Duration>,
-    ) -> Failure {
-        let cmc = slot.provider == Provider::CoinMarketCap;
-        let (retryable, retry_after, hint) = match code {
-            Some(1008 | 1011) if cmc => (true, retry_after.or_else(|| Some(minute_window(body))), String::new()),
-            Some(1009) if cmc => (false, None, "; the daily credit limit is used up: the stream stops instead of waiting for the daily reset".to_string()),
-            Some(1010) if cmc => (false, None, "; the monthly credit limit is used up: the stream stops instead of waiting for the monthly reset".to_string()),
-            Some(1006) if cmc => (false, None, crate::streams::coinmarketcap::plan_hint(&path)),
-            Some(429) => (true, retry_after, String::new()),
-            _ => (false, retry_after, String::new()),
-        };
-        let shown = if status == 200 {
-            format!(
-                "error in a 200 response{}: {message}{hint}",
-                code.map(|c| format!(" (code {c})")).unwrap_or_default()
-            )
-        } else {
-            format!(
-                "{message}{}{hint}",
-                code.map(|c| format!(" (code {c})")).unwrap_or_default()
-            )
-        };
-        // A CoinMarketCap 429 is a 429 whatever status carried it, so Airbyte classifies it as transient.
-        let status = match code {
-            Some(1008..=1011) if cmc => 429,
-            Some(429) => 429,
-            _ => status,
-        };
-        Failure {
-            error: Error::Http {
-                provider: slot.provider.name(),
-                path,
-                status,
-                message: shown,
-            },
-            retryable,
-            retry_after,
-        }
-    }
-}
-
-fn provider_headers(config: &Config, provider: Provider) -> Result<HeaderMap> {
-    let mut headers = HeaderMap::new();
-    let accept = match provider {
-        Provider::GitHub => "application/vnd.github+json",
-        _ => "application/json",
-    };
-    headers.insert(ACCEPT, HeaderValue::from_static(accept));
-    // Reddit refuses generic agents; every provider gets the same descriptive one.
-    headers.insert(
-        USER_AGENT,
-        HeaderValue::from_static(concat!(
-            "source-bitcoin/",
-            env!("CARGO_PKG_VERSION"),
-            " (Airbyte source; +https://github.com/bitcoin-pipeline)"
-        )),
-    );
-    let secret =
-        |field: &str, name: &'static str, value: String| -> Result<(&'static str, HeaderValue)> {
-            let mut value = HeaderValue::from_str(&value).map_err(|_| {
-                Error::config(field, "contains characters not allowed in an HTTP header")
-            })?;
-            value.set_sensitive(true);
-            Ok((name, value))
-        };
-    let auth = match provider {
-        Provider::CoinGecko => config.coingecko_api_key.clone().map(|key| {
-            let name = if config.coingecko_pro {
-                "x-cg-pro-api-key"
-            } else {
-                "x-cg-demo-api-key"
-            };
-            secret("coingecko_api_key", name, key)
-        }),
-        Provider::CoinMarketCap => config
-            .coinmarketcap_api_key
-            .clone()
-            .map(|key| secret("coinmarketcap_api_key", "x-cmc_pro_api_key", key)),
-        Provider::GitHub => {
-            headers.insert(
-                "x-github-api-version",
-                HeaderValue::from_static("2022-11-28"),
-            );
-            config
-                .github_token
-                .clone()
-                .map(|t| secret("github_token", "authorization", format!("Bearer {t}")))
-        }
-        _ => None,
-    };
-    if let Some(auth) = auth {
-        let (name, value) = auth?;
-        headers.insert(name, value);
-    }
-    Ok(headers)
 }
 
 /// The path of a URL, without scheme, host or query.

@@ -16,6 +16,7 @@ pub mod blockchain_com;
 pub mod coingecko;
 pub mod coingecko_coins;
 pub mod coinmarketcap;
+pub mod coinmarketcap_history;
 pub mod github;
 pub mod mempool_space;
 pub mod reddit;
