@@ -42,12 +42,15 @@ if [ "$mode" = offline ]; then
   for _ in $(seq 100); do grep -q '^listening on ' "$work/server.out" 2>/dev/null && break; sleep 0.05; done
   url="$(sed -n 's/^listening on //p' "$work/server.out")"
   [ -n "$url" ] || { echo "replay server did not start: $(cat "$work/server.out")" >&2; exit 1; }
+  # The replay server answers CoinMarketCap without checking the key: a placeholder turns those streams on.
   cat > "$work/config.json" <<JSON
 {"start_date": "2025-09-01", "market_chart_hourly_days": 0, "mempool_blocks_backfill": 30,
- "github_repositories": [], "reddit_subreddits": [],
- "rate_limits": {"coingecko": 60000, "blockchain_com": 60000, "mempool_space": 60000},
+ "coinmarketcap_api_key": "offline-replay-placeholder",
+ "rate_limits": {"coingecko": 60000, "blockchain_com": 60000, "mempool_space": 60000,
+                 "coinmarketcap": 60000, "github": 60000, "reddit": 60000},
  "base_urls": {"coingecko": "$url/coingecko/api/v3", "blockchain_com": "$url/blockchain",
-               "mempool_space": "$url/mempool/api"}}
+               "mempool_space": "$url/mempool/api", "coinmarketcap": "$url/cmc",
+               "github": "$url/github", "reddit": "$url/reddit"}}
 JSON
 else
   export TRANSFORM_DUCKDB_PATH="${TRANSFORM_DUCKDB_PATH:-target/bitcoin.duckdb}"
