@@ -78,7 +78,8 @@ impl Error {
                 FailureType::Config
             }
             Error::Http { status, .. } if matches!(status, 401 | 402 | 403) => FailureType::Config,
-            Error::Http { status, .. } if *status == 429 || *status >= 500 => {
+            // 202: GitHub still computing statistics after every poll: try again later.
+            Error::Http { status, .. } if *status == 202 || *status == 429 || *status >= 500 => {
                 FailureType::Transient
             }
             Error::Transport { .. } => FailureType::Transient,

@@ -451,5 +451,8 @@ fn a_key_echoed_in_an_error_body_is_redacted() {
     let (run, _server) = quotes_with_id(1099);
     assert_eq!(run.code, 1);
     let message = run.errors()[0]["message"].as_str().unwrap().to_string();
-    assert!(message.contains("This API Key is invalid: ***"), "{message}");
+    assert!(
+        message.contains("This API Key is invalid: ***"),
+        "{message}"
+    );
 }

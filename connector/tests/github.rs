@@ -236,3 +236,28 @@ fn a_missing_repository_is_named_in_the_error() {
     );
     run.assert_no_secret();
 }
+
+#[test]
+fn statistics_still_computing_after_every_poll_fail_as_transient() {
+    let server = start("github.json");
+    let mut cfg = gh_config(&server);
+    cfg["github_repositories"] = json!(["bitcoin/slowstats"]);
+    let run = read(
+        &cfg,
+        &catalog(&["github_commit_activity"], "incremental"),
+        None,
+    );
+    assert_eq!(run.code, 1);
+    let errors = run.errors();
+    assert_eq!(errors[0]["failure_type"], "transient_error");
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("HTTP 202") && message.contains("still being computed"),
+        "{message}"
+    );
+    assert_eq!(
+        calls(&server, "/stats/commit_activity").len(),
+        3,
+        "bounded by http.max_attempts"
+    );
+}
