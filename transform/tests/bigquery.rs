@@ -125,3 +125,29 @@ fn failing_model_surfaces_the_bigquery_error_with_its_name() {
     assert!(all.to_lowercase().contains("no_such_column"), "BigQuery's message names the column:\n{all}");
     assert_eq!(f.statuses()["model.jaffle.broken"], "error");
 }
+
+#[test]
+fn inline_service_account_key_never_reaches_the_output() {
+    // No emulator needed: the token endpoint and the API are closed loopback ports, so auth fails.
+    let f = Fixture::new();
+    let key = r#"{"type": "service_account", "project_id": "p", "private_key_id": "KEYID-TOPSECRET-1",
+        "private_key": "-----BEGIN PRIVATE KEY-----\nTOPSECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n",
+        "client_email": "sa@p.iam.gserviceaccount.com", "client_id": "1", "token_uri": "http://127.0.0.1:9/token",
+        "auth_uri": "http://127.0.0.1:9/auth"}"#;
+    f.write(
+        "profiles.yml",
+        &format!(
+            "jaffle:\n  target: bq\n  outputs:\n    bq:\n      type: bigquery\n      method: service-account-json\n      \
+             project: p\n      dataset: d\n      api_base_url: http://127.0.0.1:9/bigquery/v2\n      keyfile_json: '{}'\n",
+            key.replace('\n', " ").replace('\'', "''")
+        ),
+    );
+    for args in [&["debug"][..], &["run"][..], &["run", "--dry-run"][..]] {
+        let o = f.run(args);
+        assert_ne!(o.code, 0, "{args:?} cannot succeed without a reachable BigQuery:\n{}", o.all());
+        assert!(!o.all().contains("TOPSECRET"), "{args:?} leaked the key:\n{}", o.all());
+        for artifact in ["target/run_results.json", "target/manifest.json"] {
+            assert!(!f.read(artifact).contains("TOPSECRET"), "{artifact} leaked the key");
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! Adapter behaviours, written against the `Warehouse` trait so every adapter runs the same
 //! checks: one inner module per warehouse (`mod duckdb` here; BigQuery's emulator adds its own).
 
+mod bigquery_emulator;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -108,5 +110,24 @@ mod duckdb {
     fn seeds_load_with_type_overrides() {
         let dir = tempfile::tempdir().expect("tempdir");
         super::seeds_load_with_type_overrides(open(dir.path()).as_ref(), dir.path());
+    }
+}
+
+mod bigquery {
+    use super::bigquery_emulator::Emulator;
+    use super::Warehouse;
+
+    /// One emulator for all behaviours (starting one takes seconds).
+    #[test]
+    fn adapter_behaviours() {
+        let Some(emu) = Emulator::start() else { return };
+        let bq = emu.connect("behaviours");
+        bq.create_schema(bq.database(), bq.schema()).expect("dataset");
+        let wh: &dyn super::Warehouse = &bq;
+        super::relation_kinds_and_columns(wh);
+        super::failed_table_build_keeps_old_table(wh);
+        super::merge_updates_and_inserts(wh);
+        let dir = tempfile::tempdir().expect("tempdir");
+        super::seeds_load_with_type_overrides(wh, dir.path());
     }
 }

@@ -233,3 +233,44 @@ pub async fn read_rows(client: &Client, p: &Profile, job_id: &str, limit: usize)
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile() -> Profile {
+        Profile {
+            project: "p".into(),
+            dataset: "d".into(),
+            location: Some("EU".into()),
+            auth: Auth::FixedToken,
+            job_execution_timeout_seconds: 60,
+            job_retries: 2,
+            priority: "BATCH".into(),
+            maximum_bytes_billed: Some(5_000),
+            api_base_url: None,
+        }
+    }
+
+    #[test]
+    fn every_job_carries_cost_controls_and_the_node_label() {
+        set_current_node(Some("model.bitcoin.Fct_Price.OHLCV"));
+        let job = new_job(&profile(), "select 1", true, 0);
+        set_current_node(None);
+        let cfg = job.configuration.expect("configuration");
+        let q = cfg.query.expect("query");
+        assert_eq!(q.maximum_bytes_billed.as_deref(), Some("5000"));
+        assert_eq!((q.priority.as_deref(), q.use_legacy_sql), (Some("BATCH"), Some(false)));
+        assert_eq!(cfg.dry_run, Some(true));
+        assert_eq!(cfg.job_timeout_ms.as_deref(), Some("60000"));
+        let labels = cfg.labels.expect("labels");
+        assert_eq!(labels.get("dbt_invocation_node").map(String::as_str), Some("model_bitcoin_fct_price_ohlcv"));
+        assert_eq!(job.job_reference.and_then(|r| r.location).as_deref(), Some("EU"));
+    }
+
+    #[test]
+    fn transient_reasons_are_retried_others_are_not() {
+        assert!(transient("rateLimitExceeded") && transient("backendError"));
+        assert!(!transient("invalidQuery") && !transient("notFound"));
+    }
+}
