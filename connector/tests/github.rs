@@ -117,6 +117,7 @@ fn incremental_reread_has_no_duplicates_and_no_gaps() {
     let first = read(&gh_config(&server), &catalog(&streams, "incremental"), None);
     assert_eq!(first.code, 0, "stderr: {}", first.stderr);
     let state = first.final_state();
+    let before = calls(&server, "bitcoin/bitcoin/releases").len();
     let same = read(
         &gh_config(&server),
         &catalog(&streams, "incremental"),
@@ -126,6 +127,11 @@ fn incremental_reread_has_no_duplicates_and_no_gaps() {
         same.of_type("RECORD").len(),
         0,
         "unchanged data re-read emitted records"
+    );
+    assert_eq!(
+        calls(&server, "bitcoin/bitcoin/releases").len() - before,
+        1,
+        "page 1 reaches back to the cursor: the older pages are not read again"
     );
 
     let later_server = start("github_later.json");

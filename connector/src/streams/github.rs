@@ -183,7 +183,8 @@ impl Stream for CommitActivity {
 
 /// `github_releases`: `/repos/{repo}/releases`, newest first, 100 per page. When the `Link` header has a
 /// `last` page, pages are read from there back to page 1 (`prev`), so each page is newer than the one
-/// before it and the `published_at` cursor only moves forward.
+/// before it and the `published_at` cursor only moves forward. When page 1 already reaches back to the
+/// cursor (the usual incremental sync), it is the only page read.
 pub struct Releases;
 
 static RELEASES: StreamSpec = StreamSpec {
@@ -218,7 +219,7 @@ impl Stream for Releases {
         &self,
         _cx: &Ctx,
         page: &Page,
-        _: &StreamState,
+        state: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
         let repo = repository(page)?;
@@ -231,7 +232,17 @@ impl Stream for Releases {
             .get_param("page")
             .and_then(|p| p.parse().ok())
             .unwrap_or(1);
-        if page.request.memo.is_none() {
+        // Page 1 reaches back to the cursor: nothing newer is on the later pages, so they are not read.
+        let cursor = state.time(&repo);
+        let reaches_cursor = cursor.is_some_and(|c| {
+            releases.iter().any(|r| {
+                r.get("published_at")
+                    .and_then(Value::as_str)
+                    .and_then(crate::config::parse_date)
+                    .is_some_and(|p| p <= c)
+            })
+        });
+        if page.request.memo.is_none() && !reaches_cursor {
             if let Some(last) = page.link_page("last").filter(|l| *l > 1) {
                 return Ok(Some(releases_page(&repo, last)));
             }
