@@ -14,10 +14,12 @@
   )
 {%- endmacro %}
 
+{#- BigQuery casts a TIMESTAMP to text with a `+00` suffix that DuckDB does not write: drop it so the
+    same row gets the same key on both warehouses. -#}
 {% macro bigquery__surrogate_key(columns) -%}
   to_hex(md5(concat(
   {%- for col in columns %}
-    coalesce(cast({{ col }} as string), '_null_'){% if not loop.last %}, '|',{% endif %}
+    coalesce(regexp_replace(cast({{ col }} as string), r'\+00$', ''), '_null_'){% if not loop.last %}, '|',{% endif %}
   {%- endfor %}
   )))
 {%- endmacro %}
