@@ -6,6 +6,8 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use crate::error::{Error, Result};
@@ -30,7 +32,7 @@ pub fn discover(exe: &Path, config: &Path) -> Result<Vec<Json>> {
                 let streams = msg.pointer("/catalog/streams").and_then(Json::as_array).cloned().unwrap_or_default();
                 return Ok(streams);
             }
-            Some("TRACE") => errors.push(trace_error(&msg).unwrap_or_default()),
+            Some("TRACE") => errors.push(msg.get("trace").and_then(trace_error).unwrap_or_default()),
             _ => {}
         }
     }
@@ -73,9 +75,8 @@ fn configure(s: &Json) -> Json {
     c
 }
 
-/// The message of a TRACE ERROR, if `msg` is one.
-pub fn trace_error(msg: &Json) -> Option<String> {
-    let t = msg.get("trace")?;
+/// The message of a TRACE ERROR, if the `trace` object is one.
+pub fn trace_error(t: &Json) -> Option<String> {
     if t.get("type").and_then(Json::as_str) != Some("ERROR") {
         return None;
     }
@@ -83,6 +84,65 @@ pub fn trace_error(msg: &Json) -> Option<String> {
     let text = e.get("message").and_then(Json::as_str).unwrap_or("(no message)");
     let kind = e.get("failure_type").and_then(Json::as_str).unwrap_or("error");
     Some(format!("{kind}: {text}"))
+}
+
+/// The message types sync acts on; others (SPEC, CATALOG, CONTROL…) are ignored.
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+pub enum Kind {
+    #[serde(rename = "RECORD")]
+    Record,
+    #[serde(rename = "STATE")]
+    State,
+    #[serde(rename = "TRACE")]
+    Trace,
+    #[serde(rename = "LOG")]
+    Log,
+    #[serde(other)]
+    Other,
+}
+
+/// One Airbyte message, parsed straight into what sync needs (no generic JSON tree for the envelope).
+#[derive(Debug, Deserialize)]
+pub struct Message {
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    pub record: Option<Record>,
+    pub state: Option<Json>,
+    pub trace: Option<Json>,
+    pub log: Option<Json>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Record {
+    pub stream: String,
+    #[serde(default)]
+    pub data: Fields,
+    #[serde(default)]
+    pub emitted_at: f64,
+}
+
+/// A record's top-level fields in emitted order: a plain list (no hashing, no ordered map).
+#[derive(Debug, Default)]
+pub struct Fields(pub Vec<(String, Json)>);
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Fields, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Fields;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object (the record's data)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Fields, A::Error> {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some(entry) = map.next_entry::<String, Json>()? {
+                    out.push(entry);
+                }
+                Ok(Fields(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 /// A running `read`: its stdout as Airbyte messages, one line at a time.
@@ -111,7 +171,7 @@ impl Reader {
     }
 
     /// The next message; `Ok(None)` at the end of the output. A non-JSON line is an error.
-    pub fn next_message(&mut self) -> Result<Option<Json>> {
+    pub fn next_message(&mut self) -> Result<Option<Message>> {
         loop {
             let Some(line) = self.lines.next() else { return Ok(None) };
             let line = line.map_err(|e| src_err(&self.exe, format!("reading stdout: {e}")))?;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
+use super::airbyte::Record;
 use super::raw_tables::RawTable;
 use super::state_store::{state_key, StateStore};
 use crate::error::Result;
@@ -22,6 +23,7 @@ pub struct Sink {
     buffered: usize,
     batch_size: usize,
     sync_id: i64,
+    clean_meta: String,
     /// Records committed per stream.
     pub committed: BTreeMap<String, u64>,
     /// Records of streams not in the configured catalog (ignored, reported once at the end).
@@ -40,24 +42,26 @@ impl Sink {
             buffered: 0,
             batch_size: batch_size.max(1),
             sync_id,
+            clean_meta: RawTable::clean_meta(sync_id),
             committed: BTreeMap::new(),
             unknown: BTreeMap::new(),
             batches: 0,
         }
     }
 
-    /// Buffers one RECORD message's record (`{"stream", "data", "emitted_at"}`).
-    pub fn record(&mut self, rec: &Json) -> Result<()> {
-        let stream = rec.get("stream").and_then(Json::as_str).unwrap_or_default();
-        let Some(table) = self.tables.get(stream) else {
-            *self.unknown.entry(stream.to_string()).or_default() += 1;
+    /// Buffers one RECORD message's record.
+    pub fn record(&mut self, rec: Record) -> Result<()> {
+        let Some(table) = self.tables.get(&rec.stream) else {
+            *self.unknown.entry(rec.stream).or_default() += 1;
             return Ok(());
         };
-        let empty = serde_json::Map::new();
-        let data = rec.get("data").and_then(Json::as_object).unwrap_or(&empty);
-        let emitted = rec.get("emitted_at").and_then(Json::as_f64).unwrap_or(0.0) as i64;
-        let row = table.row(data, emitted, self.sync_id);
-        self.rows.entry(stream.to_string()).or_default().push(row);
+        let row = table.row(rec.data.0, rec.emitted_at as i64, self.sync_id, &self.clean_meta);
+        match self.rows.get_mut(&rec.stream) {
+            Some(rows) => rows.push(row),
+            None => {
+                self.rows.insert(rec.stream, vec![row]);
+            }
+        }
         self.buffered += 1;
         // Bound memory for a source that never checkpoints (its rows then commit ahead of its state).
         if self.buffered >= self.batch_size.saturating_mul(4) {

@@ -3,7 +3,7 @@
 //! into raw tables (`raw_tables`) in batches (`batches`), each committed with the state that followed
 //! it (`state_store`). Source TRACE errors or a failed exit make the sync exit 1 after committing.
 
-mod airbyte;
+pub mod airbyte;
 mod batches;
 pub mod raw_tables;
 pub mod state_store;
@@ -116,23 +116,24 @@ impl Drop for TempFiles {
 fn pump(reader: &mut airbyte::Reader, sink: &mut batches::Sink) -> Result<Vec<String>> {
     let mut errors = vec![];
     while let Some(msg) = reader.next_message()? {
-        match msg.get("type").and_then(Json::as_str) {
-            Some("RECORD") => sink.record(&msg["record"])?,
-            Some("STATE") => sink.state(&msg["state"])?,
-            Some("TRACE") => {
-                if let Some(e) = airbyte::trace_error(&msg) {
+        match msg.kind {
+            airbyte::Kind::Record => sink.record(msg.record.ok_or_else(|| Error::Usage("a RECORD message without `record`".into()))?)?,
+            airbyte::Kind::State => sink.state(msg.state.as_ref().unwrap_or(&Json::Null))?,
+            airbyte::Kind::Trace => {
+                if let Some(e) = msg.trace.as_ref().and_then(airbyte::trace_error) {
                     printer().event("error", &format!("source error: {}", crate::output::redact(&e)), json!({}));
                     errors.push(e);
                 }
             }
-            Some("LOG") => {
-                let level = msg.pointer("/log/level").and_then(Json::as_str).unwrap_or("INFO");
+            airbyte::Kind::Log => {
+                let log = msg.log.unwrap_or_default();
+                let level = log.get("level").and_then(Json::as_str).unwrap_or("INFO");
                 if matches!(level, "WARN" | "ERROR" | "FATAL") {
-                    let text = msg.pointer("/log/message").and_then(Json::as_str).unwrap_or_default();
+                    let text = log.get("message").and_then(Json::as_str).unwrap_or_default();
                     printer().info(&format!("source {level}: {}", crate::output::redact(text)));
                 }
             }
-            _ => {}
+            airbyte::Kind::Other => {}
         }
     }
     Ok(errors)

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde_json::{json, Map, Value as Json};
+use serde_json::{json, Value as Json};
 
 use crate::error::Result;
 use crate::project::RelationName;
@@ -105,30 +105,49 @@ impl RawTable {
         Ok(())
     }
 
-    /// The row for one record's `data`; `emitted_at` is the record's milliseconds since the epoch.
-    pub fn row(&self, data: &Map<String, Json>, emitted_at_ms: i64, sync_id: i64) -> Vec<Cell> {
+    /// The `_airbyte_meta` of a record without changes (built once per sync).
+    pub fn clean_meta(sync_id: i64) -> String {
+        json!({"sync_id": sync_id, "changes": []}).to_string()
+    }
+
+    /// The row for one record's `data` fields (consumed: text moves into the row); `emitted_at_ms`
+    /// is the record's milliseconds since the epoch. Fields outside the schema are dropped.
+    pub fn row(&self, fields: Vec<(String, Json)>, emitted_at_ms: i64, sync_id: i64, clean_meta: &str) -> Vec<Cell> {
         let mut changes = vec![];
-        let mut cells = Vec::with_capacity(self.properties.len() + 4);
-        cells.push(Cell::Text(uuid_v4()));
-        cells.push(Cell::Timestamp(emitted_at_ms.saturating_mul(1000)));
-        cells.push(Cell::Null); // _airbyte_meta, filled once changes are known
-        cells.push(Cell::Int(self.generation));
-        for (name, kind) in &self.properties {
-            let v = data.get(name).unwrap_or(&Json::Null);
-            let cell = to_cell(v, *kind);
-            if cell == Cell::Null && !v.is_null() {
+        let mut cells = vec![Cell::Null; self.properties.len() + 4];
+        cells[0] = Cell::Text(uuid_v4());
+        cells[1] = Cell::Timestamp(emitted_at_ms.saturating_mul(1000));
+        cells[3] = Cell::Int(self.generation);
+        let mut next = 0;
+        for (name, v) in fields {
+            // Sources usually emit fields in schema order: try the next column before searching.
+            let idx = match self.properties.get(next) {
+                Some((n, _)) if *n == name => next,
+                _ => match self.properties.iter().position(|(n, _)| *n == name) {
+                    Some(i) => i,
+                    None => continue,
+                },
+            };
+            next = idx + 1;
+            let was_null = v.is_null();
+            let cell = to_cell(v, self.properties[idx].1);
+            if cell == Cell::Null && !was_null {
                 changes.push(json!({"field": name, "change": "NULLED", "reason": "DESTINATION_SERIALIZATION_ERROR"}));
             }
-            cells.push(cell);
+            cells[idx + 4] = cell;
         }
-        cells[2] = Cell::Json(json!({"sync_id": sync_id, "changes": changes}).to_string());
+        cells[2] = if changes.is_empty() {
+            Cell::Json(clean_meta.to_string())
+        } else {
+            Cell::Json(json!({"sync_id": sync_id, "changes": changes}).to_string())
+        };
         cells
     }
 }
 
 /// Converts a JSON value to its column's cell; a value that does not fit becomes NULL.
-pub fn to_cell(v: &Json, kind: Kind) -> Cell {
-    match (kind, v) {
+pub fn to_cell(v: Json, kind: Kind) -> Cell {
+    match (kind, &v) {
         (_, Json::Null) => Cell::Null,
         (Kind::Int, Json::Number(n)) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18).map(|f| f as i64)).map_or(Cell::Null, Cell::Int),
         (Kind::Int, Json::String(s)) => s.trim().parse().map_or(Cell::Null, Cell::Int),
@@ -136,7 +155,10 @@ pub fn to_cell(v: &Json, kind: Kind) -> Cell {
         (Kind::Float, Json::String(s)) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map_or(Cell::Null, Cell::Float),
         (Kind::Bool, Json::Bool(b)) => Cell::Bool(*b),
         (Kind::Timestamp, Json::String(s)) => parse_timestamp(s).map_or(Cell::Null, Cell::Timestamp),
-        (Kind::Text, Json::String(s)) => Cell::Text(s.clone()),
+        (Kind::Text, Json::String(_)) => match v {
+            Json::String(s) => Cell::Text(s),
+            _ => Cell::Null,
+        },
         (Kind::Text, Json::Number(_) | Json::Bool(_)) => Cell::Text(v.to_string()),
         (Kind::Json, _) => Cell::Json(v.to_string()),
         _ => Cell::Null,
@@ -173,8 +195,15 @@ pub fn uuid_v4() -> String {
     });
     let x = ((a as u128) << 64 | b as u128) & !(0xF000u128 << 64) | (0x4000u128 << 64);
     let x = x & !(0xC000u128 << 48) | (0x8000u128 << 48);
-    let s = format!("{x:032x}");
-    format!("{}-{}-{}-{}-{}", &s[0..8], &s[8..12], &s[12..16], &s[16..20], &s[20..32])
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(36);
+    for i in 0..32 {
+        if matches!(i, 8 | 12 | 16 | 20) {
+            s.push('-');
+        }
+        s.push(HEX[((x >> (124 - 4 * i)) & 0xF) as usize] as char);
+    }
+    s
 }
 
 #[cfg(test)]
@@ -194,8 +223,8 @@ mod tests {
     fn misfit_values_are_nulled_and_noted() {
         let t = RawTable::new(RelationName { database: "d".into(), schema: "raw".into(), identifier: "s".into() },
             &json!({"properties": {"n": {"type": "integer"}, "t": {"type": "string", "format": "date-time"}}}));
-        let data = json!({"n": "x", "t": "2026-01-02T03:04:05+01:00"});
-        let row = t.row(data.as_object().unwrap(), 1_000, 7);
+        let fields = vec![("t".to_string(), json!("2026-01-02T03:04:05+01:00")), ("n".to_string(), json!("x")), ("zz".to_string(), json!(1))];
+        let row = t.row(fields, 1_000, 7, &RawTable::clean_meta(7));
         assert_eq!(row[4], Cell::Null);
         assert_eq!(row[5], Cell::Timestamp(parse_timestamp("2026-01-02T02:04:05Z").unwrap()));
         let Cell::Json(meta) = &row[2] else { panic!("meta is JSON") };

@@ -3,7 +3,7 @@
 //! the caller's follow-up statements (the state save) in the same transaction. DuckDB overrides it
 //! with its Appender (`duckdb_append`), which is ~20× faster.
 
-use duckdb::types::{TimeUnit, Value};
+use duckdb::types::{TimeUnit, ToSql, ToSqlOutput, ValueRef};
 use duckdb::Connection;
 
 use crate::error::{Error, Result};
@@ -63,14 +63,19 @@ pub fn insert_statements(rel: &str, quoted_cols: &[String], rows: &[Vec<Cell>], 
         .collect()
 }
 
-fn value(c: &Cell) -> Value {
-    match c {
-        Cell::Null => Value::Null,
-        Cell::Int(i) => Value::BigInt(*i),
-        Cell::Float(f) => Value::Double(*f),
-        Cell::Bool(b) => Value::Boolean(*b),
-        Cell::Text(s) | Cell::Json(s) => Value::Text(s.clone()),
-        Cell::Timestamp(us) => Value::Timestamp(TimeUnit::Microsecond, *us),
+/// A cell handed to the Appender without copying its text.
+struct CellRef<'a>(&'a Cell);
+
+impl ToSql for CellRef<'_> {
+    fn to_sql(&self) -> duckdb::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self.0 {
+            Cell::Null => ValueRef::Null,
+            Cell::Int(i) => ValueRef::BigInt(*i),
+            Cell::Float(f) => ValueRef::Double(*f),
+            Cell::Bool(b) => ValueRef::Boolean(*b),
+            Cell::Text(s) | Cell::Json(s) => ValueRef::Text(s.as_bytes()),
+            Cell::Timestamp(us) => ValueRef::Timestamp(TimeUnit::Microsecond, *us),
+        }))
     }
 }
 
@@ -84,7 +89,7 @@ fn append_all(conn: &Connection, batches: &[RowBatch]) -> Result<u64> {
         let cols: Vec<&str> = b.columns.iter().map(String::as_str).collect();
         let mut app = conn.appender_with_columns_to_db(&b.rel.identifier, &b.rel.schema, &cols).map_err(err)?;
         for row in &b.rows {
-            app.append_row(duckdb::appender_params_from_iter(row.iter().map(value))).map_err(err)?;
+            app.append_row(duckdb::appender_params_from_iter(row.iter().map(CellRef))).map_err(err)?;
         }
         app.flush().map_err(err)?;
         n += b.rows.len() as u64;
