@@ -112,6 +112,7 @@ fn all_providers_pass_every_data_test() {
     let sync = project.sync(&project.db(), &config, &[], &[]);
     assert_eq!(sync.code, 0, "sync failed:\n{}", sync.all);
     assert!(sync.all.contains("cmc_ohlcv_historical: 420 records"), "{}", sync.all);
+    assert!(!sync.all.contains("replay-placeholder"), "the API key never reaches the output:\n{}", sync.all);
     let build = project.transform(&["build"]);
     assert_eq!(build.code, 0, "build failed:\n{}", build.all);
     let conn = open(&project.db());

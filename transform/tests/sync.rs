@@ -169,3 +169,31 @@ fn a_missing_source_or_unknown_stream_is_named() {
     assert_eq!(out.code, 2);
     assert!(out.all.contains("no stream `nope`"), "{}", out.all);
 }
+
+#[test]
+fn new_schema_properties_add_columns_and_timestamps_are_naive_utc() {
+    let replay = Replay::start("pipeline.json");
+    let project = Project::new();
+    let config = project.write_config("config.json", &replay.config("2025-09-01", false));
+    let db = project.db();
+    assert_eq!(project.sync(&db, &config, &["--streams", "coingecko_tickers"], &[]).code, 0);
+    {
+        // An older table: as if the schema had no `volume` property yet.
+        let conn = duckdb::Connection::open(&db).expect("open");
+        conn.execute_batch("alter table raw.coingecko_tickers drop column volume").expect("drop column");
+    }
+    let out = project.sync(&db, &config, &["--streams", "coingecko_tickers"], &[]);
+    assert_eq!(out.code, 0, "{}", out.all);
+    let conn = open(&db);
+    let with_volume = pipeline_harness::scalar_i64(&conn, "select count(volume) from raw.coingecko_tickers");
+    assert!(with_volume > 0, "the re-added column is filled");
+    let types: Vec<(String, String)> = conn
+        .prepare("select column_name, data_type from information_schema.columns where table_schema = 'raw' and table_name = 'coingecko_tickers' and column_name like '\\_airbyte%' escape '\\' order by ordinal_position")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    let want = [("_airbyte_raw_id", "VARCHAR"), ("_airbyte_extracted_at", "TIMESTAMP"), ("_airbyte_meta", "JSON"), ("_airbyte_generation_id", "BIGINT")];
+    assert_eq!(types, want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>());
+}
