@@ -1,9 +1,10 @@
 //! Compares the marts and reports of two targets of one profile row for row (the BigQuery parity
 //! check of scripts/bigquery-parity.sh): every table of the given schemas on the first target, read
-//! from both ordered by all columns; floats equal within 1e-9 relative, `generated_at` ignored.
+//! from both ordered by all columns; floats equal within 1e-9 relative. Wall-clock columns (a build
+//! time, a snapshot stamped when the source was read) are named with `--ignore TABLE.COLUMN`.
 //!
 //!   cargo run -p transform --no-default-features --example compare_marts -- \
-//!     PROFILES_DIR PROFILE TARGET_A TARGET_B SCHEMA...
+//!     PROFILES_DIR PROFILE TARGET_A TARGET_B SCHEMA... [--ignore TABLE.COLUMN]...
 
 use std::path::Path;
 
@@ -24,7 +25,7 @@ fn tables(wh: &dyn Warehouse, schema: &str) -> anyhow::Result<Vec<String>> {
 }
 
 /// Differences between the two targets' copies of one table (empty when equal).
-fn compare(a: &dyn Warehouse, b: &dyn Warehouse, schema: &str, table: &str) -> anyhow::Result<Vec<String>> {
+fn compare(a: &dyn Warehouse, b: &dyn Warehouse, schema: &str, table: &str, ignore: &[String]) -> anyhow::Result<Vec<String>> {
     let rel = |wh: &dyn Warehouse| format!("{}.{}", wh.quote(schema), wh.quote(table));
     let cols = a.query(&format!("select * from {} limit 0", rel(a)), 0)?.columns;
     let order: Vec<String> = (1..=cols.len()).map(|i| i.to_string()).collect();
@@ -36,7 +37,8 @@ fn compare(a: &dyn Warehouse, b: &dyn Warehouse, schema: &str, table: &str) -> a
     }
     for (i, (x, y)) in ra.rows.iter().zip(&rb.rows).enumerate() {
         for (c, name) in cols.iter().enumerate() {
-            if name != "generated_at" && !same(&x[c], &y[c]) && diffs.len() < 5 {
+            let ignored = ignore.contains(&format!("{table}.{name}"));
+            if !ignored && !same(&x[c], &y[c]) && diffs.len() < 5 {
                 diffs.push(format!("row {i} column {name}: {} vs {}", x[c], y[c]));
             }
         }
@@ -45,7 +47,15 @@ fn compare(a: &dyn Warehouse, b: &dyn Warehouse, schema: &str, table: &str) -> a
 }
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = vec![];
+    let mut ignore: Vec<String> = vec![];
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--ignore" => ignore.push(it.next().ok_or_else(|| anyhow::anyhow!("--ignore needs TABLE.COLUMN"))?),
+            _ => args.push(a),
+        }
+    }
     let [dir, profile, ta, tb, schemas @ ..] = args.as_slice() else {
         anyhow::bail!("usage: compare_marts PROFILES_DIR PROFILE TARGET_A TARGET_B SCHEMA...");
     };
@@ -55,7 +65,7 @@ fn main() -> anyhow::Result<()> {
     let (mut checked, mut failed) = (0, 0);
     for schema in schemas {
         for table in tables(a.as_ref(), schema)? {
-            let diffs = compare(a.as_ref(), b.as_ref(), schema, &table)?;
+            let diffs = compare(a.as_ref(), b.as_ref(), schema, &table, &ignore)?;
             checked += 1;
             if diffs.is_empty() {
                 println!("same     {schema}.{table}");
