@@ -95,6 +95,13 @@ fn fixture_project_builds_on_the_emulator() {
     }
     let rr = f.run_results();
     assert!(rr["results"].as_array().expect("results").iter().all(|r| r["message"].as_str().is_some_and(|m| m.starts_with("INCREMENTAL"))), "{rr}");
+
+    // A changed layout (BigQuery will not replace a table partitioned or clustered differently).
+    f.replace("models/marts/orders_by_day.sql", "'data_type': 'date'}, cluster_by=['customer_id']", "'data_type': 'date', 'granularity': 'month'}, cluster_by=['n_orders']");
+    f.expect(&["run", "-s", "orders_by_day"], 0);
+    let t = bq.table(&rel("main_marts", "orders_by_day")).expect("tables.get").expect("table exists");
+    assert_eq!(t.time_partitioning.as_ref().map(|p| p.r#type.as_str()), Some("MONTH"), "{:?}", t.time_partitioning);
+    assert_eq!(t.clustering.as_ref().and_then(|c| c.fields.clone()), Some(vec!["n_orders".to_string()]));
 }
 
 #[test]

@@ -220,13 +220,19 @@ impl Warehouse for BigQuery {
         ddl::create_table(rel, sql, config)
     }
 
-    /// One atomic `create or replace table`; a view of the same name is dropped first (BigQuery
-    /// cannot replace a view with a table).
+    /// One atomic `create or replace table`. BigQuery refuses to replace a view with a table, or a
+    /// table with one partitioned or clustered differently: those are dropped first (as dbt-bigquery does).
     fn build_table(&self, rel: &RelationName, sql: &str, config: &Config) -> Result<AdapterResponse> {
-        ddl::partition(config)?;
+        let partition = ddl::partition(config)?;
         let name = self.render_relation(rel);
-        if self.relation_kind(rel)? == Some(RelationKind::View) {
-            self.execute(&self.drop_sql(&name, RelationKind::View))?;
+        match self.table(rel)? {
+            Some(t) if matches!(t.r#type.as_deref(), Some("VIEW") | Some("MATERIALIZED_VIEW")) => {
+                self.execute(&self.drop_sql(&name, RelationKind::View))?;
+            }
+            Some(t) if !ddl::same_layout(&t, partition.as_ref(), &ddl::cluster_by(config)) => {
+                self.execute(&self.drop_sql(&name, RelationKind::Table))?;
+            }
+            _ => {}
         }
         self.execute(&ddl::create_table(&name, sql, config))
     }

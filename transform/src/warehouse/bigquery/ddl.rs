@@ -66,6 +66,22 @@ impl Partition {
     }
 }
 
+/// Whether an existing table is partitioned and clustered as the config asks.
+pub fn same_layout(t: &gcp_bigquery_client::model::table::Table, want: Option<&Partition>, cluster: &[String]) -> bool {
+    let time = t.time_partitioning.as_ref();
+    let field = time.and_then(|p| p.field.clone()).or_else(|| t.range_partitioning.as_ref().and_then(|r| r.field.clone()));
+    let partition_same = match want {
+        None => field.is_none(),
+        Some(p) => {
+            let grain_same = p.range.is_some() || time.is_some_and(|tp| tp.r#type.eq_ignore_ascii_case(&p.granularity));
+            field.is_some_and(|f| f.eq_ignore_ascii_case(&p.field)) && grain_same
+        }
+    };
+    let existing: Vec<String> = t.clustering.as_ref().and_then(|c| c.fields.clone()).unwrap_or_default();
+    let cluster_same = existing.len() == cluster.len() && existing.iter().zip(cluster).all(|(a, b)| a.eq_ignore_ascii_case(b));
+    partition_same && cluster_same
+}
+
 pub fn cluster_by(cfg: &Config) -> Vec<String> {
     match cfg.get("cluster_by") {
         Some(Json::String(s)) => vec![s.clone()],
@@ -185,6 +201,20 @@ mod tests {
         assert!(sql.contains("partition by timestamp_trunc(`ts`, day)"), "{sql}");
         assert!(sql.contains("cluster by `a`, `b`"), "{sql}");
         assert!(sql.contains("OPTIONS(labels=[('team', 'data')], require_partition_filter=true)"), "{sql}");
+    }
+
+    #[test]
+    fn a_changed_partition_or_clustering_is_a_different_layout() {
+        use gcp_bigquery_client::model::{clustering::Clustering, table::Table, table_schema::TableSchema, time_partitioning::TimePartitioning};
+        let mut t = Table::new("p", "d", "t", TableSchema::new(vec![]));
+        t.time_partitioning = Some(TimePartitioning::per_day().field("d"));
+        t.clustering = Some(Clustering { fields: Some(vec!["a".into()]) });
+        let day = partition(&cfg(serde_json::json!({"partition_by": {"field": "d"}}))).expect("ok");
+        let month = partition(&cfg(serde_json::json!({"partition_by": {"field": "d", "granularity": "month"}}))).expect("ok");
+        assert!(same_layout(&t, day.as_ref(), &["A".into()]));
+        assert!(!same_layout(&t, month.as_ref(), &["a".into()]), "granularity changed");
+        assert!(!same_layout(&t, day.as_ref(), &["b".into()]), "clustering changed");
+        assert!(!same_layout(&t, None, &["a".into()]), "partitioning removed");
     }
 
     #[test]
