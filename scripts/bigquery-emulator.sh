@@ -62,7 +62,8 @@ case "${1:-}" in
     port=${2:?port}; project=${3:?project}
     case "$(cat "$ROOT/kind")" in
       local-bigquery)
-        data=$(mktemp -d "$ROOT/data.XXXX")
+        # One fresh data folder per port: emulators on other ports keep theirs, nothing piles up.
+        data="$ROOT/data.$port"; rm -rf "$data"; mkdir -p "$data"
         HOME="$ROOT/home" nohup "$ROOT/venv-lbq/bin/local-bigquery" serve --host 127.0.0.1 --port "$port" \
           --grpc-port $((port + 10)) --project "$project" --data-dir "$data" > "$ROOT/emulator.log" 2>&1 &
         wait_ready "http://127.0.0.1:$port/bigquery/v2/projects" $! ;;
