@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::airbyte::Record;
 use super::raw_tables::RawTable;
 use super::state_store::{state_key, StateStore};
 use crate::error::Result;
@@ -22,8 +21,6 @@ pub struct Sink {
     states: BTreeMap<String, Json>,
     buffered: usize,
     batch_size: usize,
-    sync_id: i64,
-    clean_meta: String,
     /// Records committed per stream.
     pub committed: BTreeMap<String, u64>,
     /// Records of streams not in the configured catalog (ignored, reported once at the end).
@@ -32,7 +29,7 @@ pub struct Sink {
 }
 
 impl Sink {
-    pub fn new(wh: Arc<dyn Warehouse>, store: StateStore, tables: HashMap<String, RawTable>, batch_size: usize, sync_id: i64) -> Sink {
+    pub fn new(wh: Arc<dyn Warehouse>, store: StateStore, tables: HashMap<String, RawTable>, batch_size: usize) -> Sink {
         Sink {
             wh,
             store,
@@ -41,25 +38,18 @@ impl Sink {
             states: BTreeMap::new(),
             buffered: 0,
             batch_size: batch_size.max(1),
-            sync_id,
-            clean_meta: RawTable::clean_meta(sync_id),
             committed: BTreeMap::new(),
             unknown: BTreeMap::new(),
             batches: 0,
         }
     }
 
-    /// Buffers one RECORD message's record.
-    pub fn record(&mut self, rec: Record) -> Result<()> {
-        let Some(table) = self.tables.get(&rec.stream) else {
-            *self.unknown.entry(rec.stream).or_default() += 1;
-            return Ok(());
-        };
-        let row = table.row(rec.data.0, rec.emitted_at as i64, self.sync_id, &self.clean_meta);
-        match self.rows.get_mut(&rec.stream) {
+    /// Buffers one row of `stream` (built by the parser thread).
+    pub fn row(&mut self, stream: String, row: Vec<Cell>) -> Result<()> {
+        match self.rows.get_mut(&stream) {
             Some(rows) => rows.push(row),
             None => {
-                self.rows.insert(rec.stream, vec![row]);
+                self.rows.insert(stream, vec![row]);
             }
         }
         self.buffered += 1;

@@ -5,6 +5,7 @@
 
 pub mod airbyte;
 mod batches;
+mod parser;
 pub mod raw_tables;
 pub mod state_store;
 
@@ -112,28 +113,19 @@ impl Drop for TempFiles {
     }
 }
 
-/// Reads every message of the source into the sink; returns the TRACE errors seen.
-fn pump(reader: &mut airbyte::Reader, sink: &mut batches::Sink) -> Result<Vec<String>> {
+/// Commits every item the parser thread sends; returns the TRACE errors seen.
+fn pump(items: std::sync::mpsc::Receiver<Result<parser::Item>>, sink: &mut batches::Sink) -> Result<Vec<String>> {
     let mut errors = vec![];
-    while let Some(msg) = reader.next_message()? {
-        match msg.kind {
-            airbyte::Kind::Record => sink.record(msg.record.ok_or_else(|| Error::Usage("a RECORD message without `record`".into()))?)?,
-            airbyte::Kind::State => sink.state(msg.state.as_ref().unwrap_or(&Json::Null))?,
-            airbyte::Kind::Trace => {
-                if let Some(e) = msg.trace.as_ref().and_then(airbyte::trace_error) {
-                    printer().event("error", &format!("source error: {}", crate::output::redact(&e)), json!({}));
-                    errors.push(e);
-                }
+    for item in items {
+        match item? {
+            parser::Item::Row(stream, row) => sink.row(stream, row)?,
+            parser::Item::Unknown(stream) => *sink.unknown.entry(stream).or_default() += 1,
+            parser::Item::State(state) => sink.state(&state)?,
+            parser::Item::SourceError(e) => {
+                printer().event("error", &format!("source error: {}", crate::output::redact(&e)), json!({}));
+                errors.push(e);
             }
-            airbyte::Kind::Log => {
-                let log = msg.log.unwrap_or_default();
-                let level = log.get("level").and_then(Json::as_str).unwrap_or("INFO");
-                if matches!(level, "WARN" | "ERROR" | "FATAL") {
-                    let text = log.get("message").and_then(Json::as_str).unwrap_or_default();
-                    printer().info(&format!("source {level}: {}", crate::output::redact(text)));
-                }
-            }
-            airbyte::Kind::Other => {}
+            parser::Item::Log(level, text) => printer().info(&format!("source {level}: {}", crate::output::redact(&text))),
         }
     }
     Ok(errors)
@@ -151,9 +143,11 @@ pub fn run(a: SyncArgs) -> Result<i32> {
     let files = TempFiles::write(&catalog, &store.load(&*wh)?)?;
     printer().info(&format!("Syncing {} streams from {} into {database}.{}", tables.len(), a.source.display(), a.raw_schema));
     let sync_id = chrono::Utc::now().timestamp();
-    let mut sink = batches::Sink::new(wh.clone(), store, tables, a.batch_size, sync_id);
-    let mut reader = airbyte::Reader::start(&a.source, &a.config, &files.path("catalog.json"), &files.path("state.json"))?;
-    let pumped = pump(&mut reader, &mut sink);
+    let reader = airbyte::Reader::start(&a.source, &a.config, &files.path("catalog.json"), &files.path("state.json"))?;
+    let (items, parsing) = parser::spawn(reader, tables.clone(), sync_id);
+    let mut sink = batches::Sink::new(wh.clone(), store, tables, a.batch_size);
+    let pumped = pump(items, &mut sink);
+    let reader = parsing.join().map_err(|_| Error::Usage("the sync parser thread panicked".into()))?;
     let errors = match pumped.and_then(|e| sink.flush().map(|_| e)) {
         Ok(e) => e,
         Err(e) => {
