@@ -136,10 +136,10 @@ fn resync_adds_nothing_without_new_data_and_exactly_the_new_records_with_it() {
     std::fs::copy(&db, &rebuilt).expect("copy db");
     let full_refresh = project.transform_db(&rebuilt, &["build", "--full-refresh"], &[]);
     assert_eq!(full_refresh.code, 0, "{}", full_refresh.all);
+    let float = regex::Regex::new(r"-?\d+\.\d+(e[-+]?\d+)?").expect("regex");
     for fact in ["fct_price_ohlcv", "fct_onchain_daily", "fct_market_snapshot"] {
         let q = format!("select string_agg(cast(t as varchar), '\n' order by cast(t as varchar)) from main_marts.{fact} t");
         // Floating sums may differ in the last bits (parallel aggregation order): compare 10 significant digits.
-        let float = regex::Regex::new(r"-?\d+\.\d+(e[-+]?\d+)?").expect("regex");
         let norm = |rows: Vec<String>| {
             float.replace_all(&rows.concat(), |c: &regex::Captures| format!("{:.9e}", c[0].parse::<f64>().unwrap_or(f64::NAN))).into_owned()
         };
