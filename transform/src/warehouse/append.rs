@@ -114,3 +114,23 @@ pub fn duckdb_append(conn: &Connection, batches: &[RowBatch], then_sql: &[String
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_are_typed_and_quoted() {
+        assert_eq!(literal(&Cell::Text("it's".into())), "'it''s'");
+        assert_eq!(literal(&Cell::Float(f64::NAN)), "null");
+        assert_eq!(literal(&Cell::Timestamp(1_000_001)), "cast('1970-01-01 00:00:01.000001' as timestamp)");
+        assert_eq!(literal(&Cell::Json("{\"a\":1}".into())), "cast('{\"a\":1}' as json)");
+    }
+
+    #[test]
+    fn inserts_are_chunked() {
+        let rows = vec![vec![Cell::Int(1)], vec![Cell::Int(2)], vec![Cell::Null]];
+        let sql = insert_statements("t", &["\"c\"".into()], &rows, 2);
+        assert_eq!(sql, vec!["insert into t (\"c\") values\n(1),\n(2)", "insert into t (\"c\") values\n(null)"]);
+    }
+}
