@@ -52,7 +52,7 @@ url="$(sed -n 's/^listening on //p' "$work/server.out")"
 # The same source config as scripts/pipeline.sh's offline mode.
 cat > "$work/config.json" <<JSON
 {"start_date": "2025-09-01", "market_chart_hourly_days": 0, "mempool_blocks_backfill": 30,
- "coinmarketcap_api_key": "offline-replay-placeholder",
+ "coinmarketcap_api_key": "replay-placeholder",
  "rate_limits": {"coingecko": 60000, "blockchain_com": 60000, "mempool_space": 60000,
                  "coinmarketcap": 60000, "github": 60000, "reddit": 60000},
  "base_urls": {"coingecko": "$url/coingecko/api/v3", "blockchain_com": "$url/blockchain",

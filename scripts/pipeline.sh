@@ -45,7 +45,7 @@ if [ "$mode" = offline ]; then
   # The replay server answers CoinMarketCap without checking the key: a placeholder turns those streams on.
   cat > "$work/config.json" <<JSON
 {"start_date": "2025-09-01", "market_chart_hourly_days": 0, "mempool_blocks_backfill": 30,
- "coinmarketcap_api_key": "offline-replay-placeholder",
+ "coinmarketcap_api_key": "replay-placeholder",
  "rate_limits": {"coingecko": 60000, "blockchain_com": 60000, "mempool_space": 60000,
                  "coinmarketcap": 60000, "github": 60000, "reddit": 60000},
  "base_urls": {"coingecko": "$url/coingecko/api/v3", "blockchain_com": "$url/blockchain",
