@@ -137,10 +137,7 @@ impl Stream for Stats {
     }
 
     fn slices(&self, _cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
-        vec![Slice {
-            partition: String::new(),
-            request: Request::new("/stats"),
-        }]
+        Slice::single("", Request::new("/stats"))
     }
 
     fn parse(

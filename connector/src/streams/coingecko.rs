@@ -197,10 +197,7 @@ impl Stream for Ohlc {
         let request = Request::new(format!("/coins/{}/ohlc", cx.config.coin_id))
             .param("vs_currency", &cx.config.vs_currency)
             .param("days", days);
-        vec![Slice {
-            partition: "timestamp".into(),
-            request,
-        }]
+        Slice::single("timestamp", request)
     }
 
     fn parse(
@@ -251,10 +248,7 @@ impl Stream for Global {
     }
 
     fn slices(&self, _cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
-        vec![Slice {
-            partition: "updated_at".into(),
-            request: Request::new("/global"),
-        }]
+        Slice::single("updated_at", Request::new("/global"))
     }
 
     fn parse(

@@ -36,10 +36,7 @@ impl Stream for CoinSnapshots {
             .param("community_data", "true")
             .param("developer_data", "true")
             .param("sparkline", "false");
-        vec![Slice {
-            partition: "last_updated".into(),
-            request,
-        }]
+        Slice::single("last_updated", request)
     }
 
     fn parse(
@@ -235,10 +232,7 @@ impl Stream for Tickers {
         let request = Request::new(format!("/coins/{}/tickers", cx.config.coin_id))
             .param("depth", "true")
             .param("page", 1);
-        vec![Slice {
-            partition: String::new(),
-            request,
-        }]
+        Slice::single("", request)
     }
 
     fn parse(

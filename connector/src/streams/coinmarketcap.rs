@@ -107,10 +107,7 @@ impl Stream for QuotesLatest {
         let request = Request::new("/v2/cryptocurrency/quotes/latest")
             .param("id", cx.config.coinmarketcap_id)
             .param("convert", USD);
-        vec![Slice {
-            partition: "last_updated".into(),
-            request,
-        }]
+        Slice::single("last_updated", request)
     }
 
     fn parse(
@@ -199,10 +196,7 @@ impl Stream for Info {
     fn slices(&self, cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
         let request =
             Request::new("/v2/cryptocurrency/info").param("id", cx.config.coinmarketcap_id);
-        vec![Slice {
-            partition: "id".into(),
-            request,
-        }]
+        Slice::single("id", request)
     }
 
     fn parse(
@@ -264,10 +258,7 @@ impl Stream for MarketPairs {
     }
 
     fn slices(&self, cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
-        vec![Slice {
-            partition: "market_id".into(),
-            request: pairs_page(cx, 1),
-        }]
+        Slice::single("market_id", pairs_page(cx, 1))
     }
 
     fn parse(
@@ -357,10 +348,7 @@ impl Stream for GlobalMetrics {
 
     fn slices(&self, _cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
         let request = Request::new("/v1/global-metrics/quotes/latest").param("convert", USD);
-        vec![Slice {
-            partition: "last_updated".into(),
-            request,
-        }]
+        Slice::single("last_updated", request)
     }
 
     fn parse(

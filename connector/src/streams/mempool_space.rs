@@ -61,10 +61,10 @@ impl Stream for Hashrate {
 
     fn slices(&self, cx: &Ctx, state: &StreamState) -> Vec<Slice> {
         let suffix = period_suffix(since(cx, state, "timestamp"), cx.now);
-        vec![Slice {
-            partition: "timestamp".into(),
-            request: Request::new(format!("/v1/mining/hashrate{suffix}")),
-        }]
+        Slice::single(
+            "timestamp",
+            Request::new(format!("/v1/mining/hashrate{suffix}")),
+        )
     }
 
     fn parse(
@@ -110,10 +110,10 @@ impl Stream for DifficultyAdjustments {
 
     fn slices(&self, cx: &Ctx, state: &StreamState) -> Vec<Slice> {
         let suffix = period_suffix(since(cx, state, "timestamp"), cx.now);
-        vec![Slice {
-            partition: "timestamp".into(),
-            request: Request::new(format!("/v1/mining/difficulty-adjustments{suffix}")),
-        }]
+        Slice::single(
+            "timestamp",
+            Request::new(format!("/v1/mining/difficulty-adjustments{suffix}")),
+        )
     }
 
     fn parse(
@@ -168,10 +168,7 @@ impl Stream for Blocks {
     }
 
     fn slices(&self, _cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
-        vec![Slice {
-            partition: "height".into(),
-            request: Request::new("/v1/blocks"),
-        }]
+        Slice::single("height", Request::new("/v1/blocks"))
     }
 
     fn parse(

@@ -76,6 +76,16 @@ pub struct Slice {
     pub request: Request,
 }
 
+impl Slice {
+    /// The plan of a stream that reads one request (and maybe its next pages): a single slice.
+    pub fn single(partition: &str, request: Request) -> Vec<Slice> {
+        vec![Slice {
+            partition: partition.to_string(),
+            request,
+        }]
+    }
+}
+
 /// What a stream sees while planning and parsing.
 pub struct Ctx<'a> {
     pub config: &'a Config,
