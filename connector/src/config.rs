@@ -3,11 +3,12 @@
 //! (serde_path_to_error); unknown fields are ignored, as the Airbyte protocol asks.
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::http::Provider;
+use crate::provider::Provider;
+use crate::record::parse_date;
 
 pub const BLOCKCHAIN_CHARTS: [&str; 6] = [
     "n-transactions",
@@ -256,17 +257,6 @@ impl Config {
             base_urls: check_base_urls(raw.base_urls.unwrap_or_default(), coingecko_pro)?,
         })
     }
-}
-
-/// Accepts `YYYY-MM-DD` (midnight UTC) or an RFC 3339 timestamp.
-pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
-    if let Ok(ts) = DateTime::parse_from_rfc3339(text) {
-        return Some(ts.with_timezone(&Utc));
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()?
-        .and_hms_opt(0, 0, 0)
-        .map(|d| d.and_utc())
 }
 
 fn non_empty(field: &str, value: Option<String>, default: &str) -> Result<String> {
@@ -530,20 +520,5 @@ mod tests {
         assert!(err.contains("base_urls.mempool_space"), "{err}");
         let err = Config::from_json("[1,").unwrap_err().to_string();
         assert!(err.contains("invalid config"), "{err}");
-    }
-
-    #[test]
-    fn dates_accept_day_and_timestamp() {
-        assert_eq!(
-            parse_date("2024-01-02").unwrap().to_rfc3339(),
-            "2024-01-02T00:00:00+00:00"
-        );
-        assert_eq!(
-            parse_date("2024-01-02T03:04:05+01:00")
-                .unwrap()
-                .to_rfc3339(),
-            "2024-01-02T02:04:05+00:00"
-        );
-        assert!(parse_date("02/01/2024").is_none());
     }
 }

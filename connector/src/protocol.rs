@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::error::FailureType;
-use crate::streams::Record;
+use crate::record::Record;
 
 /// Milliseconds since the Unix epoch, the unit of every `emitted_at`.
 pub fn now_ms() -> i64 {

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use crate::config::parse_date;
+use crate::record::{parse_date, rfc3339};
 use crate::error::{Error, Result};
 
 /// Stream name → that stream's state object, as found in the input.
@@ -149,7 +149,7 @@ pub enum Cursor {
 impl Cursor {
     pub fn to_value(self) -> Value {
         match self {
-            Cursor::Time(t) => Value::String(crate::streams::rfc3339(t)),
+            Cursor::Time(t) => Value::String(rfc3339(t)),
             Cursor::Height(h) => Value::from(h),
         }
     }

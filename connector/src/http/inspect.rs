@@ -1,6 +1,6 @@
 //! Reading what a response says beyond its body: error bodies of every shape (provider JSON envelopes, also
 //! with HTTP 200; HTML pages; plain text) turned into one line of the provider's own words, and the headers
-//! that steer retries and paging (`Retry-After`, `X-RateLimit-*`, `Link`).
+//! that steer retries and paging (`Retry-After`, `X-RateLimit-*`).
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
@@ -69,23 +69,6 @@ pub fn minute_window(body: &Value) -> Duration {
         }
         None => Duration::from_secs(60),
     }
-}
-
-/// The URL with relation `rel` (`next`, `prev`, `last`) of a `Link` header (RFC 8288), as GitHub and
-/// CoinGecko send for pagination.
-pub fn link(header: &str, rel: &str) -> Option<String> {
-    let want = format!("rel={rel}");
-    let is_next = |param: &str| param.replace(['"', ' '], "").eq_ignore_ascii_case(&want);
-    header
-        .split(',')
-        .find(|part| part.split(';').skip(1).any(is_next))
-        .and_then(|part| part.split(';').next())
-        .map(|url| {
-            url.trim()
-                .trim_start_matches('<')
-                .trim_end_matches('>')
-                .to_string()
-        })
 }
 
 pub fn looks_like_html(body: &[u8]) -> bool {
@@ -263,14 +246,6 @@ mod tests {
             Some(Duration::from_secs(1)),
             "a small reset is seconds from now (Reddit)"
         );
-    }
-
-    #[test]
-    fn link_header_next() {
-        let h = r#"<https://x/t?page=1>; rel="prev", <https://x/t?page=3>; rel="next", <https://x/t?page=9>; rel="last""#;
-        assert_eq!(link(h, "next").as_deref(), Some("https://x/t?page=3"));
-        assert_eq!(link(h, "last").as_deref(), Some("https://x/t?page=9"));
-        assert_eq!(link(r#"<https://x/t?page=1>; rel="prev""#, "next"), None);
     }
 
     #[test]

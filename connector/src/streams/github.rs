@@ -238,7 +238,7 @@ impl Stream for Releases {
             releases.iter().any(|r| {
                 r.get("published_at")
                     .and_then(Value::as_str)
-                    .and_then(crate::config::parse_date)
+                    .and_then(crate::record::parse_date)
                     .is_some_and(|p| p <= c)
             })
         });

@@ -1,0 +1,156 @@
+//! The bottom layer of every stream: [`Record`], one record's `data`, and the helpers that turn the providers'
+//! loosely typed JSON into typed values (numbers from strings, epoch times, RFC 3339 text). Imports nothing of
+//! the crate, so the protocol writer, the state and every provider can use it.
+use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
+use serde_json::Value;
+
+/// One record's `data`: named fields in a fixed order. A plain vector rather than a map, because records
+/// are built and serialized a million times per backfill and their keys are always static names.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Record {
+    fields: Vec<(&'static str, Value)>,
+}
+
+impl Record {
+    pub fn new() -> Record {
+        Record {
+            fields: Vec::with_capacity(16),
+        }
+    }
+
+    /// Appends a field. Each name is set once per record (checked in debug builds): no lookup on the hot path.
+    pub fn insert(&mut self, key: &'static str, value: Value) {
+        debug_assert!(self.get(key).is_none(), "field {key} set twice");
+        self.fields.push((key, value));
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+}
+
+impl serde::Serialize for Record {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.fields.len()))?;
+        for (k, v) in &self.fields {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// Accepts `YYYY-MM-DD` (midnight UTC) or an RFC 3339 timestamp.
+pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(ts) = DateTime::parse_from_rfc3339(text) {
+        return Some(ts.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()?
+        .and_hms_opt(0, 0, 0)
+        .map(|d| d.and_utc())
+}
+
+/// UTC RFC 3339 with only as many sub-second digits as needed: `2024-04-07T15:24:51.021Z`.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+pub fn from_unix_seconds(v: &Value) -> Option<DateTime<Utc>> {
+    let secs = number(v)?;
+    Utc.timestamp_millis_opt((secs * 1000.0).round() as i64)
+        .single()
+}
+
+pub fn from_unix_millis(v: &Value) -> Option<DateTime<Utc>> {
+    Utc.timestamp_millis_opt(number(v)?.round() as i64).single()
+}
+
+/// A number from a JSON number or a numeric string (`"1.46277E7"`); `None` for null, "" and garbage.
+pub fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+        _ => None,
+    }
+}
+
+/// A JSON number value, or null.
+pub fn num(v: Option<&Value>) -> Value {
+    v.and_then(number)
+        .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
+        .unwrap_or(Value::Null)
+}
+
+/// A JSON integer value (accepting `5.0` and `"5"`), or null.
+pub fn int(v: Option<&Value>) -> Value {
+    match v {
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Value::Number(n.clone()),
+        Some(other) => number(other)
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| Value::from(f as i64))
+            .unwrap_or(Value::Null),
+        None => Value::Null,
+    }
+}
+
+/// A non-empty string value, or null.
+pub fn text(v: Option<&Value>) -> Value {
+    match v {
+        Some(Value::String(s)) if !s.trim().is_empty() => Value::String(s.clone()),
+        Some(Value::Number(n)) => Value::String(n.to_string()),
+        _ => Value::Null,
+    }
+}
+
+pub fn boolean(v: Option<&Value>) -> Value {
+    v.and_then(Value::as_bool)
+        .map(Value::Bool)
+        .unwrap_or(Value::Null)
+}
+
+/// An ISO/RFC 3339 timestamp string normalised to UTC `Z`, or null.
+pub fn timestamp(v: Option<&Value>) -> Value {
+    v.and_then(Value::as_str)
+        .and_then(parse_date)
+        .map(|t| Value::String(rfc3339(t)))
+        .unwrap_or(Value::Null)
+}
+
+pub fn time_value(t: DateTime<Utc>) -> Value {
+    Value::String(rfc3339(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_are_parsed_defensively() {
+        assert_eq!(num(Some(&json!("1.46277E7"))), json!(14627700.0));
+        assert_eq!(num(Some(&json!(""))), Value::Null);
+        assert_eq!(num(None), Value::Null);
+        assert_eq!(int(Some(&json!(233805.0))), json!(233805));
+        assert_eq!(int(Some(&json!(1.5))), Value::Null);
+        assert_eq!(
+            timestamp(Some(&json!("2024-04-07T15:23:02+00:00"))),
+            json!("2024-04-07T15:23:02Z")
+        );
+    }
+
+    #[test]
+    fn dates_accept_day_and_timestamp() {
+        assert_eq!(
+            parse_date("2024-01-02").unwrap().to_rfc3339(),
+            "2024-01-02T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_date("2024-01-02T03:04:05+01:00")
+                .unwrap()
+                .to_rfc3339(),
+            "2024-01-02T02:04:05+00:00"
+        );
+        assert!(parse_date("02/01/2024").is_none());
+    }
+}
