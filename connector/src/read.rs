@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::http::{HttpClient, Page, Provider, Request};
 use crate::protocol::{now_ms, Output};
-use crate::state::{fingerprint, Cursor, InputState, StreamState};
+use crate::state::{Cursor, InputState, StreamState};
 use crate::streams::{Ctx, Record, Stream, StreamSpec};
 
 /// Records between two checkpoints, at most.
@@ -120,7 +120,8 @@ impl Reader<'_> {
             StreamState::from_input(spec.name, input.get(spec.name))?
         } else {
             StreamState::default()
-        };
+        }
+        .since(self.config.start_date);
         let cx = Ctx {
             config: self.config,
             now: Utc::now(),
@@ -183,8 +184,7 @@ impl Reader<'_> {
         }
     }
 
-    /// Emits one page's records in cursor order, skipping those older than `start_date` and those not
-    /// newer than the partition's cursor, except the record at the cursor when its content changed.
+    /// Emits one page's records in cursor order, those the state admits (see [`StreamState::admit`]).
     fn emit_page(
         &self,
         spec: &StreamSpec,
@@ -207,35 +207,18 @@ impl Reader<'_> {
             .filter_map(|r| Some((r.get(field).and_then(Cursor::from_value)?, r)))
             .collect();
         keyed.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal));
-        let mut current = state.cursor(partition);
-        let start = Cursor::Time(self.config.start_date);
-        // The last record emitted from this page; its fingerprint goes into the state with its cursor.
-        let mut last: Option<(Cursor, Record)> = None;
         for (cursor, record) in keyed {
-            let before_start = matches!(cursor, Cursor::Time(_)) && start.is_after(cursor);
-            let newer = current.is_none_or(|c| cursor.is_after(c));
-            // The record at the state's cursor belongs to a period that may have been open: emit it again
-            // only when its content changed since.
-            let reopened = !newer
-                && last.is_none()
-                && current.is_some_and(|c| !c.is_after(cursor))
-                && state.open_fingerprint(partition) != Some(fingerprint(&record).as_str());
-            if before_start || !(newer || reopened) {
+            let Some(record) = state.admit(partition, cursor, record) else {
                 continue;
-            }
-            self.out.record(spec.name, &record, emitted_at)?;
-            current = Some(cursor);
+            };
+            self.out.record(spec.name, record, emitted_at)?;
             ck.since_last += 1;
             ck.total += 1;
             if ck.since_last >= CHECKPOINT_EVERY {
-                state.advance(partition, cursor, fingerprint(&record));
                 ck.emit(self.out, state, false)?;
             }
-            last = Some((cursor, record));
         }
-        if let Some((cursor, record)) = last {
-            state.advance(partition, cursor, fingerprint(&record));
-        }
+        state.end_page();
         Ok(())
     }
 }
