@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
-use crate::streams::Stream;
+use crate::stream::Stream;
 
 /// The `catalog` payload of the CATALOG message.
 pub fn discover(streams: &[Box<dyn Stream>]) -> Result<Value> {
@@ -103,11 +103,15 @@ pub fn parse_configured(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::streams;
+    use crate::config::Config;
+
+    fn all() -> Vec<Box<dyn Stream>> {
+        Config::from_json("{}").unwrap().streams()
+    }
 
     #[test]
     fn configured_catalog_tolerates_and_reports() {
-        let all = streams::all();
+        let all = all();
         let text = r#"{"streams":[
             {"stream":{"name":"coingecko_ohlc","json_schema":{}},"sync_mode":"incremental","destination_sync_mode":"append","x":1},
             {"stream":{"name":"coingecko_tickers"},"sync_mode":"incremental"},
@@ -136,7 +140,7 @@ mod tests {
 
     #[test]
     fn discover_is_truthful_about_cursors_and_keys() {
-        let catalog = discover(&streams::all()).unwrap();
+        let catalog = discover(&all()).unwrap();
         for s in catalog["streams"].as_array().unwrap() {
             let props = &s["json_schema"]["properties"];
             for key in s["source_defined_primary_key"].as_array().unwrap() {

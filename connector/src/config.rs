@@ -1,466 +1,144 @@
-//! The connector config: what `spec` advertises and what `check`/`discover`/`read` accept. `{}` is a valid
-//! config (keyless providers, one year of history). Parsing reports the exact field path on a type error
-//! (serde_path_to_error); unknown fields are ignored, as the Airbyte protocol asks.
-use std::time::Duration;
+//! The connector config: what `spec` advertises and what `check`/`discover`/`read` accept, from one
+//! definition. The shared fields (`start_date`, `http`) are defined here, each provider's in its folder; the
+//! same serde types are parsed and, through `schemars`, printed by `spec` (`airbyte-spec/spec.json` is a copy
+//! a test keeps identical). `{}` is a valid config (keyless providers, one year of history); unknown fields
+//! are ignored, as the Airbyte protocol asks; errors name the field path.
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
+use crate::api::Api;
 use crate::error::{Error, Result};
+use crate::http::{HttpPolicy, HttpSection};
 use crate::provider::Provider;
+use crate::providers;
 use crate::record::parse_date;
-
-pub const BLOCKCHAIN_CHARTS: [&str; 6] = [
-    "n-transactions",
-    "n-unique-addresses",
-    "estimated-transaction-volume-usd",
-    "output-volume",
-    "hash-rate",
-    "difficulty",
-];
-
-#[derive(Debug, Default, Deserialize)]
-struct RawConfig {
-    start_date: Option<String>,
-    coin_id: Option<String>,
-    vs_currency: Option<String>,
-    coingecko_api_key: Option<String>,
-    coingecko_api_plan: Option<String>,
-    blockchain_charts: Option<Vec<String>>,
-    market_chart_hourly_days: Option<u32>,
-    mempool_blocks_backfill: Option<u32>,
-    tickers_max_pages: Option<u32>,
-    coinmarketcap_api_key: Option<String>,
-    coinmarketcap_id: Option<u32>,
-    coinmarketcap_history_page_size: Option<u32>,
-    coinmarketcap_hourly_days: Option<u32>,
-    coinmarketcap_market_pairs_page_size: Option<u32>,
-    coinmarketcap_market_pairs_max_pages: Option<u32>,
-    github_token: Option<String>,
-    github_repositories: Option<Vec<String>>,
-    reddit_subreddits: Option<Vec<String>>,
-    #[serde(default)]
-    rate_limits: Option<RawRates>,
-    #[serde(default)]
-    http: Option<RawHttp>,
-    #[serde(default)]
-    base_urls: Option<RawBaseUrls>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct RawRates {
-    coingecko: Option<f64>,
-    coinmarketcap: Option<f64>,
-    blockchain_com: Option<f64>,
-    mempool_space: Option<f64>,
-    github: Option<f64>,
-    reddit: Option<f64>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct RawHttp {
-    max_attempts: Option<u32>,
-    backoff_base_seconds: Option<f64>,
-    request_timeout_seconds: Option<f64>,
-    max_retry_wait_seconds: Option<f64>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct RawBaseUrls {
-    coingecko: Option<String>,
-    coinmarketcap: Option<String>,
-    blockchain_com: Option<String>,
-    mempool_space: Option<String>,
-    github: Option<String>,
-    reddit: Option<String>,
-}
-
-/// Retry and timeout policy of the HTTP client.
-#[derive(Debug, Clone)]
-pub struct HttpPolicy {
-    pub max_attempts: u32,
-    pub backoff_base: Duration,
-    pub request_timeout: Duration,
-    pub max_retry_wait: Duration,
-}
+use crate::settings::{numbered, properties, site, Document};
+use crate::stream::Stream;
 
 /// The checked config every command works from.
-#[derive(Debug, Clone)]
 pub struct Config {
     pub start_date: DateTime<Utc>,
-    pub coin_id: String,
-    pub vs_currency: String,
-    pub coingecko_api_key: Option<String>,
-    pub coingecko_pro: bool,
-    pub blockchain_charts: Vec<String>,
-    pub market_chart_hourly_days: u32,
-    pub mempool_blocks_backfill: u32,
-    pub tickers_max_pages: u32,
-    /// CoinMarketCap streams are read only with a key.
-    pub coinmarketcap_api_key: Option<String>,
-    pub coinmarketcap_id: u32,
-    /// `count` of the historical endpoints (max 10,000 points per call: fewest calls, fewest credits).
-    pub coinmarketcap_history_page_size: u32,
-    pub coinmarketcap_hourly_days: u32,
-    /// `limit` of market-pairs/latest (max 5,000).
-    pub coinmarketcap_market_pairs_page_size: u32,
-    pub coinmarketcap_market_pairs_max_pages: u32,
-    pub github_token: Option<String>,
-    /// `owner/name` of each repository the GitHub streams read.
-    pub github_repositories: Vec<String>,
-    pub reddit_subreddits: Vec<String>,
-    /// Requests per minute, per provider.
-    pub rate_limits: Vec<(Provider, f64)>,
     pub http: HttpPolicy,
-    /// Base URL per provider, without a trailing slash.
-    pub base_urls: Vec<(Provider, String)>,
+    /// Every provider, in catalog order.
+    pub providers: Vec<Arc<dyn Api>>,
+    /// Every configured secret, for redaction.
+    pub secrets: Vec<String>,
+}
+
+/// Without the secrets, so that no debug print can leak them.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let providers: Vec<_> = self.providers.iter().map(|a| a.provider()).collect();
+        f.debug_struct("Config")
+            .field("start_date", &self.start_date)
+            .field("http", &self.http)
+            .field("providers", &providers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The fields every provider shares.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(default)]
+struct Shared {
+    /// UTC date (YYYY-MM-DD) or RFC 3339 timestamp from which incremental streams start. Default: one year
+    /// ago (the keyless CoinGecko limit).
+    #[schemars(
+        title = "Start date",
+        regex(
+            pattern = r"^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+        ),
+        example = "2025-01-01"
+    )]
+    start_date: Option<String>,
+    /// Retry policy for 429, 5xx, timeouts and connection errors.
+    #[schemars(title = "HTTP retries (advanced)")]
+    http: HttpSection,
 }
 
 impl Config {
     /// Parses and checks a config document; the error names the offending field.
     pub fn from_json(text: &str) -> Result<Config> {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        let raw: Option<RawConfig> = serde_path_to_error::deserialize(de).map_err(|e| {
-            let field = e.path().to_string();
-            Error::config(
-                if field == "." { "(root)".into() } else { field },
-                e.inner(),
-            )
-        })?;
-        Config::check(raw.unwrap_or_default())
-    }
-
-    /// Every API key, for redaction.
-    pub fn secrets(&self) -> Vec<String> {
-        [
-            &self.coingecko_api_key,
-            &self.coinmarketcap_api_key,
-            &self.github_token,
-        ]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect()
-    }
-
-    pub fn base_url(&self, provider: Provider) -> &str {
-        self.base_urls
-            .iter()
-            .find(|(p, _)| *p == provider)
-            .map(|(_, u)| u.as_str())
-            .unwrap_or("")
-    }
-
-    pub fn rate_limit(&self, provider: Provider) -> f64 {
-        self.rate_limits
-            .iter()
-            .find(|(p, _)| *p == provider)
-            .map(|(_, r)| *r)
-            .unwrap_or(60.0)
-    }
-
-    fn check(raw: RawConfig) -> Result<Config> {
-        let start_date = match raw
-            .start_date
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            Some(text) => parse_date(text).ok_or_else(|| {
+        let mut doc = Document::parse(text)?;
+        let shared: Shared = doc.section()?;
+        let start_date = match shared.start_date.as_deref().map(str::trim) {
+            Some(text) if !text.is_empty() => parse_date(text).ok_or_else(|| {
                 Error::config(
                     "start_date",
                     format!("{text:?} is not a date: use YYYY-MM-DD or an RFC 3339 timestamp"),
                 )
             })?,
-            None => Utc::now() - chrono::Duration::days(365),
+            _ => Utc::now() - chrono::Duration::days(365),
         };
-        let coingecko_pro = match raw.coingecko_api_plan.as_deref().unwrap_or("demo") {
-            "demo" => false,
-            "pro" => true,
-            other => {
-                return Err(Error::config(
-                    "coingecko_api_plan",
-                    format!("{other:?} is not one of demo, pro"),
-                ))
-            }
-        };
-        let secret = |k: Option<String>| k.map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
-        let coingecko_api_key = secret(raw.coingecko_api_key);
-        let blockchain_charts = check_charts(raw.blockchain_charts)?;
+        let providers = providers::ALL
+            .iter()
+            .map(|entry| (entry.load)(&mut doc))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Config {
             start_date,
-            coin_id: non_empty("coin_id", raw.coin_id, "bitcoin")?,
-            vs_currency: non_empty("vs_currency", raw.vs_currency, "usd")?.to_lowercase(),
-            coingecko_api_key,
-            coingecko_pro,
-            blockchain_charts,
-            market_chart_hourly_days: in_range(
-                "market_chart_hourly_days",
-                raw.market_chart_hourly_days,
-                30,
-                0,
-                100_000,
-            )?,
-            mempool_blocks_backfill: in_range(
-                "mempool_blocks_backfill",
-                raw.mempool_blocks_backfill,
-                144,
-                1,
-                100_000,
-            )?,
-            tickers_max_pages: in_range("tickers_max_pages", raw.tickers_max_pages, 5, 1, 1000)?,
-            coinmarketcap_api_key: secret(raw.coinmarketcap_api_key),
-            coinmarketcap_id: in_range("coinmarketcap_id", raw.coinmarketcap_id, 1, 1, u32::MAX)?,
-            coinmarketcap_history_page_size: in_range(
-                "coinmarketcap_history_page_size",
-                raw.coinmarketcap_history_page_size,
-                10_000,
-                1,
-                10_000,
-            )?,
-            coinmarketcap_hourly_days: in_range(
-                "coinmarketcap_hourly_days",
-                raw.coinmarketcap_hourly_days,
-                30,
-                0,
-                100_000,
-            )?,
-            coinmarketcap_market_pairs_page_size: in_range(
-                "coinmarketcap_market_pairs_page_size",
-                raw.coinmarketcap_market_pairs_page_size,
-                5_000,
-                1,
-                5_000,
-            )?,
-            coinmarketcap_market_pairs_max_pages: in_range(
-                "coinmarketcap_market_pairs_max_pages",
-                raw.coinmarketcap_market_pairs_max_pages,
-                1,
-                1,
-                1000,
-            )?,
-            github_token: secret(raw.github_token),
-            github_repositories: check_names(
-                "github_repositories",
-                raw.github_repositories,
-                "bitcoin/bitcoin",
-                true,
-            )?,
-            reddit_subreddits: check_names(
-                "reddit_subreddits",
-                raw.reddit_subreddits,
-                "Bitcoin",
-                false,
-            )?,
-            rate_limits: check_rates(raw.rate_limits.unwrap_or_default())?,
-            http: check_http(raw.http.unwrap_or_default())?,
-            base_urls: check_base_urls(raw.base_urls.unwrap_or_default(), coingecko_pro)?,
+            http: HttpPolicy::from(&shared.http),
+            providers,
+            secrets: doc.into_secrets(),
         })
     }
-}
 
-fn non_empty(field: &str, value: Option<String>, default: &str) -> Result<String> {
-    match value.map(|v| v.trim().to_string()) {
-        None => Ok(default.to_string()),
-        Some(v) if v.is_empty() || v.contains(['/', '?', '#', '&']) => Err(Error::config(
-            field,
-            format!("{v:?} must be a plain, non-empty identifier"),
-        )),
-        Some(v) => Ok(v),
+    pub fn api(&self, provider: Provider) -> Option<&dyn Api> {
+        self.providers
+            .iter()
+            .find(|a| a.provider() == provider)
+            .map(|a| a.as_ref())
+    }
+
+    /// Every stream of this connector, in catalog order.
+    pub fn streams(&self) -> Vec<Box<dyn Stream>> {
+        self.providers.iter().flat_map(|a| a.streams()).collect()
+    }
+
+    /// The streams `discover` offers for this config: those of providers the config lets be read
+    /// (CoinMarketCap's only with a key).
+    pub fn available(&self) -> Vec<Box<dyn Stream>> {
+        self.providers
+            .iter()
+            .filter(|a| a.missing().is_none())
+            .flat_map(|a| a.streams())
+            .collect()
     }
 }
 
-fn in_range(field: &str, value: Option<u32>, default: u32, min: u32, max: u32) -> Result<u32> {
-    let v = value.unwrap_or(default);
-    if v < min || v > max {
-        return Err(Error::config(
-            field,
-            format!("{v} is outside {min}..={max}"),
-        ));
-    }
-    Ok(v)
-}
-
-/// A number in `[min, max]`; the bounds keep every derived `Duration` representable.
-fn bounded(field: &str, value: Option<f64>, default: f64, min: f64, max: f64) -> Result<f64> {
-    let v = value.unwrap_or(default);
-    if !(v.is_finite() && v >= min && v <= max) {
-        return Err(Error::config(
-            field,
-            format!("{v} is outside {min}..={max}"),
-        ));
-    }
-    Ok(v)
-}
-
-fn check_charts(charts: Option<Vec<String>>) -> Result<Vec<String>> {
-    let charts =
-        charts.unwrap_or_else(|| BLOCKCHAIN_CHARTS.iter().map(|c| c.to_string()).collect());
-    for chart in &charts {
-        if chart.is_empty() || !chart.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(Error::config(
-                "blockchain_charts",
-                format!("{chart:?} is not a chart name like \"hash-rate\""),
-            ));
+/// What `spec` prints: the config's JSON Schema as the Airbyte UI renders it (titles, order, secrets marked
+/// `airbyte_secret`, no `anyOf/allOf/$ref`) and the rest of the Airbyte SPEC payload.
+pub fn spec() -> Value {
+    let mut shared = properties::<Shared>();
+    let http = shared
+        .iter()
+        .position(|(name, _)| name == "http")
+        .map(|i| shared.remove(i));
+    let defaults: Vec<_> = providers::ALL
+        .iter()
+        .map(|e| (e.provider, e.base_url, e.per_minute))
+        .collect();
+    let mut props = shared;
+    props.extend(providers::ALL.iter().flat_map(|e| (e.properties)()));
+    props.push(("rate_limits".into(), site::rate_limits(&defaults)));
+    props.extend(http);
+    props.push(("base_urls".into(), site::base_urls(&defaults)));
+    json!({
+        "documentationUrl": "https://github.com/bitcoin-pipeline/bitcoin-pipeline/blob/main/connector/README.md",
+        "supportsIncremental": true,
+        "supported_destination_sync_modes": ["append", "append_dedup", "overwrite"],
+        "connectionSpecification": {
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "title": "Bitcoin Source Spec",
+            "type": "object",
+            "required": [],
+            "additionalProperties": true,
+            "properties": numbered(props),
         }
-    }
-    Ok(charts)
-}
-
-/// Repository (`owner/name`) or subreddit names: plain identifiers that are safe in a URL path.
-fn check_names(
-    field: &str,
-    names: Option<Vec<String>>,
-    default: &str,
-    repo: bool,
-) -> Result<Vec<String>> {
-    let names = names.unwrap_or_else(|| vec![default.to_string()]);
-    for name in &names {
-        let plain = |part: &str| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        };
-        let ok = if repo {
-            name.split_once('/')
-                .is_some_and(|(o, r)| plain(o) && plain(r))
-        } else {
-            plain(name)
-        };
-        if !ok {
-            let want = if repo {
-                "an owner/name like \"bitcoin/bitcoin\""
-            } else {
-                "a subreddit name like \"Bitcoin\""
-            };
-            return Err(Error::config(field, format!("{name:?} is not {want}")));
-        }
-    }
-    Ok(names)
-}
-
-fn check_rates(raw: RawRates) -> Result<Vec<(Provider, f64)>> {
-    let rate = |name: &str, v: Option<f64>, d: f64| {
-        bounded(&format!("rate_limits.{name}"), v, d, 0.01, 1e9)
-    };
-    Ok(vec![
-        (
-            Provider::CoinMarketCap,
-            rate("coinmarketcap", raw.coinmarketcap, 30.0)?,
-        ),
-        (Provider::GitHub, rate("github", raw.github, 60.0)?),
-        (Provider::Reddit, rate("reddit", raw.reddit, 10.0)?),
-        (
-            Provider::CoinGecko,
-            bounded("rate_limits.coingecko", raw.coingecko, 10.0, 0.01, 1e9)?,
-        ),
-        (
-            Provider::BlockchainCom,
-            bounded(
-                "rate_limits.blockchain_com",
-                raw.blockchain_com,
-                30.0,
-                0.01,
-                1e9,
-            )?,
-        ),
-        (
-            Provider::MempoolSpace,
-            bounded(
-                "rate_limits.mempool_space",
-                raw.mempool_space,
-                60.0,
-                0.01,
-                1e9,
-            )?,
-        ),
-    ])
-}
-
-fn check_http(raw: RawHttp) -> Result<HttpPolicy> {
-    let max_attempts = in_range("http.max_attempts", raw.max_attempts, 5, 1, 20)?;
-    let secs = |field: &str, v: Option<f64>, d: f64| {
-        bounded(field, v, d, 0.001, 86_400.0).map(Duration::from_secs_f64)
-    };
-    Ok(HttpPolicy {
-        max_attempts,
-        backoff_base: secs("http.backoff_base_seconds", raw.backoff_base_seconds, 1.0)?,
-        request_timeout: secs(
-            "http.request_timeout_seconds",
-            raw.request_timeout_seconds,
-            30.0,
-        )?,
-        max_retry_wait: secs(
-            "http.max_retry_wait_seconds",
-            raw.max_retry_wait_seconds,
-            300.0,
-        )?,
     })
-}
-
-fn check_base_urls(raw: RawBaseUrls, coingecko_pro: bool) -> Result<Vec<(Provider, String)>> {
-    let coingecko_default = if coingecko_pro {
-        "https://pro-api.coingecko.com/api/v3"
-    } else {
-        "https://api.coingecko.com/api/v3"
-    };
-    let entries = [
-        (
-            Provider::CoinGecko,
-            "coingecko",
-            raw.coingecko,
-            coingecko_default,
-        ),
-        (
-            Provider::BlockchainCom,
-            "blockchain_com",
-            raw.blockchain_com,
-            "https://api.blockchain.info",
-        ),
-        (
-            Provider::MempoolSpace,
-            "mempool_space",
-            raw.mempool_space,
-            "https://mempool.space/api",
-        ),
-        (
-            Provider::CoinMarketCap,
-            "coinmarketcap",
-            raw.coinmarketcap,
-            "https://pro-api.coinmarketcap.com",
-        ),
-        (
-            Provider::GitHub,
-            "github",
-            raw.github,
-            "https://api.github.com",
-        ),
-        (
-            Provider::Reddit,
-            "reddit",
-            raw.reddit,
-            "https://www.reddit.com",
-        ),
-    ];
-    entries
-        .into_iter()
-        .map(|(provider, name, value, default)| {
-            let url = value.unwrap_or_else(|| default.to_string());
-            check_url(name, &url)?;
-            Ok((provider, url.trim_end_matches('/').to_string()))
-        })
-        .collect()
-}
-
-fn check_url(name: &str, url: &str) -> Result<()> {
-    match reqwest::Url::parse(url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.query().is_none() => Ok(()),
-        _ => Err(Error::config(
-            format!("base_urls.{name}"),
-            format!("{url:?} is not an http(s) URL without a query"),
-        )),
-    }
 }
 
 #[cfg(test)]
@@ -471,11 +149,14 @@ mod tests {
     fn empty_object_and_null_are_valid_configs() {
         for text in ["{}", "null", r#"{"unknown_field": 1, "http": null}"#] {
             let config = Config::from_json(text).unwrap();
-            assert_eq!(config.coin_id, "bitcoin");
-            assert_eq!(config.blockchain_charts.len(), 6);
-            assert_eq!(config.github_repositories, ["bitcoin/bitcoin"]);
-            assert_eq!(config.reddit_subreddits, ["Bitcoin"]);
-            assert!(config.coinmarketcap_api_key.is_none());
+            assert_eq!(config.streams().len(), 20);
+            assert_eq!(
+                config.available().len(),
+                14,
+                "no CoinMarketCap streams without a key"
+            );
+            assert_eq!(config.http.max_attempts, 5);
+            assert!(config.secrets.is_empty());
         }
         for (text, field) in [
             (
@@ -490,6 +171,9 @@ mod tests {
                 r#"{"coinmarketcap_history_page_size": 10001}"#,
                 "coinmarketcap_history_page_size",
             ),
+            (r#"{"coin_id": "a/b"}"#, "coin_id"),
+            (r#"{"blockchain_charts": ["x y"]}"#, "blockchain_charts"),
+            (r#"[1]"#, "(root)"),
         ] {
             let err = Config::from_json(text).unwrap_err().to_string();
             assert!(err.contains(field), "{err}");
@@ -518,7 +202,48 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("base_urls.mempool_space"), "{err}");
+        let err = Config::from_json(r#"{"rate_limits": "fast"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("rate_limits"), "{err}");
         let err = Config::from_json("[1,").unwrap_err().to_string();
         assert!(err.contains("invalid config"), "{err}");
+    }
+
+    #[test]
+    fn every_secret_is_kept_for_redaction() {
+        let config = Config::from_json(
+            r#"{"coingecko_api_key": " a ", "coinmarketcap_api_key": "b", "github_token": "c"}"#,
+        )
+        .unwrap();
+        assert_eq!(config.secrets, ["a", "b", "c"]);
+        assert_eq!(config.available().len(), 20);
+    }
+
+    #[test]
+    fn spec_is_airbyte_shaped_and_parse_enforces_its_bounds() {
+        let spec = spec();
+        let text = spec.to_string();
+        for word in ["$ref", "allOf", "anyOf", "\"format\"", "null"] {
+            assert!(!text.contains(word), "{word} in spec");
+        }
+        let props = spec["connectionSpecification"]["properties"]
+            .as_object()
+            .unwrap();
+        let orders: Vec<_> = props
+            .values()
+            .map(|p| p["order"].as_u64().unwrap())
+            .collect();
+        assert_eq!(orders, (0..props.len() as u64).collect::<Vec<_>>());
+        // Every advertised maximum is enforced: one above it is refused, naming the field.
+        for (name, prop) in props {
+            if let Some(max) = prop["maximum"].as_f64() {
+                let err = Config::from_json(&format!(r#"{{"{name}": {}}}"#, max + 1.0))
+                    .err()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
+                assert!(err.contains(name.as_str()), "{name}: {err}");
+            }
+        }
     }
 }

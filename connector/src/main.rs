@@ -2,18 +2,20 @@
 //! `read` speak the Airbyte protocol on stdout (one JSON message per line); human logs go to stderr.
 //! Exit status: 0 on success (and for `check`, whatever the verdict), 1 when a command or a stream failed.
 #![recursion_limit = "256"]
+mod api;
 mod catalog;
 mod config;
 mod error;
 mod http;
 mod protocol;
 mod provider;
+mod providers;
 mod read;
 mod record;
 mod request;
-mod spec;
+mod settings;
 mod state;
-mod streams;
+mod stream;
 
 use std::path::{Path, PathBuf};
 
@@ -21,7 +23,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Config;
 use crate::error::{Error, FailureType};
-use crate::http::{HttpClient, Provider, Request};
+use crate::http::HttpClient;
 use crate::protocol::Output;
 
 #[derive(Parser)]
@@ -90,12 +92,12 @@ fn run(command: Command, out: &Output) -> anyhow::Result<i32> {
         .enable_all()
         .build()?;
     match command {
-        Command::Spec => out.spec(&spec::spec())?,
+        Command::Spec => out.spec(&config::spec())?,
         Command::Check { config } => return runtime.block_on(check(&config, out)),
         Command::Discover { config } => {
             let config = load_config(&config)?;
-            out.add_secrets(config.secrets());
-            out.catalog(&catalog::discover(&streams::available(&config))?)?;
+            out.add_secrets(config.secrets.clone());
+            out.catalog(&catalog::discover(&config.available())?)?;
         }
         Command::Read {
             config,
@@ -118,79 +120,37 @@ fn load_config(path: &Path) -> Result<Config, Error> {
     Config::from_json(&read_file("config", path)?)
 }
 
+/// One cheap request per provider the config enables; the verdict is a CONNECTION_STATUS, exit 0 either way.
 async fn check(path: &Path, out: &Output) -> anyhow::Result<i32> {
-    let mut config = match load_config(path) {
+    let config = match load_config(path) {
         Ok(config) => config,
         Err(e) => {
             out.connection_status(false, Some(&e.to_string()))?;
             return Ok(0);
         }
     };
-    out.add_secrets(config.secrets());
+    out.add_secrets(config.secrets.clone());
     // A connection check answers quickly: two attempts per probe, whatever the read policy says.
-    config.http.max_attempts = config.http.max_attempts.min(2);
-    let http = HttpClient::new(&config, out.clone())?;
-    let mut probes = vec![
-        (Provider::CoinGecko, Request::new("/ping")),
-        (Provider::BlockchainCom, Request::new("/stats")),
-        (
-            Provider::MempoolSpace,
-            Request::new("/v1/difficulty-adjustment"),
-        ),
-        // Free of GitHub's rate limit and of CoinMarketCap credits.
-        (Provider::GitHub, Request::new("/rate_limit")),
-    ];
-    if let Some(sub) = config.reddit_subreddits.first() {
-        probes.push((
-            Provider::Reddit,
-            Request::new(format!("/r/{sub}/about.json")),
-        ));
-    }
-    if config.coinmarketcap_api_key.is_some() {
-        probes.push((Provider::CoinMarketCap, Request::new("/v1/key/info")));
-    }
+    let mut policy = config.http.clone();
+    policy.max_attempts = policy.max_attempts.min(2);
+    let http = HttpClient::new(&policy, &config.providers, out.clone())?;
     let mut failures = Vec::new();
     let mut notes = Vec::new();
-    for (provider, request) in probes {
+    for api in &config.providers {
+        let Some(request) = api.probe() else { continue };
+        let provider = api.provider();
         match http.get(provider, &request, None).await {
-            Ok(page) => notes.extend(probe_note(provider, &page.body)),
+            Ok(page) => notes.extend(api.probe_note(&page.body)),
             Err(e) => failures.push(format!("{} is unreachable: {e}", provider.name())),
         }
     }
     if failures.is_empty() {
-        out.connection_status(
-            true,
-            (!notes.is_empty()).then(|| notes.join("; ")).as_deref(),
-        )?;
+        let notes = (!notes.is_empty()).then(|| notes.join("; "));
+        out.connection_status(true, notes.as_deref())?;
     } else {
         out.connection_status(false, Some(&failures.join("; ")))?;
     }
     Ok(0)
-}
-
-/// What `check` reports about a plan: CoinMarketCap's limits and remaining credits, GitHub's quota.
-fn probe_note(provider: Provider, body: &serde_json::Value) -> Option<String> {
-    let n = |p: &str| match body.pointer(p) {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(v) => v.to_string(),
-        None => "?".to_string(),
-    };
-    match provider {
-        Provider::CoinMarketCap => Some(format!(
-            "CoinMarketCap plan: {} credits/month ({} left this month, {} left today), {} requests/minute; monthly reset {}",
-            n("/data/plan/credit_limit_monthly"),
-            n("/data/usage/current_month/credits_left"),
-            n("/data/usage/current_day/credits_left"),
-            n("/data/plan/rate_limit_minute"),
-            n("/data/plan/credit_limit_monthly_reset_timestamp"),
-        )),
-        Provider::GitHub => Some(format!(
-            "GitHub: {} of {} requests left this hour",
-            n("/resources/core/remaining"),
-            n("/resources/core/limit")
-        )),
-        _ => None,
-    }
 }
 
 async fn read(
@@ -200,8 +160,8 @@ async fn read(
     out: &Output,
 ) -> anyhow::Result<i32> {
     let config = load_config(config)?;
-    out.add_secrets(config.secrets());
-    let streams = streams::all();
+    out.add_secrets(config.secrets.clone());
+    let streams = config.streams();
     let (selected, catalog_errors) = catalog::parse_configured(
         &catalog.display().to_string(),
         &read_file("catalog", catalog)?,
@@ -218,7 +178,11 @@ async fn read(
         };
         out.error(&e.to_string(), e.failure_type(), stream)?;
     }
-    let http = std::sync::Arc::new(HttpClient::new(&config, out.clone())?);
+    let http = std::sync::Arc::new(HttpClient::new(
+        &config.http,
+        &config.providers,
+        out.clone(),
+    )?);
     let reader = read::Reader {
         config: &config,
         http,

@@ -12,15 +12,6 @@ pub enum Provider {
 }
 
 impl Provider {
-    pub const ALL: [Provider; 6] = [
-        Provider::CoinGecko,
-        Provider::CoinMarketCap,
-        Provider::BlockchainCom,
-        Provider::MempoolSpace,
-        Provider::GitHub,
-        Provider::Reddit,
-    ];
-
     /// How messages name it.
     pub fn name(self) -> &'static str {
         match self {

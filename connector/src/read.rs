@@ -14,10 +14,13 @@ use serde_json::Value;
 use crate::catalog::Selected;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::http::{HttpClient, Page, Provider, Request};
+use crate::http::HttpClient;
 use crate::protocol::{now_ms, Output};
+use crate::provider::Provider;
+use crate::record::Record;
+use crate::request::{Page, Request};
 use crate::state::{Cursor, InputState, StreamState};
-use crate::streams::{Ctx, Record, Stream, StreamSpec};
+use crate::stream::{Ctx, Stream, StreamSpec};
 
 /// Records between two checkpoints, at most.
 const CHECKPOINT_EVERY: u64 = 10_000;
@@ -74,14 +77,12 @@ impl Reader<'_> {
                 .await
             {
                 Ok(count) => {
-                    let credits = match stream.spec().provider {
-                        Provider::CoinMarketCap => {
-                            format!(", {} CoinMarketCap credits", self.http.credits(name))
-                        }
-                        _ => String::new(),
-                    };
+                    let usage = (self.config.api(stream.spec().provider))
+                        .and_then(|api| api.usage(name))
+                        .map(|u| format!(", {u}"))
+                        .unwrap_or_default();
                     self.out
-                        .log("INFO", &format!("{name}: {count} records{credits}"))?;
+                        .log("INFO", &format!("{name}: {count} records{usage}"))?;
                     self.out.stream_status(name, "COMPLETE")?;
                 }
                 Err(Error::Output(e)) => return Err(Error::Output(e)),
@@ -107,12 +108,13 @@ impl Reader<'_> {
         input: &InputState,
     ) -> Result<u64> {
         let spec = stream.spec();
-        if spec.provider == Provider::CoinMarketCap && self.config.coinmarketcap_api_key.is_none() {
+        if let Some(field) = self.config.api(spec.provider).and_then(|a| a.missing()) {
             return Err(Error::config(
-                "coinmarketcap_api_key",
+                field,
                 format!(
-                    "stream {} reads CoinMarketCap, which needs an API key",
-                    spec.name
+                    "stream {} reads {}, which needs an API key",
+                    spec.name,
+                    spec.provider.name()
                 ),
             ));
         }
@@ -123,7 +125,7 @@ impl Reader<'_> {
         }
         .since(self.config.start_date);
         let cx = Ctx {
-            config: self.config,
+            start_date: self.config.start_date,
             now: Utc::now(),
         };
         let mut ck = Checkpoints {

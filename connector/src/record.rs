@@ -121,6 +121,18 @@ pub fn time_value(t: DateTime<Utc>) -> Value {
     Value::String(rfc3339(t))
 }
 
+/// What a JSON value is, for messages that must not echo it (it may be a key).
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,13 +1,12 @@
 //! How a failed answer is classified: retried or not, after how long, and with which message. HTTP errors of
-//! every provider, and the error envelopes (`status.error_code`, `{"error": 429}`) that may come with HTTP 200;
-//! CoinMarketCap's own codes (minute/IP limits wait, daily/monthly credit limits stop, plan-gated endpoints
-//! name the plan they need).
+//! every provider, and the error envelopes (`status.error_code`, `{"error": 429}`) that may come with HTTP
+//! 200. A provider's own codes (CoinMarketCap's) are read by its [`Api`].
 use std::time::Duration;
 
 use serde_json::Value;
 
-use super::inspect::{envelope_error, error_message, minute_window};
-use super::Provider;
+use super::inspect::{envelope_error, error_message};
+use crate::api::Api;
 use crate::error::Error;
 
 /// Why one attempt failed, and whether another attempt may help.
@@ -17,20 +16,20 @@ pub(super) struct Failure {
     pub retry_after: Option<Duration>,
 }
 
-/// A non-2xx answer. 429, 408, 5xx and a 403 with an exhausted rate limit (GitHub) are retried;
-/// CoinMarketCap's codes decide for themselves (see `envelope_failure`).
+/// A non-2xx answer. 429, 408, 5xx and a 403 with an exhausted rate limit (GitHub) are retried; a provider
+/// whose error codes speak for its answers decides for itself (see `envelope_failure`).
 pub(super) fn http_failure(
-    provider: Provider,
+    api: &dyn Api,
     path: String,
     status: u16,
     body: &[u8],
     retry_after: Option<Duration>,
 ) -> Failure {
-    if let Ok(value) = serde_json::from_slice::<Value>(body) {
-        if let Some((Some(code), message)) = envelope_error(&value) {
-            if provider == Provider::CoinMarketCap {
+    if api.codes_in_errors() {
+        if let Ok(value) = serde_json::from_slice::<Value>(body) {
+            if let Some((Some(code), message)) = envelope_error(&value) {
                 return envelope_failure(
-                    provider,
+                    api,
                     path,
                     status,
                     Some(code),
@@ -45,7 +44,7 @@ pub(super) fn http_failure(
         status == 429 || status == 408 || status >= 500 || (status == 403 && retry_after.is_some());
     Failure {
         error: Error::Http {
-            provider: provider.name(),
+            provider: api.provider().name(),
             path,
             status,
             message: error_message(body),
@@ -55,12 +54,11 @@ pub(super) fn http_failure(
     }
 }
 
-/// An error envelope (`status.error_code`, `{"error": 429}`…), with HTTP 200 or not. CoinMarketCap:
-/// 1008/1011 (per-minute/IP limits) wait for the next minute window; 1009/1010 (daily/monthly credits)
-/// stop at once rather than sleep for a day; 1006 names the plan the endpoint needs.
+/// An error envelope (`status.error_code`, `{"error": 429}`…), with HTTP 200 or not. The provider reads its
+/// own codes ([`Api::error_code`]); otherwise code 429 is retried and reported as a 429, any other is not.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn envelope_failure(
-    provider: Provider,
+    api: &dyn Api,
     path: String,
     status: u16,
     code: Option<i64>,
@@ -68,37 +66,29 @@ pub(super) fn envelope_failure(
     body: &Value,
     retry_after: Option<Duration>,
 ) -> Failure {
-    let cmc = provider == Provider::CoinMarketCap;
-    let (retryable, retry_after, hint) = match code {
-        Some(1008 | 1011) if cmc => (true, retry_after.or_else(|| Some(minute_window(body))), String::new()),
-        Some(1009) if cmc => (false, None, "; the daily credit limit is used up: the stream stops instead of waiting for the daily reset".to_string()),
-        Some(1010) if cmc => (false, None, "; the monthly credit limit is used up: the stream stops instead of waiting for the monthly reset".to_string()),
-        Some(1006) if cmc => (false, None, crate::streams::coinmarketcap::plan_hint(&path)),
-        Some(429) => (true, retry_after, String::new()),
-        _ => (false, retry_after, String::new()),
+    let verdict = code.and_then(|c| api.error_code(c, &path, body));
+    let (retryable, retry_after, hint, reported) = match verdict {
+        Some(v) => (
+            v.retryable,
+            retry_after.or(v.wait).filter(|_| v.retryable),
+            v.hint,
+            v.status.unwrap_or(status),
+        ),
+        // A 429 is a 429 whatever status carried it, so Airbyte classifies it as transient.
+        None if code == Some(429) => (true, retry_after, String::new(), 429),
+        None => (false, retry_after, String::new(), status),
     };
+    let code_note = code.map(|c| format!(" (code {c})")).unwrap_or_default();
     let shown = if status == 200 {
-        format!(
-            "error in a 200 response{}: {message}{hint}",
-            code.map(|c| format!(" (code {c})")).unwrap_or_default()
-        )
+        format!("error in a 200 response{code_note}: {message}{hint}")
     } else {
-        format!(
-            "{message}{}{hint}",
-            code.map(|c| format!(" (code {c})")).unwrap_or_default()
-        )
-    };
-    // A CoinMarketCap 429 is a 429 whatever status carried it, so Airbyte classifies it as transient.
-    let status = match code {
-        Some(1008..=1011) if cmc => 429,
-        Some(429) => 429,
-        _ => status,
+        format!("{message}{code_note}{hint}")
     };
     Failure {
         error: Error::Http {
-            provider: provider.name(),
+            provider: api.provider().name(),
             path,
-            status,
+            status: reported,
             message: shown,
         },
         retryable,

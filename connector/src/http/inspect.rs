@@ -55,22 +55,6 @@ pub fn rate_limit_exhausted(headers: &HeaderMap) -> Option<Duration> {
     Some(Duration::from_millis(ms.min(1e12) as u64))
 }
 
-/// CoinMarketCap's per-minute limit resets every minute: the wait until the next minute of the server's
-/// clock (`status.timestamp`), or a whole minute when the body does not say.
-pub fn minute_window(body: &Value) -> Duration {
-    let at = body
-        .pointer("/status/timestamp")
-        .and_then(Value::as_str)
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
-    match at {
-        Some(at) => {
-            let into_minute = at.timestamp_millis().rem_euclid(60_000);
-            Duration::from_millis((60_000 - into_minute) as u64)
-        }
-        None => Duration::from_secs(60),
-    }
-}
-
 pub fn looks_like_html(body: &[u8]) -> bool {
     let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
     head.trim_start().starts_with('<')
@@ -249,18 +233,12 @@ mod tests {
     }
 
     #[test]
-    fn rate_limit_reset_as_epoch_or_delta_and_minute_window() {
+    fn rate_limit_reset_as_epoch_or_delta() {
         let mut h = HeaderMap::new();
         h.insert("x-ratelimit-remaining", HeaderValue::from_static("0.0"));
         h.insert("x-ratelimit-reset", HeaderValue::from_static("42"));
         assert_eq!(rate_limit_exhausted(&h), Some(Duration::from_secs(42)));
         h.insert("x-ratelimit-remaining", HeaderValue::from_static("3"));
         assert_eq!(rate_limit_exhausted(&h), None);
-        let body = serde_json::json!({"status": {"timestamp": "2026-01-01T00:00:59.250Z"}});
-        assert_eq!(minute_window(&body), Duration::from_millis(750));
-        assert_eq!(
-            minute_window(&serde_json::json!({})),
-            Duration::from_secs(60)
-        );
     }
 }

@@ -3,33 +3,33 @@
 //! `Retry-After` and `X-RateLimit-Reset`. Errors name the provider, the URL path (never the query, where a
 //! key could be), the status and the provider's own message, whatever shape the error body has (JSON
 //! envelope, HTML page, plain text, or a JSON error that came with HTTP 200). Also: GitHub's 202 polling,
-//! holding a provider whose `X-RateLimit-Remaining` hit 0, and CoinMarketCap credit accounting.
-//! Classification of failures is in `failure.rs`, per-provider headers in `headers.rs`.
+//! holding a provider whose `X-RateLimit-Remaining` hit 0. It gets its policy (`policy.rs`) and the providers'
+//! [`Api`]s: what differs per provider (base URL, pace, headers, error codes, credits) each one says itself.
+//! Classification of failures is in `failure.rs`, reading headers and error bodies in `inspect.rs`.
 use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, USER_AGENT};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::config::{Config, HttpPolicy};
+use crate::api::Api;
 use crate::error::{Error, Result};
 use crate::protocol::{now_ms, Output};
+use crate::provider::Provider;
+use crate::request::{Page, Request};
 
 mod failure;
-mod headers;
 mod inspect;
+mod policy;
 
 use failure::Failure;
-use headers::provider_headers;
-
 use inspect::{envelope_error, error_message, looks_like_html, rate_limit_exhausted, retry_after};
-pub use crate::provider::Provider;
-pub use crate::request::{Page, Request};
+pub use policy::{HttpPolicy, HttpSection};
 
 struct Slot {
-    provider: Provider,
-    base_url: String,
+    api: Arc<dyn Api>,
     headers: HeaderMap,
     interval: Duration,
     next_allowed: Mutex<Option<Instant>>,
@@ -40,73 +40,39 @@ pub struct HttpClient {
     policy: HttpPolicy,
     slots: Vec<Slot>,
     out: Output,
-    /// CoinMarketCap credits (`status.credit_count`) spent per stream (`""` outside a stream).
-    credits: std::sync::Mutex<Vec<(String, u64)>>,
 }
 
 impl HttpClient {
-    pub fn new(config: &Config, out: Output) -> Result<HttpClient> {
+    pub fn new(policy: &HttpPolicy, apis: &[Arc<dyn Api>], out: Output) -> Result<HttpClient> {
         let client = reqwest::Client::builder()
-            .timeout(config.http.request_timeout)
-            .connect_timeout(config.http.request_timeout)
+            .timeout(policy.request_timeout)
+            .connect_timeout(policy.request_timeout)
             .build()
             .map_err(|e| Error::config("http", format!("cannot build the HTTP client: {e}")))?;
-        let slots = Provider::ALL
+        let slots = apis
             .iter()
-            .map(|&provider| {
+            .map(|api| {
                 Ok(Slot {
-                    provider,
-                    base_url: config.base_url(provider).to_string(),
-                    headers: provider_headers(config, provider)?,
-                    interval: Duration::from_secs_f64(60.0 / config.rate_limit(provider)),
+                    api: Arc::clone(api),
+                    headers: headers(api.as_ref())?,
+                    interval: Duration::from_secs_f64(60.0 / api.site().per_minute),
                     next_allowed: Mutex::new(None),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(HttpClient {
             client,
-            policy: config.http.clone(),
+            policy: policy.clone(),
             slots,
             out,
-            credits: std::sync::Mutex::new(Vec::new()),
         })
     }
 
-    /// The CoinMarketCap credits the calls of `stream` used so far.
-    pub fn credits(&self, stream: &str) -> u64 {
-        let credits = self.credits.lock().unwrap_or_else(|p| p.into_inner());
-        credits
+    fn slot(&self, provider: Provider) -> Result<&Slot> {
+        self.slots
             .iter()
-            .find(|(s, _)| s == stream)
-            .map_or(0, |(_, c)| *c)
-    }
-
-    /// Logs and adds up the credits one CoinMarketCap call used (credits are money: every one is accounted).
-    fn count_credits(&self, page: &Page, path: &str, stream: Option<&str>) -> Result<()> {
-        let used = page
-            .body
-            .pointer("/status/credit_count")
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
-        let stream = stream.unwrap_or("");
-        let total = {
-            let mut credits = self.credits.lock().unwrap_or_else(|p| p.into_inner());
-            match credits.iter_mut().find(|(s, _)| s == stream) {
-                Some((_, c)) => {
-                    *c += used;
-                    *c
-                }
-                None => {
-                    credits.push((stream.to_string(), used));
-                    used
-                }
-            }
-        };
-        self.out.log(
-            "INFO",
-            &format!("CoinMarketCap {path}: {used} credits (stream total {total})"),
-        )?;
-        Ok(())
+            .find(|s| s.api.provider() == provider)
+            .ok_or_else(|| Error::config("base_urls", format!("no client for {}", provider.name())))
     }
 
     /// GETs a JSON document, retrying transient failures. `stream`, when reading one, is named in the
@@ -117,20 +83,15 @@ impl HttpClient {
         req: &Request,
         stream: Option<&str>,
     ) -> Result<Page> {
-        let slot = self
-            .slots
-            .iter()
-            .find(|s| s.provider == provider)
-            .ok_or_else(|| {
-                Error::config("base_urls", format!("no client for {}", provider.name()))
-            })?;
+        let slot = self.slot(provider)?;
         let mut attempt = 1;
         loop {
             self.pace(slot, req, stream).await?;
             let failure = match self.attempt(slot, req).await {
                 Ok(page) => {
-                    if provider == Provider::CoinMarketCap {
-                        self.count_credits(&page, &self.path_of(provider, req), stream)?;
+                    let path = self.path_of(provider, req);
+                    if let Some(line) = slot.api.answered(&page, &path, stream) {
+                        self.out.log("INFO", &line)?;
                     }
                     return Ok(page);
                 }
@@ -164,11 +125,8 @@ impl HttpClient {
     /// The URL path a request goes to (base path included, query excluded), as errors name it.
     pub fn path_of(&self, provider: Provider, req: &Request) -> String {
         let base = self
-            .slots
-            .iter()
-            .find(|s| s.provider == provider)
-            .map(|s| s.base_url.as_str())
-            .unwrap_or("");
+            .slot(provider)
+            .map_or("", |s| s.api.site().base_url.as_str());
         url_path(&format!("{base}{}", req.path))
     }
 
@@ -181,8 +139,8 @@ impl HttpClient {
                 let wait = at - now;
                 if wait > self.policy.max_retry_wait {
                     return Err(Error::Transport {
-                        provider: slot.provider.name(),
-                        path: url_path(&format!("{}{}", slot.base_url, req.path)),
+                        provider: slot.api.provider().name(),
+                        path: url_path(&format!("{}{}", slot.api.site().base_url, req.path)),
                         message: format!(
                             "the rate limit is exhausted for {:.0} s more, longer than http.max_retry_wait_seconds; try again later",
                             wait.as_secs_f64()
@@ -209,9 +167,10 @@ impl HttpClient {
     }
 
     async fn attempt(&self, slot: &Slot, req: &Request) -> Result<Page, Failure> {
-        let url = format!("{}{}", slot.base_url, req.path);
+        let api = slot.api.as_ref();
+        let url = format!("{}{}", api.site().base_url, req.path);
         let path = url_path(&url);
-        let provider = slot.provider.name();
+        let provider = api.provider().name();
         let transport = |message: String| Failure {
             error: Error::Transport {
                 provider,
@@ -241,13 +200,7 @@ impl HttpClient {
             .await
             .map_err(|e| transport(format!("reading the body: {}", describe_reqwest(&e))))?;
         if !(200..300).contains(&status) {
-            return Err(failure::http_failure(
-                slot.provider,
-                path,
-                status,
-                &body,
-                retry_after,
-            ));
+            return Err(failure::http_failure(api, path, status, &body, retry_after));
         }
         if status == 202 {
             // GitHub's statistics endpoints answer 202 while they compute: poll again, with backoff.
@@ -284,7 +237,7 @@ impl HttpClient {
         };
         if let Some((code, message)) = envelope_error(&value) {
             return Err(failure::envelope_failure(
-                slot.provider,
+                api,
                 path,
                 status,
                 code,
@@ -306,6 +259,23 @@ impl HttpClient {
             body: value,
         })
     }
+}
+
+/// The connector's `Accept` and `User-Agent` (Reddit refuses generic agents: every provider gets the same
+/// descriptive one), overridden and extended by the provider's own headers.
+fn headers(api: &dyn Api) -> Result<HeaderMap> {
+    let mut headers = HeaderMap::new();
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    headers.insert(
+        USER_AGENT,
+        HeaderValue::from_static(concat!(
+            "source-bitcoin/",
+            env!("CARGO_PKG_VERSION"),
+            " (Airbyte source; +https://github.com/bitcoin-pipeline)"
+        )),
+    );
+    headers.extend(api.headers()?);
+    Ok(headers)
 }
 
 /// The path of a URL, without scheme, host or query.

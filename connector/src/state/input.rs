@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::record::kind;
 
 /// Stream name → that stream's state object, as found in the input.
 pub type InputState = HashMap<String, Map<String, Value>>;
@@ -117,17 +118,6 @@ fn add_legacy(out: &mut InputState, data: Map<String, Value>) {
         if let Value::Object(state) = value {
             out.insert(name, state);
         }
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
     }
 }
 

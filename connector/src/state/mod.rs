@@ -178,7 +178,13 @@ impl StreamState {
     /// Records that `cursor` (with content `fingerprint`) was emitted: moves the partition's cursor
     /// forward, or at an equal cursor updates the fingerprint. An older cursor changes nothing.
     pub fn advance(&mut self, partition: &str, cursor: Cursor, fingerprint: String) {
-        advance(&mut self.cursors, &mut self.open, partition, cursor, fingerprint);
+        advance(
+            &mut self.cursors,
+            &mut self.open,
+            partition,
+            cursor,
+            fingerprint,
+        );
     }
 
     /// The state as a checkpoint says it, the page's last admitted record included.
@@ -190,7 +196,13 @@ impl StreamState {
             ..
         }) = &self.pass
         {
-            advance(&mut cursors, &mut open, partition, *cursor, fingerprint(record));
+            advance(
+                &mut cursors,
+                &mut open,
+                partition,
+                *cursor,
+                fingerprint(record),
+            );
         }
         if !open.is_empty() {
             cursors.insert(OPEN_PERIOD.to_string(), Value::Object(open));
@@ -261,15 +273,35 @@ mod tests {
         let mut st = StreamState::from_input("s", input.as_object())
             .unwrap()
             .since(parse_date("2024-01-01").unwrap());
-        assert!(st.admit("p", t("2023-12-31"), rec(0)).is_none(), "before start_date");
-        assert!(st.admit("p", t("2024-01-02"), rec(1)).is_none(), "at the cursor, unchanged");
+        assert!(
+            st.admit("p", t("2023-12-31"), rec(0)).is_none(),
+            "before start_date"
+        );
+        assert!(
+            st.admit("p", t("2024-01-02"), rec(1)).is_none(),
+            "at the cursor, unchanged"
+        );
         assert!(st.admit("p", t("2024-01-03"), rec(3)).is_some(), "newer");
-        assert!(st.admit("p", t("2024-01-03"), rec(4)).is_none(), "a second record at the same cursor");
-        assert_eq!(st.to_value()["p"], "2024-01-03T00:00:00Z", "a checkpoint includes the page so far");
-        assert_eq!(st.time("p"), parse_date("2024-01-02"), "the state moves when the page ends");
+        assert!(
+            st.admit("p", t("2024-01-03"), rec(4)).is_none(),
+            "a second record at the same cursor"
+        );
+        assert_eq!(
+            st.to_value()["p"],
+            "2024-01-03T00:00:00Z",
+            "a checkpoint includes the page so far"
+        );
+        assert_eq!(
+            st.time("p"),
+            parse_date("2024-01-02"),
+            "the state moves when the page ends"
+        );
         st.end_page();
         assert_eq!(st.time("p"), parse_date("2024-01-03"));
-        assert!(st.admit("p", t("2024-01-03"), rec(5)).is_some(), "reopened: its content changed");
+        assert!(
+            st.admit("p", t("2024-01-03"), rec(5)).is_some(),
+            "reopened: its content changed"
+        );
         assert!(st.admit("p", t("2024-01-04"), rec(6)).is_some());
         st.end_page();
         assert_eq!(st.to_value()["open_period"]["p"], fingerprint(&rec(6)));

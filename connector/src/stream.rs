@@ -1,28 +1,15 @@
-//! The stream trait and the registry of every stream. A stream is plain data plumbing: it plans its slices
-//! from the config and its state, and turns one response body into records (plus the next page's request).
-//! HTTP, filtering by cursor, state and checkpoints are the reader's job (`read.rs`), so a new provider is one
-//! more file here plus one line in [`all`].
+//! The `Stream` trait and what a stream is described and planned with. A stream is plain data plumbing: it
+//! plans its slices from its provider's config section and its state, and turns one response body into
+//! records (plus the next page's request). HTTP, filtering by cursor, state and checkpoints are the reader's
+//! job (`read.rs`); the streams themselves live in `providers/<key>/`.
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::Config;
 use crate::provider::Provider;
-pub use crate::record::{
-    boolean, from_unix_millis, from_unix_seconds, int, num, text, time_value, timestamp, Record,
-};
-pub use crate::request::Page;
-use crate::request::Request;
+use crate::record::Record;
+use crate::request::{Page, Request};
 use crate::state::StreamState;
-
-pub mod blockchain_com;
-pub mod coingecko;
-pub mod coingecko_coins;
-pub mod coinmarketcap;
-pub mod coinmarketcap_history;
-pub mod github;
-pub mod mempool_space;
-pub mod reddit;
 
 /// What `discover` says about a stream, and how the reader treats it.
 pub struct StreamSpec {
@@ -38,7 +25,7 @@ pub struct StreamSpec {
 /// A unit of work whose completion is checkpointed: the first request of a window (or of a chart, a coin…).
 #[derive(Debug, Clone)]
 pub struct Slice {
-    /// The state key this slice advances (see `state.rs`).
+    /// The state key this slice advances (see `state/`).
     pub partition: String,
     pub request: Request,
 }
@@ -53,9 +40,10 @@ impl Slice {
     }
 }
 
-/// What a stream sees while planning and parsing.
-pub struct Ctx<'a> {
-    pub config: &'a Config,
+/// What every stream sees while planning and parsing, whatever its provider: `start_date` and the read's
+/// clock. A stream's own settings are its provider's config section, which it holds.
+pub struct Ctx {
+    pub start_date: DateTime<Utc>,
     pub now: DateTime<Utc>,
 }
 
@@ -74,27 +62,6 @@ pub trait Stream: Send + Sync {
         state: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String>;
-}
-
-/// Every stream of this connector, in catalog order.
-pub fn all() -> Vec<Box<dyn Stream>> {
-    let mut streams = coingecko::streams();
-    streams.extend(blockchain_com::streams());
-    streams.extend(mempool_space::streams());
-    streams.extend(coinmarketcap::streams());
-    streams.extend(github::streams());
-    streams.extend(reddit::streams());
-    streams
-}
-
-/// The streams `discover` offers for this config: CoinMarketCap's only with a key.
-pub fn available(config: &Config) -> Vec<Box<dyn Stream>> {
-    all()
-        .into_iter()
-        .filter(|s| {
-            s.spec().provider != Provider::CoinMarketCap || config.coinmarketcap_api_key.is_some()
-        })
-        .collect()
 }
 
 /// Splits `[from, to)` into consecutive windows no longer than `max` (at least one window).

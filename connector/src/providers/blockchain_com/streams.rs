@@ -1,28 +1,27 @@
-//! blockchain.com (`api.blockchain.info`): daily on-chain charts (`/charts/{name}`, one state partition per
-//! chart, windows of a year) and the `/stats` snapshot. Units are the provider's: hash rate in TH/s (charts) and
-//! GH/s (stats), BTC amounts of `/stats` in satoshis; the schemas say so per field.
+//! blockchain.com's streams: daily on-chain charts (`/charts/{name}`, one state partition per chart, windows
+//! of a year) and the `/stats` snapshot. Units are the provider's: hash rate in TH/s (charts) and GH/s
+//! (stats), BTC amounts of `/stats` in satoshis; the schemas say so per field.
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{
-    from_unix_millis, from_unix_seconds, int, num, text, time_value, windows, Ctx, Page, Record,
-    Slice, Stream, StreamSpec,
-};
-use crate::http::{Provider, Request};
+use super::Section;
+use crate::provider::Provider;
+use crate::record::{from_unix_millis, from_unix_seconds, int, num, text, time_value, Record};
+use crate::request::{Page, Request};
 use crate::state::StreamState;
-
-pub fn streams() -> Vec<Box<dyn Stream>> {
-    vec![Box::new(Charts), Box::new(Stats)]
-}
+use crate::stream::{windows, Ctx, Slice, Stream, StreamSpec};
 
 /// `blockchain_charts`: every configured chart, incremental per chart.
-pub struct Charts;
+pub struct Charts {
+    pub config: Arc<Section>,
+}
 
 static CHARTS: StreamSpec = StreamSpec {
     name: "blockchain_charts",
     provider: Provider::BlockchainCom,
-    schema: include_str!("../../../schemas/blockchain_charts.json"),
+    schema: include_str!("../../../../schemas/blockchain_charts.json"),
     cursor_field: Some("timestamp"),
     primary_key: &["chart", "timestamp"],
 };
@@ -34,14 +33,14 @@ impl Stream for Charts {
 
     fn slices(&self, cx: &Ctx, state: &StreamState) -> Vec<Slice> {
         let year = Duration::from_secs(365 * 86_400);
-        cx.config
+        self.config
             .blockchain_charts
             .iter()
             .flat_map(|chart| {
                 let from = state
                     .time(chart)
-                    .unwrap_or(cx.config.start_date)
-                    .max(cx.config.start_date);
+                    .unwrap_or(cx.start_date)
+                    .max(cx.start_date);
                 windows(from, cx.now, year)
                     .into_iter()
                     .map(move |(start, end)| {
@@ -86,10 +85,10 @@ impl Stream for Charts {
                 return Err(format!("bad point {point}"));
             };
             let mut r = Record::new();
-            r.insert("chart".into(), Value::String(chart.clone()));
-            r.insert("timestamp".into(), time_value(ts));
-            r.insert("value".into(), num(point.get("y")));
-            r.insert("unit".into(), unit.clone());
+            r.insert("chart", Value::String(chart.clone()));
+            r.insert("timestamp", time_value(ts));
+            r.insert("value", num(point.get("y")));
+            r.insert("unit", unit.clone());
             out.push(r);
         }
         Ok(None)
@@ -102,7 +101,7 @@ pub struct Stats;
 static STATS: StreamSpec = StreamSpec {
     name: "blockchain_stats",
     provider: Provider::BlockchainCom,
-    schema: include_str!("../../../schemas/blockchain_stats.json"),
+    schema: include_str!("../../../../schemas/blockchain_stats.json"),
     cursor_field: None,
     primary_key: &["timestamp"],
 };
@@ -153,12 +152,12 @@ impl Stream for Stats {
             .and_then(from_unix_millis)
             .ok_or("no `timestamp` (epoch ms)")?;
         let mut r = Record::new();
-        r.insert("timestamp".into(), time_value(ts));
+        r.insert("timestamp", time_value(ts));
         for key in STAT_DECIMALS {
-            r.insert(key.into(), num(body.get(key)));
+            r.insert(key, num(body.get(key)));
         }
         for key in STAT_INTEGERS {
-            r.insert(key.into(), int(body.get(key)));
+            r.insert(key, int(body.get(key)));
         }
         out.push(r);
         Ok(None)

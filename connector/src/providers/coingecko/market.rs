@@ -1,40 +1,30 @@
-//! CoinGecko (`/api/v3`): market chart (daily history + hourly recent), OHLC candles and the global market
-//! (BTC dominance); the `/coins/{id}` document and its tickers are in `coingecko_coins.rs`. Keyless by
-//! default; a Demo or Pro key goes in a header (http).
-//! CoinGecko picks the granularity from the window length (≤ 90 days hourly, more daily, 1 day from now
+//! CoinGecko's market chart (daily history + hourly recent), OHLC candles and the global market (BTC
+//! dominance). CoinGecko picks the granularity from the window length (≤ 90 days hourly, more daily, 1 day from now
 //! 5-minutely), so windows are widened to force the granularity each partition stores.
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::coingecko_coins;
-use super::{
-    from_unix_millis, from_unix_seconds, int, num, time_value, windows, Ctx, Page, Record, Slice,
-    Stream, StreamSpec,
-};
-use crate::http::{Provider, Request};
+use super::Section;
+use crate::provider::Provider;
+use crate::record::{from_unix_millis, from_unix_seconds, int, num, time_value, Record};
+use crate::request::{Page, Request};
 use crate::state::StreamState;
+use crate::stream::{windows, Ctx, Slice, Stream, StreamSpec};
 
 const DAY: i64 = 86_400;
 
-pub fn streams() -> Vec<Box<dyn Stream>> {
-    vec![
-        Box::new(coingecko_coins::CoinSnapshots),
-        Box::new(MarketChart),
-        Box::new(Ohlc),
-        Box::new(coingecko_coins::Tickers),
-        Box::new(Global),
-    ]
-}
-
 /// `coingecko_market_chart`: `/coins/{id}/market_chart/range`, partitions `daily` and `hourly`.
-pub struct MarketChart;
+pub struct MarketChart {
+    pub config: Arc<Section>,
+}
 
 static MARKET_CHART: StreamSpec = StreamSpec {
     name: "coingecko_market_chart",
     provider: Provider::CoinGecko,
-    schema: include_str!("../../../schemas/coingecko_market_chart.json"),
+    schema: include_str!("../../../../schemas/coingecko_market_chart.json"),
     cursor_field: Some("timestamp"),
     primary_key: &["granularity", "timestamp"],
 };
@@ -42,6 +32,7 @@ static MARKET_CHART: StreamSpec = StreamSpec {
 impl MarketChart {
     /// Windows of at most `max_days`, each widened to at least `min_days` so CoinGecko keeps the granularity.
     fn family(
+        &self,
         cx: &Ctx,
         partition: &str,
         from: DateTime<Utc>,
@@ -54,8 +45,8 @@ impl MarketChart {
             .map(|(start, end)| {
                 let start = start.min(end - chrono::Duration::days(min_days));
                 let request =
-                    Request::new(format!("/coins/{}/market_chart/range", cx.config.coin_id))
-                        .param("vs_currency", &cx.config.vs_currency)
+                    Request::new(format!("/coins/{}/market_chart/range", self.config.coin_id))
+                        .param("vs_currency", &self.config.vs_currency)
                         .param("from", start.timestamp())
                         .param("to", end.timestamp());
                 Slice {
@@ -73,18 +64,18 @@ impl Stream for MarketChart {
     }
 
     fn slices(&self, cx: &Ctx, state: &StreamState) -> Vec<Slice> {
-        let start = cx.config.start_date;
-        let mut slices = Self::family(
+        let start = cx.start_date;
+        let mut slices = self.family(
             cx,
             "daily",
             state.time("daily").unwrap_or(start).max(start),
             365,
             91,
         );
-        let hourly_days = i64::from(cx.config.market_chart_hourly_days);
+        let hourly_days = i64::from(self.config.market_chart_hourly_days);
         if hourly_days > 0 {
             let recent = (cx.now - chrono::Duration::days(hourly_days)).max(start);
-            slices.extend(Self::family(
+            slices.extend(self.family(
                 cx,
                 "hourly",
                 state.time("hourly").unwrap_or(recent).max(recent),
@@ -97,7 +88,7 @@ impl Stream for MarketChart {
 
     fn parse(
         &self,
-        cx: &Ctx,
+        _cx: &Ctx,
         page: &Page,
         _state: &StreamState,
         out: &mut Vec<Record>,
@@ -136,16 +127,16 @@ impl Stream for MarketChart {
             };
             let ms = ts.timestamp_millis();
             let mut r = Record::new();
-            r.insert("coin_id".into(), Value::String(cx.config.coin_id.clone()));
+            r.insert("coin_id", Value::String(self.config.coin_id.clone()));
             r.insert(
-                "vs_currency".into(),
-                Value::String(cx.config.vs_currency.clone()),
+                "vs_currency",
+                Value::String(self.config.vs_currency.clone()),
             );
-            r.insert("granularity".into(), Value::String(granularity.into()));
-            r.insert("timestamp".into(), time_value(ts));
-            r.insert("price".into(), num(point.get(1)));
-            r.insert("market_cap".into(), num(value_at(caps, i, ms)));
-            r.insert("total_volume".into(), num(value_at(volumes, i, ms)));
+            r.insert("granularity", Value::String(granularity.into()));
+            r.insert("timestamp", time_value(ts));
+            r.insert("price", num(point.get(1)));
+            r.insert("market_cap", num(value_at(caps, i, ms)));
+            r.insert("total_volume", num(value_at(volumes, i, ms)));
             out.push(r);
         }
         Ok(None)
@@ -168,12 +159,14 @@ fn value_at(series: &[Value], i: usize, ms: i64) -> Option<&Value> {
 }
 
 /// `coingecko_ohlc`: `/coins/{id}/ohlc?days=N`, candles keyed by their close time.
-pub struct Ohlc;
+pub struct Ohlc {
+    pub config: Arc<Section>,
+}
 
 static OHLC: StreamSpec = StreamSpec {
     name: "coingecko_ohlc",
     provider: Provider::CoinGecko,
-    schema: include_str!("../../../schemas/coingecko_ohlc.json"),
+    schema: include_str!("../../../../schemas/coingecko_ohlc.json"),
     cursor_field: Some("timestamp"),
     primary_key: &["timestamp"],
 };
@@ -186,23 +179,23 @@ impl Stream for Ohlc {
     fn slices(&self, cx: &Ctx, state: &StreamState) -> Vec<Slice> {
         let from = state
             .time("timestamp")
-            .unwrap_or(cx.config.start_date)
-            .max(cx.config.start_date);
+            .unwrap_or(cx.start_date)
+            .max(cx.start_date);
         let needed = (cx.now - from).num_days() + 1;
         // The only `days` values the endpoint accepts; keyless access ends at 365.
         let days = [1, 7, 14, 30, 90, 180, 365]
             .into_iter()
             .find(|d| *d >= needed)
             .unwrap_or(365);
-        let request = Request::new(format!("/coins/{}/ohlc", cx.config.coin_id))
-            .param("vs_currency", &cx.config.vs_currency)
+        let request = Request::new(format!("/coins/{}/ohlc", self.config.coin_id))
+            .param("vs_currency", &self.config.vs_currency)
             .param("days", days);
         Slice::single("timestamp", request)
     }
 
     fn parse(
         &self,
-        cx: &Ctx,
+        _cx: &Ctx,
         page: &Page,
         _state: &StreamState,
         out: &mut Vec<Record>,
@@ -216,14 +209,14 @@ impl Stream for Ohlc {
                 return Err(format!("bad candle {candle}"));
             };
             let mut r = Record::new();
-            r.insert("coin_id".into(), Value::String(cx.config.coin_id.clone()));
+            r.insert("coin_id", Value::String(self.config.coin_id.clone()));
             r.insert(
-                "vs_currency".into(),
-                Value::String(cx.config.vs_currency.clone()),
+                "vs_currency",
+                Value::String(self.config.vs_currency.clone()),
             );
-            r.insert("timestamp".into(), time_value(ts));
+            r.insert("timestamp", time_value(ts));
             for (i, key) in ["open", "high", "low", "close"].into_iter().enumerate() {
-                r.insert(key.into(), num(candle.get(i + 1)));
+                r.insert(key, num(candle.get(i + 1)));
             }
             out.push(r);
         }
@@ -232,12 +225,14 @@ impl Stream for Ohlc {
 }
 
 /// `coingecko_global`: `/global`, the whole market and BTC dominance.
-pub struct Global;
+pub struct Global {
+    pub config: Arc<Section>,
+}
 
 static GLOBAL: StreamSpec = StreamSpec {
     name: "coingecko_global",
     provider: Provider::CoinGecko,
-    schema: include_str!("../../../schemas/coingecko_global.json"),
+    schema: include_str!("../../../../schemas/coingecko_global.json"),
     cursor_field: Some("updated_at"),
     primary_key: &["updated_at"],
 };
@@ -253,7 +248,7 @@ impl Stream for Global {
 
     fn parse(
         &self,
-        cx: &Ctx,
+        _cx: &Ctx,
         page: &Page,
         _state: &StreamState,
         out: &mut Vec<Record>,
@@ -264,36 +259,36 @@ impl Stream for Global {
             .get("updated_at")
             .and_then(from_unix_seconds)
             .ok_or("no `data.updated_at`")?;
-        let cur = cx.config.vs_currency.as_str();
+        let cur = self.config.vs_currency.as_str();
         let mut r = Record::new();
-        r.insert("updated_at".into(), time_value(updated));
+        r.insert("updated_at", time_value(updated));
         for key in [
             "active_cryptocurrencies",
             "markets",
             "ongoing_icos",
             "ended_icos",
         ] {
-            r.insert(key.into(), int(data.get(key)));
+            r.insert(key, int(data.get(key)));
         }
-        r.insert("vs_currency".into(), Value::String(cur.to_string()));
+        r.insert("vs_currency", Value::String(cur.to_string()));
         r.insert(
-            "total_market_cap".into(),
+            "total_market_cap",
             num(data.get("total_market_cap").and_then(|m| m.get(cur))),
         );
         r.insert(
-            "total_volume".into(),
+            "total_volume",
             num(data.get("total_volume").and_then(|m| m.get(cur))),
         );
         r.insert(
-            "btc_dominance".into(),
+            "btc_dominance",
             num(data.pointer("/market_cap_percentage/btc")),
         );
         r.insert(
-            "eth_dominance".into(),
+            "eth_dominance",
             num(data.pointer("/market_cap_percentage/eth")),
         );
         r.insert(
-            "market_cap_change_percentage_24h_usd".into(),
+            "market_cap_change_percentage_24h_usd",
             num(data.get("market_cap_change_percentage_24h_usd")),
         );
         out.push(r);

@@ -1,26 +1,22 @@
-//! GitHub REST (keyless 60 requests/hour; an optional token gives 5,000): repository counters (with the
-//! contributor count from the `Link rel="last"` page of `/contributors?per_page=1`), weekly commit activity
-//! and releases, per configured repository (each repository is its own state partition). The HTTP client
-//! polls the statistics' 202 "being computed", reads 204 as empty and waits out `X-RateLimit-*`.
+//! GitHub's streams, per configured repository (each repository is its own state partition): repository
+//! counters (with the contributor count from the `Link rel="last"` page of `/contributors?per_page=1`), weekly
+//! commit activity and releases. The HTTP client polls the statistics' 202 "being computed", reads 204 as
+//! empty and waits out `X-RateLimit-*`.
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
-use super::{
-    boolean, from_unix_seconds, int, text, time_value, timestamp, Ctx, Page, Record, Slice, Stream,
-    StreamSpec,
+use super::Section;
+use crate::provider::Provider;
+use crate::record::{
+    boolean, from_unix_seconds, int, parse_date, text, time_value, timestamp, Record,
 };
-use crate::http::{Provider, Request};
+use crate::request::{Page, Request};
 use crate::state::StreamState;
+use crate::stream::{Ctx, Slice, Stream, StreamSpec};
 
-pub fn streams() -> Vec<Box<dyn Stream>> {
-    vec![
-        Box::new(RepositorySnapshots),
-        Box::new(CommitActivity),
-        Box::new(Releases),
-    ]
-}
-
-fn per_repository(cx: &Ctx, request: impl Fn(&str) -> Request) -> Vec<Slice> {
-    cx.config
+fn per_repository(config: &Section, request: impl Fn(&str) -> Request) -> Vec<Slice> {
+    config
         .github_repositories
         .iter()
         .map(|repo| Slice {
@@ -40,12 +36,14 @@ fn repository(page: &Page) -> Result<String, String> {
 }
 
 /// `github_repository_snapshots`: `/repos/{repo}`, then its contributor count; one row per read.
-pub struct RepositorySnapshots;
+pub struct RepositorySnapshots {
+    pub config: Arc<Section>,
+}
 
 static SNAPSHOTS: StreamSpec = StreamSpec {
     name: "github_repository_snapshots",
     provider: Provider::GitHub,
-    schema: include_str!("../../../schemas/github_repository_snapshots.json"),
+    schema: include_str!("../../../../schemas/github_repository_snapshots.json"),
     cursor_field: Some("snapshot_at"),
     primary_key: &["full_name", "snapshot_at"],
 };
@@ -64,8 +62,8 @@ impl Stream for RepositorySnapshots {
         &SNAPSHOTS
     }
 
-    fn slices(&self, cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
-        per_repository(cx, |repo| Request::new(format!("/repos/{repo}")))
+    fn slices(&self, _cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
+        per_repository(&self.config, |repo| Request::new(format!("/repos/{repo}")))
     }
 
     fn parse(
@@ -127,12 +125,14 @@ impl Stream for RepositorySnapshots {
 }
 
 /// `github_commit_activity`: `/repos/{repo}/stats/commit_activity`, the last 52 weeks (Sunday 00:00 UTC).
-pub struct CommitActivity;
+pub struct CommitActivity {
+    pub config: Arc<Section>,
+}
 
 static COMMITS: StreamSpec = StreamSpec {
     name: "github_commit_activity",
     provider: Provider::GitHub,
-    schema: include_str!("../../../schemas/github_commit_activity.json"),
+    schema: include_str!("../../../../schemas/github_commit_activity.json"),
     cursor_field: Some("week"),
     primary_key: &["repository", "week"],
 };
@@ -142,8 +142,8 @@ impl Stream for CommitActivity {
         &COMMITS
     }
 
-    fn slices(&self, cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
-        per_repository(cx, |repo| {
+    fn slices(&self, _cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
+        per_repository(&self.config, |repo| {
             Request::new(format!("/repos/{repo}/stats/commit_activity"))
         })
     }
@@ -185,12 +185,14 @@ impl Stream for CommitActivity {
 /// `last` page, pages are read from there back to page 1 (`prev`), so each page is newer than the one
 /// before it and the `published_at` cursor only moves forward. When page 1 already reaches back to the
 /// cursor (the usual incremental sync), it is the only page read.
-pub struct Releases;
+pub struct Releases {
+    pub config: Arc<Section>,
+}
 
 static RELEASES: StreamSpec = StreamSpec {
     name: "github_releases",
     provider: Provider::GitHub,
-    schema: include_str!("../../../schemas/github_releases.json"),
+    schema: include_str!("../../../../schemas/github_releases.json"),
     cursor_field: Some("published_at"),
     primary_key: &["repository", "id"],
 };
@@ -207,8 +209,8 @@ impl Stream for Releases {
         &RELEASES
     }
 
-    fn slices(&self, cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
-        per_repository(cx, |repo| {
+    fn slices(&self, _cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
+        per_repository(&self.config, |repo| {
             Request::new(format!("/repos/{repo}/releases"))
                 .param("per_page", 100)
                 .param("page", 1)
@@ -238,7 +240,7 @@ impl Stream for Releases {
             releases.iter().any(|r| {
                 r.get("published_at")
                     .and_then(Value::as_str)
-                    .and_then(crate::record::parse_date)
+                    .and_then(parse_date)
                     .is_some_and(|p| p <= c)
             })
         });

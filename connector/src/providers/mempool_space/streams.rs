@@ -1,23 +1,18 @@
-//! mempool.space (`/api`): daily network hash rate, difficulty adjustments and blocks. Hash rates are H/s and
+//! mempool.space's streams: daily network hash rate, difficulty adjustments and blocks. Hash rates are H/s and
 //! exceed u64, so they are f64. Periods (`1m`…`3y`, or all) are chosen to cover the cursor; the endpoint returns
 //! the whole period, and the reader drops what is not newer than the cursor. Blocks are read upward from the
 //! cursor height in pages of 15 (the endpoint's page), so each page is a checkpoint.
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::{
-    from_unix_seconds, int, num, text, time_value, Ctx, Page, Record, Slice, Stream, StreamSpec,
-};
-use crate::http::{Provider, Request};
+use super::Section;
+use crate::provider::Provider;
+use crate::record::{from_unix_seconds, int, num, text, time_value, Record};
+use crate::request::{Page, Request};
 use crate::state::{Cursor, StreamState};
-
-pub fn streams() -> Vec<Box<dyn Stream>> {
-    vec![
-        Box::new(Hashrate),
-        Box::new(DifficultyAdjustments),
-        Box::new(Blocks),
-    ]
-}
+use crate::stream::{Ctx, Slice, Stream, StreamSpec};
 
 /// The shortest mining period covering `[from, now]`, as a path suffix (empty = all history).
 fn period_suffix(from: DateTime<Utc>, now: DateTime<Utc>) -> &'static str {
@@ -39,8 +34,8 @@ fn period_suffix(from: DateTime<Utc>, now: DateTime<Utc>) -> &'static str {
 fn since(cx: &Ctx, state: &StreamState, partition: &str) -> DateTime<Utc> {
     state
         .time(partition)
-        .unwrap_or(cx.config.start_date)
-        .max(cx.config.start_date)
+        .unwrap_or(cx.start_date)
+        .max(cx.start_date)
 }
 
 /// `mempool_hashrate`: `/v1/mining/hashrate/{period}`, one point per day.
@@ -49,7 +44,7 @@ pub struct Hashrate;
 static HASHRATE: StreamSpec = StreamSpec {
     name: "mempool_hashrate",
     provider: Provider::MempoolSpace,
-    schema: include_str!("../../../schemas/mempool_hashrate.json"),
+    schema: include_str!("../../../../schemas/mempool_hashrate.json"),
     cursor_field: Some("timestamp"),
     primary_key: &["timestamp"],
 };
@@ -84,8 +79,8 @@ impl Stream for Hashrate {
                 return Err(format!("bad point {p}"));
             };
             let mut r = Record::new();
-            r.insert("timestamp".into(), time_value(ts));
-            r.insert("avg_hashrate".into(), num(p.get("avgHashrate")));
+            r.insert("timestamp", time_value(ts));
+            r.insert("avg_hashrate", num(p.get("avgHashrate")));
             out.push(r);
         }
         Ok(None)
@@ -98,7 +93,7 @@ pub struct DifficultyAdjustments;
 static DIFFICULTY: StreamSpec = StreamSpec {
     name: "mempool_difficulty_adjustments",
     provider: Provider::MempoolSpace,
-    schema: include_str!("../../../schemas/mempool_difficulty_adjustments.json"),
+    schema: include_str!("../../../../schemas/mempool_difficulty_adjustments.json"),
     cursor_field: Some("timestamp"),
     primary_key: &["height"],
 };
@@ -133,15 +128,12 @@ impl Stream for DifficultyAdjustments {
             };
             let ratio = num(row.get(3));
             let mut r = Record::new();
-            r.insert("timestamp".into(), time_value(ts));
-            r.insert("height".into(), int(row.get(1)));
-            r.insert("difficulty".into(), num(row.get(2)));
-            r.insert("adjustment".into(), ratio.clone());
+            r.insert("timestamp", time_value(ts));
+            r.insert("height", int(row.get(1)));
+            r.insert("difficulty", num(row.get(2)));
+            r.insert("adjustment", ratio.clone());
             let change = ratio.as_f64().map(|a| (a - 1.0) * 100.0);
-            r.insert(
-                "change_percent".into(),
-                num(change.map(Value::from).as_ref()),
-            );
+            r.insert("change_percent", num(change.map(Value::from).as_ref()));
             out.push(r);
         }
         Ok(None)
@@ -149,12 +141,14 @@ impl Stream for DifficultyAdjustments {
 }
 
 /// `mempool_blocks`: `/v1/blocks` to find the tip, then `/v1/blocks/{h}` pages going up from the cursor.
-pub struct Blocks;
+pub struct Blocks {
+    pub config: Arc<Section>,
+}
 
 static BLOCKS: StreamSpec = StreamSpec {
     name: "mempool_blocks",
     provider: Provider::MempoolSpace,
-    schema: include_str!("../../../schemas/mempool_blocks.json"),
+    schema: include_str!("../../../../schemas/mempool_blocks.json"),
     cursor_field: Some("height"),
     primary_key: &["height"],
 };
@@ -173,7 +167,7 @@ impl Stream for Blocks {
 
     fn parse(
         &self,
-        cx: &Ctx,
+        _cx: &Ctx,
         page: &Page,
         state: &StreamState,
         out: &mut Vec<Record>,
@@ -194,7 +188,7 @@ impl Stream for Blocks {
                 .ok_or("no blocks at the tip")?;
             let cursor = match state.cursor("height") {
                 Some(Cursor::Height(h)) => h,
-                _ => tip.saturating_sub(i64::from(cx.config.mempool_blocks_backfill)),
+                _ => tip.saturating_sub(i64::from(self.config.mempool_blocks_backfill)),
             };
             return Ok(
                 (cursor < tip).then(|| page_request(cursor.saturating_add(PAGE).min(tip), tip))
@@ -224,33 +218,33 @@ fn block(b: &Value) -> Result<Record, String> {
         .and_then(from_unix_seconds)
         .ok_or_else(|| format!("block without timestamp: {b}"))?;
     let mut r = Record::new();
-    r.insert("height".into(), int(b.get("height")));
-    r.insert("id".into(), text(b.get("id")));
-    r.insert("timestamp".into(), time_value(ts));
+    r.insert("height", int(b.get("height")));
+    r.insert("id", text(b.get("id")));
+    r.insert("timestamp", time_value(ts));
     r.insert(
-        "median_time".into(),
+        "median_time",
         b.get("mediantime")
             .and_then(from_unix_seconds)
             .map(time_value)
             .unwrap_or(Value::Null),
     );
     for key in ["tx_count", "size", "weight"] {
-        r.insert(key.into(), int(b.get(key)));
+        r.insert(key, int(b.get(key)));
     }
-    r.insert("difficulty".into(), num(b.get("difficulty")));
+    r.insert("difficulty", num(b.get("difficulty")));
     let extras = b.get("extras");
     let extra = |k: &str| extras.and_then(|e| e.get(k));
-    r.insert("total_fees".into(), int(extra("totalFees")));
-    r.insert("reward".into(), int(extra("reward")));
-    r.insert("median_fee".into(), num(extra("medianFee")));
-    r.insert("avg_fee".into(), num(extra("avgFee")));
-    r.insert("avg_fee_rate".into(), num(extra("avgFeeRate")));
+    r.insert("total_fees", int(extra("totalFees")));
+    r.insert("reward", int(extra("reward")));
+    r.insert("median_fee", num(extra("medianFee")));
+    r.insert("avg_fee", num(extra("avgFee")));
+    r.insert("avg_fee_rate", num(extra("avgFeeRate")));
     r.insert(
-        "pool_name".into(),
+        "pool_name",
         text(extras.and_then(|e| e.pointer("/pool/name"))),
     );
     r.insert(
-        "pool_slug".into(),
+        "pool_slug",
         text(extras.and_then(|e| e.pointer("/pool/slug"))),
     );
     Ok(r)

@@ -1,18 +1,24 @@
-//! CoinMarketCap history (`ohlcv/historical`, `quotes/historical`; registered in `coinmarketcap.rs`). Credits
+//! CoinMarketCap history (`ohlcv/historical`, `quotes/historical`). Credits
 //! are money: each call asks for `coinmarketcap_history_page_size` periods (`count`, max 10,000), and the
 //! slices are windows of exactly that many periods, so a backfill of N periods costs ceil(N / page size) calls.
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde_json::Value;
 
-use super::coinmarketcap::{asset, common, usd, USD};
-use super::{num, timestamp, Ctx, Page, Record, Slice, Stream, StreamSpec};
-use crate::http::{Provider, Request};
+use super::latest::{asset, common, usd, USD};
+use super::Section;
+use crate::provider::Provider;
+use crate::record::{num, timestamp, Record};
+use crate::request::{Page, Request};
 use crate::state::StreamState;
+use crate::stream::{Ctx, Slice, Stream, StreamSpec};
 
 /// Windows of `page` periods covering every period start in `[from, now]`: ceil(N / page) slices for N
 /// periods. `request(start, last)` builds the call for the periods starting at `start` up to `last`.
 fn history_slices(
     cx: &Ctx,
+    config: &Section,
     partition: &str,
     from: DateTime<Utc>,
     period: Duration,
@@ -22,7 +28,7 @@ fn history_slices(
     if from > cx.now {
         return Vec::new();
     }
-    let page = i64::from(cx.config.coinmarketcap_history_page_size);
+    let page = i64::from(config.coinmarketcap_history_page_size);
     let periods = ((cx.now - from).num_seconds() / period.num_seconds()).max(0) + 1;
     (0..(periods + page - 1) / page)
         .map(|k| {
@@ -47,12 +53,14 @@ fn since(state: &StreamState, partition: &str, floor: DateTime<Utc>) -> DateTime
 
 /// `cmc_ohlcv_historical`: `/v2/cryptocurrency/ohlcv/historical`, partitions `daily` (since `start_date`)
 /// and `hourly` (the last `coinmarketcap_hourly_days`). `time_start` is exclusive, hence one second early.
-pub struct OhlcvHistorical;
+pub struct OhlcvHistorical {
+    pub config: Arc<Section>,
+}
 
 static OHLCV: StreamSpec = StreamSpec {
     name: "cmc_ohlcv_historical",
     provider: Provider::CoinMarketCap,
-    schema: include_str!("../../../schemas/cmc_ohlcv_historical.json"),
+    schema: include_str!("../../../../schemas/cmc_ohlcv_historical.json"),
     cursor_field: Some("time_open"),
     primary_key: &["id", "time_period", "time_open"],
 };
@@ -63,9 +71,9 @@ impl Stream for OhlcvHistorical {
     }
 
     fn slices(&self, cx: &Ctx, state: &StreamState) -> Vec<Slice> {
-        let config = cx.config;
+        let config = &self.config;
         let families = [
-            ("daily", Duration::days(1), config.start_date),
+            ("daily", Duration::days(1), cx.start_date),
             (
                 "hourly",
                 Duration::hours(1),
@@ -77,9 +85,10 @@ impl Stream for OhlcvHistorical {
             if partition == "hourly" && config.coinmarketcap_hourly_days == 0 {
                 continue;
             }
-            let from = since(state, partition, floor.max(config.start_date));
+            let from = since(state, partition, floor.max(cx.start_date));
             slices.extend(history_slices(
                 cx,
+                config,
                 partition,
                 from,
                 period,
@@ -100,12 +109,12 @@ impl Stream for OhlcvHistorical {
 
     fn parse(
         &self,
-        cx: &Ctx,
+        _cx: &Ctx,
         page: &Page,
         _: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let coin = asset(&page.body, cx.config.coinmarketcap_id)?;
+        let coin = asset(&page.body, self.config.coinmarketcap_id)?;
         let quotes = coin
             .get("quotes")
             .and_then(Value::as_array)
@@ -114,7 +123,7 @@ impl Stream for OhlcvHistorical {
         for q in quotes {
             let quote = usd(q).ok_or_else(|| format!("a candle without quote.USD: {q}"))?;
             let mut r = Record::new();
-            common(&mut r, coin, cx);
+            common(&mut r, coin, &self.config);
             r.insert("time_period", Value::String(period.to_string()));
             for key in ["time_open", "time_close", "time_high", "time_low"] {
                 r.insert(key, timestamp(q.get(key)));
@@ -130,12 +139,14 @@ impl Stream for OhlcvHistorical {
 }
 
 /// `cmc_quotes_historical`: `/v2/cryptocurrency/quotes/historical`, one quote a day since `start_date`.
-pub struct QuotesHistorical;
+pub struct QuotesHistorical {
+    pub config: Arc<Section>,
+}
 
 static QUOTES_HISTORICAL: StreamSpec = StreamSpec {
     name: "cmc_quotes_historical",
     provider: Provider::CoinMarketCap,
-    schema: include_str!("../../../schemas/cmc_quotes_historical.json"),
+    schema: include_str!("../../../../schemas/cmc_quotes_historical.json"),
     cursor_field: Some("timestamp"),
     primary_key: &["id", "timestamp"],
 };
@@ -146,30 +157,37 @@ impl Stream for QuotesHistorical {
     }
 
     fn slices(&self, cx: &Ctx, state: &StreamState) -> Vec<Slice> {
-        let config = cx.config;
-        let from = since(state, "timestamp", config.start_date);
-        history_slices(cx, "timestamp", from, Duration::days(1), |start, last| {
-            Request::new("/v2/cryptocurrency/quotes/historical")
-                .param("id", config.coinmarketcap_id)
-                .param("interval", "daily")
-                .param("time_start", iso(start))
-                .param(
-                    "time_end",
-                    iso(last + Duration::days(1) - Duration::seconds(1)),
-                )
-                .param("count", config.coinmarketcap_history_page_size)
-                .param("convert", USD)
-        })
+        let config = &self.config;
+        let from = since(state, "timestamp", cx.start_date);
+        history_slices(
+            cx,
+            config,
+            "timestamp",
+            from,
+            Duration::days(1),
+            |start, last| {
+                Request::new("/v2/cryptocurrency/quotes/historical")
+                    .param("id", config.coinmarketcap_id)
+                    .param("interval", "daily")
+                    .param("time_start", iso(start))
+                    .param(
+                        "time_end",
+                        iso(last + Duration::days(1) - Duration::seconds(1)),
+                    )
+                    .param("count", config.coinmarketcap_history_page_size)
+                    .param("convert", USD)
+            },
+        )
     }
 
     fn parse(
         &self,
-        cx: &Ctx,
+        _cx: &Ctx,
         page: &Page,
         _: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let coin = asset(&page.body, cx.config.coinmarketcap_id)?;
+        let coin = asset(&page.body, self.config.coinmarketcap_id)?;
         let quotes = coin
             .get("quotes")
             .and_then(Value::as_array)
@@ -177,7 +195,7 @@ impl Stream for QuotesHistorical {
         for q in quotes {
             let quote = usd(q).ok_or_else(|| format!("a quote without quote.USD: {q}"))?;
             let mut r = Record::new();
-            common(&mut r, coin, cx);
+            common(&mut r, coin, &self.config);
             let at = timestamp(q.get("timestamp"));
             r.insert(
                 "timestamp",

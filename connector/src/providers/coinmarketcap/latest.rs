@@ -1,43 +1,18 @@
-//! CoinMarketCap Pro API (read only when `coinmarketcap_api_key` is set): latest quote, metadata, market pairs
-//! and global metrics, all in USD; the OHLCV and quote history streams are in `coinmarketcap_history.rs`. Credits are money: history is read in windows
-//! of `coinmarketcap_history_page_size` periods (`count`, max 10,000) and pairs in pages of up to 5,000, so a
-//! backfill of N periods costs ceil(N / page size) calls; the HTTP client logs each call's credits. `data`
-//! may be keyed by id (`"1"`), by symbol (an array under `"BTC"`) or unwrapped: [`asset`] accepts all three.
+//! CoinMarketCap's latest quote, metadata, market pairs and global metrics, all in USD. Pairs are read in pages
+//! of up to 5,000 (1 credit per 100). `data` may be keyed by id (`"1"`), by symbol (an array under `"BTC"`)
+//! or unwrapped: [`asset`] accepts all three.
+use std::sync::Arc;
+
 use serde_json::Value;
 
-use super::coinmarketcap_history::{OhlcvHistorical, QuotesHistorical};
-use super::{int, num, text, timestamp, Ctx, Page, Record, Slice, Stream, StreamSpec};
-use crate::http::{Provider, Request};
+use super::Section;
+use crate::provider::Provider;
+use crate::record::{int, num, text, timestamp, Record};
+use crate::request::{Page, Request};
 use crate::state::StreamState;
+use crate::stream::{Ctx, Slice, Stream, StreamSpec};
 
 pub(super) const USD: &str = "USD";
-
-pub fn streams() -> Vec<Box<dyn Stream>> {
-    vec![
-        Box::new(QuotesLatest),
-        Box::new(Info),
-        Box::new(OhlcvHistorical),
-        Box::new(QuotesHistorical),
-        Box::new(MarketPairs),
-        Box::new(GlobalMetrics),
-    ]
-}
-
-/// What a plan-gated endpoint (403, code 1006) needs, for the error message.
-pub fn plan_hint(path: &str) -> String {
-    let plan = if path.contains("ohlcv/historical") {
-        "the CoinMarketCap Startup plan or higher"
-    } else if path.contains("quotes/historical") {
-        "the CoinMarketCap Hobbyist plan or higher"
-    } else if path.contains("market-pairs") {
-        "the CoinMarketCap Standard plan or higher"
-    } else {
-        "a higher CoinMarketCap plan"
-    };
-    format!(
-        "; this endpoint needs {plan} (pro.coinmarketcap.com/api/pricing): upgrade the key's plan or deselect the stream"
-    )
-}
 
 /// The coin's object in `data`, whether keyed by id, keyed by symbol (an array) or unwrapped.
 pub fn asset(body: &Value, id: u32) -> Result<&Value, String> {
@@ -77,23 +52,25 @@ pub(super) fn usd(v: &Value) -> Option<&Value> {
     v.pointer("/quote/USD")
 }
 
-pub(super) fn common(r: &mut Record, coin: &Value, cx: &Ctx) {
+pub(super) fn common(r: &mut Record, coin: &Value, config: &Section) {
     r.insert(
         "id",
         coin.get("id")
-            .map_or(Value::from(cx.config.coinmarketcap_id), |v| int(Some(v))),
+            .map_or(Value::from(config.coinmarketcap_id), |v| int(Some(v))),
     );
     r.insert("symbol", text(coin.get("symbol")));
     r.insert("vs_currency", Value::String(USD.into()));
 }
 
 /// `cmc_quotes_latest`: `/v2/cryptocurrency/quotes/latest`, one snapshot per `last_updated`.
-pub struct QuotesLatest;
+pub struct QuotesLatest {
+    pub config: Arc<Section>,
+}
 
 static QUOTES_LATEST: StreamSpec = StreamSpec {
     name: "cmc_quotes_latest",
     provider: Provider::CoinMarketCap,
-    schema: include_str!("../../../schemas/cmc_quotes_latest.json"),
+    schema: include_str!("../../../../schemas/cmc_quotes_latest.json"),
     cursor_field: Some("last_updated"),
     primary_key: &["id", "last_updated"],
 };
@@ -103,24 +80,24 @@ impl Stream for QuotesLatest {
         &QUOTES_LATEST
     }
 
-    fn slices(&self, cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
+    fn slices(&self, _cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
         let request = Request::new("/v2/cryptocurrency/quotes/latest")
-            .param("id", cx.config.coinmarketcap_id)
+            .param("id", self.config.coinmarketcap_id)
             .param("convert", USD);
         Slice::single("last_updated", request)
     }
 
     fn parse(
         &self,
-        cx: &Ctx,
+        _cx: &Ctx,
         page: &Page,
         _: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let coin = asset(&page.body, cx.config.coinmarketcap_id)?;
+        let coin = asset(&page.body, self.config.coinmarketcap_id)?;
         let quote = usd(coin).ok_or("no `quote.USD` in the coin")?;
         let mut r = Record::new();
-        common(&mut r, coin, cx);
+        common(&mut r, coin, &self.config);
         r.insert("name", text(coin.get("name")));
         r.insert("slug", text(coin.get("slug")));
         for key in [
@@ -160,12 +137,14 @@ impl Stream for QuotesLatest {
 }
 
 /// `cmc_info`: `/v2/cryptocurrency/info`, the coin's metadata (full refresh).
-pub struct Info;
+pub struct Info {
+    pub config: Arc<Section>,
+}
 
 static INFO: StreamSpec = StreamSpec {
     name: "cmc_info",
     provider: Provider::CoinMarketCap,
-    schema: include_str!("../../../schemas/cmc_info.json"),
+    schema: include_str!("../../../../schemas/cmc_info.json"),
     cursor_field: None,
     primary_key: &["id"],
 };
@@ -193,25 +172,25 @@ impl Stream for Info {
         &INFO
     }
 
-    fn slices(&self, cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
+    fn slices(&self, _cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
         let request =
-            Request::new("/v2/cryptocurrency/info").param("id", cx.config.coinmarketcap_id);
+            Request::new("/v2/cryptocurrency/info").param("id", self.config.coinmarketcap_id);
         Slice::single("id", request)
     }
 
     fn parse(
         &self,
-        cx: &Ctx,
+        _cx: &Ctx,
         page: &Page,
         _: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let coin = asset(&page.body, cx.config.coinmarketcap_id)?;
+        let coin = asset(&page.body, self.config.coinmarketcap_id)?;
         let mut r = Record::new();
         r.insert(
             "id",
             coin.get("id")
-                .map_or(Value::from(cx.config.coinmarketcap_id), |v| int(Some(v))),
+                .map_or(Value::from(self.config.coinmarketcap_id), |v| int(Some(v))),
         );
         for key in ["name", "symbol", "slug", "category", "logo", "description"] {
             r.insert(key, text(coin.get(key)));
@@ -234,21 +213,23 @@ impl Stream for Info {
 }
 
 /// `cmc_market_pairs`: `/v2/cryptocurrency/market-pairs/latest`, pages of `limit` pairs from 1-based `start`.
-pub struct MarketPairs;
+pub struct MarketPairs {
+    pub config: Arc<Section>,
+}
 
 static MARKET_PAIRS: StreamSpec = StreamSpec {
     name: "cmc_market_pairs",
     provider: Provider::CoinMarketCap,
-    schema: include_str!("../../../schemas/cmc_market_pairs.json"),
+    schema: include_str!("../../../../schemas/cmc_market_pairs.json"),
     cursor_field: None,
     primary_key: &["market_id"],
 };
 
-fn pairs_page(cx: &Ctx, start: u64) -> Request {
+fn pairs_page(config: &Section, start: u64) -> Request {
     Request::new("/v2/cryptocurrency/market-pairs/latest")
-        .param("id", cx.config.coinmarketcap_id)
+        .param("id", config.coinmarketcap_id)
         .param("start", start)
-        .param("limit", cx.config.coinmarketcap_market_pairs_page_size)
+        .param("limit", config.coinmarketcap_market_pairs_page_size)
         .param("convert", USD)
 }
 
@@ -257,18 +238,18 @@ impl Stream for MarketPairs {
         &MARKET_PAIRS
     }
 
-    fn slices(&self, cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
-        Slice::single("market_id", pairs_page(cx, 1))
+    fn slices(&self, _cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
+        Slice::single("market_id", pairs_page(&self.config, 1))
     }
 
     fn parse(
         &self,
-        cx: &Ctx,
+        _cx: &Ctx,
         page: &Page,
         _: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let coin = asset(&page.body, cx.config.coinmarketcap_id)?;
+        let coin = asset(&page.body, self.config.coinmarketcap_id)?;
         let pairs = coin
             .get("market_pairs")
             .and_then(Value::as_array)
@@ -276,7 +257,7 @@ impl Stream for MarketPairs {
         for p in pairs {
             out.push(pair(p));
         }
-        let limit = u64::from(cx.config.coinmarketcap_market_pairs_page_size);
+        let limit = u64::from(self.config.coinmarketcap_market_pairs_page_size);
         let start: u64 = page
             .request
             .get_param("start")
@@ -284,8 +265,8 @@ impl Stream for MarketPairs {
             .unwrap_or(1);
         let page_no = (start - 1) / limit + 1;
         let more = pairs.len() as u64 >= limit
-            && page_no < u64::from(cx.config.coinmarketcap_market_pairs_max_pages);
-        Ok(more.then(|| pairs_page(cx, start + limit)))
+            && page_no < u64::from(self.config.coinmarketcap_market_pairs_max_pages);
+        Ok(more.then(|| pairs_page(&self.config, start + limit)))
     }
 }
 
@@ -336,7 +317,7 @@ pub struct GlobalMetrics;
 static GLOBAL_METRICS: StreamSpec = StreamSpec {
     name: "cmc_global_metrics",
     provider: Provider::CoinMarketCap,
-    schema: include_str!("../../../schemas/cmc_global_metrics.json"),
+    schema: include_str!("../../../../schemas/cmc_global_metrics.json"),
     cursor_field: Some("last_updated"),
     primary_key: &["last_updated"],
 };
@@ -402,12 +383,6 @@ mod tests {
         }
         assert!(asset(&json!({"data": {}}), 1).is_err());
         assert!(asset(&json!({"status": {}}), 1).is_err());
-    }
-
-    #[test]
-    fn plan_hint_names_the_plan() {
-        assert!(plan_hint("/v2/cryptocurrency/ohlcv/historical").contains("Startup"));
-        assert!(plan_hint("/v2/cryptocurrency/market-pairs/latest").contains("Standard"));
     }
 
     #[test]

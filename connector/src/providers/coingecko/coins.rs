@@ -1,11 +1,16 @@
 //! CoinGecko's `/coins/{id}` document, flattened into `coingecko_coin_snapshots` (one typed column per KPI:
 //! metadata, market data in the quote currency, community and developer data), and `/coins/{id}/tickers`
-//! (`coingecko_tickers`, 100 per page). Registered in `coingecko.rs` with the other CoinGecko streams.
+//! (`coingecko_tickers`, 100 per page).
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
-use super::{boolean, int, num, text, timestamp, Ctx, Page, Record, Slice, Stream, StreamSpec};
-use crate::http::{Provider, Request};
+use super::Section;
+use crate::provider::Provider;
+use crate::record::{boolean, int, num, text, timestamp, Record};
+use crate::request::{Page, Request};
 use crate::state::StreamState;
+use crate::stream::{Ctx, Slice, Stream, StreamSpec};
 
 fn object(body: &Value) -> Result<&Map<String, Value>, String> {
     body.as_object()
@@ -13,12 +18,14 @@ fn object(body: &Value) -> Result<&Map<String, Value>, String> {
 }
 
 /// `coingecko_coin_snapshots`: `/coins/{id}`, flattened to one typed column per KPI.
-pub struct CoinSnapshots;
+pub struct CoinSnapshots {
+    pub config: Arc<Section>,
+}
 
 static SNAPSHOTS: StreamSpec = StreamSpec {
     name: "coingecko_coin_snapshots",
     provider: Provider::CoinGecko,
-    schema: include_str!("../../../schemas/coingecko_coin_snapshots.json"),
+    schema: include_str!("../../../../schemas/coingecko_coin_snapshots.json"),
     cursor_field: Some("last_updated"),
     primary_key: &["id", "last_updated"],
 };
@@ -28,8 +35,8 @@ impl Stream for CoinSnapshots {
         &SNAPSHOTS
     }
 
-    fn slices(&self, cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
-        let request = Request::new(format!("/coins/{}", cx.config.coin_id))
+    fn slices(&self, _cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
+        let request = Request::new(format!("/coins/{}", self.config.coin_id))
             .param("localization", "false")
             .param("tickers", "false")
             .param("market_data", "true")
@@ -41,13 +48,13 @@ impl Stream for CoinSnapshots {
 
     fn parse(
         &self,
-        cx: &Ctx,
+        _cx: &Ctx,
         page: &Page,
         _state: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
         let body = &page.body;
-        let coin = object(&body)?;
+        let coin = object(body)?;
         let last_updated = timestamp(coin.get("last_updated"))
             .as_str()
             .map(str::to_string)
@@ -58,47 +65,38 @@ impl Stream for CoinSnapshots {
             })
             .ok_or("no last_updated in the coin document")?;
         let mut r = Record::new();
-        r.insert("id".into(), text(coin.get("id")));
-        r.insert("last_updated".into(), Value::String(last_updated));
+        r.insert("id", text(coin.get("id")));
+        r.insert("last_updated", Value::String(last_updated));
         r.insert(
-            "vs_currency".into(),
-            Value::String(cx.config.vs_currency.clone()),
+            "vs_currency",
+            Value::String(self.config.vs_currency.clone()),
         );
         for key in ["symbol", "name", "hashing_algorithm", "genesis_date"] {
-            r.insert(key.into(), text(coin.get(key)));
+            r.insert(key, text(coin.get(key)));
         }
-        r.insert("market_cap_rank".into(), int(coin.get("market_cap_rank")));
+        r.insert("market_cap_rank", int(coin.get("market_cap_rank")));
         r.insert(
-            "block_time_in_minutes".into(),
+            "block_time_in_minutes",
             num(coin.get("block_time_in_minutes")),
         );
-        r.insert("description".into(), text(body.pointer("/description/en")));
+        r.insert("description", text(body.pointer("/description/en")));
+        r.insert("homepage_url", first_url(body.pointer("/links/homepage")));
+        r.insert("whitepaper_url", text(body.pointer("/links/whitepaper")));
         r.insert(
-            "homepage_url".into(),
-            first_url(body.pointer("/links/homepage")),
-        );
-        r.insert(
-            "whitepaper_url".into(),
-            text(body.pointer("/links/whitepaper")),
-        );
-        r.insert(
-            "blockchain_sites".into(),
+            "blockchain_sites",
             urls(body.pointer("/links/blockchain_site")),
         );
+        r.insert("subreddit_url", text(body.pointer("/links/subreddit_url")));
         r.insert(
-            "subreddit_url".into(),
-            text(body.pointer("/links/subreddit_url")),
-        );
-        r.insert(
-            "twitter_screen_name".into(),
+            "twitter_screen_name",
             text(body.pointer("/links/twitter_screen_name")),
         );
         r.insert(
-            "github_repos".into(),
+            "github_repos",
             urls(body.pointer("/links/repos_url/github")),
         );
-        r.insert("logo_url".into(), text(body.pointer("/image/large")));
-        market_fields(&mut r, body.get("market_data"), &cx.config.vs_currency);
+        r.insert("logo_url", text(body.pointer("/image/large")));
+        market_fields(&mut r, body.get("market_data"), &self.config.vs_currency);
         section(
             &mut r,
             body.get("community_data"),
@@ -127,11 +125,11 @@ impl Stream for CoinSnapshots {
             &[],
         );
         r.insert(
-            "code_additions_4_weeks".into(),
+            "code_additions_4_weeks",
             int(body.pointer("/developer_data/code_additions_deletions_4_weeks/additions")),
         );
         r.insert(
-            "code_deletions_4_weeks".into(),
+            "code_deletions_4_weeks",
             int(body.pointer("/developer_data/code_additions_deletions_4_weeks/deletions")),
         );
         out.push(r);
@@ -152,10 +150,10 @@ fn market_fields(r: &mut Record, market: Option<&Value>, cur: &str) {
         "ath",
         "atl",
     ] {
-        r.insert(key.into(), num(m.get(key).and_then(|v| v.get(cur))));
+        r.insert(key, num(m.get(key).and_then(|v| v.get(cur))));
     }
     for key in ["ath_date", "atl_date"] {
-        r.insert(key.into(), timestamp(m.get(key).and_then(|v| v.get(cur))));
+        r.insert(key, timestamp(m.get(key).and_then(|v| v.get(cur))));
     }
     for key in [
         "price_change_24h",
@@ -172,7 +170,7 @@ fn market_fields(r: &mut Record, market: Option<&Value>, cur: &str) {
         "total_supply",
         "max_supply",
     ] {
-        r.insert(key.into(), num(m.get(key)));
+        r.insert(key, num(m.get(key)));
     }
 }
 
@@ -213,12 +211,14 @@ fn first_url(v: Option<&Value>) -> Value {
 }
 
 /// `coingecko_tickers`: `/coins/{id}/tickers?page=N` (100 per page), full refresh.
-pub struct Tickers;
+pub struct Tickers {
+    pub config: Arc<Section>,
+}
 
 static TICKERS: StreamSpec = StreamSpec {
     name: "coingecko_tickers",
     provider: Provider::CoinGecko,
-    schema: include_str!("../../../schemas/coingecko_tickers.json"),
+    schema: include_str!("../../../../schemas/coingecko_tickers.json"),
     cursor_field: None,
     primary_key: &["exchange_id", "base", "target"],
 };
@@ -228,8 +228,8 @@ impl Stream for Tickers {
         &TICKERS
     }
 
-    fn slices(&self, cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
-        let request = Request::new(format!("/coins/{}/tickers", cx.config.coin_id))
+    fn slices(&self, _cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
+        let request = Request::new(format!("/coins/{}/tickers", self.config.coin_id))
             .param("depth", "true")
             .param("page", 1);
         Slice::single("", request)
@@ -237,7 +237,7 @@ impl Stream for Tickers {
 
     fn parse(
         &self,
-        cx: &Ctx,
+        _cx: &Ctx,
         page: &Page,
         _state: &StreamState,
         out: &mut Vec<Record>,
@@ -258,7 +258,7 @@ impl Stream for Tickers {
             .get_param("page")
             .and_then(|p| p.parse().ok())
             .unwrap_or(1);
-        if tickers.len() < 100 || n >= cx.config.tickers_max_pages {
+        if tickers.len() < 100 || n >= self.config.tickers_max_pages {
             return Ok(None);
         }
         let mut next = page.request.clone();
@@ -269,8 +269,8 @@ impl Stream for Tickers {
 
 fn ticker(t: &Value) -> Record {
     let mut r = Record::new();
-    r.insert("exchange_id".into(), text(t.pointer("/market/identifier")));
-    r.insert("exchange_name".into(), text(t.pointer("/market/name")));
+    r.insert("exchange_id", text(t.pointer("/market/identifier")));
+    r.insert("exchange_name", text(t.pointer("/market/name")));
     for key in [
         "base",
         "target",
@@ -279,7 +279,7 @@ fn ticker(t: &Value) -> Record {
         "trust_score",
         "trade_url",
     ] {
-        r.insert(key.into(), text(t.get(key)));
+        r.insert(key, text(t.get(key)));
     }
     for key in [
         "last",
@@ -288,28 +288,22 @@ fn ticker(t: &Value) -> Record {
         "cost_to_move_up_usd",
         "cost_to_move_down_usd",
     ] {
-        r.insert(key.into(), num(t.get(key)));
+        r.insert(key, num(t.get(key)));
     }
+    r.insert("converted_last_usd", num(t.pointer("/converted_last/usd")));
+    r.insert("converted_last_btc", num(t.pointer("/converted_last/btc")));
     r.insert(
-        "converted_last_usd".into(),
-        num(t.pointer("/converted_last/usd")),
-    );
-    r.insert(
-        "converted_last_btc".into(),
-        num(t.pointer("/converted_last/btc")),
-    );
-    r.insert(
-        "converted_volume_usd".into(),
+        "converted_volume_usd",
         num(t.pointer("/converted_volume/usd")),
     );
     r.insert(
-        "converted_volume_btc".into(),
+        "converted_volume_btc",
         num(t.pointer("/converted_volume/btc")),
     );
     for key in ["timestamp", "last_traded_at", "last_fetch_at"] {
-        r.insert(key.into(), timestamp(t.get(key)));
+        r.insert(key, timestamp(t.get(key)));
     }
-    r.insert("is_anomaly".into(), boolean(t.get("is_anomaly")));
-    r.insert("is_stale".into(), boolean(t.get("is_stale")));
+    r.insert("is_anomaly", boolean(t.get("is_anomaly")));
+    r.insert("is_stale", boolean(t.get("is_stale")));
     r
 }

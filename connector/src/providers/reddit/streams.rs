@@ -1,27 +1,27 @@
-//! Reddit (keyless, `www.reddit.com/r/{name}/about.json` with a descriptive User-Agent): subscribers and
-//! active users per configured subreddit, one row per read. Reddit's 429 can arrive as HTTP 200 with
-//! `{"error": 429}` (the HTTP client retries it); private and banned subreddits (403/404 with a `reason`)
-//! and missing ones (404, or a redirect to a search listing) fail the stream with a message naming them.
+//! Reddit's stream: subscribers and active users per configured subreddit (`/r/{name}/about.json`), one row
+//! per read. Reddit's 429 can arrive as HTTP 200 with `{"error": 429}` (the HTTP client retries it); private
+//! and banned subreddits (403/404 with a `reason`) and missing ones (404, or a redirect to a search listing)
+//! fail the stream with a message naming them.
+use std::sync::Arc;
+
 use serde_json::Value;
 
-use super::{
-    boolean, from_unix_seconds, int, num, text, time_value, Ctx, Page, Record, Slice, Stream,
-    StreamSpec,
-};
-use crate::http::{Provider, Request};
+use super::Section;
+use crate::provider::Provider;
+use crate::record::{boolean, from_unix_seconds, int, num, text, time_value, Record};
+use crate::request::{Page, Request};
 use crate::state::StreamState;
-
-pub fn streams() -> Vec<Box<dyn Stream>> {
-    vec![Box::new(SubredditSnapshots)]
-}
+use crate::stream::{Ctx, Slice, Stream, StreamSpec};
 
 /// `reddit_subreddit_snapshots`: `/r/{name}/about.json`.
-pub struct SubredditSnapshots;
+pub struct SubredditSnapshots {
+    pub config: Arc<Section>,
+}
 
 static SNAPSHOTS: StreamSpec = StreamSpec {
     name: "reddit_subreddit_snapshots",
     provider: Provider::Reddit,
-    schema: include_str!("../../../schemas/reddit_subreddit_snapshots.json"),
+    schema: include_str!("../../../../schemas/reddit_subreddit_snapshots.json"),
     cursor_field: Some("snapshot_at"),
     primary_key: &["display_name", "snapshot_at"],
 };
@@ -31,8 +31,8 @@ impl Stream for SubredditSnapshots {
         &SNAPSHOTS
     }
 
-    fn slices(&self, cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
-        cx.config
+    fn slices(&self, _cx: &Ctx, _state: &StreamState) -> Vec<Slice> {
+        self.config
             .reddit_subreddits
             .iter()
             .map(|name| Slice {
