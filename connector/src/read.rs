@@ -20,7 +20,7 @@ use crate::provider::Provider;
 use crate::record::Record;
 use crate::request::{Page, Request};
 use crate::state::{Cursor, InputState, StreamState};
-use crate::stream::{Ctx, Stream, StreamSpec};
+use crate::stream::{Ctx, Slice, Stream, StreamSpec};
 
 /// Records between two checkpoints, at most.
 const CHECKPOINT_EVERY: u64 = 10_000;
@@ -108,22 +108,7 @@ impl Reader<'_> {
         input: &InputState,
     ) -> Result<u64> {
         let spec = stream.spec();
-        if let Some(field) = self.config.api(spec.provider).and_then(|a| a.missing()) {
-            return Err(Error::config(
-                field,
-                format!(
-                    "stream {} reads {}, which needs an API key",
-                    spec.name,
-                    spec.provider.name()
-                ),
-            ));
-        }
-        let mut state = if incremental {
-            StreamState::from_input(spec.name, input.get(spec.name))?
-        } else {
-            StreamState::default()
-        }
-        .since(self.config.start_date);
+        let mut state = self.start_state(spec, incremental, input)?;
         let cx = Ctx {
             start_date: self.config.start_date,
             now: Utc::now(),
@@ -152,26 +137,66 @@ impl Reader<'_> {
             ahead = slices
                 .get(i + 1)
                 .map(|s| self.prefetch(spec.provider, &s.request, spec.name));
-            let mut page = Some(first);
-            while let Some(current) = page.take() {
-                let mut records = Vec::new();
-                let next =
-                    stream
-                        .parse(&cx, &current, &state, &mut records)
-                        .map_err(|message| Error::Shape {
-                            provider: spec.provider.name(),
-                            path: self.http.path_of(spec.provider, &current.request),
-                            message: format!("stream {}: {message}", spec.name),
-                        })?;
-                self.emit_page(spec, &slice.partition, &mut state, records, &mut ck)?;
-                ck.emit(self.out, &state, false)?;
-                if let Some(req) = next {
-                    page = Some(self.http.get(spec.provider, &req, Some(spec.name)).await?);
-                }
-            }
+            self.read_slice(stream, &cx, slice, first, &mut state, &mut ck)
+                .await?;
         }
         ck.emit(self.out, &state, true)?;
         Ok(ck.total)
+    }
+
+    /// The stream's state at the start (the input's when incremental), once the config lets it be read.
+    fn start_state(
+        &self,
+        spec: &StreamSpec,
+        incremental: bool,
+        input: &InputState,
+    ) -> Result<StreamState> {
+        if let Some(field) = self.config.api(spec.provider).and_then(|a| a.missing()) {
+            return Err(Error::config(
+                field,
+                format!(
+                    "stream {} reads {}, which needs an API key",
+                    spec.name,
+                    spec.provider.name()
+                ),
+            ));
+        }
+        let state = if incremental {
+            StreamState::from_input(spec.name, input.get(spec.name))?
+        } else {
+            StreamState::default()
+        };
+        Ok(state.since(self.config.start_date))
+    }
+
+    /// Reads one slice page by page from its first page: records, then a checkpoint if the state moved.
+    async fn read_slice(
+        &self,
+        stream: &dyn Stream,
+        cx: &Ctx,
+        slice: &Slice,
+        first: Page,
+        state: &mut StreamState,
+        ck: &mut Checkpoints<'_>,
+    ) -> Result<()> {
+        let spec = stream.spec();
+        let mut page = Some(first);
+        while let Some(current) = page.take() {
+            let mut records = Vec::new();
+            let next = stream
+                .parse(cx, &current, state, &mut records)
+                .map_err(|message| Error::Shape {
+                    provider: spec.provider.name(),
+                    path: self.http.path_of(spec.provider, &current.request),
+                    message: format!("stream {}: {message}", spec.name),
+                })?;
+            self.emit_page(spec, &slice.partition, state, records, ck)?;
+            ck.emit(self.out, state, false)?;
+            if let Some(req) = next {
+                page = Some(self.http.get(spec.provider, &req, Some(spec.name)).await?);
+            }
+        }
+        Ok(())
     }
 
     /// Starts downloading the first page of the next slice in the background.

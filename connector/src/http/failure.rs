@@ -16,6 +16,17 @@ pub(super) struct Failure {
     pub retry_after: Option<Duration>,
 }
 
+impl Failure {
+    /// A failure another attempt may cure (a timeout, a truncated body, a 202).
+    pub fn retry(error: Error) -> Failure {
+        Failure {
+            error,
+            retryable: true,
+            retry_after: None,
+        }
+    }
+}
+
 /// A non-2xx answer. 429, 408, 5xx and a 403 with an exhausted rate limit (GitHub) are retried; a provider
 /// whose error codes speak for its answers decides for itself (see `envelope_failure`).
 pub(super) fn http_failure(

@@ -5,13 +5,13 @@
 //! envelope, HTML page, plain text, or a JSON error that came with HTTP 200). Also: GitHub's 202 polling,
 //! holding a provider whose `X-RateLimit-Remaining` hit 0. It gets its policy (`policy.rs`) and the providers'
 //! [`Api`]s: what differs per provider (base URL, pace, headers, error codes, credits) each one says itself.
-//! Classification of failures is in `failure.rs`, reading headers and error bodies in `inspect.rs`.
+//! Judging one answer is in `answer.rs`, classifying failures in `failure.rs`, reading headers and error
+//! bodies in `inspect.rs`.
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, USER_AGENT};
-use serde_json::Value;
 use tokio::sync::Mutex;
 
 use crate::api::Api;
@@ -20,12 +20,14 @@ use crate::protocol::{now_ms, Output};
 use crate::provider::Provider;
 use crate::request::{Page, Request};
 
+mod answer;
 mod failure;
 mod inspect;
 mod policy;
 
+use answer::Answer;
 use failure::Failure;
-use inspect::{envelope_error, error_message, looks_like_html, rate_limit_exhausted, retry_after};
+use inspect::rate_limit_exhausted;
 pub use policy::{HttpPolicy, HttpSection};
 
 struct Slot {
@@ -170,15 +172,12 @@ impl HttpClient {
         let api = slot.api.as_ref();
         let url = format!("{}{}", api.site().base_url, req.path);
         let path = url_path(&url);
-        let provider = api.provider().name();
-        let transport = |message: String| Failure {
-            error: Error::Transport {
-                provider,
+        let transport = |message: String| {
+            Failure::retry(Error::Transport {
+                provider: api.provider().name(),
                 path: path.clone(),
                 message,
-            },
-            retryable: true,
-            retry_after: None,
+            })
         };
         let response = self
             .client
@@ -188,65 +187,11 @@ impl HttpClient {
             .send()
             .await
             .map_err(|e| transport(describe_reqwest(&e)))?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let retry_after = retry_after(&headers);
-        let link = headers
-            .get(reqwest::header::LINK)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let body = response
-            .bytes()
+        let answer = Answer::read(response)
             .await
             .map_err(|e| transport(format!("reading the body: {}", describe_reqwest(&e))))?;
-        if !(200..300).contains(&status) {
-            return Err(failure::http_failure(api, path, status, &body, retry_after));
-        }
-        if status == 202 {
-            // GitHub's statistics endpoints answer 202 while they compute: poll again, with backoff.
-            return Err(Failure {
-                error: Error::Http {
-                    provider,
-                    path,
-                    status,
-                    message: "the statistics are still being computed (HTTP 202 Accepted)".into(),
-                },
-                retryable: true,
-                retry_after: None,
-            });
-        }
-        let value: Value = if status == 204 || body.iter().all(u8::is_ascii_whitespace) {
-            Value::Null
-        } else {
-            serde_json::from_slice(&body).map_err(|e| {
-                let message = if looks_like_html(&body) {
-                    format!("an HTML page instead of JSON: {}", error_message(&body))
-                } else {
-                    format!("malformed or truncated JSON ({} bytes): {e}", body.len())
-                };
-                Failure {
-                    error: Error::Shape {
-                        provider,
-                        path: path.clone(),
-                        message,
-                    },
-                    retryable: true,
-                    retry_after: None,
-                }
-            })?
-        };
-        if let Some((code, message)) = envelope_error(&value) {
-            return Err(failure::envelope_failure(
-                api,
-                path,
-                status,
-                code,
-                message,
-                &value,
-                retry_after,
-            ));
-        }
-        if let Some(reset) = rate_limit_exhausted(&headers) {
+        let body = answer.judge(api, &path)?;
+        if let Some(reset) = rate_limit_exhausted(&answer.headers) {
             // The next request would be refused: hold the provider until the window resets.
             let mut next = slot.next_allowed.lock().await;
             let at = Instant::now() + reset;
@@ -254,9 +199,9 @@ impl HttpClient {
         }
         Ok(Page {
             request: req.clone(),
-            status,
-            link,
-            body: value,
+            status: answer.status,
+            link: answer.link(),
+            body,
         })
     }
 }
