@@ -1,12 +1,8 @@
-//! The one HTTP client every stream uses: per-provider pacing (requests per minute), bounded retries with
-//! exponential backoff and jitter on 429, 5xx, timeouts, connection errors and unreadable bodies, honouring
-//! `Retry-After` and `X-RateLimit-Reset`. Errors name the provider, the URL path (never the query, where a
-//! key could be), the status and the provider's own message, whatever shape the error body has (JSON
-//! envelope, HTML page, plain text, or a JSON error that came with HTTP 200). Also: GitHub's 202 polling,
-//! holding a provider whose `X-RateLimit-Remaining` hit 0. It gets its policy (`policy.rs`) and the providers'
-//! [`Api`]s: what differs per provider (base URL, pace, headers, error codes, credits) each one says itself.
-//! Judging one answer is in `answer.rs`, classifying failures in `failure.rs`, reading headers and error
-//! bodies in `inspect.rs`.
+//! The one HTTP client every stream uses: per-provider pacing, bounded retries with exponential backoff and
+//! jitter (429, 5xx, timeouts, connection errors, unreadable bodies) honouring `Retry-After`, a provider held
+//! while its `X-RateLimit-Remaining` is 0; errors name the provider, the URL path (never the query, where a key
+//! could be) and the status. It gets its policy (`policy.rs`) and the providers' [`Api`]s, which say what
+//! differs per provider. One answer is judged in `answer.rs`, failures classified in `failure.rs`.
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,4 +1,5 @@
-//! The client's retry and timeout policy, and the `http` config section it is read from.
+//! The client's retry and timeout policy, and the `http` config section it is read from (its bounds, shown by
+//! `spec` and checked when the config is read, keep every derived `Duration` representable).
 use std::time::Duration;
 
 use schemars::JsonSchema;
