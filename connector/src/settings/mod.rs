@@ -111,7 +111,7 @@ impl Document {
     }
 }
 
-/// A field set to `null` is a field not set: it takes its default (the UI sends nulls for empty fields).
+/// A field set to `null` is a field not set: it takes its default, as every field is optional.
 fn drop_nulls(value: &mut Value) {
     if let Value::Object(map) = value {
         map.retain(|_, v| !v.is_null());

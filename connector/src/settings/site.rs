@@ -1,6 +1,6 @@
 //! Where each provider is and how fast it may be called: `base_urls.<key>` and `rate_limits.<key>`, two
 //! config objects with one entry per provider. Read per provider ([`Site::read`]); described for `spec` from
-//! the registry's defaults ([`Sites`]), with the same bounds.
+//! the registry's defaults ([`rate_limits`], [`base_urls`]), with the same bounds.
 use serde_json::{json, Value};
 
 use super::{value, within, Document};
