@@ -12,6 +12,7 @@ pub mod data_tests;
 pub mod error;
 pub mod estimate;
 pub mod execute;
+pub mod fault;
 pub mod freshness;
 pub mod jinja;
 pub mod materialize;

@@ -11,7 +11,6 @@ pub mod state_store;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -44,19 +43,6 @@ pub struct SyncArgs {
     /// Records per committed batch (a batch ends at the first STATE message after this many).
     #[arg(long, default_value_t = 50_000)]
     pub batch_size: usize,
-}
-
-/// Fault injection for the crash tests: `TRANSFORM_SYNC_FAULT=<point>[:<n>]` aborts the process the
-/// n-th time (default 1st) the sync reaches `<point>` (`before_state_save`: rows appended, state not
-/// yet saved, transaction open; `after_commit`: a batch committed, before the next one).
-pub fn fault_point(point: &str) {
-    static HITS: AtomicU64 = AtomicU64::new(0);
-    let Ok(spec) = std::env::var("TRANSFORM_SYNC_FAULT") else { return };
-    let (name, nth) = spec.split_once(':').map_or((spec.as_str(), 1), |(n, k)| (n, k.parse().unwrap_or(1)));
-    if name == point && HITS.fetch_add(1, Ordering::SeqCst) + 1 == nth {
-        eprintln!("transform sync: fault injection: aborting at {point} #{nth}");
-        std::process::abort();
-    }
 }
 
 pub(crate) fn connect(c: &CommonArgs) -> Result<Arc<dyn Warehouse>> {
