@@ -108,6 +108,14 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     Ok(Manifest { project, engine, dag, target, warehouse: wh, created_dirs: Default::default() })
 }
 
+/// A connection to the profile's warehouse, without reading the project's files (`sync`, `show`).
+pub fn connect(opts: &Options) -> Result<Arc<dyn Warehouse>> {
+    let project = crate::project::dbt_project::DbtProject::load(&opts.project_dir)?;
+    let path = profiles::profiles_path(opts.profiles_dir.as_deref(), &opts.project_dir)?;
+    let target = profiles::load_target(&path, &project.profile, opts.target.as_deref(), opts.threads)?;
+    warehouse::connect(&target, &opts.project_dir)
+}
+
 /// Phase timings on stderr when TRANSFORM_TIMING is set (used by the benchmark notes).
 fn timing(phase: &str, since: Instant) {
     if std::env::var_os("TRANSFORM_TIMING").is_some() {

@@ -1,6 +1,7 @@
 //! What a worker does with one node: compile and materialize a model (with its hooks), load a seed,
 //! or run a test; then the per-node line and, at the end, dbt's summary with failure details.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use serde_json::json;
@@ -158,4 +159,29 @@ pub fn print_summary(m: &Manifest, results: &[NodeResult], elapsed: f64) -> i32 
     let line = format!("Done. PASS={pass} WARN={warn} ERROR={error} SKIP={skip} TOTAL={}", results.len());
     p.event("info", &p.paint_summary(&line, tone), json!({"pass": pass, "warn": warn, "error": error, "skip": skip}));
     i32::from(error > 0)
+}
+
+/// In `build`, a test on one node blocks that node's children, so bad data does not flow on.
+pub fn add_test_gates(m: &Manifest, ids: &[String], deps: &mut HashMap<String, Vec<String>>) {
+    let set: HashSet<&String> = ids.iter().collect();
+    for id in ids {
+        let Some(g) = m.project.nodes.get(id).and_then(|n| n.generic.as_ref().map(|_| n)) else { continue };
+        let parents: Vec<&String> = g.depends_on.iter().filter(|p| set.contains(p)).collect();
+        if g.depends_on.len() != 1 || parents.len() != 1 {
+            continue;
+        }
+        // Children in the selection, looking through unselected ones (ephemeral models).
+        let mut stack = m.dag.children(parents[0]);
+        let mut seen = HashSet::new();
+        while let Some(child) = stack.pop() {
+            if child.starts_with("test.") || !seen.insert(child.clone()) {
+                continue;
+            }
+            if set.contains(&child) {
+                deps.entry(child).or_default().push(id.clone());
+            } else {
+                stack.extend(m.dag.children(&child));
+            }
+        }
+    }
 }

@@ -10,10 +10,8 @@ pub mod compile;
 pub mod dag;
 pub mod data_tests;
 pub mod error;
-pub mod estimate;
 pub mod execute;
 pub mod fault;
-pub mod freshness;
 pub mod jinja;
 pub mod materialize;
 pub mod output;
@@ -21,7 +19,6 @@ pub mod parallel;
 pub mod project;
 pub mod runner;
 pub mod select;
-pub mod show;
 pub mod sync;
 pub mod warehouse;
 
