@@ -11,7 +11,7 @@ use crate::compile::Manifest;
 use crate::error::{Error, Result};
 use crate::jinja::relation::render_name;
 use crate::project::{Node, Source};
-use crate::runner::NodeResult;
+use crate::execute::runner::NodeResult;
 
 const DBT_VERSION: &str = "1.11.0";
 
@@ -133,7 +133,7 @@ fn node_out<'a>(m: &'a Manifest, n: &'a Node) -> NodeOut<'a> {
         sources: &n.sources,
         raw_code: &n.raw_code,
         language: "sql",
-        checksum: json!({"name": "fnv1a", "checksum": crate::data_tests::short_hash(&n.raw_code)}),
+        checksum: json!({"name": "fnv1a", "checksum": crate::project::generic_tests::short_hash(&n.raw_code)}),
         column_name: n.generic.as_ref().map(|g| &g.column_name),
         attached_node: n.generic.as_ref().map(|g| g.attached_to.as_str()),
         test_metadata: n.generic.as_ref().map(|g| json!({"name": g.test_name, "kwargs": g.kwargs, "namespace": null})),

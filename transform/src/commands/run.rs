@@ -10,10 +10,12 @@ use crate::artifacts;
 use crate::cli::RunArgs;
 use crate::compile;
 use crate::error::{Error, Result};
-use crate::execute::{add_test_gates, execute_node, print_summary};
+use crate::execute::node::execute_node;
+use crate::execute::plan::{add_test_gates, selected_deps};
+use crate::execute::summary::print_summary;
+use crate::execute::{self, runner};
 use crate::output::printer;
 use crate::project::Resource;
-use crate::runner::{self, selected_deps};
 use crate::select;
 
 pub fn run(a: RunArgs) -> Result<i32> {
@@ -31,17 +33,7 @@ pub(super) fn nodes(a: RunArgs, command: &str, kinds: &[Resource], test_gates: b
     let m = compile::load(&opts, true)?;
     let ids = select::selected(&m, &a.selection.select, &a.selection.exclude, kinds)?;
     let wh = m.warehouse.clone().ok_or_else(|| Error::Usage("no warehouse".into()))?;
-    let mut schemas: Vec<(String, String)> = ids
-        .iter()
-        .filter_map(|id| m.project.nodes.get(id))
-        .filter(|n| n.resource != Resource::Test)
-        .map(|n| (n.relation.database.clone(), n.relation.schema.clone()))
-        .collect();
-    schemas.sort();
-    schemas.dedup();
-    for (db, schema) in schemas {
-        wh.create_schema(&db, &schema)?;
-    }
+    execute::create_schemas(&m, &ids, wh.as_ref())?;
     let mut deps = selected_deps(&ids, |id| m.dag.parents(id));
     if test_gates {
         add_test_gates(&m, &ids, &mut deps);

@@ -4,7 +4,6 @@
 
 pub mod context;
 pub mod macros;
-pub mod preprocess;
 pub mod relation;
 
 use std::collections::HashMap;
@@ -15,6 +14,7 @@ use minijinja::{Environment, Value};
 use serde_json::Value as Json;
 
 use crate::error::{suggest, Error, Result};
+use crate::project::preprocess;
 use crate::project::{Config, Node, Project, RelationName, Resource};
 use context::{Captures, RenderCtx, Shared};
 use macros::MacroCaller;

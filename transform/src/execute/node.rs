@@ -1,19 +1,18 @@
 //! What a worker does with one node: compile and materialize a model (with its hooks), load a seed,
-//! or run a test; then the per-node line and, at the end, dbt's summary with failure details.
+//! or run a test; then the node's progress line.
 
-use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use serde_json::json;
 
 use crate::compile::Manifest;
-use crate::data_tests::{format_sample, run_test, TestStatus};
+use super::data_test::{format_sample, run_test, TestStatus};
 use crate::error::Result;
 use crate::jinja::relation::render_name;
-use crate::materialize::materialize;
+use super::materialize::materialize;
 use crate::output::{printer, Tone};
 use crate::project::{Node, Resource};
-use crate::runner::{NodeResult, Status, Timing};
+use super::runner::{NodeResult, Status, Timing};
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339()
@@ -125,63 +124,4 @@ fn run_one_test(m: &Manifest, node: &Node, r: &mut NodeResult) -> Result<()> {
     let sample = format_sample(&outcome.sample);
     r.detail = (!sample.is_empty()).then_some(sample);
     Ok(())
-}
-
-/// Prints failures and warnings with their details, then `Done. PASS=… WARN=… ERROR=… SKIP=…`.
-/// Returns the exit code: 1 when a node errored or a test failed.
-pub fn print_summary(m: &Manifest, results: &[NodeResult], elapsed: f64) -> i32 {
-    let p = printer();
-    let count = |s: &[Status]| results.iter().filter(|r| s.contains(&r.status)).count();
-    p.info(&format!("Finished running {} nodes in {elapsed:.2}s.", results.len()));
-    for r in results.iter().filter(|r| matches!(r.status, Status::Error | Status::Fail | Status::Warn)) {
-        let Ok(node) = m.node(&r.unique_id) else { continue };
-        let kind = match (r.status, node.resource) {
-            (Status::Warn, _) => "Warning in",
-            (Status::Fail, Resource::Test) => "Failure in",
-            _ => "Error in",
-        };
-        let mut text = format!("{kind} {} {} ({})", node.resource.as_str(), node.name, node.original_file_path);
-        if let Some(msg) = &r.message {
-            text.push_str(&format!("\n  {}", msg.replace('\n', "\n  ")));
-        }
-        if let Some(d) = &r.detail {
-            text.push_str(&format!("\n  first failing rows:\n    {}", d.replace('\n', "\n    ")));
-        }
-        if node.resource == Resource::Test {
-            let compiled = m.target_dir().join("compiled").join(&m.project.cfg.name);
-            text.push_str(&format!("\n  compiled SQL under {}", compiled.display()));
-        }
-        p.event(if r.status == Status::Warn { "warn" } else { "error" }, &text, json!({"unique_id": r.unique_id}));
-    }
-    let pass = count(&[Status::Success, Status::Pass]);
-    let (warn, error, skip) = (count(&[Status::Warn]), count(&[Status::Error, Status::Fail]), count(&[Status::Skipped]));
-    let tone = if error > 0 { Tone::Bad } else if warn > 0 { Tone::Warn } else { Tone::Good };
-    let line = format!("Done. PASS={pass} WARN={warn} ERROR={error} SKIP={skip} TOTAL={}", results.len());
-    p.event("info", &p.paint_summary(&line, tone), json!({"pass": pass, "warn": warn, "error": error, "skip": skip}));
-    i32::from(error > 0)
-}
-
-/// In `build`, a test on one node blocks that node's children, so bad data does not flow on.
-pub fn add_test_gates(m: &Manifest, ids: &[String], deps: &mut HashMap<String, Vec<String>>) {
-    let set: HashSet<&String> = ids.iter().collect();
-    for id in ids {
-        let Some(g) = m.project.nodes.get(id).and_then(|n| n.generic.as_ref().map(|_| n)) else { continue };
-        let parents: Vec<&String> = g.depends_on.iter().filter(|p| set.contains(p)).collect();
-        if g.depends_on.len() != 1 || parents.len() != 1 {
-            continue;
-        }
-        // Children in the selection, looking through unselected ones (ephemeral models).
-        let mut stack = m.dag.children(parents[0]);
-        let mut seen = HashSet::new();
-        while let Some(child) = stack.pop() {
-            if child.starts_with("test.") || !seen.insert(child.clone()) {
-                continue;
-            }
-            if set.contains(&child) {
-                deps.entry(child).or_default().push(id.clone());
-            } else {
-                stack.extend(m.dag.children(&child));
-            }
-        }
-    }
 }

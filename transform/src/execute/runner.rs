@@ -70,29 +70,6 @@ impl NodeResult {
     }
 }
 
-/// For each selected node, its nearest selected ancestors (looking through unselected nodes).
-pub fn selected_deps(selected: &[String], parents: impl Fn(&str) -> Vec<String>) -> HashMap<String, Vec<String>> {
-    let set: HashSet<&String> = selected.iter().collect();
-    let mut out = HashMap::new();
-    for id in selected {
-        let mut deps = vec![];
-        let mut seen = HashSet::new();
-        let mut stack = parents(id);
-        while let Some(p) = stack.pop() {
-            if !seen.insert(p.clone()) {
-                continue;
-            }
-            if set.contains(&p) {
-                deps.push(p);
-            } else {
-                stack.extend(parents(&p));
-            }
-        }
-        out.insert(id.clone(), deps);
-    }
-    out
-}
-
 pub type Work<'a> = dyn Fn(&str, usize, usize) -> NodeResult + Sync + 'a;
 
 /// Runs `work` over `order` (a topological order of the selected nodes) respecting `deps`.
