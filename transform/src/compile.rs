@@ -18,6 +18,7 @@ use crate::jinja::{self, Engine, BUILTINS_FILE};
 use crate::project::config::validate_values;
 use crate::project::profiles::{self, Target};
 use crate::project::{Node, Project, RelationName, Resource};
+use crate::warehouse::dialect::Dialect;
 use crate::warehouse::{self, Warehouse};
 
 /// Flags every command shares.
@@ -37,6 +38,8 @@ pub struct Manifest {
     pub engine: Engine,
     pub dag: Dag,
     pub target: Target,
+    /// The target's SQL dialect (known with or without a connection).
+    pub dialect: &'static dyn Dialect,
     pub warehouse: Option<Arc<dyn Warehouse>>,
     /// Directories under target/compiled already created (saves a syscall pair per file).
     created_dirs: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
@@ -76,6 +79,7 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     let mut shared = Shared {
         project_name: project.cfg.name.clone(),
         adapter_type: target.adapter_type.clone(),
+        dialect: warehouse::dialect(&target.adapter_type),
         vars: parse_vars(&project, opts.vars.as_deref())?,
         target: jinja::target_value(&target, &database, &schema),
         target_database: database,
@@ -105,7 +109,8 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     shared.refs = ref_targets(&project);
     shared.warehouse = wh.clone();
     engine.shared = Arc::new(shared);
-    Ok(Manifest { project, engine, dag, target, warehouse: wh, created_dirs: Default::default() })
+    let dialect = warehouse::dialect(&target.adapter_type);
+    Ok(Manifest { project, engine, dag, target, dialect, warehouse: wh, created_dirs: Default::default() })
 }
 
 /// A connection to the profile's warehouse, without reading the project's files (`sync`, `show`).
@@ -127,6 +132,7 @@ fn empty_shared() -> Shared {
     Shared {
         project_name: String::new(),
         adapter_type: String::new(),
+        dialect: &warehouse::dialect::Standard,
         vars: Map::new(),
         target: Json::Null,
         target_database: String::new(),

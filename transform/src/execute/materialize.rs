@@ -90,11 +90,7 @@ fn apply_batch(wh: &dyn Warehouse, node: &Node, tmp: &RelationName) -> Result<(A
         _ => vec![],
     };
     let unique_key = cfg.unique_key();
-    let default_strategy = match (unique_key.is_empty(), wh.adapter_type()) {
-        (true, _) => "append",
-        (false, "bigquery") => "merge", // dbt-bigquery's default
-        (false, _) => "delete+insert",
-    };
+    let default_strategy = if unique_key.is_empty() { "append" } else { wh.dialect().default_incremental_strategy() };
     let strategy = cfg.str("incremental_strategy").unwrap_or(default_strategy);
     let tmp_name = wh.render_relation(tmp);
     let plan = IncrementalPlan {

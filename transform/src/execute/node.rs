@@ -8,7 +8,6 @@ use serde_json::json;
 use crate::compile::Manifest;
 use super::data_test::{format_sample, run_test, TestStatus};
 use crate::error::Result;
-use crate::jinja::relation::render_name;
 use super::materialize::materialize;
 use crate::output::{printer, Tone};
 use crate::project::{Node, Resource};
@@ -50,7 +49,7 @@ pub fn execute_node(m: &Manifest, id: &str, idx: usize, total: usize, full_refre
     r.execution_time = started.elapsed().as_secs_f64();
     r.timing = vec![Timing { name: "execute".into(), started_at: start_ts, completed_at: now() }];
     if node.resource != Resource::Test && node.materialized() != "ephemeral" {
-        r.relation_name = Some(render_name(&m.target.adapter_type, &node.relation));
+        r.relation_name = Some(m.dialect.render_relation(&node.relation));
     }
     print_line(m, node, &r, idx, total);
     r

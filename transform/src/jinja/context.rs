@@ -13,6 +13,7 @@ use super::macros::MacroCaller;
 use super::relation::{column_value, Relation, Table};
 use crate::project::config::{validate_keys, Config, MODEL_KEYS, SEED_KEYS, TEST_KEYS};
 use crate::project::{RelationName, Resource};
+use crate::warehouse::dialect::Dialect;
 use crate::warehouse::{RelationKind, Warehouse};
 
 /// What a `ref()` resolves to once the project is parsed.
@@ -26,7 +27,10 @@ pub struct RefTarget {
 /// Project-wide render inputs, shared by every node render.
 pub struct Shared {
     pub project_name: String,
+    /// The profile `type`: `adapter.type`, and the prefix `adapter.dispatch` looks for.
     pub adapter_type: String,
+    /// How the target's SQL quotes and names relations (no connection needed).
+    pub dialect: &'static dyn Dialect,
     pub vars: Map<String, Json>,
     pub target: Json,
     pub target_database: String,
@@ -132,7 +136,7 @@ impl Object for RenderCtx {
             "log" => bound(log_fn, "log"),
             "exceptions" => bound(no_call, "exceptions"),
             "adapter" => bound(no_call, "adapter"),
-            "this" => Some(Relation::new(self.this.clone(), &self.shared.adapter_type, "").value()),
+            "this" => Some(Relation::new(self.this.clone(), self.shared.dialect, "").value()),
             "target" => Some(crate::jinja::to_value(&self.shared.target)),
             "execute" => Some(Value::from(self.execute)),
             "project_name" => Some(Value::from(self.shared.project_name.clone())),
@@ -171,7 +175,7 @@ impl RenderCtx {
             c.sources.push((src.to_string(), table.to_string()));
         }
         match self.shared.sources.get(&(src.to_string(), table.to_string())) {
-            Some((_, rel)) => Ok(Relation::new(rel.clone(), &self.shared.adapter_type, "table").value()),
+            Some((_, rel)) => Ok(Relation::new(rel.clone(), self.shared.dialect, "table").value()),
             None => Err(err(format!("source('{src}', '{table}') is not defined in any sources: YAML"))),
         }
     }
@@ -185,24 +189,24 @@ impl RenderCtx {
     }
 
     fn relation_for_ref(&self, name: &str) -> Result<Value, Error> {
-        let adapter = &self.shared.adapter_type;
+        let dialect = self.shared.dialect;
         match self.shared.refs.get(name) {
             Some(t) if t.ephemeral => {
                 if let Ok(mut c) = self.captures.lock() {
                     c.ephemerals.push(t.unique_id.clone());
                 }
-                let mut r = Relation::new(t.relation.clone(), adapter, "cte");
+                let mut r = Relation::new(t.relation.clone(), dialect, "cte");
                 r.rendered = Some(format!("__dbt__cte__{name}"));
                 Ok(r.value())
             }
-            Some(t) => Ok(Relation::new(t.relation.clone(), adapter, "").value()),
+            Some(t) => Ok(Relation::new(t.relation.clone(), dialect, "").value()),
             None if !self.execute => {
                 let name = RelationName {
                     database: self.shared.target_database.clone(),
                     schema: self.shared.target_schema.clone(),
                     identifier: name.to_string(),
                 };
-                Ok(Relation::new(name, adapter, "").value())
+                Ok(Relation::new(name, dialect, "").value())
             }
             None => Err(err(format!("ref('{name}') was not found"))),
         }
@@ -322,7 +326,7 @@ fn log_fn(_: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error>
 }
 
 fn adapter_method(ctx: &Arc<RenderCtx>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
-    let adapter = ctx.shared.adapter_type.clone();
+    let (adapter, dialect) = (ctx.shared.adapter_type.clone(), ctx.shared.dialect);
     match method {
         "dispatch" => {
             let (name, _ns, kwargs): (String, Option<String>, Kwargs) = minijinja::value::from_args(args)?;
@@ -331,7 +335,7 @@ fn adapter_method(ctx: &Arc<RenderCtx>, _state: &State, method: &str, args: &[Va
         }
         "quote" => {
             let (s,): (String,) = minijinja::value::from_args(args)?;
-            Ok(Value::from(super::relation::quote_ident(&adapter, &s)))
+            Ok(Value::from(dialect.quote(&s)))
         }
         "type" => Ok(Value::from(adapter)),
         "get_relation" => {
@@ -345,7 +349,7 @@ fn adapter_method(ctx: &Arc<RenderCtx>, _state: &State, method: &str, args: &[Va
                 return Ok(Value::from(()));
             }
             match ctx.warehouse()?.relation_kind(&name).map_err(|e| err(e.to_string()))? {
-                Some(k) => Ok(Relation::new(name, &adapter, if k == RelationKind::View { "view" } else { "table" }).value()),
+                Some(k) => Ok(Relation::new(name, dialect, if k == RelationKind::View { "view" } else { "table" }).value()),
                 None => Ok(Value::from(())),
             }
         }
@@ -356,7 +360,7 @@ fn adapter_method(ctx: &Arc<RenderCtx>, _state: &State, method: &str, args: &[Va
                 return Ok(Value::from(Vec::<Value>::new()));
             }
             let cols = ctx.warehouse()?.columns(&r.name).map_err(|e| err(e.to_string()))?;
-            Ok(Value::from_iter(cols.iter().map(|c| column_value(c, &adapter))))
+            Ok(Value::from_iter(cols.iter().map(|c| column_value(c, dialect))))
         }
         _ => Err(Error::new(ErrorKind::UnknownMethod, format!("adapter has no method `{method}`"))),
     }

@@ -1,5 +1,6 @@
 //! Jinja values for warehouse objects: `Relation` (what `ref`, `source`, `this` return; renders as the
-//! quoted name), `Column` (from `adapter.get_columns_in_relation`) and `Table` (from `run_query`).
+//! name quoted by the target's dialect), `Column` (from `adapter.get_columns_in_relation`) and
+//! `Table` (from `run_query`).
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,29 +9,13 @@ use minijinja::value::{Kwargs, Object, ObjectRepr};
 use minijinja::{Error, State, Value};
 
 use crate::project::RelationName;
+use crate::warehouse::dialect::Dialect;
 use crate::warehouse::{Rows, WarehouseColumn};
-
-/// Quotes one identifier for an adapter without a connection (compile needs no warehouse).
-pub fn quote_ident(adapter: &str, ident: &str) -> String {
-    match adapter {
-        "bigquery" => format!("`{}`", ident.replace('`', "\\`")),
-        _ => format!("\"{}\"", ident.replace('"', "\"\"")),
-    }
-}
-
-pub fn render_name(adapter: &str, rel: &RelationName) -> String {
-    [&rel.database, &rel.schema, &rel.identifier]
-        .iter()
-        .filter(|p| !p.is_empty())
-        .map(|p| quote_ident(adapter, p))
-        .collect::<Vec<_>>()
-        .join(".")
-}
 
 #[derive(Debug, Clone)]
 pub struct Relation {
     pub name: RelationName,
-    pub adapter: String,
+    pub dialect: &'static dyn Dialect,
     /// `table`, `view`, `cte` or empty when unknown.
     pub kind: String,
     /// Overrides the rendered text (ephemeral CTE names, `where`-filtered test subqueries).
@@ -38,14 +23,14 @@ pub struct Relation {
 }
 
 impl Relation {
-    pub fn new(name: RelationName, adapter: &str, kind: &str) -> Relation {
-        Relation { name, adapter: adapter.into(), kind: kind.into(), rendered: None }
+    pub fn new(name: RelationName, dialect: &'static dyn Dialect, kind: &str) -> Relation {
+        Relation { name, dialect, kind: kind.into(), rendered: None }
     }
     pub fn value(self) -> Value {
         Value::from_object(self)
     }
     pub fn text(&self) -> String {
-        self.rendered.clone().unwrap_or_else(|| render_name(&self.adapter, &self.name))
+        self.rendered.clone().unwrap_or_else(|| self.dialect.render_relation(&self.name))
     }
 }
 
@@ -94,10 +79,10 @@ impl Object for Relation {
     }
 }
 
-pub fn column_value(c: &WarehouseColumn, adapter: &str) -> Value {
+pub fn column_value(c: &WarehouseColumn, dialect: &dyn Dialect) -> Value {
     crate::jinja::to_value(serde_json::json!({
         "name": c.name, "column": c.name, "data_type": c.data_type, "dtype": c.data_type,
-        "quoted": quote_ident(adapter, &c.name),
+        "quoted": dialect.quote(&c.name),
     }))
 }
 

@@ -4,6 +4,7 @@
 //! atomic `create or replace table … partition by … cluster by … OPTIONS(…)`.
 
 pub mod ddl;
+mod dialect;
 pub mod jobs;
 pub mod profile;
 mod seed;
@@ -18,10 +19,12 @@ use gcp_bigquery_client::model::dataset::Dataset;
 use gcp_bigquery_client::model::table::Table;
 use gcp_bigquery_client::Client;
 
+use super::dialect::Dialect;
 use super::{AdapterResponse, IncrementalPlan, RelationKind, Rows, Warehouse, WarehouseColumn};
 use crate::error::{Error, Result};
 use crate::project::profiles::Target;
 use crate::project::{Config, RelationName};
+pub use dialect::BigQueryDialect;
 pub use jobs::set_current_node;
 use profile::Profile;
 
@@ -97,6 +100,9 @@ impl BigQuery {
 impl Warehouse for BigQuery {
     fn adapter_type(&self) -> &'static str {
         "bigquery"
+    }
+    fn dialect(&self) -> &'static dyn Dialect {
+        &BigQueryDialect
     }
     fn database(&self) -> &str {
         &self.profile.project
@@ -210,9 +216,6 @@ impl Warehouse for BigQuery {
         out
     }
 
-    fn quote(&self, ident: &str) -> String {
-        ddl::quote(ident)
-    }
     fn create_view_sql(&self, rel: &str, sql: &str, config: &Config) -> String {
         ddl::create_view(rel, sql, config)
     }
