@@ -84,7 +84,6 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
         target: jinja::target_value(&target, &database, &schema),
         target_database: database,
         target_schema: schema,
-        warehouse: None,
         full_refresh: opts.full_refresh,
         command: opts.command.clone(),
         invocation_id: format!("{:016x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0) as u64),
@@ -107,7 +106,6 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     let mut shared = Arc::try_unwrap(std::mem::replace(&mut engine.shared, Arc::new(empty_shared())))
         .map_err(|_| Error::Usage("internal: render context still in use".into()))?;
     shared.refs = ref_targets(&project);
-    shared.warehouse = wh.clone();
     engine.shared = Arc::new(shared);
     let dialect = warehouse::dialect(&target.adapter_type);
     Ok(Manifest { project, engine, dag, target, dialect, warehouse: wh, created_dirs: Default::default() })
@@ -137,7 +135,6 @@ fn empty_shared() -> Shared {
         target: Json::Null,
         target_database: String::new(),
         target_schema: String::new(),
-        warehouse: None,
         full_refresh: false,
         command: String::new(),
         invocation_id: String::new(),
@@ -168,7 +165,7 @@ fn parse_nodes(project: &mut Project, engine: &Engine) -> Result<()> {
                 schema: engine.shared.target_schema.clone(),
                 identifier: n.name.clone(),
             };
-            engine.render(n, this, false)
+            engine.render(n, this, false, None)
         });
     let ids: Vec<String> = nodes.iter().map(|n| n.unique_id.clone()).collect();
     for (id, r) in ids.into_iter().zip(rendered) {
@@ -314,13 +311,13 @@ impl Manifest {
         self.project.nodes.get(uid).ok_or_else(|| Error::Usage(format!("unknown node {uid}")))
     }
 
-    fn compile_inner(&self, uid: &str, ctes: &mut Vec<(String, String)>) -> Result<String> {
+    fn compile_inner(&self, uid: &str, wh: Option<&Arc<dyn Warehouse>>, ctes: &mut Vec<(String, String)>) -> Result<String> {
         let node = self.node(uid)?;
-        let rendered = self.engine.render(node, node.relation.clone(), true)?;
+        let rendered = self.engine.render(node, node.relation.clone(), true, wh)?;
         for eph in rendered.captures.ephemerals {
             let name = format!("__dbt__cte__{}", self.node(&eph)?.name);
             if !ctes.iter().any(|(n, _)| n == &name) {
-                let sql = self.compile_inner(&eph, ctes)?;
+                let sql = self.compile_inner(&eph, wh, ctes)?;
                 ctes.push((name, sql));
             }
         }
@@ -329,8 +326,13 @@ impl Manifest {
 
     /// The node's executable SQL: rendered with `execute = true`, ephemerals injected as CTEs.
     pub fn compile(&self, uid: &str) -> Result<String> {
+        self.compile_on(uid, self.warehouse.as_ref())
+    }
+
+    /// `compile`, with the render's warehouse calls on `wh` (the node's own handle while executing).
+    pub fn compile_on(&self, uid: &str, wh: Option<&Arc<dyn Warehouse>>) -> Result<String> {
         let mut ctes = vec![];
-        let sql = self.compile_inner(uid, &mut ctes)?;
+        let sql = self.compile_inner(uid, wh, &mut ctes)?;
         Ok(inject_ctes(&sql, &ctes))
     }
 

@@ -30,10 +30,8 @@ pub fn run(a: &RunArgs, command: &str, kinds: &[Resource]) -> Result<i32> {
     for id in &ids {
         let node = m.node(id)?;
         let sql = m.compile(id)?;
-        crate::warehouse::bigquery::set_current_node(Some(id));
-        let estimate = wh.estimate_bytes(&sql);
-        crate::warehouse::bigquery::set_current_node(None);
-        match estimate {
+        // The dry-run job is labelled with the node (as when it runs).
+        match wh.clone().for_node(id).estimate_bytes(&sql) {
             Ok(Some(bytes)) => {
                 total += bytes;
                 p.event("info", &format!("{:<60} {:>12}  ({bytes} bytes)", node.name, human(bytes)), json!({"unique_id": id, "bytes_processed": bytes}));

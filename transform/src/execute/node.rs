@@ -1,17 +1,20 @@
 //! What a worker does with one node: compile and materialize a model (with its hooks), load a seed,
-//! or run a test; then the node's progress line.
+//! or run a test — all on the node's own warehouse handle (`Warehouse::for_node`, so BigQuery jobs
+//! carry the node's id) — then the node's progress line.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::json;
 
-use crate::compile::Manifest;
 use super::data_test::{format_sample, run_test, TestStatus};
-use crate::error::Result;
 use super::materialize::materialize;
+use super::runner::{NodeResult, Status, Timing};
+use crate::compile::Manifest;
+use crate::error::{Error, Result};
 use crate::output::{printer, Tone};
 use crate::project::{Node, Resource};
-use super::runner::{NodeResult, Status, Timing};
+use crate::warehouse::Warehouse;
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339()
@@ -34,14 +37,15 @@ pub fn execute_node(m: &Manifest, id: &str, idx: usize, total: usize, full_refre
         r.message = Some(format!("unknown node {id}"));
         return r;
     };
-    // BigQuery labels this node's jobs with its unique id and names it in errors.
-    crate::warehouse::bigquery::set_current_node(Some(id));
-    let outcome = match node.resource {
-        Resource::Seed => run_seed(m, node, &mut r, full_refresh),
-        Resource::Test => run_one_test(m, node, &mut r),
-        _ => run_model(m, node, &mut r, full_refresh),
+    // Everything the node runs goes through its own handle (BigQuery labels the jobs with the id).
+    let outcome = match m.warehouse.clone().map(|wh| wh.for_node(id)) {
+        None => Err(Error::Usage("no warehouse".into())),
+        Some(wh) => match node.resource {
+            Resource::Seed => run_seed(m, node, wh.as_ref(), &mut r),
+            Resource::Test => run_one_test(m, node, &wh, &mut r),
+            _ => run_model(m, node, &wh, &mut r, full_refresh),
+        },
     };
-    crate::warehouse::bigquery::set_current_node(None);
     if let Err(e) = outcome {
         r.status = Status::Error;
         r.message = Some(crate::output::redact(&e.to_string()));
@@ -75,10 +79,9 @@ fn print_line(m: &Manifest, node: &Node, r: &NodeResult, idx: usize, total: usiz
     printer().node_line(idx, total, &what, &tag, tone, r.execution_time, data);
 }
 
-fn run_hooks(m: &Manifest, node: &Node, which: &str) -> Result<()> {
-    let Some(wh) = &m.warehouse else { return Ok(()) };
+fn run_hooks(m: &Manifest, node: &Node, wh: &Arc<dyn Warehouse>, which: &str) -> Result<()> {
     for hook in node.config.hooks(which) {
-        let sql = m.engine.render_hook(node, &hook)?;
+        let sql = m.engine.render_hook(node, &hook, Some(wh))?;
         if !sql.trim().is_empty() {
             wh.execute(&sql)?;
         }
@@ -86,33 +89,30 @@ fn run_hooks(m: &Manifest, node: &Node, which: &str) -> Result<()> {
     Ok(())
 }
 
-fn run_model(m: &Manifest, node: &Node, r: &mut NodeResult, full_refresh: bool) -> Result<()> {
-    let wh = m.warehouse.as_deref().ok_or_else(|| crate::error::Error::Usage("no warehouse".into()))?;
-    let sql = m.compile(&node.unique_id)?;
+fn run_model(m: &Manifest, node: &Node, wh: &Arc<dyn Warehouse>, r: &mut NodeResult, full_refresh: bool) -> Result<()> {
+    let sql = m.compile_on(&node.unique_id, Some(wh))?;
     m.write_compiled(node, &sql)?;
     r.compiled_code = Some(sql.clone());
-    run_hooks(m, node, "pre")?;
-    let (resp, msg) = materialize(wh, node, &sql, full_refresh)?;
-    run_hooks(m, node, "post")?;
+    run_hooks(m, node, wh, "pre")?;
+    let (resp, msg) = materialize(wh.as_ref(), node, &sql, full_refresh)?;
+    run_hooks(m, node, wh, "post")?;
     r.adapter_response = serde_json::to_value(&resp).unwrap_or_default();
     r.message = Some(msg);
     Ok(())
 }
 
-fn run_seed(m: &Manifest, node: &Node, r: &mut NodeResult, _full_refresh: bool) -> Result<()> {
-    let wh = m.warehouse.as_deref().ok_or_else(|| crate::error::Error::Usage("no warehouse".into()))?;
+fn run_seed(m: &Manifest, node: &Node, wh: &dyn Warehouse, r: &mut NodeResult) -> Result<()> {
     let rows = wh.load_seed(&node.relation, &m.project.root.join(&node.original_file_path), &node.config)?;
     r.message = Some(format!("INSERT {rows}"));
     r.adapter_response = json!({"_message": format!("INSERT {rows}"), "code": "INSERT", "rows_affected": rows});
     Ok(())
 }
 
-fn run_one_test(m: &Manifest, node: &Node, r: &mut NodeResult) -> Result<()> {
-    let wh = m.warehouse.as_deref().ok_or_else(|| crate::error::Error::Usage("no warehouse".into()))?;
-    let sql = m.compile(&node.unique_id)?;
+fn run_one_test(m: &Manifest, node: &Node, wh: &Arc<dyn Warehouse>, r: &mut NodeResult) -> Result<()> {
+    let sql = m.compile_on(&node.unique_id, Some(wh))?;
     m.write_compiled(node, &sql)?;
     r.compiled_code = Some(sql.clone());
-    let outcome = run_test(wh, node, &sql, Some(&node.relation))?;
+    let outcome = run_test(wh.as_ref(), node, &sql, Some(&node.relation))?;
     r.failures = Some(outcome.failures);
     r.status = match outcome.status {
         TestStatus::Pass => Status::Pass,

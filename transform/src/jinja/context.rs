@@ -35,7 +35,6 @@ pub struct Shared {
     pub target: Json,
     pub target_database: String,
     pub target_schema: String,
-    pub warehouse: Option<Arc<dyn Warehouse>>,
     pub full_refresh: bool,
     pub command: String,
     pub invocation_id: String,
@@ -64,6 +63,8 @@ pub struct RenderCtx {
     pub config: Config,
     pub this: RelationName,
     pub execute: bool,
+    /// The handle of the node being executed (none at parse).
+    pub warehouse: Option<Arc<dyn Warehouse>>,
     pub captures: Mutex<Captures>,
     /// For generic tests: the kwargs handed to the test macro.
     pub test_kwargs: Option<Value>,
@@ -213,7 +214,7 @@ impl RenderCtx {
     }
 
     fn warehouse(&self) -> Result<&Arc<dyn Warehouse>, Error> {
-        self.shared.warehouse.as_ref().ok_or_else(|| err("this command has no warehouse connection"))
+        self.warehouse.as_ref().ok_or_else(|| err("this command has no warehouse connection"))
     }
 }
 

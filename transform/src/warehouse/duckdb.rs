@@ -2,7 +2,7 @@
 //! worker threads run concurrently, metadata from `information_schema`, and seeds via `read_csv`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use duckdb::types::Value as DValue;
 use duckdb::Connection;
@@ -118,6 +118,10 @@ impl Warehouse for DuckDb {
     }
     fn dialect(&self) -> &'static dyn Dialect {
         &DuckDbDialect
+    }
+    /// DuckDB statements carry no metadata: every node shares this handle.
+    fn for_node(self: Arc<Self>, _unique_id: &str) -> Arc<dyn Warehouse> {
+        self
     }
     fn database(&self) -> &str {
         &self.database

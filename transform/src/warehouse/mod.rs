@@ -69,6 +69,9 @@ pub trait Warehouse: Send + Sync {
     fn adapter_type(&self) -> &'static str;
     /// Quoting, relation names and type names of this warehouse's SQL.
     fn dialect(&self) -> &'static dyn Dialect;
+    /// This connection with its statements attributed to the node `unique_id`: BigQuery labels
+    /// each job with it and names the node in errors. The executor passes it to all a node runs.
+    fn for_node(self: Arc<Self>, unique_id: &str) -> Arc<dyn Warehouse>;
     /// The target database (DuckDB catalog, BigQuery project) and default schema (dataset).
     fn database(&self) -> &str;
     fn schema(&self) -> &str;
