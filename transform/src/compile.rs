@@ -19,7 +19,7 @@ use crate::project::config::validate_values;
 use crate::project::profiles::{self, Target};
 use crate::project::{Node, Project, RelationName, Resource};
 use crate::warehouse::dialect::Dialect;
-use crate::warehouse::{self, Warehouse};
+use crate::warehouse::{adapters, Warehouse};
 
 /// Flags every command shares.
 #[derive(Debug, Clone, Default)]
@@ -70,16 +70,16 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     timing("load files", t0);
     let profiles = profiles::profiles_path(opts.profiles_dir.as_deref(), &opts.project_dir)?;
     let target = profiles::load_target(&profiles, &project.cfg.profile, opts.target.as_deref(), opts.threads)?;
-    let wh = if connect { Some(warehouse::connect(&target, &opts.project_dir)?) } else { None };
+    let wh = if connect { Some(adapters::connect(&target, &opts.project_dir)?) } else { None };
     let (database, schema) = match &wh {
         Some(w) => (w.database().to_string(), w.schema().to_string()),
-        None => warehouse::target_location(&target),
+        None => adapters::target_location(&target),
     };
     let (_, macros) = jinja::macro_table(&project)?;
     let mut shared = Shared {
         project_name: project.cfg.name.clone(),
         adapter_type: target.adapter_type.clone(),
-        dialect: warehouse::dialect(&target.adapter_type),
+        dialect: adapters::dialect(&target.adapter_type),
         vars: parse_vars(&project, opts.vars.as_deref())?,
         target: jinja::target_value(&target, &database, &schema),
         target_database: database,
@@ -107,7 +107,7 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
         .map_err(|_| Error::Usage("internal: render context still in use".into()))?;
     shared.refs = ref_targets(&project);
     engine.shared = Arc::new(shared);
-    let dialect = warehouse::dialect(&target.adapter_type);
+    let dialect = adapters::dialect(&target.adapter_type);
     Ok(Manifest { project, engine, dag, target, dialect, warehouse: wh, created_dirs: Default::default() })
 }
 
@@ -116,7 +116,7 @@ pub fn connect(opts: &Options) -> Result<Arc<dyn Warehouse>> {
     let project = crate::project::dbt_project::DbtProject::load(&opts.project_dir)?;
     let path = profiles::profiles_path(opts.profiles_dir.as_deref(), &opts.project_dir)?;
     let target = profiles::load_target(&path, &project.profile, opts.target.as_deref(), opts.threads)?;
-    warehouse::connect(&target, &opts.project_dir)
+    adapters::connect(&target, &opts.project_dir)
 }
 
 /// Phase timings on stderr when TRANSFORM_TIMING is set (used by the benchmark notes).
@@ -130,7 +130,7 @@ fn empty_shared() -> Shared {
     Shared {
         project_name: String::new(),
         adapter_type: String::new(),
-        dialect: &warehouse::dialect::Standard,
+        dialect: &crate::warehouse::dialect::Standard,
         vars: Map::new(),
         target: Json::Null,
         target_database: String::new(),

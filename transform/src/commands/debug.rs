@@ -17,7 +17,7 @@ pub fn run(a: CommonArgs) -> Result<i32> {
     let path = profiles::profiles_path(opts.profiles_dir.as_deref(), &opts.project_dir)?;
     let target = profiles::load_target(&path, &project.profile, opts.target.as_deref(), opts.threads)?;
     p.info(&format!("profiles.yml: OK ({}; target `{}`)", path.display(), target.name));
-    let wh = crate::warehouse::connect(&target, &opts.project_dir)?;
+    let wh = crate::warehouse::adapters::connect(&target, &opts.project_dir)?;
     for (k, v) in wh.describe() {
         p.info(&format!("  {k}: {v}"));
     }

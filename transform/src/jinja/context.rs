@@ -10,7 +10,7 @@ use minijinja::{Error, ErrorKind, State, Value};
 use serde_json::{Map, Value as Json};
 
 use super::macros::MacroCaller;
-use super::relation::{column_value, Relation, Table};
+use super::relation::{column_value, to_value, Relation, Table};
 use crate::project::config::{validate_keys, Config, MODEL_KEYS, SEED_KEYS, TEST_KEYS};
 use crate::project::{RelationName, Resource};
 use crate::warehouse::dialect::Dialect;
@@ -138,15 +138,15 @@ impl Object for RenderCtx {
             "exceptions" => bound(no_call, "exceptions"),
             "adapter" => bound(no_call, "adapter"),
             "this" => Some(Relation::new(self.this.clone(), self.shared.dialect, "").value()),
-            "target" => Some(crate::jinja::to_value(&self.shared.target)),
+            "target" => Some(to_value(&self.shared.target)),
             "execute" => Some(Value::from(self.execute)),
             "project_name" => Some(Value::from(self.shared.project_name.clone())),
             "invocation_id" => Some(Value::from(self.shared.invocation_id.clone())),
             "run_started_at" => Some(Value::from(self.shared.run_started_at.clone())),
-            "flags" => Some(crate::jinja::to_value(serde_json::json!({
+            "flags" => Some(to_value(serde_json::json!({
                 "FULL_REFRESH": self.shared.full_refresh, "WHICH": self.shared.command,
             }))),
-            "model" => Some(crate::jinja::to_value(serde_json::json!({
+            "model" => Some(to_value(serde_json::json!({
                 "name": self.name, "unique_id": self.unique_id, "resource_type": self.resource.as_str(),
                 "original_file_path": self.file, "config": self.effective_config().0,
             }))),
@@ -266,7 +266,7 @@ fn config_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, E
 fn config_get(ctx: &Arc<RenderCtx>, args: &[Value], require: bool) -> Result<Value, Error> {
     let (key, default): (String, Option<Value>) = minijinja::value::from_args(args)?;
     match ctx.effective_config().get(&key) {
-        Some(v) => Ok(crate::jinja::to_value(v)),
+        Some(v) => Ok(to_value(v)),
         None if require => Err(err(format!("config `{key}` is required for {}", ctx.name))),
         None => Ok(default.unwrap_or(Value::from(()))),
     }
@@ -275,7 +275,7 @@ fn config_get(ctx: &Arc<RenderCtx>, args: &[Value], require: bool) -> Result<Val
 fn var_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {
     let (name, default): (String, Option<Value>) = minijinja::value::from_args(args)?;
     match (ctx.shared.vars.get(&name), default) {
-        (Some(v), _) => Ok(crate::jinja::to_value(v)),
+        (Some(v), _) => Ok(to_value(v)),
         (None, Some(d)) => Ok(d),
         (None, None) => Err(err(format!(
             "required var `{name}` not found (set it under `vars:` in dbt_project.yml or with --vars)"

@@ -16,9 +16,10 @@ use serde_json::Value as Json;
 use crate::error::{suggest, Error, Result};
 use crate::project::preprocess;
 use crate::project::{Config, Node, Project, RelationName, Resource};
+use crate::warehouse::Warehouse;
 use context::{Captures, RenderCtx, Shared};
 use macros::MacroCaller;
-use crate::warehouse::Warehouse;
+pub use relation::to_value;
 use relation::Relation;
 
 pub const BUILTINS_FILE: &str = "dbt/builtins.sql";
@@ -132,7 +133,7 @@ impl Engine {
                 Some(s) if s.contains("ref(") || s.contains("source(") => {
                     self.env.compile_expression(s).and_then(|e| e.eval(ctx_value.clone())).map_err(here)?
                 }
-                _ => crate::jinja::to_value(v),
+                _ => to_value(v),
             };
             kwargs.push((k.clone(), value));
         }
@@ -256,9 +257,4 @@ pub fn target_value(t: &crate::project::profiles::Target, database: &str, schema
     m.insert("schema".into(), Json::from(schema));
     m.insert("threads".into(), Json::from(t.threads));
     Json::Object(m)
-}
-
-/// Any serializable Rust value as a Jinja value.
-pub fn to_value<T: serde::Serialize>(v: T) -> Value {
-    Value::from(minijinja::value::Serde(v))
 }

@@ -1,6 +1,6 @@
 //! Jinja values for warehouse objects: `Relation` (what `ref`, `source`, `this` return; renders as the
 //! name quoted by the target's dialect), `Column` (from `adapter.get_columns_in_relation`) and
-//! `Table` (from `run_query`).
+//! `Table` (from `run_query`); and `to_value`, any serializable value as a Jinja value.
 
 use std::fmt;
 use std::sync::Arc;
@@ -11,6 +11,11 @@ use minijinja::{Error, State, Value};
 use crate::project::RelationName;
 use crate::warehouse::dialect::Dialect;
 use crate::warehouse::{Rows, WarehouseColumn};
+
+/// Any serializable Rust value as a Jinja value.
+pub fn to_value<T: serde::Serialize>(v: T) -> Value {
+    Value::from(minijinja::value::Serde(v))
+}
 
 #[derive(Debug, Clone)]
 pub struct Relation {
@@ -80,7 +85,7 @@ impl Object for Relation {
 }
 
 pub fn column_value(c: &WarehouseColumn, dialect: &dyn Dialect) -> Value {
-    crate::jinja::to_value(serde_json::json!({
+    to_value(serde_json::json!({
         "name": c.name, "column": c.name, "data_type": c.data_type, "dtype": c.data_type,
         "quoted": dialect.quote(&c.name),
     }))
@@ -105,7 +110,7 @@ impl Object for TableColumn {
     }
     fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, _args: &[Value]) -> Result<Value, Error> {
         match method {
-            "values" => Ok(crate::jinja::to_value(&self.values)),
+            "values" => Ok(to_value(&self.values)),
             _ => Err(Error::new(minijinja::ErrorKind::UnknownMethod, format!("column has no method `{method}`"))),
         }
     }
@@ -113,7 +118,7 @@ impl Object for TableColumn {
 
 impl Table {
     fn rows(&self) -> Value {
-        crate::jinja::to_value(&self.0.rows)
+        to_value(&self.0.rows)
     }
     fn columns(&self) -> Value {
         let cols = self.0.columns.iter().enumerate().map(|(i, name)| {
@@ -134,11 +139,11 @@ impl Object for Table {
         match key.as_str() {
             Some("rows") => Some(self.rows()),
             Some("columns") => Some(self.columns()),
-            Some("column_names") => Some(crate::jinja::to_value(&self.0.columns)),
-            _ => key.as_usize().and_then(|i| self.0.rows.get(i)).map(crate::jinja::to_value),
+            Some("column_names") => Some(to_value(&self.0.columns)),
+            _ => key.as_usize().and_then(|i| self.0.rows.get(i)).map(to_value),
         }
     }
     fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
-        minijinja::value::Enumerator::Values(self.0.rows.iter().map(crate::jinja::to_value).collect())
+        minijinja::value::Enumerator::Values(self.0.rows.iter().map(to_value).collect())
     }
 }

@@ -1,9 +1,10 @@
-//! The one warehouse trait, and the list of adapters. An adapter executes SQL, answers metadata
-//! questions (does a relation exist, of what kind, with which columns), creates schemas and loads
-//! seeds; its `Dialect` (quoting, relation names, type names) is known without a connection.
-//! Materialization SQL has standard defaults here; an adapter overrides what it does differently
-//! (BigQuery: atomic `create or replace table`, partitioning, `insert_overwrite`).
+//! The one warehouse trait. An adapter executes SQL, answers metadata questions (does a relation
+//! exist, of what kind, with which columns), creates schemas and loads seeds; its `Dialect`
+//! (quoting, relation names, type names) is known without a connection. Materialization SQL has
+//! standard defaults here; an adapter overrides what it does differently (BigQuery: atomic
+//! `create or replace table`, partitioning, `insert_overwrite`). The adapters are in `adapters`.
 
+pub mod adapters;
 pub mod append;
 pub mod bigquery;
 pub mod dialect;
@@ -15,7 +16,6 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::project::profiles::Target;
 use crate::project::{Config, RelationName};
 use dialect::Dialect;
 
@@ -197,44 +197,4 @@ pub trait Warehouse: Send + Sync {
     fn add_column_sql(&self, rel: &str, col: &WarehouseColumn) -> String {
         format!("alter table {rel} add column {} {}", self.quote(&col.name), col.data_type)
     }
-}
-
-/// An adapter this build has: its profile `type`, its dialect and how to open a connection.
-struct Adapter {
-    name: &'static str,
-    dialect: &'static dyn Dialect,
-    open: fn(&Target, &Path) -> Result<Arc<dyn Warehouse>>,
-}
-
-/// Every adapter, by profile `type`: adding a warehouse adds one row here.
-const ADAPTERS: &[Adapter] = &[
-    Adapter { name: "duckdb", dialect: &duckdb::DuckDbDialect, open: |t, dir| Ok(Arc::new(duckdb::DuckDb::open(t, dir)?)) },
-    Adapter { name: "bigquery", dialect: &bigquery::BigQueryDialect, open: |t, _| Ok(Arc::new(bigquery::BigQuery::open(t)?)) },
-];
-
-fn adapter(adapter_type: &str) -> Option<&'static Adapter> {
-    ADAPTERS.iter().find(|a| a.name == adapter_type)
-}
-
-/// The dialect of a profile `type`, without connecting; standard SQL for a type without an adapter.
-pub fn dialect(adapter_type: &str) -> &'static dyn Dialect {
-    adapter(adapter_type).map_or(&dialect::Standard, |a| a.dialect)
-}
-
-/// Opens the adapter named by the target's `type`.
-pub fn connect(target: &Target, project_dir: &Path) -> Result<Arc<dyn Warehouse>> {
-    match adapter(&target.adapter_type) {
-        Some(a) => (a.open)(target, project_dir),
-        None => {
-            let supported: Vec<&str> = ADAPTERS.iter().map(|a| a.name).collect();
-            Err(Error::Profile {
-                message: format!("target `{}` has type `{}`; supported: {}", target.name, target.adapter_type, supported.join(", ")),
-            })
-        }
-    }
-}
-
-/// The database and schema a target uses, without connecting (for `parse`, `compile`, `ls`).
-pub fn target_location(target: &Target) -> (String, String) {
-    dialect(&target.adapter_type).location(target)
 }
