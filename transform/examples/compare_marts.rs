@@ -10,7 +10,8 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 use transform::project::profiles::load_target;
-use transform::warehouse::{connect, Warehouse};
+use transform::warehouse::adapters::connect;
+use transform::warehouse::Warehouse;
 
 fn same(a: &Json, b: &Json) -> bool {
     match (a.as_f64(), b.as_f64()) {

@@ -9,9 +9,8 @@ use serde_json::{json, Value as Json};
 
 use crate::compile::Manifest;
 use crate::error::{Error, Result};
-use crate::jinja::relation::render_name;
 use crate::project::{Node, Source};
-use crate::runner::NodeResult;
+use crate::execute::runner::NodeResult;
 
 const DBT_VERSION: &str = "1.11.0";
 
@@ -108,7 +107,7 @@ fn node_out<'a>(m: &'a Manifest, n: &'a Node) -> NodeOut<'a> {
         .collect();
     let relation_name = match n.materialized() {
         "ephemeral" | "test" => None,
-        _ => Some(render_name(&m.target.adapter_type, &n.relation)),
+        _ => Some(m.dialect.render_relation(&n.relation)),
     };
     NodeOut {
         unique_id: &n.unique_id,
@@ -133,7 +132,7 @@ fn node_out<'a>(m: &'a Manifest, n: &'a Node) -> NodeOut<'a> {
         sources: &n.sources,
         raw_code: &n.raw_code,
         language: "sql",
-        checksum: json!({"name": "fnv1a", "checksum": crate::data_tests::short_hash(&n.raw_code)}),
+        checksum: json!({"name": "fnv1a", "checksum": crate::project::generic_tests::short_hash(&n.raw_code)}),
         column_name: n.generic.as_ref().map(|g| &g.column_name),
         attached_node: n.generic.as_ref().map(|g| g.attached_to.as_str()),
         test_metadata: n.generic.as_ref().map(|g| json!({"name": g.test_name, "kwargs": g.kwargs, "namespace": null})),
@@ -145,7 +144,7 @@ fn source_json(m: &Manifest, s: &Source) -> Json {
         "unique_id": s.unique_id, "resource_type": "source", "name": s.name, "source_name": s.source_name,
         "package_name": m.project.cfg.name, "original_file_path": s.original_file_path, "fqn": s.fqn,
         "database": s.relation.database, "schema": s.relation.schema, "identifier": s.relation.identifier,
-        "relation_name": render_name(&m.target.adapter_type, &s.relation), "description": s.description,
+        "relation_name": m.dialect.render_relation(&s.relation), "description": s.description,
         "loaded_at_field": s.loaded_at_field, "freshness": s.freshness, "tags": s.tags, "meta": s.meta,
         "columns": s.columns.iter().map(|c| (c.name.clone(), json!({"name": c.name, "description": c.description, "data_type": c.data_type}))).collect::<serde_json::Map<_, _>>(),
     })

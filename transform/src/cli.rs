@@ -1,5 +1,6 @@
-//! The command line (clap derive): one subcommand per dbt command, each flattening the shared
-//! project/profile flags and, where it selects nodes, the selection flags.
+//! The whole command line (clap derive), and nothing else: one subcommand per dbt command, each
+//! flattening the shared project/profile flags and, where it selects nodes, the selection flags.
+//! Every command's arguments live here; its behaviour lives in `commands/<name>.rs`.
 
 use std::path::PathBuf;
 
@@ -42,9 +43,9 @@ pub enum Command {
         command: SourceCommand,
     },
     /// Run an Airbyte source (discover + read with saved state) into the warehouse's raw schema.
-    Sync(crate::sync::SyncArgs),
+    Sync(SyncArgs),
     /// Run one query and print its rows as a table: `transform show --inline "select ..."`.
-    Show(crate::show::ShowArgs),
+    Show(ShowArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -130,6 +131,53 @@ pub struct LsArgs {
     /// Only these resource types (model, seed, test, source).
     #[arg(long, num_args = 1.., action = clap::ArgAction::Append)]
     pub resource_type: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The Airbyte source executable (it must answer `discover` and `read`), e.g. source-bitcoin.
+    #[arg(long, env = "TRANSFORM_SYNC_SOURCE")]
+    pub source: PathBuf,
+    /// The source's config file (JSON), passed as is to `discover` and `read --config`.
+    #[arg(long, env = "TRANSFORM_SYNC_CONFIG")]
+    pub config: PathBuf,
+    /// The schema (BigQuery dataset) of the raw tables; the models read `raw`.
+    #[arg(long, default_value = "raw")]
+    pub raw_schema: String,
+    /// Only these streams (comma-separated; default: every stream the source discovers).
+    #[arg(long, value_delimiter = ',')]
+    pub streams: Vec<String>,
+    /// Records per committed batch (a batch ends at the first STATE message after this many).
+    #[arg(long, default_value_t = 50_000)]
+    pub batch_size: usize,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The SQL query to run (plain SQL; relations as the warehouse names them, e.g. main.rpt_bitcoin_kpis).
+    #[arg(long)]
+    pub inline: String,
+    /// At most this many rows.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+}
+
+impl Command {
+    /// The flags every command shares (the log format is read before the command runs).
+    pub fn common(&self) -> &CommonArgs {
+        match self {
+            Command::Parse(a) | Command::Debug(a) | Command::Clean(a) => a,
+            Command::Compile(a) | Command::Source { command: SourceCommand::Freshness(a) } => &a.common,
+            Command::Run(a) | Command::Test(a) | Command::Build(a) | Command::Seed(a) => &a.common,
+            Command::Ls(a) => &a.common,
+            Command::Sync(a) => &a.common,
+            Command::Show(a) => &a.common,
+        }
+    }
 }
 
 impl CommonArgs {

@@ -18,7 +18,8 @@ use crate::jinja::{self, Engine, BUILTINS_FILE};
 use crate::project::config::validate_values;
 use crate::project::profiles::{self, Target};
 use crate::project::{Node, Project, RelationName, Resource};
-use crate::warehouse::{self, Warehouse};
+use crate::warehouse::dialect::Dialect;
+use crate::warehouse::{adapters, Warehouse};
 
 /// Flags every command shares.
 #[derive(Debug, Clone, Default)]
@@ -37,6 +38,8 @@ pub struct Manifest {
     pub engine: Engine,
     pub dag: Dag,
     pub target: Target,
+    /// The target's SQL dialect (known with or without a connection).
+    pub dialect: &'static dyn Dialect,
     pub warehouse: Option<Arc<dyn Warehouse>>,
     /// Directories under target/compiled already created (saves a syscall pair per file).
     created_dirs: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
@@ -67,20 +70,20 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     timing("load files", t0);
     let profiles = profiles::profiles_path(opts.profiles_dir.as_deref(), &opts.project_dir)?;
     let target = profiles::load_target(&profiles, &project.cfg.profile, opts.target.as_deref(), opts.threads)?;
-    let wh = if connect { Some(warehouse::connect(&target, &opts.project_dir)?) } else { None };
+    let wh = if connect { Some(adapters::connect(&target, &opts.project_dir)?) } else { None };
     let (database, schema) = match &wh {
         Some(w) => (w.database().to_string(), w.schema().to_string()),
-        None => warehouse::target_location(&target),
+        None => adapters::target_location(&target),
     };
     let (_, macros) = jinja::macro_table(&project)?;
     let mut shared = Shared {
         project_name: project.cfg.name.clone(),
         adapter_type: target.adapter_type.clone(),
+        dialect: adapters::dialect(&target.adapter_type),
         vars: parse_vars(&project, opts.vars.as_deref())?,
         target: jinja::target_value(&target, &database, &schema),
         target_database: database,
         target_schema: schema,
-        warehouse: None,
         full_refresh: opts.full_refresh,
         command: opts.command.clone(),
         invocation_id: format!("{:016x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0) as u64),
@@ -103,9 +106,17 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     let mut shared = Arc::try_unwrap(std::mem::replace(&mut engine.shared, Arc::new(empty_shared())))
         .map_err(|_| Error::Usage("internal: render context still in use".into()))?;
     shared.refs = ref_targets(&project);
-    shared.warehouse = wh.clone();
     engine.shared = Arc::new(shared);
-    Ok(Manifest { project, engine, dag, target, warehouse: wh, created_dirs: Default::default() })
+    let dialect = adapters::dialect(&target.adapter_type);
+    Ok(Manifest { project, engine, dag, target, dialect, warehouse: wh, created_dirs: Default::default() })
+}
+
+/// A connection to the profile's warehouse, without reading the project's files (`sync`, `show`).
+pub fn connect(opts: &Options) -> Result<Arc<dyn Warehouse>> {
+    let project = crate::project::dbt_project::DbtProject::load(&opts.project_dir)?;
+    let path = profiles::profiles_path(opts.profiles_dir.as_deref(), &opts.project_dir)?;
+    let target = profiles::load_target(&path, &project.profile, opts.target.as_deref(), opts.threads)?;
+    adapters::connect(&target, &opts.project_dir)
 }
 
 /// Phase timings on stderr when TRANSFORM_TIMING is set (used by the benchmark notes).
@@ -119,11 +130,11 @@ fn empty_shared() -> Shared {
     Shared {
         project_name: String::new(),
         adapter_type: String::new(),
+        dialect: &crate::warehouse::dialect::Standard,
         vars: Map::new(),
         target: Json::Null,
         target_database: String::new(),
         target_schema: String::new(),
-        warehouse: None,
         full_refresh: false,
         command: String::new(),
         invocation_id: String::new(),
@@ -154,7 +165,7 @@ fn parse_nodes(project: &mut Project, engine: &Engine) -> Result<()> {
                 schema: engine.shared.target_schema.clone(),
                 identifier: n.name.clone(),
             };
-            engine.render(n, this, false)
+            engine.render(n, this, false, None)
         });
     let ids: Vec<String> = nodes.iter().map(|n| n.unique_id.clone()).collect();
     for (id, r) in ids.into_iter().zip(rendered) {
@@ -300,13 +311,13 @@ impl Manifest {
         self.project.nodes.get(uid).ok_or_else(|| Error::Usage(format!("unknown node {uid}")))
     }
 
-    fn compile_inner(&self, uid: &str, ctes: &mut Vec<(String, String)>) -> Result<String> {
+    fn compile_inner(&self, uid: &str, wh: Option<&Arc<dyn Warehouse>>, ctes: &mut Vec<(String, String)>) -> Result<String> {
         let node = self.node(uid)?;
-        let rendered = self.engine.render(node, node.relation.clone(), true)?;
+        let rendered = self.engine.render(node, node.relation.clone(), true, wh)?;
         for eph in rendered.captures.ephemerals {
             let name = format!("__dbt__cte__{}", self.node(&eph)?.name);
             if !ctes.iter().any(|(n, _)| n == &name) {
-                let sql = self.compile_inner(&eph, ctes)?;
+                let sql = self.compile_inner(&eph, wh, ctes)?;
                 ctes.push((name, sql));
             }
         }
@@ -315,8 +326,13 @@ impl Manifest {
 
     /// The node's executable SQL: rendered with `execute = true`, ephemerals injected as CTEs.
     pub fn compile(&self, uid: &str) -> Result<String> {
+        self.compile_on(uid, self.warehouse.as_ref())
+    }
+
+    /// `compile`, with the render's warehouse calls on `wh` (the node's own handle while executing).
+    pub fn compile_on(&self, uid: &str, wh: Option<&Arc<dyn Warehouse>>) -> Result<String> {
         let mut ctes = vec![];
-        let sql = self.compile_inner(uid, &mut ctes)?;
+        let sql = self.compile_inner(uid, wh, &mut ctes)?;
         Ok(inject_ctes(&sql, &ctes))
     }
 

@@ -11,7 +11,7 @@ fn main() {
             std::process::exit(code);
         }
     };
-    transform::output::init(log_format(&cli.command));
+    transform::output::init(cli.command.common().log_format);
     let code = match transform::commands::dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
@@ -27,17 +27,4 @@ fn main() {
         }
     };
     std::process::exit(code);
-}
-
-fn log_format(c: &transform::cli::Command) -> transform::output::LogFormat {
-    use transform::cli::Command::*;
-    match c {
-        Parse(a) | Debug(a) | Clean(a) => a.log_format,
-        Compile(a) => a.common.log_format,
-        Run(a) | Test(a) | Build(a) | Seed(a) => a.common.log_format,
-        Ls(a) => a.common.log_format,
-        Source { command: transform::cli::SourceCommand::Freshness(a) } => a.common.log_format,
-        Sync(a) => a.common.log_format,
-        Show(a) => a.common.log_format,
-    }
 }

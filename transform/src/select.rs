@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::compile::Manifest;
 use crate::dag::Dag;
 use crate::error::{suggest, Error, Result};
 use crate::project::{Project, Resource};
@@ -201,6 +202,18 @@ pub fn select(items: &[Item], dag: &Dag, select: &[String], exclude: &[String]) 
     };
     let excluded = with_tests(&evaluate(exclude, items, dag)?, items, dag, true);
     Ok(chosen.difference(&excluded).cloned().collect())
+}
+
+/// Selected unique ids of the given resource types (never ephemeral models), in topological order.
+pub fn selected(m: &Manifest, select: &[String], exclude: &[String], kinds: &[Resource]) -> Result<Vec<String>> {
+    let items = items(&m.project);
+    let chosen = self::select(&items, &m.dag, select, exclude)?;
+    let order = m.dag.topo_order()?;
+    Ok(order
+        .into_iter()
+        .filter(|id| chosen.contains(id))
+        .filter(|id| m.project.nodes.get(id).is_some_and(|n| kinds.contains(&n.resource) && n.materialized() != "ephemeral"))
+        .collect())
 }
 
 #[cfg(test)]

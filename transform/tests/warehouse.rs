@@ -85,7 +85,7 @@ mod duckdb {
             fields: fields.as_object().cloned().unwrap_or_default(),
             profiles_file: dir.join("profiles.yml"),
         };
-        warehouse::connect(&target, dir).expect("connect")
+        warehouse::adapters::connect(&target, dir).expect("connect")
     }
 
     #[test]

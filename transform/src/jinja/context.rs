@@ -10,9 +10,10 @@ use minijinja::{Error, ErrorKind, State, Value};
 use serde_json::{Map, Value as Json};
 
 use super::macros::MacroCaller;
-use super::relation::{column_value, Relation, Table};
+use super::relation::{column_value, to_value, Relation, Table};
 use crate::project::config::{validate_keys, Config, MODEL_KEYS, SEED_KEYS, TEST_KEYS};
 use crate::project::{RelationName, Resource};
+use crate::warehouse::dialect::Dialect;
 use crate::warehouse::{RelationKind, Warehouse};
 
 /// What a `ref()` resolves to once the project is parsed.
@@ -26,12 +27,14 @@ pub struct RefTarget {
 /// Project-wide render inputs, shared by every node render.
 pub struct Shared {
     pub project_name: String,
+    /// The profile `type`: `adapter.type`, and the prefix `adapter.dispatch` looks for.
     pub adapter_type: String,
+    /// How the target's SQL quotes and names relations (no connection needed).
+    pub dialect: &'static dyn Dialect,
     pub vars: Map<String, Json>,
     pub target: Json,
     pub target_database: String,
     pub target_schema: String,
-    pub warehouse: Option<Arc<dyn Warehouse>>,
     pub full_refresh: bool,
     pub command: String,
     pub invocation_id: String,
@@ -60,6 +63,8 @@ pub struct RenderCtx {
     pub config: Config,
     pub this: RelationName,
     pub execute: bool,
+    /// The handle of the node being executed (none at parse).
+    pub warehouse: Option<Arc<dyn Warehouse>>,
     pub captures: Mutex<Captures>,
     /// For generic tests: the kwargs handed to the test macro.
     pub test_kwargs: Option<Value>,
@@ -132,16 +137,16 @@ impl Object for RenderCtx {
             "log" => bound(log_fn, "log"),
             "exceptions" => bound(no_call, "exceptions"),
             "adapter" => bound(no_call, "adapter"),
-            "this" => Some(Relation::new(self.this.clone(), &self.shared.adapter_type, "").value()),
-            "target" => Some(crate::jinja::to_value(&self.shared.target)),
+            "this" => Some(Relation::new(self.this.clone(), self.shared.dialect, "").value()),
+            "target" => Some(to_value(&self.shared.target)),
             "execute" => Some(Value::from(self.execute)),
             "project_name" => Some(Value::from(self.shared.project_name.clone())),
             "invocation_id" => Some(Value::from(self.shared.invocation_id.clone())),
             "run_started_at" => Some(Value::from(self.shared.run_started_at.clone())),
-            "flags" => Some(crate::jinja::to_value(serde_json::json!({
+            "flags" => Some(to_value(serde_json::json!({
                 "FULL_REFRESH": self.shared.full_refresh, "WHICH": self.shared.command,
             }))),
-            "model" => Some(crate::jinja::to_value(serde_json::json!({
+            "model" => Some(to_value(serde_json::json!({
                 "name": self.name, "unique_id": self.unique_id, "resource_type": self.resource.as_str(),
                 "original_file_path": self.file, "config": self.effective_config().0,
             }))),
@@ -171,7 +176,7 @@ impl RenderCtx {
             c.sources.push((src.to_string(), table.to_string()));
         }
         match self.shared.sources.get(&(src.to_string(), table.to_string())) {
-            Some((_, rel)) => Ok(Relation::new(rel.clone(), &self.shared.adapter_type, "table").value()),
+            Some((_, rel)) => Ok(Relation::new(rel.clone(), self.shared.dialect, "table").value()),
             None => Err(err(format!("source('{src}', '{table}') is not defined in any sources: YAML"))),
         }
     }
@@ -185,31 +190,31 @@ impl RenderCtx {
     }
 
     fn relation_for_ref(&self, name: &str) -> Result<Value, Error> {
-        let adapter = &self.shared.adapter_type;
+        let dialect = self.shared.dialect;
         match self.shared.refs.get(name) {
             Some(t) if t.ephemeral => {
                 if let Ok(mut c) = self.captures.lock() {
                     c.ephemerals.push(t.unique_id.clone());
                 }
-                let mut r = Relation::new(t.relation.clone(), adapter, "cte");
+                let mut r = Relation::new(t.relation.clone(), dialect, "cte");
                 r.rendered = Some(format!("__dbt__cte__{name}"));
                 Ok(r.value())
             }
-            Some(t) => Ok(Relation::new(t.relation.clone(), adapter, "").value()),
+            Some(t) => Ok(Relation::new(t.relation.clone(), dialect, "").value()),
             None if !self.execute => {
                 let name = RelationName {
                     database: self.shared.target_database.clone(),
                     schema: self.shared.target_schema.clone(),
                     identifier: name.to_string(),
                 };
-                Ok(Relation::new(name, adapter, "").value())
+                Ok(Relation::new(name, dialect, "").value())
             }
             None => Err(err(format!("ref('{name}') was not found"))),
         }
     }
 
     fn warehouse(&self) -> Result<&Arc<dyn Warehouse>, Error> {
-        self.shared.warehouse.as_ref().ok_or_else(|| err("this command has no warehouse connection"))
+        self.warehouse.as_ref().ok_or_else(|| err("this command has no warehouse connection"))
     }
 }
 
@@ -261,7 +266,7 @@ fn config_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, E
 fn config_get(ctx: &Arc<RenderCtx>, args: &[Value], require: bool) -> Result<Value, Error> {
     let (key, default): (String, Option<Value>) = minijinja::value::from_args(args)?;
     match ctx.effective_config().get(&key) {
-        Some(v) => Ok(crate::jinja::to_value(v)),
+        Some(v) => Ok(to_value(v)),
         None if require => Err(err(format!("config `{key}` is required for {}", ctx.name))),
         None => Ok(default.unwrap_or(Value::from(()))),
     }
@@ -270,7 +275,7 @@ fn config_get(ctx: &Arc<RenderCtx>, args: &[Value], require: bool) -> Result<Val
 fn var_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {
     let (name, default): (String, Option<Value>) = minijinja::value::from_args(args)?;
     match (ctx.shared.vars.get(&name), default) {
-        (Some(v), _) => Ok(crate::jinja::to_value(v)),
+        (Some(v), _) => Ok(to_value(v)),
         (None, Some(d)) => Ok(d),
         (None, None) => Err(err(format!(
             "required var `{name}` not found (set it under `vars:` in dbt_project.yml or with --vars)"
@@ -322,7 +327,7 @@ fn log_fn(_: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error>
 }
 
 fn adapter_method(ctx: &Arc<RenderCtx>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
-    let adapter = ctx.shared.adapter_type.clone();
+    let (adapter, dialect) = (ctx.shared.adapter_type.clone(), ctx.shared.dialect);
     match method {
         "dispatch" => {
             let (name, _ns, kwargs): (String, Option<String>, Kwargs) = minijinja::value::from_args(args)?;
@@ -331,7 +336,7 @@ fn adapter_method(ctx: &Arc<RenderCtx>, _state: &State, method: &str, args: &[Va
         }
         "quote" => {
             let (s,): (String,) = minijinja::value::from_args(args)?;
-            Ok(Value::from(super::relation::quote_ident(&adapter, &s)))
+            Ok(Value::from(dialect.quote(&s)))
         }
         "type" => Ok(Value::from(adapter)),
         "get_relation" => {
@@ -345,7 +350,7 @@ fn adapter_method(ctx: &Arc<RenderCtx>, _state: &State, method: &str, args: &[Va
                 return Ok(Value::from(()));
             }
             match ctx.warehouse()?.relation_kind(&name).map_err(|e| err(e.to_string()))? {
-                Some(k) => Ok(Relation::new(name, &adapter, if k == RelationKind::View { "view" } else { "table" }).value()),
+                Some(k) => Ok(Relation::new(name, dialect, if k == RelationKind::View { "view" } else { "table" }).value()),
                 None => Ok(Value::from(())),
             }
         }
@@ -356,7 +361,7 @@ fn adapter_method(ctx: &Arc<RenderCtx>, _state: &State, method: &str, args: &[Va
                 return Ok(Value::from(Vec::<Value>::new()));
             }
             let cols = ctx.warehouse()?.columns(&r.name).map_err(|e| err(e.to_string()))?;
-            Ok(Value::from_iter(cols.iter().map(|c| column_value(c, &adapter))))
+            Ok(Value::from_iter(cols.iter().map(|c| column_value(c, dialect))))
         }
         _ => Err(Error::new(ErrorKind::UnknownMethod, format!("adapter has no method `{method}`"))),
     }

@@ -4,7 +4,6 @@
 
 pub mod context;
 pub mod macros;
-pub mod preprocess;
 pub mod relation;
 
 use std::collections::HashMap;
@@ -15,9 +14,12 @@ use minijinja::{Environment, Value};
 use serde_json::Value as Json;
 
 use crate::error::{suggest, Error, Result};
+use crate::project::preprocess;
 use crate::project::{Config, Node, Project, RelationName, Resource};
+use crate::warehouse::Warehouse;
 use context::{Captures, RenderCtx, Shared};
 use macros::MacroCaller;
+pub use relation::to_value;
 use relation::Relation;
 
 pub const BUILTINS_FILE: &str = "dbt/builtins.sql";
@@ -73,7 +75,7 @@ impl Engine {
         Ok(Engine { env, shared: Arc::new(shared) })
     }
 
-    fn context(&self, node: &Node, this: RelationName, execute: bool) -> Arc<RenderCtx> {
+    fn context(&self, node: &Node, this: RelationName, execute: bool, wh: Option<&Arc<dyn Warehouse>>) -> Arc<RenderCtx> {
         Arc::new(RenderCtx {
             shared: self.shared.clone(),
             unique_id: node.unique_id.clone(),
@@ -83,14 +85,16 @@ impl Engine {
             config: node.config.clone(),
             this,
             execute,
+            warehouse: wh.cloned(),
             captures: Mutex::new(Captures::default()),
             test_kwargs: None,
         })
     }
 
     /// Renders a model or test; `execute` is false during parse (no warehouse, refs unresolved).
-    pub fn render(&self, node: &Node, this: RelationName, execute: bool) -> Result<Rendered> {
-        let ctx = self.context(node, this, execute);
+    /// `wh` is the handle the node runs on (`run_query`, `is_incremental`, `adapter.*` use it).
+    pub fn render(&self, node: &Node, this: RelationName, execute: bool, wh: Option<&Arc<dyn Warehouse>>) -> Result<Rendered> {
+        let ctx = self.context(node, this, execute, wh);
         let ctx_value = Value::from_dyn_object(ctx.clone());
         let sql = match &node.generic {
             Some(g) => self.render_generic(node, g, &ctx, ctx_value, execute)?,
@@ -129,7 +133,7 @@ impl Engine {
                 Some(s) if s.contains("ref(") || s.contains("source(") => {
                     self.env.compile_expression(s).and_then(|e| e.eval(ctx_value.clone())).map_err(here)?
                 }
-                _ => crate::jinja::to_value(v),
+                _ => to_value(v),
             };
             kwargs.push((k.clone(), value));
         }
@@ -163,16 +167,16 @@ impl Engine {
         }
     }
 
-    /// Renders a hook (`pre_hook`/`post_hook`) in the node's context.
-    pub fn render_hook(&self, node: &Node, text: &str) -> Result<String> {
-        let ctx = Value::from_dyn_object(self.context(node, node.relation.clone(), true));
+    /// Renders a hook (`pre_hook`/`post_hook`) in the node's context, on the node's handle `wh`.
+    pub fn render_hook(&self, node: &Node, text: &str, wh: Option<&Arc<dyn Warehouse>>) -> Result<String> {
+        let ctx = Value::from_dyn_object(self.context(node, node.relation.clone(), true, wh));
         self.env.render_str(text, ctx).map_err(|e| format_error(&e, Some(&self.shared)))
     }
 
     /// Calls a project macro by name with positional arguments, outside any node (schema names).
     pub fn call_macro(&self, node: &Node, name: &str, args: &[Value]) -> Result<String> {
         let caller = self.shared.macros.get(name).ok_or_else(|| Error::Usage(format!("macro {name} not found")))?;
-        let ctx = Value::from_dyn_object(self.context(node, RelationName::default(), false));
+        let ctx = Value::from_dyn_object(self.context(node, RelationName::default(), false, None));
         caller.invoke(&self.env, ctx, args).map(|v| v.to_string().trim().to_string()).map_err(|e| format_error(&e, Some(&self.shared)))
     }
 }
@@ -253,9 +257,4 @@ pub fn target_value(t: &crate::project::profiles::Target, database: &str, schema
     m.insert("schema".into(), Json::from(schema));
     m.insert("threads".into(), Json::from(t.threads));
     Json::Object(m)
-}
-
-/// Any serializable Rust value as a Jinja value.
-pub fn to_value<T: serde::Serialize>(v: T) -> Value {
-    Value::from(minijinja::value::Serde(v))
 }

@@ -1,5 +1,6 @@
 //! Jinja values for warehouse objects: `Relation` (what `ref`, `source`, `this` return; renders as the
-//! quoted name), `Column` (from `adapter.get_columns_in_relation`) and `Table` (from `run_query`).
+//! name quoted by the target's dialect), `Column` (from `adapter.get_columns_in_relation`) and
+//! `Table` (from `run_query`); and `to_value`, any serializable value as a Jinja value.
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,29 +9,18 @@ use minijinja::value::{Kwargs, Object, ObjectRepr};
 use minijinja::{Error, State, Value};
 
 use crate::project::RelationName;
+use crate::warehouse::dialect::Dialect;
 use crate::warehouse::{Rows, WarehouseColumn};
 
-/// Quotes one identifier for an adapter without a connection (compile needs no warehouse).
-pub fn quote_ident(adapter: &str, ident: &str) -> String {
-    match adapter {
-        "bigquery" => format!("`{}`", ident.replace('`', "\\`")),
-        _ => format!("\"{}\"", ident.replace('"', "\"\"")),
-    }
-}
-
-pub fn render_name(adapter: &str, rel: &RelationName) -> String {
-    [&rel.database, &rel.schema, &rel.identifier]
-        .iter()
-        .filter(|p| !p.is_empty())
-        .map(|p| quote_ident(adapter, p))
-        .collect::<Vec<_>>()
-        .join(".")
+/// Any serializable Rust value as a Jinja value.
+pub fn to_value<T: serde::Serialize>(v: T) -> Value {
+    Value::from(minijinja::value::Serde(v))
 }
 
 #[derive(Debug, Clone)]
 pub struct Relation {
     pub name: RelationName,
-    pub adapter: String,
+    pub dialect: &'static dyn Dialect,
     /// `table`, `view`, `cte` or empty when unknown.
     pub kind: String,
     /// Overrides the rendered text (ephemeral CTE names, `where`-filtered test subqueries).
@@ -38,14 +28,14 @@ pub struct Relation {
 }
 
 impl Relation {
-    pub fn new(name: RelationName, adapter: &str, kind: &str) -> Relation {
-        Relation { name, adapter: adapter.into(), kind: kind.into(), rendered: None }
+    pub fn new(name: RelationName, dialect: &'static dyn Dialect, kind: &str) -> Relation {
+        Relation { name, dialect, kind: kind.into(), rendered: None }
     }
     pub fn value(self) -> Value {
         Value::from_object(self)
     }
     pub fn text(&self) -> String {
-        self.rendered.clone().unwrap_or_else(|| render_name(&self.adapter, &self.name))
+        self.rendered.clone().unwrap_or_else(|| self.dialect.render_relation(&self.name))
     }
 }
 
@@ -94,10 +84,10 @@ impl Object for Relation {
     }
 }
 
-pub fn column_value(c: &WarehouseColumn, adapter: &str) -> Value {
-    crate::jinja::to_value(serde_json::json!({
+pub fn column_value(c: &WarehouseColumn, dialect: &dyn Dialect) -> Value {
+    to_value(serde_json::json!({
         "name": c.name, "column": c.name, "data_type": c.data_type, "dtype": c.data_type,
-        "quoted": quote_ident(adapter, &c.name),
+        "quoted": dialect.quote(&c.name),
     }))
 }
 
@@ -120,7 +110,7 @@ impl Object for TableColumn {
     }
     fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, _args: &[Value]) -> Result<Value, Error> {
         match method {
-            "values" => Ok(crate::jinja::to_value(&self.values)),
+            "values" => Ok(to_value(&self.values)),
             _ => Err(Error::new(minijinja::ErrorKind::UnknownMethod, format!("column has no method `{method}`"))),
         }
     }
@@ -128,7 +118,7 @@ impl Object for TableColumn {
 
 impl Table {
     fn rows(&self) -> Value {
-        crate::jinja::to_value(&self.0.rows)
+        to_value(&self.0.rows)
     }
     fn columns(&self) -> Value {
         let cols = self.0.columns.iter().enumerate().map(|(i, name)| {
@@ -149,11 +139,11 @@ impl Object for Table {
         match key.as_str() {
             Some("rows") => Some(self.rows()),
             Some("columns") => Some(self.columns()),
-            Some("column_names") => Some(crate::jinja::to_value(&self.0.columns)),
-            _ => key.as_usize().and_then(|i| self.0.rows.get(i)).map(crate::jinja::to_value),
+            Some("column_names") => Some(to_value(&self.0.columns)),
+            _ => key.as_usize().and_then(|i| self.0.rows.get(i)).map(to_value),
         }
     }
     fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
-        minijinja::value::Enumerator::Values(self.0.rows.iter().map(crate::jinja::to_value).collect())
+        minijinja::value::Enumerator::Values(self.0.rows.iter().map(to_value).collect())
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::{Map, Value as Json};
 
 use crate::error::{suggest, Error, Result};
-use crate::project::config::{validate_keys, Config, MODEL_KEYS, SEED_KEYS, TEST_KEYS};
+use super::config::{validate_keys, Config, MODEL_KEYS, SEED_KEYS, TEST_KEYS};
 
 const TOP_KEYS: &[&str] = &[
     "name", "profile", "version", "config-version", "model-paths", "seed-paths", "test-paths", "macro-paths",

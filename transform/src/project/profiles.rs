@@ -8,7 +8,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::error::{Error, Result};
 use crate::output::register_secret;
-use crate::project::dbt_project::parse_yaml;
+use super::dbt_project::parse_yaml;
 
 #[derive(Debug, Clone)]
 pub struct Target {

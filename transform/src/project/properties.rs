@@ -4,10 +4,12 @@
 
 use serde_json::{Map, Value as Json};
 
+use super::config::{validate_keys, validate_values, MODEL_KEYS, SEED_KEYS};
+use super::dbt_project::read_yaml;
+use super::generic_tests::add_generic_test;
+use super::files::discover;
+use super::nodes::{Column, Project, RelationName, Resource, Source};
 use crate::error::{suggest, Error, Result};
-use crate::project::config::{validate_keys, validate_values, MODEL_KEYS, SEED_KEYS, TEST_KEYS};
-use crate::project::dbt_project::{read_yaml, Tree};
-use crate::project::{discover, Column, Project, RelationName, Resource, Source};
 
 const FILE_KEYS: &[&str] = &["version", "models", "sources", "seeds", "data_tests", "macros"];
 const MODEL_ENTRY: &[&str] = &["name", "description", "columns", "data_tests", "tests", "config", "meta", "docs", "tags"];
@@ -116,7 +118,7 @@ pub fn apply_property_files(project: &mut Project) -> Result<()> {
         }
     }
     for p in pending {
-        crate::data_tests::add_generic_test(project, &p.file, &p.attached_to, &p.target_name, p.column.as_deref(), &p.spec)?;
+        add_generic_test(project, &p.file, &p.attached_to, &p.target_name, p.column.as_deref(), &p.spec)?;
     }
     Ok(())
 }
@@ -226,12 +228,4 @@ fn add_source(project: &mut Project, e: &Map<String, Json>, file: &str, pending:
         queue_tests(t, file, &uid, &format!("source_{src}_{name}"), pending);
     }
     Ok(())
-}
-
-/// The config of a generic test: project `data_tests:` tree, then the test's own `config:`.
-pub fn test_config(project: &Project, fqn: &[String], own: &Map<String, Json>, file: &str) -> Result<crate::project::Config> {
-    let mut cfg = project.cfg.config_for(Tree::Tests, fqn)?;
-    validate_keys(own, TEST_KEYS, file, &format!("test {}", fqn.last().map(String::as_str).unwrap_or("")))?;
-    cfg.merge(own);
-    Ok(cfg)
 }

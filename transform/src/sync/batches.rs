@@ -82,7 +82,7 @@ impl Sink {
         }
         let then: Vec<String> = self.states.iter().map(|(k, s)| self.store.save_sql(k, s)).collect();
         self.wh.append_rows(&batches, &then)?;
-        super::fault_point("after_commit");
+        crate::fault::point("after_commit");
         self.states.clear();
         self.buffered = 0;
         self.batches += 1;

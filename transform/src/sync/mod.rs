@@ -11,13 +11,11 @@ pub mod state_store;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::{json, Value as Json};
 
-use crate::cli::CommonArgs;
 use crate::error::{Error, Result};
 use crate::output::printer;
 use crate::project::RelationName;
@@ -25,45 +23,18 @@ use crate::warehouse::Warehouse;
 use raw_tables::RawTable;
 use state_store::StateStore;
 
-#[derive(clap::Args, Debug, Clone)]
-pub struct SyncArgs {
-    #[command(flatten)]
-    pub common: CommonArgs,
-    /// The Airbyte source executable (it must answer `discover` and `read`), e.g. source-bitcoin.
-    #[arg(long, env = "TRANSFORM_SYNC_SOURCE")]
-    pub source: PathBuf,
+/// What to sync: the source, its config, where the raw tables go and how big a batch is.
+pub struct Request<'a> {
+    /// The Airbyte source executable (it must answer `discover` and `read`).
+    pub source: &'a Path,
     /// The source's config file (JSON), passed as is to `discover` and `read --config`.
-    #[arg(long, env = "TRANSFORM_SYNC_CONFIG")]
-    pub config: PathBuf,
-    /// The schema (BigQuery dataset) of the raw tables; the models read `raw`.
-    #[arg(long, default_value = "raw")]
-    pub raw_schema: String,
-    /// Only these streams (comma-separated; default: every stream the source discovers).
-    #[arg(long, value_delimiter = ',')]
-    pub streams: Vec<String>,
+    pub config: &'a Path,
+    /// The schema (BigQuery dataset) of the raw tables.
+    pub raw_schema: &'a str,
+    /// Only these streams (empty: every stream the source discovers).
+    pub streams: &'a [String],
     /// Records per committed batch (a batch ends at the first STATE message after this many).
-    #[arg(long, default_value_t = 50_000)]
     pub batch_size: usize,
-}
-
-/// Fault injection for the crash tests: `TRANSFORM_SYNC_FAULT=<point>[:<n>]` aborts the process the
-/// n-th time (default 1st) the sync reaches `<point>` (`before_state_save`: rows appended, state not
-/// yet saved, transaction open; `after_commit`: a batch committed, before the next one).
-pub fn fault_point(point: &str) {
-    static HITS: AtomicU64 = AtomicU64::new(0);
-    let Ok(spec) = std::env::var("TRANSFORM_SYNC_FAULT") else { return };
-    let (name, nth) = spec.split_once(':').map_or((spec.as_str(), 1), |(n, k)| (n, k.parse().unwrap_or(1)));
-    if name == point && HITS.fetch_add(1, Ordering::SeqCst) + 1 == nth {
-        eprintln!("transform sync: fault injection: aborting at {point} #{nth}");
-        std::process::abort();
-    }
-}
-
-pub(crate) fn connect(c: &CommonArgs) -> Result<Arc<dyn Warehouse>> {
-    let project = crate::project::dbt_project::DbtProject::load(&c.project_dir)?;
-    let path = crate::project::profiles::profiles_path(c.profiles_dir.as_deref(), &c.project_dir)?;
-    let target = crate::project::profiles::load_target(&path, &project.profile, c.target.as_deref(), c.threads)?;
-    crate::warehouse::connect(&target, &c.project_dir)
 }
 
 /// The raw tables of the configured streams: created or widened, generation chosen.
@@ -131,19 +102,19 @@ fn pump(items: std::sync::mpsc::Receiver<Result<parser::Item>>, sink: &mut batch
     Ok(errors)
 }
 
-pub fn run(a: SyncArgs) -> Result<i32> {
+/// Runs one sync into `wh`; returns the exit code (1 when the source reported errors or failed).
+pub fn run(wh: Arc<dyn Warehouse>, a: &Request) -> Result<i32> {
     let start = Instant::now();
-    let wh = connect(&a.common)?;
     let database = wh.database().to_string();
-    wh.create_schema(&database, &a.raw_schema)?;
-    let store = StateStore::open(&*wh, &database, &a.raw_schema)?;
-    let streams = airbyte::discover(&a.source, &a.config)?;
-    let catalog = airbyte::configured_catalog(&streams, &a.streams)?;
-    let tables = prepare_tables(&*wh, &catalog, &database, &a.raw_schema)?;
+    wh.create_schema(&database, a.raw_schema)?;
+    let store = StateStore::open(&*wh, &database, a.raw_schema)?;
+    let streams = airbyte::discover(a.source, a.config)?;
+    let catalog = airbyte::configured_catalog(&streams, a.streams)?;
+    let tables = prepare_tables(&*wh, &catalog, &database, a.raw_schema)?;
     let files = TempFiles::write(&catalog, &store.load(&*wh)?)?;
     printer().info(&format!("Syncing {} streams from {} into {database}.{}", tables.len(), a.source.display(), a.raw_schema));
     let sync_id = chrono::Utc::now().timestamp();
-    let reader = airbyte::Reader::start(&a.source, &a.config, &files.path("catalog.json"), &files.path("state.json"))?;
+    let reader = airbyte::Reader::start(a.source, a.config, &files.path("catalog.json"), &files.path("state.json"))?;
     let (items, parsing) = parser::spawn(reader, tables.clone(), sync_id);
     let mut sink = batches::Sink::new(wh.clone(), store, tables, a.batch_size);
     let pumped = pump(items, &mut sink);
@@ -156,7 +127,7 @@ pub fn run(a: SyncArgs) -> Result<i32> {
         }
     };
     let exit = reader.finish();
-    report(&sink, start.elapsed().as_secs_f64(), &a.source);
+    report(&sink, start.elapsed().as_secs_f64(), a.source);
     if let Err(why) = &exit {
         printer().event("error", &format!("source {}: {why}", a.source.display()), json!({}));
     }

@@ -1,6 +1,6 @@
 //! The raw-table layout of DESIGN.md (what Airbyte's BigQuery destination writes): `_airbyte_raw_id`,
 //! `_airbyte_extracted_at`, `_airbyte_meta`, `_airbyte_generation_id`, then one typed column per
-//! top-level schema property. Owns: schema → column types, creating/widening tables, and turning a
+//! top-level schema property. Owns: schema → column types (named by the warehouse's dialect), creating/widening tables, and turning a
 //! record into a row (a value that does not fit its column is nulled and noted in `_airbyte_meta`).
 
 use std::collections::HashSet;
@@ -12,47 +12,25 @@ use serde_json::{json, Value as Json};
 use crate::error::Result;
 use crate::project::RelationName;
 use crate::warehouse::append::Cell;
+use crate::warehouse::dialect::{ColumnType, Dialect};
 use crate::warehouse::{Warehouse, WarehouseColumn};
 
 pub const META_COLUMNS: [&str; 4] = ["_airbyte_raw_id", "_airbyte_extracted_at", "_airbyte_meta", "_airbyte_generation_id"];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Int,
-    Float,
-    Bool,
-    Text,
-    Timestamp,
-    Json,
-}
-
-/// The column kind of one JSON Schema property (`type` may be a list with "null").
-pub fn kind_of(prop: &Json) -> Kind {
+/// The column type of one JSON Schema property (`type` may be a list with "null").
+pub fn kind_of(prop: &Json) -> ColumnType {
     let types: Vec<&str> = match prop.get("type") {
         Some(Json::String(t)) => vec![t.as_str()],
         Some(Json::Array(ts)) => ts.iter().filter_map(Json::as_str).filter(|t| *t != "null").collect(),
         _ => vec![],
     };
     match types.as_slice() {
-        ["integer"] => Kind::Int,
-        ["number"] | ["integer", "number"] | ["number", "integer"] => Kind::Float,
-        ["boolean"] => Kind::Bool,
-        ["string"] if prop.get("format").and_then(Json::as_str) == Some("date-time") => Kind::Timestamp,
-        ["string"] => Kind::Text,
-        _ => Kind::Json,
-    }
-}
-
-/// The warehouse type name of a kind (DuckDB names; BigQuery's where the adapter is BigQuery).
-pub fn sql_type(adapter: &str, kind: Kind) -> &'static str {
-    let bq = adapter == "bigquery";
-    match kind {
-        Kind::Int => if bq { "INT64" } else { "BIGINT" },
-        Kind::Float => if bq { "FLOAT64" } else { "DOUBLE" },
-        Kind::Bool => if bq { "BOOL" } else { "BOOLEAN" },
-        Kind::Text => if bq { "STRING" } else { "VARCHAR" },
-        Kind::Timestamp => "TIMESTAMP",
-        Kind::Json => "JSON",
+        ["integer"] => ColumnType::Int,
+        ["number"] | ["integer", "number"] | ["number", "integer"] => ColumnType::Float,
+        ["boolean"] => ColumnType::Bool,
+        ["string"] if prop.get("format").and_then(Json::as_str) == Some("date-time") => ColumnType::Timestamp,
+        ["string"] => ColumnType::Text,
+        _ => ColumnType::Json,
     }
 }
 
@@ -60,7 +38,7 @@ pub fn sql_type(adapter: &str, kind: Kind) -> &'static str {
 #[derive(Debug, Clone)]
 pub struct RawTable {
     pub rel: RelationName,
-    pub properties: Vec<(String, Kind)>,
+    pub properties: Vec<(String, ColumnType)>,
     pub generation: i64,
     /// Full refresh: each sync writes a new generation; older ones are deleted once it succeeds.
     pub overwrite: bool,
@@ -78,21 +56,21 @@ impl RawTable {
         META_COLUMNS.iter().map(|c| c.to_string()).chain(self.properties.iter().map(|(n, _)| n.clone())).collect()
     }
 
-    fn all_columns(&self, adapter: &str) -> Vec<WarehouseColumn> {
-        let meta = [Kind::Text, Kind::Timestamp, Kind::Json, Kind::Int];
+    fn all_columns(&self, dialect: &dyn Dialect) -> Vec<WarehouseColumn> {
+        let meta = [ColumnType::Text, ColumnType::Timestamp, ColumnType::Json, ColumnType::Int];
         META_COLUMNS
             .iter()
             .zip(meta)
             .map(|(n, k)| (n.to_string(), k))
             .chain(self.properties.iter().cloned())
-            .map(|(name, k)| WarehouseColumn { name, data_type: sql_type(adapter, k).to_string() })
+            .map(|(name, k)| WarehouseColumn { name, data_type: dialect.type_name(k).to_string() })
             .collect()
     }
 
     /// Creates the table, or adds the columns new schema properties need (never drops or retypes).
     pub fn ensure(&self, wh: &dyn Warehouse) -> Result<()> {
         let rel = wh.render_relation(&self.rel);
-        let wanted = self.all_columns(wh.adapter_type());
+        let wanted = self.all_columns(wh.dialect());
         if wh.relation_kind(&self.rel)?.is_none() {
             let cols: Vec<String> = wanted.iter().map(|c| format!("{} {}", wh.quote(&c.name), c.data_type)).collect();
             wh.execute(&format!("create table if not exists {rel} (\n  {}\n)", cols.join(",\n  ")))?;
@@ -146,21 +124,21 @@ impl RawTable {
 }
 
 /// Converts a JSON value to its column's cell; a value that does not fit becomes NULL.
-pub fn to_cell(v: Json, kind: Kind) -> Cell {
+pub fn to_cell(v: Json, kind: ColumnType) -> Cell {
     match (kind, &v) {
         (_, Json::Null) => Cell::Null,
-        (Kind::Int, Json::Number(n)) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18).map(|f| f as i64)).map_or(Cell::Null, Cell::Int),
-        (Kind::Int, Json::String(s)) => s.trim().parse().map_or(Cell::Null, Cell::Int),
-        (Kind::Float, Json::Number(n)) => n.as_f64().map_or(Cell::Null, Cell::Float),
-        (Kind::Float, Json::String(s)) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map_or(Cell::Null, Cell::Float),
-        (Kind::Bool, Json::Bool(b)) => Cell::Bool(*b),
-        (Kind::Timestamp, Json::String(s)) => parse_timestamp(s).map_or(Cell::Null, Cell::Timestamp),
-        (Kind::Text, Json::String(_)) => match v {
+        (ColumnType::Int, Json::Number(n)) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18).map(|f| f as i64)).map_or(Cell::Null, Cell::Int),
+        (ColumnType::Int, Json::String(s)) => s.trim().parse().map_or(Cell::Null, Cell::Int),
+        (ColumnType::Float, Json::Number(n)) => n.as_f64().map_or(Cell::Null, Cell::Float),
+        (ColumnType::Float, Json::String(s)) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map_or(Cell::Null, Cell::Float),
+        (ColumnType::Bool, Json::Bool(b)) => Cell::Bool(*b),
+        (ColumnType::Timestamp, Json::String(s)) => parse_timestamp(s).map_or(Cell::Null, Cell::Timestamp),
+        (ColumnType::Text, Json::String(_)) => match v {
             Json::String(s) => Cell::Text(s),
             _ => Cell::Null,
         },
-        (Kind::Text, Json::Number(_) | Json::Bool(_)) => Cell::Text(v.to_string()),
-        (Kind::Json, _) => Cell::Json(v.to_string()),
+        (ColumnType::Text, Json::Number(_) | Json::Bool(_)) => Cell::Text(v.to_string()),
+        (ColumnType::Json, _) => Cell::Json(v.to_string()),
         _ => Cell::Null,
     }
 }
@@ -212,11 +190,11 @@ mod tests {
 
     #[test]
     fn kinds_follow_the_design_table() {
-        assert_eq!(kind_of(&json!({"type": ["null", "integer"]})), Kind::Int);
-        assert_eq!(kind_of(&json!({"type": "number"})), Kind::Float);
-        assert_eq!(kind_of(&json!({"type": "string", "format": "date-time"})), Kind::Timestamp);
-        assert_eq!(kind_of(&json!({"type": ["null", "array"]})), Kind::Json);
-        assert_eq!(kind_of(&json!({"type": "string"})), Kind::Text);
+        assert_eq!(kind_of(&json!({"type": ["null", "integer"]})), ColumnType::Int);
+        assert_eq!(kind_of(&json!({"type": "number"})), ColumnType::Float);
+        assert_eq!(kind_of(&json!({"type": "string", "format": "date-time"})), ColumnType::Timestamp);
+        assert_eq!(kind_of(&json!({"type": ["null", "array"]})), ColumnType::Json);
+        assert_eq!(kind_of(&json!({"type": "string"})), ColumnType::Text);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
 use crate::project::RelationName;
+use crate::warehouse::dialect::ColumnType;
 use crate::warehouse::Warehouse;
 
 pub const TABLE: &str = "_sync_state";
@@ -39,7 +40,7 @@ impl StateStore {
     pub fn open(wh: &dyn Warehouse, database: &str, schema: &str) -> Result<StateStore> {
         let rel = RelationName { database: database.into(), schema: schema.into(), identifier: TABLE.into() };
         let rendered = wh.render_relation(&rel);
-        let (text, ts) = if wh.adapter_type() == "bigquery" { ("STRING", "TIMESTAMP") } else { ("VARCHAR", "TIMESTAMP") };
+        let (text, ts) = (wh.dialect().type_name(ColumnType::Text), wh.dialect().type_name(ColumnType::Timestamp));
         wh.execute(&format!(
             "create table if not exists {rendered} (state_key {text}, state JSON, updated_at {ts})"
         ))?;

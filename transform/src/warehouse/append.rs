@@ -98,11 +98,11 @@ fn append_all(conn: &Connection, batches: &[RowBatch]) -> Result<u64> {
 }
 
 /// DuckDB: Appender per table, then `then_sql`, all in one transaction. The sync fault-injection
-/// hook sits between the rows and the state save (see `sync::fault_point`).
+/// hook sits between the rows and the state save (see `fault`).
 pub fn duckdb_append(conn: &Connection, batches: &[RowBatch], then_sql: &[String]) -> Result<u64> {
     conn.execute_batch("begin transaction").map_err(err)?;
     let out = append_all(conn, batches).and_then(|n| {
-        crate::sync::fault_point("before_state_save");
+        crate::fault::point("before_state_save");
         for sql in then_sql {
             conn.execute_batch(sql).map_err(err)?;
         }

@@ -4,6 +4,7 @@
 //! atomic `create or replace table … partition by … cluster by … OPTIONS(…)`.
 
 pub mod ddl;
+mod dialect;
 pub mod jobs;
 pub mod profile;
 mod seed;
@@ -11,21 +12,30 @@ pub mod values;
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use gcp_bigquery_client::error::BQError;
 use gcp_bigquery_client::model::dataset::Dataset;
 use gcp_bigquery_client::model::table::Table;
 use gcp_bigquery_client::Client;
 
+use super::dialect::Dialect;
 use super::{AdapterResponse, IncrementalPlan, RelationKind, Rows, Warehouse, WarehouseColumn};
 use crate::error::{Error, Result};
 use crate::project::profiles::Target;
 use crate::project::{Config, RelationName};
-pub use jobs::set_current_node;
+pub use dialect::BigQueryDialect;
 use profile::Profile;
 
+/// A BigQuery handle: the shared session, and the node whose statements this handle runs (its
+/// unique id labels the jobs and names the node in errors; see `Warehouse::for_node`).
 pub struct BigQuery {
+    session: Arc<Session>,
+    node: Option<String>,
+}
+
+/// One authenticated client for every handle of an invocation.
+struct Session {
     /// The adapter's trait is synchronous: worker threads block on this runtime's futures.
     rt: tokio::runtime::Runtime,
     client: Client,
@@ -54,15 +64,17 @@ impl BigQuery {
             .build()
             .map_err(|e| Error::Warehouse(format!("cannot start the async runtime: {e}")))?;
         let client = rt.block_on(jobs::connect(&profile))?;
-        Ok(BigQuery { rt, client, profile, datasets_ready: Mutex::new(HashSet::new()) })
+        let session = Session { rt, client, profile, datasets_ready: Mutex::new(HashSet::new()) };
+        Ok(BigQuery { session: Arc::new(session), node: None })
     }
 
     pub fn profile(&self) -> &Profile {
-        &self.profile
+        &self.session.profile
     }
 
     fn job(&self, sql: &str, dry_run: bool) -> Result<jobs::JobOutcome> {
-        self.rt.block_on(jobs::run(&self.client, &self.profile, sql, dry_run))
+        let s = &self.session;
+        s.rt.block_on(jobs::run(&s.client, &s.profile, sql, dry_run, self.node.as_deref()))
     }
 
     /// The bytes a query would process, from BigQuery's dry run (nothing is billed).
@@ -72,7 +84,7 @@ impl BigQuery {
 
     /// `tables.get`: None when the table (or its dataset) does not exist.
     pub fn table(&self, rel: &RelationName) -> Result<Option<Table>> {
-        let got = self.rt.block_on(self.client.table().get(&rel.database, &rel.schema, &rel.identifier, None));
+        let got = self.session.rt.block_on(self.session.client.table().get(&rel.database, &rel.schema, &rel.identifier, None));
         match got {
             Ok(t) => Ok(Some(t)),
             Err(e) if not_found(&e) => Ok(None),
@@ -83,12 +95,12 @@ impl BigQuery {
     /// Dataset names of the project (for `debug`): `datasets.list`, or INFORMATION_SCHEMA where the
     /// list response lacks fields the client requires (emulators omit `etag`).
     pub fn datasets(&self) -> Result<Vec<String>> {
-        let listed = self.rt.block_on(self.client.dataset().list(&self.profile.project, Default::default()));
+        let listed = self.session.rt.block_on(self.session.client.dataset().list(&self.session.profile.project, Default::default()));
         if let Ok(list) = listed {
             return Ok(list.datasets.into_iter().map(|d| d.dataset_reference.dataset_id).collect());
         }
-        let region = self.profile.location.as_deref().map(|l| format!(".{}", ddl::quote(&format!("region-{}", l.to_lowercase())))).unwrap_or_default();
-        let sql = format!("select schema_name from {}{region}.INFORMATION_SCHEMA.SCHEMATA order by 1", ddl::quote(&self.profile.project));
+        let region = self.session.profile.location.as_deref().map(|l| format!(".{}", ddl::quote(&format!("region-{}", l.to_lowercase())))).unwrap_or_default();
+        let sql = format!("select schema_name from {}{region}.INFORMATION_SCHEMA.SCHEMATA order by 1", ddl::quote(&self.session.profile.project));
         let rows = self.query(&sql, 10_000)?;
         Ok(rows.rows.iter().filter_map(|r| r.first().and_then(|v| v.as_str()).map(String::from)).collect())
     }
@@ -98,11 +110,17 @@ impl Warehouse for BigQuery {
     fn adapter_type(&self) -> &'static str {
         "bigquery"
     }
+    fn dialect(&self) -> &'static dyn Dialect {
+        &BigQueryDialect
+    }
+    fn for_node(self: Arc<Self>, unique_id: &str) -> Arc<dyn Warehouse> {
+        Arc::new(BigQuery { session: self.session.clone(), node: Some(unique_id.to_string()) })
+    }
     fn database(&self) -> &str {
-        &self.profile.project
+        &self.session.profile.project
     }
     fn schema(&self) -> &str {
-        &self.profile.dataset
+        &self.session.profile.dataset
     }
 
     fn execute(&self, sql: &str) -> Result<AdapterResponse> {
@@ -118,7 +136,8 @@ impl Warehouse for BigQuery {
 
     fn query(&self, sql: &str, limit: usize) -> Result<Rows> {
         let out = self.job(sql, false)?;
-        self.rt.block_on(jobs::read_rows(&self.client, &self.profile, &out.job_id, limit))
+        let s = &self.session;
+        s.rt.block_on(jobs::read_rows(&s.client, &s.profile, &out.job_id, limit, self.node.as_deref()))
     }
 
     fn relation_kind(&self, rel: &RelationName) -> Result<Option<RelationKind>> {
@@ -149,27 +168,27 @@ impl Warehouse for BigQuery {
 
     fn create_schema(&self, database: &str, schema: &str) -> Result<()> {
         let key = format!("{database}.{schema}");
-        if self.datasets_ready.lock().map(|s| s.contains(&key)).unwrap_or(false) {
+        if self.session.datasets_ready.lock().map(|s| s.contains(&key)).unwrap_or(false) {
             return Ok(());
         }
-        let exists = match self.rt.block_on(self.client.dataset().get(database, schema)) {
+        let exists = match self.session.rt.block_on(self.session.client.dataset().get(database, schema)) {
             Ok(_) => true,
             Err(e) if not_found(&e) => false,
             Err(e) => return Err(api_error(&format!("datasets.get {key}"), e)),
         };
         if !exists {
             let mut ds = Dataset::new(database, schema);
-            if let Some(loc) = &self.profile.location {
+            if let Some(loc) = &self.session.profile.location {
                 ds = ds.location(loc);
             }
-            match self.rt.block_on(self.client.dataset().create(ds)) {
+            match self.session.rt.block_on(self.session.client.dataset().create(ds)) {
                 Ok(_) => {}
                 // Another worker created it meanwhile.
                 Err(BQError::ResponseError { error }) if error.error.code == 409 => {}
                 Err(e) => return Err(api_error(&format!("datasets.insert {key}"), e)),
             }
         }
-        if let Ok(mut s) = self.datasets_ready.lock() {
+        if let Ok(mut s) = self.session.datasets_ready.lock() {
             s.insert(key);
         }
         Ok(())
@@ -183,7 +202,7 @@ impl Warehouse for BigQuery {
     }
 
     fn describe(&self) -> Vec<(String, String)> {
-        let p = &self.profile;
+        let p = &self.session.profile;
         let method = match p.auth {
             profile::Auth::KeyFile(_) => "service-account",
             profile::Auth::KeyJson(_) => "service-account-json",
@@ -210,9 +229,6 @@ impl Warehouse for BigQuery {
         out
     }
 
-    fn quote(&self, ident: &str) -> String {
-        ddl::quote(ident)
-    }
     fn create_view_sql(&self, rel: &str, sql: &str, config: &Config) -> String {
         ddl::create_view(rel, sql, config)
     }

@@ -2,12 +2,13 @@
 //! worker threads run concurrently, metadata from `information_schema`, and seeds via `read_csv`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use duckdb::types::Value as DValue;
 use duckdb::Connection;
 use serde_json::Value as Json;
 
+use super::dialect::Dialect;
 use super::{AdapterResponse, RelationKind, Rows, Warehouse, WarehouseColumn};
 use crate::error::{Error, Result};
 use crate::project::profiles::Target;
@@ -27,6 +28,16 @@ fn db_path(target: &Target, project_dir: &Path) -> String {
         raw.to_string()
     } else {
         project_dir.join(raw).to_string_lossy().into_owned()
+    }
+}
+
+/// DuckDB's dialect is standard SQL; only where a target's relations live differs.
+#[derive(Debug)]
+pub struct DuckDbDialect;
+
+impl Dialect for DuckDbDialect {
+    fn location(&self, target: &Target) -> (String, String) {
+        location(target)
     }
 }
 
@@ -104,6 +115,13 @@ fn to_json(v: DValue) -> Json {
 impl Warehouse for DuckDb {
     fn adapter_type(&self) -> &'static str {
         "duckdb"
+    }
+    fn dialect(&self) -> &'static dyn Dialect {
+        &DuckDbDialect
+    }
+    /// DuckDB statements carry no metadata: every node shares this handle.
+    fn for_node(self: Arc<Self>, _unique_id: &str) -> Arc<dyn Warehouse> {
+        self
     }
     fn database(&self) -> &str {
         &self.database

@@ -1,10 +1,13 @@
 //! The one warehouse trait. An adapter executes SQL, answers metadata questions (does a relation
-//! exist, of what kind, with which columns), names and quotes relations, creates schemas and loads
-//! seeds. Materialization SQL has standard defaults here; an adapter overrides what its dialect
-//! does differently (BigQuery: atomic `create or replace table`, partitioning, `insert_overwrite`).
+//! exist, of what kind, with which columns), creates schemas and loads seeds; its `Dialect`
+//! (quoting, relation names, type names) is known without a connection. Materialization SQL has
+//! standard defaults here; an adapter overrides what it does differently (BigQuery: atomic
+//! `create or replace table`, partitioning, `insert_overwrite`). The adapters are in `adapters`.
 
+pub mod adapters;
 pub mod append;
 pub mod bigquery;
+pub mod dialect;
 pub mod duckdb;
 
 use std::path::Path;
@@ -13,8 +16,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::project::profiles::Target;
 use crate::project::{Config, RelationName};
+use dialect::Dialect;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -64,6 +67,11 @@ pub struct IncrementalPlan<'a> {
 pub trait Warehouse: Send + Sync {
     /// `duckdb`, `bigquery`: the prefix `adapter.dispatch` looks for.
     fn adapter_type(&self) -> &'static str;
+    /// Quoting, relation names and type names of this warehouse's SQL.
+    fn dialect(&self) -> &'static dyn Dialect;
+    /// This connection with its statements attributed to the node `unique_id`: BigQuery labels
+    /// each job with it and names the node in errors. The executor passes it to all a node runs.
+    fn for_node(self: Arc<Self>, unique_id: &str) -> Arc<dyn Warehouse>;
     /// The target database (DuckDB catalog, BigQuery project) and default schema (dataset).
     fn database(&self) -> &str;
     fn schema(&self) -> &str;
@@ -80,16 +88,12 @@ pub trait Warehouse: Send + Sync {
     /// Connection details for `debug` (never secrets).
     fn describe(&self) -> Vec<(String, String)>;
 
+    /// The dialect's quoting and relation names, for convenience.
     fn quote(&self, ident: &str) -> String {
-        format!("\"{}\"", ident.replace('"', "\"\""))
+        self.dialect().quote(ident)
     }
     fn render_relation(&self, rel: &RelationName) -> String {
-        [&rel.database, &rel.schema, &rel.identifier]
-            .iter()
-            .filter(|p| !p.is_empty())
-            .map(|p| self.quote(p))
-            .collect::<Vec<_>>()
-            .join(".")
+        self.dialect().render_relation(rel)
     }
     /// `config` carries adapter-specific options (BigQuery: description, labels).
     fn create_view_sql(&self, rel: &str, sql: &str, _config: &Config) -> String {
@@ -192,27 +196,5 @@ pub trait Warehouse: Send + Sync {
     }
     fn add_column_sql(&self, rel: &str, col: &WarehouseColumn) -> String {
         format!("alter table {rel} add column {} {}", self.quote(&col.name), col.data_type)
-    }
-}
-
-/// Opens the adapter named by the target's `type`.
-pub fn connect(target: &Target, project_dir: &Path) -> Result<Arc<dyn Warehouse>> {
-    match target.adapter_type.as_str() {
-        "duckdb" => Ok(Arc::new(duckdb::DuckDb::open(target, project_dir)?)),
-        "bigquery" => Ok(Arc::new(bigquery::BigQuery::open(target)?)),
-        other => Err(Error::Profile {
-            message: format!("target `{}` has type `{other}`; supported: duckdb, bigquery", target.name),
-        }),
-    }
-}
-
-/// The database and schema a target uses, without connecting (for `parse`, `compile`, `ls`).
-pub fn target_location(target: &Target) -> (String, String) {
-    match target.adapter_type.as_str() {
-        "duckdb" => duckdb::location(target),
-        _ => (
-            target.field("database").or(target.field("project")).unwrap_or_default().to_string(),
-            target.field("schema").or(target.field("dataset")).unwrap_or_default().to_string(),
-        ),
     }
 }

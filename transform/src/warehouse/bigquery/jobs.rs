@@ -1,7 +1,7 @@
 //! BigQuery query jobs over REST: connect (key file, inline key, application default credentials or
-//! a fixed token for emulators), insert a job with the cost controls and the node's label, poll it to
-//! `DONE`, turn `errorResult`/`errors` into errors naming the node, retry transient failures
-//! `job_retries` times, and read a bounded page of results.
+//! a fixed token for emulators), insert a job with the cost controls and the label of the node it
+//! runs for (passed in by the caller), poll it to `DONE`, turn `errorResult`/`errors` into errors
+//! naming the node, retry transient failures `job_retries` times, and read a bounded page of results.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -36,20 +36,6 @@ impl Authenticator for FixedToken {
     {
         Box::pin(async { Ok("emulator-token".to_string()) })
     }
-}
-
-thread_local! {
-    /// The node a worker thread is building: its unique id labels the jobs and names errors.
-    static CURRENT_NODE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Sets (or clears) the node the calling worker thread runs jobs for.
-pub fn set_current_node(unique_id: Option<&str>) {
-    CURRENT_NODE.with(|n| *n.borrow_mut() = unique_id.map(String::from));
-}
-
-fn current_node() -> Option<String> {
-    CURRENT_NODE.with(|n| n.borrow().clone())
 }
 
 pub async fn connect(p: &Profile) -> Result<Client> {
@@ -99,8 +85,9 @@ fn describe(e: &ErrorProto) -> String {
     }
 }
 
-fn failure(message: String) -> Error {
-    let who = current_node().map(|n| format!("{n}: ")).unwrap_or_default();
+/// An error of a job run for `node` (its unique id prefixes the message).
+fn failure(message: String, node: Option<&str>) -> Error {
+    let who = node.map(|n| format!("{n}: ")).unwrap_or_default();
     Error::Warehouse(crate::output::redact(&format!("{who}BigQuery: {message}")))
 }
 
@@ -109,10 +96,10 @@ pub fn label_value(s: &str) -> String {
     s.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).take(63).collect()
 }
 
-fn new_job(p: &Profile, sql: &str, dry_run: bool, attempt: u32) -> Job {
+fn new_job(p: &Profile, sql: &str, dry_run: bool, attempt: u32, node: Option<&str>) -> Job {
     let mut labels = HashMap::from([("tool".to_string(), "transform".to_string())]);
-    if let Some(node) = current_node() {
-        labels.insert("dbt_invocation_node".into(), label_value(&node));
+    if let Some(node) = node {
+        labels.insert("dbt_invocation_node".into(), label_value(node));
     }
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let job_id = format!("transform_{nanos:x}_{:x}_{attempt}", std::process::id());
@@ -131,11 +118,11 @@ fn new_job(p: &Profile, sql: &str, dry_run: bool, attempt: u32) -> Job {
     }
 }
 
-/// Runs `sql` as one job (a script may hold several statements) and waits for it.
-pub async fn run(client: &Client, p: &Profile, sql: &str, dry_run: bool) -> Result<JobOutcome> {
+/// Runs `sql` as one job (a script may hold several statements) for `node`, and waits for it.
+pub async fn run(client: &Client, p: &Profile, sql: &str, dry_run: bool, node: Option<&str>) -> Result<JobOutcome> {
     let mut attempt = 0;
     loop {
-        match run_once(client, p, sql, dry_run, attempt).await {
+        match run_once(client, p, sql, dry_run, attempt, node).await {
             Err((e, true)) if attempt < p.job_retries => {
                 crate::output::printer().info(&format!("retrying after a transient error ({}/{}): {e}", attempt + 1, p.job_retries));
                 tokio::time::sleep(Duration::from_millis(500 * 2u64.pow(attempt.min(6)))).await;
@@ -147,17 +134,17 @@ pub async fn run(client: &Client, p: &Profile, sql: &str, dry_run: bool) -> Resu
     }
 }
 
-/// One attempt; the flag says whether the failure is transient.
-async fn run_once(client: &Client, p: &Profile, sql: &str, dry_run: bool, attempt: u32) -> Result<JobOutcome, (Error, bool)> {
-    let job = client.job().insert(&p.project, new_job(p, sql, dry_run, attempt)).await.map_err(request_error)?;
+/// One attempt; the flag of the error says whether the failure is transient.
+async fn run_once(client: &Client, p: &Profile, sql: &str, dry_run: bool, attempt: u32, node: Option<&str>) -> Result<JobOutcome, (Error, bool)> {
+    let job = client.job().insert(&p.project, new_job(p, sql, dry_run, attempt, node)).await.map_err(|e| request_error(e, node))?;
     let job_id = job.job_reference.as_ref().and_then(|r| r.job_id.clone()).unwrap_or_default();
-    let job = if dry_run { job } else { wait_done(client, p, job, &job_id).await? };
+    let job = if dry_run { job } else { wait_done(client, p, job, &job_id, node).await? };
     let status = job.status.clone().unwrap_or_default();
     if let Some(e) = status.error_result {
         let reason = e.reason.clone().unwrap_or_default();
         let extra: Vec<String> = status.errors.unwrap_or_default().iter().map(describe).filter(|m| *m != describe(&e)).collect();
         let more = if extra.is_empty() { String::new() } else { format!(" ({})", extra.join("; ")) };
-        return Err((failure(format!("{}{more}", describe(&e))), transient(&reason)));
+        return Err((failure(format!("{}{more}", describe(&e)), node), transient(&reason)));
     }
     let stats = job.statistics.unwrap_or_default();
     let q = stats.query.unwrap_or_default();
@@ -170,7 +157,7 @@ async fn run_once(client: &Client, p: &Profile, sql: &str, dry_run: bool, attemp
     })
 }
 
-fn request_error(e: BQError) -> (Error, bool) {
+fn request_error(e: BQError, node: Option<&str>) -> (Error, bool) {
     let text = e.to_string();
     let retry = matches!(&e, BQError::RequestError(_)) || ["rateLimitExceeded", "backendError", "internalError"].iter().any(|r| text.contains(r));
     let message = match e {
@@ -180,26 +167,27 @@ fn request_error(e: BQError) -> (Error, bool) {
         }
         other => other.to_string(),
     };
-    (failure(message), retry)
+    (failure(message, node), retry)
 }
 
-async fn wait_done(client: &Client, p: &Profile, mut job: Job, job_id: &str) -> Result<Job, (Error, bool)> {
+async fn wait_done(client: &Client, p: &Profile, mut job: Job, job_id: &str, node: Option<&str>) -> Result<Job, (Error, bool)> {
     let deadline = Instant::now() + Duration::from_secs(p.job_execution_timeout_seconds);
     let mut pause = Duration::from_millis(20);
     while job.status.as_ref().and_then(|s| s.state.as_deref()) != Some("DONE") {
         if Instant::now() > deadline {
             let _ = client.job().cancel_job(&p.project, job_id, p.location.as_deref()).await;
-            return Err((failure(format!("job {job_id} did not finish within job_execution_timeout_seconds ({})", p.job_execution_timeout_seconds)), false));
+            let why = format!("job {job_id} did not finish within job_execution_timeout_seconds ({})", p.job_execution_timeout_seconds);
+            return Err((failure(why, node), false));
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(1));
-        job = client.job().get_job(&p.project, job_id, p.location.as_deref()).await.map_err(request_error)?;
+        job = client.job().get_job(&p.project, job_id, p.location.as_deref()).await.map_err(|e| request_error(e, node))?;
     }
     Ok(job)
 }
 
-/// Reads at most `limit` rows of a finished query job, page by page.
-pub async fn read_rows(client: &Client, p: &Profile, job_id: &str, limit: usize) -> Result<Rows> {
+/// Reads at most `limit` rows of a finished query job (run for `node`), page by page.
+pub async fn read_rows(client: &Client, p: &Profile, job_id: &str, limit: usize, node: Option<&str>) -> Result<Rows> {
     let mut out = Rows::default();
     let mut page_token = None;
     loop {
@@ -212,9 +200,9 @@ pub async fn read_rows(client: &Client, p: &Profile, job_id: &str, limit: usize)
             page_token: page_token.take(),
             ..Default::default()
         };
-        let resp = client.job().get_query_results(&p.project, job_id, params).await.map_err(|e| request_error(e).0)?;
+        let resp = client.job().get_query_results(&p.project, job_id, params).await.map_err(|e| request_error(e, node).0)?;
         if let Some(errors) = resp.errors.filter(|e| !e.is_empty()) {
-            return Err(failure(errors.iter().map(describe).collect::<Vec<_>>().join("; ")));
+            return Err(failure(errors.iter().map(describe).collect::<Vec<_>>().join("; "), node));
         }
         let fields = resp.schema.and_then(|s| s.fields).unwrap_or_default();
         if out.columns.is_empty() {
@@ -254,9 +242,7 @@ mod tests {
 
     #[test]
     fn every_job_carries_cost_controls_and_the_node_label() {
-        set_current_node(Some("model.bitcoin.Fct_Price.OHLCV"));
-        let job = new_job(&profile(), "select 1", true, 0);
-        set_current_node(None);
+        let job = new_job(&profile(), "select 1", true, 0, Some("model.bitcoin.Fct_Price.OHLCV"));
         let cfg = job.configuration.expect("configuration");
         let q = cfg.query.expect("query");
         assert_eq!(q.maximum_bytes_billed.as_deref(), Some("5000"));

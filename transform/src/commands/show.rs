@@ -3,20 +3,9 @@
 
 use serde_json::Value as Json;
 
-use crate::cli::CommonArgs;
+use crate::cli::ShowArgs;
+use crate::compile;
 use crate::error::Result;
-
-#[derive(clap::Args, Debug, Clone)]
-pub struct ShowArgs {
-    #[command(flatten)]
-    pub common: CommonArgs,
-    /// The SQL query to run (plain SQL; relations as the warehouse names them, e.g. main.rpt_bitcoin_kpis).
-    #[arg(long)]
-    pub inline: String,
-    /// At most this many rows.
-    #[arg(long, default_value_t = 20)]
-    pub limit: usize,
-}
 
 fn cell(v: &Json) -> String {
     match v {
@@ -43,7 +32,7 @@ pub fn render(columns: &[String], rows: &[Vec<Json>]) -> String {
 }
 
 pub fn run(a: ShowArgs) -> Result<i32> {
-    let wh = crate::sync::connect(&a.common)?;
+    let wh = compile::connect(&a.common.options("show", false))?;
     let rows = wh.query(&a.inline, a.limit)?;
     println!("{}", render(&rows.columns, &rows.rows));
     Ok(0)

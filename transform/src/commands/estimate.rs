@@ -23,17 +23,15 @@ fn human(bytes: i64) -> String {
 /// Prints one line per model and the total; exit code 1 when a model could not be estimated.
 pub fn run(a: &RunArgs, command: &str, kinds: &[Resource]) -> Result<i32> {
     let m = compile::load(&a.common.options(command, a.full_refresh), true)?;
-    let ids = crate::commands::selected(&m, &a.selection, &kinds.iter().copied().filter(|k| matches!(k, Resource::Model | Resource::Test)).collect::<Vec<_>>())?;
+    let ids = crate::select::selected(&m, &a.selection.select, &a.selection.exclude, &kinds.iter().copied().filter(|k| matches!(k, Resource::Model | Resource::Test)).collect::<Vec<_>>())?;
     let wh = m.warehouse.clone().ok_or_else(|| Error::Usage("no warehouse".into()))?;
     let p = printer();
     let (mut total, mut failed) = (0i64, 0usize);
     for id in &ids {
         let node = m.node(id)?;
         let sql = m.compile(id)?;
-        crate::warehouse::bigquery::set_current_node(Some(id));
-        let estimate = wh.estimate_bytes(&sql);
-        crate::warehouse::bigquery::set_current_node(None);
-        match estimate {
+        // The dry-run job is labelled with the node (as when it runs).
+        match wh.clone().for_node(id).estimate_bytes(&sql) {
             Ok(Some(bytes)) => {
                 total += bytes;
                 p.event("info", &format!("{:<60} {:>12}  ({bytes} bytes)", node.name, human(bytes)), json!({"unique_id": id, "bytes_processed": bytes}));

@@ -70,79 +70,117 @@ impl NodeResult {
     }
 }
 
-/// For each selected node, its nearest selected ancestors (looking through unselected nodes).
-pub fn selected_deps(selected: &[String], parents: impl Fn(&str) -> Vec<String>) -> HashMap<String, Vec<String>> {
-    let set: HashSet<&String> = selected.iter().collect();
-    let mut out = HashMap::new();
-    for id in selected {
-        let mut deps = vec![];
-        let mut seen = HashSet::new();
-        let mut stack = parents(id);
-        while let Some(p) = stack.pop() {
-            if !seen.insert(p.clone()) {
-                continue;
-            }
-            if set.contains(&p) {
-                deps.push(p);
-            } else {
-                stack.extend(parents(&p));
-            }
-        }
-        out.insert(id.clone(), deps);
-    }
-    out
+pub type Work<'a> = dyn Fn(&str, usize, usize) -> NodeResult + Sync + 'a;
+
+/// The state of one walk: who waits for how many of its deps, who is ready, who is skipped, and
+/// the results so far (by position in the topological order).
+struct Schedule<'a> {
+    order: &'a [String],
+    rank: HashMap<&'a str, usize>,
+    children: HashMap<&'a str, Vec<&'a str>>,
+    waiting: HashMap<&'a str, usize>,
+    ready: VecDeque<&'a str>,
+    skipped: HashSet<&'a str>,
+    results: BTreeMap<usize, NodeResult>,
 }
 
-pub type Work<'a> = dyn Fn(&str, usize, usize) -> NodeResult + Sync + 'a;
+impl<'a> Schedule<'a> {
+    fn new(order: &'a [String], deps: &'a HashMap<String, Vec<String>>) -> Schedule<'a> {
+        let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut waiting: HashMap<&str, usize> = HashMap::new();
+        for id in order {
+            let d = deps.get(id).map(Vec::as_slice).unwrap_or(&[]);
+            waiting.insert(id, d.len());
+            for p in d {
+                children.entry(p.as_str()).or_default().push(id);
+            }
+        }
+        let rank = order.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+        let ready = order.iter().map(String::as_str).filter(|id| waiting[id] == 0).collect();
+        Schedule { order, rank, children, waiting, ready, skipped: HashSet::new(), results: BTreeMap::new() }
+    }
+
+    /// The next node to start, passing over skipped ones.
+    fn next_ready(&mut self) -> Option<&'a str> {
+        while let Some(id) = self.ready.pop_front() {
+            if !self.skipped.contains(id) {
+                return Some(id);
+            }
+        }
+        None
+    }
+
+    /// Records a finished node: a failure skips everything downstream, and children whose deps are
+    /// all done become ready. Returns whether the node failed.
+    fn finish(&mut self, r: NodeResult) -> bool {
+        let id = self.order[self.rank[r.unique_id.as_str()]].as_str();
+        let failed = r.status.failed();
+        if failed {
+            mark_skipped(id, &self.children, &mut self.skipped);
+        }
+        for c in self.children.get(id).cloned().unwrap_or_default() {
+            if let Some(w) = self.waiting.get_mut(c) {
+                *w -= 1;
+                if *w == 0 {
+                    self.ready.push_back(c);
+                }
+            }
+        }
+        self.results.insert(self.rank[id], r);
+        failed
+    }
+
+    /// Every node's result in order; one that never ran is skipped (upstream failure or --fail-fast).
+    fn into_results(mut self) -> Vec<NodeResult> {
+        for (i, id) in self.order.iter().enumerate() {
+            let skipped = &self.skipped;
+            self.results.entry(i).or_insert_with(|| {
+                let mut r = NodeResult::new(id, Status::Skipped);
+                r.message = Some(if skipped.contains(id.as_str()) { "skipped: an upstream node failed" } else { "skipped: --fail-fast" }.into());
+                r
+            });
+        }
+        self.results.into_values().collect()
+    }
+}
+
+/// One pool thread: runs jobs (node id, its start index) until the job channel closes.
+fn worker(t: usize, jobs: &Mutex<mpsc::Receiver<(String, usize)>>, results: mpsc::Sender<NodeResult>, work: &Work, total: usize) {
+    loop {
+        let job = match jobs.lock() {
+            Ok(guard) => guard.recv(),
+            Err(_) => return,
+        };
+        let Ok((id, idx)) = job else { return };
+        let started = Instant::now();
+        let mut r = work(&id, idx, total);
+        r.thread_id = format!("Thread-{}", t + 1);
+        if r.execution_time == 0.0 {
+            r.execution_time = started.elapsed().as_secs_f64();
+        }
+        if results.send(r).is_err() {
+            return;
+        }
+    }
+}
 
 /// Runs `work` over `order` (a topological order of the selected nodes) respecting `deps`.
 pub fn run(order: &[String], deps: &HashMap<String, Vec<String>>, threads: usize, fail_fast: bool, work: &Work) -> Vec<NodeResult> {
-    let total = order.len();
-    let progress = Progress::new(total);
-    let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
-    let mut waiting: HashMap<&str, usize> = HashMap::new();
-    for id in order {
-        let d = deps.get(id).map(Vec::as_slice).unwrap_or(&[]);
-        waiting.insert(id, d.len());
-        for p in d {
-            children.entry(p.as_str()).or_default().push(id);
-        }
-    }
-    let rank: HashMap<&str, usize> = order.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
-    let mut ready: VecDeque<&str> = order.iter().map(String::as_str).filter(|id| waiting[id] == 0).collect();
-    let mut results: BTreeMap<usize, NodeResult> = BTreeMap::new();
-    let mut skipped: HashSet<&str> = HashSet::new();
+    let progress = Progress::new(order.len());
+    let mut schedule = Schedule::new(order, deps);
     let (job_tx, job_rx) = mpsc::channel::<(String, usize)>();
     let job_rx = Mutex::new(job_rx);
     let (res_tx, res_rx) = mpsc::channel::<NodeResult>();
     std::thread::scope(|scope| {
         for t in 0..threads.max(1) {
             let (rx, tx) = (&job_rx, res_tx.clone());
-            scope.spawn(move || loop {
-                let job = match rx.lock() {
-                    Ok(guard) => guard.recv(),
-                    Err(_) => return,
-                };
-                let Ok((id, idx)) = job else { return };
-                let started = Instant::now();
-                let mut r = work(&id, idx, total);
-                r.thread_id = format!("Thread-{}", t + 1);
-                if r.execution_time == 0.0 {
-                    r.execution_time = started.elapsed().as_secs_f64();
-                }
-                if tx.send(r).is_err() {
-                    return;
-                }
-            });
+            scope.spawn(move || worker(t, rx, tx, work, order.len()));
         }
         drop(res_tx);
         let (mut in_flight, mut started, mut stop) = (0usize, 0usize, false);
         loop {
             while !stop && in_flight < threads.max(1) {
-                let Some(id) = ready.pop_front() else { break };
-                if skipped.contains(id) {
-                    continue;
-                }
+                let Some(id) = schedule.next_ready() else { break };
                 started += 1;
                 in_flight += 1;
                 progress.set_running(id);
@@ -156,32 +194,12 @@ pub fn run(order: &[String], deps: &HashMap<String, Vec<String>>, threads: usize
             let Ok(r) = res_rx.recv() else { break };
             in_flight -= 1;
             progress.inc();
-            let id = order[rank[r.unique_id.as_str()]].as_str();
-            if r.status.failed() {
-                stop |= fail_fast;
-                mark_skipped(id, &children, &mut skipped);
-            }
-            for c in children.get(id).cloned().unwrap_or_default() {
-                if let Some(w) = waiting.get_mut(c) {
-                    *w -= 1;
-                    if *w == 0 {
-                        ready.push_back(c);
-                    }
-                }
-            }
-            results.insert(rank[id], r);
+            stop |= schedule.finish(r) && fail_fast;
         }
         drop(job_tx);
     });
     progress.finish();
-    for (i, id) in order.iter().enumerate() {
-        results.entry(i).or_insert_with(|| {
-            let mut r = NodeResult::new(id, Status::Skipped);
-            r.message = Some(if skipped.contains(id.as_str()) { "skipped: an upstream node failed" } else { "skipped: --fail-fast" }.into());
-            r
-        });
-    }
-    results.into_values().collect()
+    schedule.into_results()
 }
 
 fn mark_skipped<'a>(id: &'a str, children: &HashMap<&'a str, Vec<&'a str>>, skipped: &mut HashSet<&'a str>) {

@@ -9,7 +9,6 @@ use serde_json::{json, Value as Json};
 use crate::cli::SelectCommand;
 use crate::compile;
 use crate::error::{Error, Result};
-use crate::jinja::relation::render_name;
 use crate::output::{printer, Tone};
 use crate::project::Source;
 use crate::warehouse::Warehouse;
@@ -26,10 +25,10 @@ fn threshold(v: &Json) -> Option<f64> {
     Some(count * unit)
 }
 
-fn check(wh: &dyn Warehouse, adapter: &str, s: &Source) -> Result<Json> {
+fn check(wh: &dyn Warehouse, s: &Source) -> Result<Json> {
     let field = s.loaded_at_field.as_deref().unwrap_or_default();
     let filter = s.freshness.get("filter").and_then(Json::as_str);
-    let sql = wh.freshness_sql(&render_name(adapter, &s.relation), field, filter);
+    let sql = wh.freshness_sql(&wh.render_relation(&s.relation), field, filter);
     let rows = wh.query(&sql, 1)?;
     let row = rows.rows.first().cloned().unwrap_or_default();
     let age = row.get(2).and_then(Json::as_f64);
@@ -61,7 +60,7 @@ pub fn run(a: SelectCommand) -> Result<i32> {
     let (mut results, mut failed) = (vec![], false);
     for (i, s) in sources.iter().enumerate() {
         let t0 = Instant::now();
-        let r = check(wh.as_ref(), &m.target.adapter_type, s).unwrap_or_else(|e| {
+        let r = check(wh.as_ref(), s).unwrap_or_else(|e| {
             json!({"unique_id": s.unique_id, "status": "runtime error", "error": crate::output::redact(&e.to_string())})
         });
         let status = r["status"].as_str().unwrap_or("error").to_string();

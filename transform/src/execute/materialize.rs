@@ -5,7 +5,7 @@
 use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
-use crate::project::{Node, RelationName};
+use crate::project::{Config, Node, RelationName};
 use crate::warehouse::{AdapterResponse, IncrementalPlan, RelationKind, Warehouse, WarehouseColumn};
 
 /// Builds `node` from its compiled `sql`; returns the adapter response and a short status message.
@@ -39,21 +39,16 @@ fn incremental(wh: &dyn Warehouse, node: &Node, sql: &str, full_refresh: bool) -
     result
 }
 
-fn names(cols: &[WarehouseColumn]) -> Vec<String> {
-    cols.iter().map(|c| c.name.to_lowercase()).collect()
-}
-
-fn apply_batch(wh: &dyn Warehouse, node: &Node, tmp: &RelationName) -> Result<(AdapterResponse, String)> {
-    let cfg = &node.config;
-    let rel = &node.relation;
-    let target_cols = wh.columns(rel)?;
+/// The columns the batch writes: those the target and the batch share, plus (with
+/// `on_schema_change: append_new_columns`) the batch's new ones, added to the target first.
+fn reconcile_columns(wh: &dyn Warehouse, node: &Node, tmp: &RelationName, target_name: &str) -> Result<Vec<String>> {
+    let target_cols = wh.columns(&node.relation)?;
     let new_cols = wh.columns(tmp)?;
     let (old, new) = (names(&target_cols), names(&new_cols));
     let added: Vec<&WarehouseColumn> = new_cols.iter().filter(|c| !old.contains(&c.name.to_lowercase())).collect();
     let removed: Vec<&str> = target_cols.iter().filter(|c| !new.contains(&c.name.to_lowercase())).map(|c| c.name.as_str()).collect();
-    let target_name = wh.render_relation(rel);
     let mut columns: Vec<String> = new_cols.iter().filter(|c| old.contains(&c.name.to_lowercase())).map(|c| c.name.clone()).collect();
-    match cfg.str("on_schema_change").unwrap_or("ignore") {
+    match node.config.str("on_schema_change").unwrap_or("ignore") {
         "fail" if !added.is_empty() || !removed.is_empty() => {
             let added: Vec<&str> = added.iter().map(|c| c.name.as_str()).collect();
             return Err(Error::Warehouse(format!(
@@ -66,14 +61,18 @@ fn apply_batch(wh: &dyn Warehouse, node: &Node, tmp: &RelationName) -> Result<(A
         }
         "append_new_columns" => {
             for c in &added {
-                wh.execute(&wh.add_column_sql(&target_name, c))?;
+                wh.execute(&wh.add_column_sql(target_name, c))?;
                 columns.push(c.name.clone());
             }
         }
         _ => {}
     }
-    let quoted: Vec<String> = columns.iter().map(|c| wh.quote(c)).collect();
-    let update: Vec<String> = match cfg.get("merge_update_columns").and_then(Json::as_array) {
+    Ok(columns)
+}
+
+/// The columns a merge updates (quoted): `merge_update_columns`, or all but `merge_exclude_columns`.
+fn update_columns(wh: &dyn Warehouse, cfg: &Config, columns: &[String]) -> Vec<String> {
+    match cfg.get("merge_update_columns").and_then(Json::as_array) {
         Some(list) => list.iter().filter_map(Json::as_str).map(|c| wh.quote(c)).collect(),
         None => {
             let exclude: Vec<String> = cfg
@@ -83,18 +82,26 @@ fn apply_batch(wh: &dyn Warehouse, node: &Node, tmp: &RelationName) -> Result<(A
                 .unwrap_or_default();
             columns.iter().filter(|c| !exclude.contains(&c.to_lowercase())).map(|c| wh.quote(c)).collect()
         }
-    };
+    }
+}
+
+fn names(cols: &[WarehouseColumn]) -> Vec<String> {
+    cols.iter().map(|c| c.name.to_lowercase()).collect()
+}
+
+fn apply_batch(wh: &dyn Warehouse, node: &Node, tmp: &RelationName) -> Result<(AdapterResponse, String)> {
+    let cfg = &node.config;
+    let target_name = wh.render_relation(&node.relation);
+    let columns = reconcile_columns(wh, node, tmp, &target_name)?;
+    let quoted: Vec<String> = columns.iter().map(|c| wh.quote(c)).collect();
+    let update = update_columns(wh, cfg, &columns);
     let predicates: Vec<String> = match cfg.get("incremental_predicates") {
         Some(Json::String(s)) => vec![s.clone()],
         Some(Json::Array(a)) => a.iter().filter_map(Json::as_str).map(String::from).collect(),
         _ => vec![],
     };
     let unique_key = cfg.unique_key();
-    let default_strategy = match (unique_key.is_empty(), wh.adapter_type()) {
-        (true, _) => "append",
-        (false, "bigquery") => "merge", // dbt-bigquery's default
-        (false, _) => "delete+insert",
-    };
+    let default_strategy = if unique_key.is_empty() { "append" } else { wh.dialect().default_incremental_strategy() };
     let strategy = cfg.str("incremental_strategy").unwrap_or(default_strategy);
     let tmp_name = wh.render_relation(tmp);
     let plan = IncrementalPlan {

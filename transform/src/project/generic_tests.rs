@@ -1,14 +1,13 @@
-//! Data tests: building generic test nodes from YAML (`unique`, `{accepted_values: {values: …}}`,
-//! dbt's synthesized names), and running a compiled test with dbt's semantics: `fail_calc`,
-//! `warn_if`/`error_if`, `severity`, `limit`, `store_failures`, and a sample of failing rows.
+//! Generic test nodes from YAML: a `data_tests:` entry (`unique`, `{accepted_values: {values: …}}`,
+//! with `config:`, `arguments:`, `name:`, `column_name:`) becomes a test node with dbt's synthesized
+//! name and unique id, attached to its model, seed or source. Running tests is `execute::data_test`.
 
 use serde_json::{Map, Value as Json};
 
+use super::config::{validate_keys, Config, TEST_KEYS};
+use super::dbt_project::Tree;
+use super::nodes::{GenericTest, Project, Resource};
 use crate::error::{Error, Result};
-use crate::project::config::TEST_KEYS;
-use crate::project::properties::test_config;
-use crate::project::{Config, GenericTest, Node, Project, RelationName, Resource};
-use crate::warehouse::{Rows, Warehouse};
 
 /// Keys of a test entry that are test properties rather than macro arguments.
 const ENTRY_KEYS: &[&str] = &["config", "arguments", "name", "description", "column_name"];
@@ -111,82 +110,12 @@ pub fn add_generic_test(project: &mut Project, file: &str, attached_to: &str, ta
     project.insert(node)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TestStatus {
-    Pass,
-    Warn,
-    Fail,
-}
-
-pub struct TestOutcome {
-    pub status: TestStatus,
-    pub failures: i64,
-    pub sample: Rows,
-    pub message: String,
-}
-
-/// Runs a compiled test query the way dbt does and classifies the result.
-pub fn run_test(wh: &dyn Warehouse, node: &Node, sql: &str, audit: Option<&RelationName>) -> Result<TestOutcome> {
-    let cfg: &Config = &node.config;
-    let fail_calc = cfg.str("fail_calc").unwrap_or("count(*)");
-    let warn_if = cfg.str("warn_if").unwrap_or("!= 0");
-    let error_if = cfg.str("error_if").unwrap_or("!= 0");
-    let limit = cfg.get("limit").and_then(Json::as_i64).map(|l| format!("\nlimit {l}")).unwrap_or_default();
-    let wrapped = format!(
-        "select {fail_calc} as failures, ({fail_calc}) {warn_if} as should_warn, ({fail_calc}) {error_if} as should_error\nfrom (\n{sql}{limit}\n) dbt_internal_test"
-    );
-    let rows = wh.query(&wrapped, 1)?;
-    let row = rows.rows.first().cloned().unwrap_or_default();
-    let failures = row.first().and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))).unwrap_or(0);
-    let should_warn = row.get(1).and_then(Json::as_bool).unwrap_or(false);
-    let should_error = row.get(2).and_then(Json::as_bool).unwrap_or(false);
-    let severity = cfg.str("severity").unwrap_or("error").to_ascii_lowercase();
-    let status = if severity != "warn" && should_error {
-        TestStatus::Fail
-    } else if should_warn {
-        TestStatus::Warn
-    } else {
-        TestStatus::Pass
-    };
-    if let Some(rel) = audit.filter(|_| cfg.bool_or("store_failures", false)) {
-        wh.create_schema(&rel.database, &rel.schema)?;
-        wh.build_table(rel, sql, &Config::default())?;
-    }
-    let sample = if failures > 0 { wh.query(&format!("select * from (\n{sql}\n) dbt_failures"), 5)? } else { Rows::default() };
-    let message = match status {
-        TestStatus::Pass => String::new(),
-        TestStatus::Warn => format!("Got {failures} result(s), configured to warn if {warn_if}"),
-        TestStatus::Fail => format!("Got {failures} result(s), configured to fail if {error_if}"),
-    };
-    Ok(TestOutcome { status, failures, sample, message })
-}
-
-/// Failing rows as a small aligned text table for the terminal.
-pub fn format_sample(rows: &Rows) -> String {
-    if rows.columns.is_empty() {
-        return String::new();
-    }
-    let cell = |v: &Json| match v {
-        Json::String(s) => s.clone(),
-        Json::Null => "null".into(),
-        other => other.to_string(),
-    };
-    let cells: Vec<Vec<String>> = rows.rows.iter().map(|r| r.iter().map(cell).collect()).collect();
-    let widths: Vec<usize> = rows
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| cells.iter().map(|r| r.get(i).map_or(0, String::len)).max().unwrap_or(0).max(c.len()))
-        .collect();
-    let line = |vals: Vec<&str>| {
-        vals.iter().zip(&widths).map(|(v, w)| format!("{v:<w$}")).collect::<Vec<_>>().join(" | ")
-    };
-    let mut out = vec![line(rows.columns.iter().map(String::as_str).collect())];
-    out.push(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("-+-"));
-    for r in &cells {
-        out.push(line(r.iter().map(String::as_str).collect()));
-    }
-    out.join("\n")
+/// The config of a generic test: project `data_tests:` tree, then the test's own `config:`.
+fn test_config(project: &Project, fqn: &[String], own: &Map<String, Json>, file: &str) -> Result<Config> {
+    let mut cfg = project.cfg.config_for(Tree::Tests, fqn)?;
+    validate_keys(own, TEST_KEYS, file, &format!("test {}", fqn.last().map(String::as_str).unwrap_or("")))?;
+    cfg.merge(own);
+    Ok(cfg)
 }
 
 #[cfg(test)]

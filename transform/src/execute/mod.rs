@@ -1,0 +1,31 @@
+//! Executing selected nodes, below the commands: `plan` (which node waits for which), `runner`
+//! (the `--threads` pool walking the DAG), `node` (what a worker does with one node), `materialize`
+//! (models), `data_test` (tests) and `summary` (dbt's closing report). Here: the schemas to create.
+
+pub mod data_test;
+pub mod materialize;
+pub mod node;
+pub mod plan;
+pub mod runner;
+pub mod summary;
+
+use crate::compile::Manifest;
+use crate::error::Result;
+use crate::project::Resource;
+use crate::warehouse::Warehouse;
+
+/// Creates each schema the selected seeds and models are built in (tests write to their own).
+pub fn create_schemas(m: &Manifest, ids: &[String], wh: &dyn Warehouse) -> Result<()> {
+    let mut schemas: Vec<(String, String)> = ids
+        .iter()
+        .filter_map(|id| m.project.nodes.get(id))
+        .filter(|n| n.resource != Resource::Test)
+        .map(|n| (n.relation.database.clone(), n.relation.schema.clone()))
+        .collect();
+    schemas.sort();
+    schemas.dedup();
+    for (db, schema) in schemas {
+        wh.create_schema(&db, &schema)?;
+    }
+    Ok(())
+}

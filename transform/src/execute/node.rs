@@ -1,0 +1,126 @@
+//! What a worker does with one node: compile and materialize a model (with its hooks), load a seed,
+//! or run a test — all on the node's own warehouse handle (`Warehouse::for_node`, so BigQuery jobs
+//! carry the node's id) — then the node's progress line.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::json;
+
+use super::data_test::{format_sample, run_test, TestStatus};
+use super::materialize::materialize;
+use super::runner::{NodeResult, Status, Timing};
+use crate::compile::Manifest;
+use crate::error::{Error, Result};
+use crate::output::{printer, Tone};
+use crate::project::{Node, Resource};
+use crate::warehouse::Warehouse;
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339()
+}
+
+fn display_name(m: &Manifest, n: &Node) -> String {
+    match n.resource {
+        Resource::Test => n.name.clone(),
+        _ => format!("{}.{}", n.relation.schema, n.relation.identifier),
+    }
+    .replace(&format!("{}.", m.engine.shared.target_database), "")
+}
+
+pub fn execute_node(m: &Manifest, id: &str, idx: usize, total: usize, full_refresh: bool) -> NodeResult {
+    let started = Instant::now();
+    let start_ts = now();
+    let mut r = NodeResult::new(id, Status::Success);
+    let Ok(node) = m.node(id) else {
+        r.status = Status::Error;
+        r.message = Some(format!("unknown node {id}"));
+        return r;
+    };
+    // Everything the node runs goes through its own handle (BigQuery labels the jobs with the id).
+    let outcome = match m.warehouse.clone().map(|wh| wh.for_node(id)) {
+        None => Err(Error::Usage("no warehouse".into())),
+        Some(wh) => match node.resource {
+            Resource::Seed => run_seed(m, node, wh.as_ref(), &mut r),
+            Resource::Test => run_one_test(m, node, &wh, &mut r),
+            _ => run_model(m, node, &wh, &mut r, full_refresh),
+        },
+    };
+    if let Err(e) = outcome {
+        r.status = Status::Error;
+        r.message = Some(crate::output::redact(&e.to_string()));
+    }
+    r.execution_time = started.elapsed().as_secs_f64();
+    r.timing = vec![Timing { name: "execute".into(), started_at: start_ts, completed_at: now() }];
+    if node.resource != Resource::Test && node.materialized() != "ephemeral" {
+        r.relation_name = Some(m.dialect.render_relation(&node.relation));
+    }
+    print_line(m, node, &r, idx, total);
+    r
+}
+
+fn print_line(m: &Manifest, node: &Node, r: &NodeResult, idx: usize, total: usize) {
+    let name = display_name(m, node);
+    let kind = match node.resource {
+        Resource::Seed => "seed file".to_string(),
+        Resource::Test => "test".to_string(),
+        _ => format!("sql {} model", node.materialized()),
+    };
+    let (tag, tone, what) = match r.status {
+        Status::Success => ("OK".to_string(), Tone::Good, format!("OK created {kind} {name}")),
+        Status::Pass => ("PASS".into(), Tone::Good, format!("PASS {name}")),
+        Status::Warn => (format!("WARN {}", r.failures.unwrap_or(0)), Tone::Warn, format!("WARN {} {name}", r.failures.unwrap_or(0))),
+        Status::Fail => (format!("FAIL {}", r.failures.unwrap_or(0)), Tone::Bad, format!("FAIL {} {name}", r.failures.unwrap_or(0))),
+        Status::Error if node.resource == Resource::Test => ("ERROR".into(), Tone::Bad, format!("ERROR {name}")),
+        Status::Error => ("ERROR".into(), Tone::Bad, format!("ERROR creating {kind} {name}")),
+        Status::Skipped => ("SKIP".into(), Tone::Warn, format!("SKIP {kind} {name}")),
+    };
+    let data = json!({"unique_id": node.unique_id, "status": r.status, "execution_time": r.execution_time, "failures": r.failures, "message": r.message});
+    printer().node_line(idx, total, &what, &tag, tone, r.execution_time, data);
+}
+
+fn run_hooks(m: &Manifest, node: &Node, wh: &Arc<dyn Warehouse>, which: &str) -> Result<()> {
+    for hook in node.config.hooks(which) {
+        let sql = m.engine.render_hook(node, &hook, Some(wh))?;
+        if !sql.trim().is_empty() {
+            wh.execute(&sql)?;
+        }
+    }
+    Ok(())
+}
+
+fn run_model(m: &Manifest, node: &Node, wh: &Arc<dyn Warehouse>, r: &mut NodeResult, full_refresh: bool) -> Result<()> {
+    let sql = m.compile_on(&node.unique_id, Some(wh))?;
+    m.write_compiled(node, &sql)?;
+    r.compiled_code = Some(sql.clone());
+    run_hooks(m, node, wh, "pre")?;
+    let (resp, msg) = materialize(wh.as_ref(), node, &sql, full_refresh)?;
+    run_hooks(m, node, wh, "post")?;
+    r.adapter_response = serde_json::to_value(&resp).unwrap_or_default();
+    r.message = Some(msg);
+    Ok(())
+}
+
+fn run_seed(m: &Manifest, node: &Node, wh: &dyn Warehouse, r: &mut NodeResult) -> Result<()> {
+    let rows = wh.load_seed(&node.relation, &m.project.root.join(&node.original_file_path), &node.config)?;
+    r.message = Some(format!("INSERT {rows}"));
+    r.adapter_response = json!({"_message": format!("INSERT {rows}"), "code": "INSERT", "rows_affected": rows});
+    Ok(())
+}
+
+fn run_one_test(m: &Manifest, node: &Node, wh: &Arc<dyn Warehouse>, r: &mut NodeResult) -> Result<()> {
+    let sql = m.compile_on(&node.unique_id, Some(wh))?;
+    m.write_compiled(node, &sql)?;
+    r.compiled_code = Some(sql.clone());
+    let outcome = run_test(wh.as_ref(), node, &sql, Some(&node.relation))?;
+    r.failures = Some(outcome.failures);
+    r.status = match outcome.status {
+        TestStatus::Pass => Status::Pass,
+        TestStatus::Warn => Status::Warn,
+        TestStatus::Fail => Status::Fail,
+    };
+    r.message = (!outcome.message.is_empty()).then_some(outcome.message);
+    let sample = format_sample(&outcome.sample);
+    r.detail = (!sample.is_empty()).then_some(sample);
+    Ok(())
+}

@@ -1,0 +1,33 @@
+//! The project's files on disk: listing a resource folder by extension (sorted, relative paths)
+//! and reading one file, with errors naming the path.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Recursively lists files under `dir` with the extension `ext`, sorted, as paths relative to `root`.
+pub fn discover(root: &Path, dir: &str, ext: &str) -> Result<Vec<String>> {
+    let mut out = vec![];
+    let mut stack = vec![root.join(dir)];
+    while let Some(d) = stack.pop() {
+        if !d.is_dir() {
+            continue;
+        }
+        for entry in std::fs::read_dir(&d).map_err(|e| Error::io(&d, e))? {
+            let p = entry.map_err(|e| Error::io(&d, e))?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == ext) {
+                let rel = p.strip_prefix(root).unwrap_or(&p);
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+pub fn read(root: &Path, rel: &str) -> Result<String> {
+    let p = root.join(rel);
+    std::fs::read_to_string(&p).map_err(|e| Error::io(p, e))
+}

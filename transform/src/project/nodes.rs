@@ -1,0 +1,172 @@
+//! What a loaded project is made of: `Project` (its nodes, sources, macro files and docs blocks),
+//! `Node` (a model, seed or test), `Source`, `RelationName` (where a relation lives) and the
+//! generic-test attachment. Loading them from files is `load`; nothing here reads a file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::config::Config;
+use super::dbt_project::DbtProject;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Resource {
+    Model,
+    Seed,
+    Test,
+    Source,
+}
+
+impl Resource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resource::Model => "model",
+            Resource::Seed => "seed",
+            Resource::Test => "test",
+            Resource::Source => "source",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Column {
+    pub name: String,
+    pub description: String,
+    pub data_type: Option<String>,
+}
+
+/// Where a relation lives in the warehouse.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct RelationName {
+    pub database: String,
+    pub schema: String,
+    pub identifier: String,
+}
+
+/// A generic test instance: the `{% test %}` macro and its arguments from YAML.
+#[derive(Debug, Clone, Serialize)]
+pub struct GenericTest {
+    pub test_name: String,
+    pub column_name: Option<String>,
+    /// Arguments other than `model` and `column_name`; strings like `ref('x')` are rendered.
+    pub kwargs: serde_json::Map<String, serde_json::Value>,
+    /// The node (model, seed or source) the test is defined on.
+    pub attached_to: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Node {
+    pub unique_id: String,
+    pub resource: Resource,
+    pub name: String,
+    pub original_file_path: String,
+    pub path: String,
+    pub fqn: Vec<String>,
+    pub raw_code: String,
+    pub config: Config,
+    pub description: String,
+    pub columns: Vec<Column>,
+    pub patch_path: Option<String>,
+    /// Filled by the parse render.
+    pub refs: Vec<Vec<String>>,
+    pub sources: Vec<(String, String)>,
+    pub depends_on: Vec<String>,
+    pub depends_on_macros: Vec<String>,
+    pub relation: RelationName,
+    pub generic: Option<GenericTest>,
+}
+
+impl Node {
+    pub fn materialized(&self) -> &str {
+        match self.resource {
+            Resource::Model => self.config.materialized(),
+            Resource::Seed => "seed",
+            Resource::Test => "test",
+            Resource::Source => "source",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    pub unique_id: String,
+    pub source_name: String,
+    pub name: String,
+    pub original_file_path: String,
+    pub fqn: Vec<String>,
+    pub description: String,
+    pub columns: Vec<Column>,
+    pub loaded_at_field: Option<String>,
+    pub freshness: serde_json::Value,
+    pub relation: RelationName,
+    /// `database`/`schema` as written (None: the target's defaults apply).
+    pub database: Option<String>,
+    pub schema: String,
+    pub tags: Vec<String>,
+    pub meta: serde_json::Value,
+}
+
+/// A macro file (`{% test %}` blocks already rewritten to macros) and the macros it defines.
+#[derive(Debug, Clone)]
+pub struct MacroFile {
+    pub path: String,
+    pub source: String,
+    pub macros: Vec<(String, usize)>,
+}
+
+pub struct Project {
+    pub root: PathBuf,
+    pub cfg: DbtProject,
+    pub nodes: BTreeMap<String, Node>,
+    pub sources: BTreeMap<String, Source>,
+    pub macro_files: Vec<MacroFile>,
+    pub docs: HashMap<String, String>,
+}
+
+impl Project {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new_node(&self, resource: Resource, name: &str, rel: &str, path: String, fqn: Vec<String>, raw: String, config: Config) -> Node {
+        Node {
+            unique_id: format!("{}.{}.{}", resource.as_str(), self.cfg.name, name),
+            resource,
+            name: name.to_string(),
+            original_file_path: rel.to_string(),
+            path,
+            fqn,
+            raw_code: raw,
+            config,
+            description: String::new(),
+            columns: vec![],
+            patch_path: None,
+            refs: vec![],
+            sources: vec![],
+            depends_on: vec![],
+            depends_on_macros: vec![],
+            relation: RelationName::default(),
+            generic: None,
+        }
+    }
+
+    pub fn insert(&mut self, node: Node) -> Result<()> {
+        if let Some(old) = self.nodes.get(&node.unique_id) {
+            return Err(Error::project(
+                &node.original_file_path,
+                format!("two {}s are named `{}` (the other is {})", node.resource.as_str(), node.name, old.original_file_path),
+            ));
+        }
+        self.nodes.insert(node.unique_id.clone(), node);
+        Ok(())
+    }
+
+    /// Enabled models and seeds by name, for `ref()` resolution.
+    pub fn by_name(&self) -> HashMap<&str, &Node> {
+        self.nodes
+            .values()
+            .filter(|n| matches!(n.resource, Resource::Model | Resource::Seed) && n.config.enabled())
+            .map(|n| (n.name.as_str(), n))
+            .collect()
+    }
+}

@@ -1,0 +1,76 @@
+//! A warehouse's SQL dialect, known without a connection (`parse`, `compile` and `ls` need none):
+//! how identifiers are quoted, how a relation is written, the type names of raw-table columns, where
+//! a profile target puts its relations, and dialect defaults. Each adapter supplies its own; the
+//! defaults here are standard SQL (DuckDB's). Everything that differs by adapter outside
+//! `warehouse/` asks the dialect instead of matching on the adapter's name.
+
+use crate::project::profiles::Target;
+use crate::project::RelationName;
+
+/// The warehouse-neutral type of a raw-table column (what `transform sync` writes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    Int,
+    Float,
+    Bool,
+    Text,
+    Timestamp,
+    Json,
+}
+
+pub trait Dialect: Send + Sync + std::fmt::Debug {
+    /// One identifier, quoted.
+    fn quote(&self, ident: &str) -> String {
+        format!("\"{}\"", ident.replace('"', "\"\""))
+    }
+    /// `database.schema.identifier`, each part quoted, empty parts left out.
+    fn render_relation(&self, rel: &RelationName) -> String {
+        [&rel.database, &rel.schema, &rel.identifier]
+            .iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| self.quote(p))
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+    /// The type name of a raw-table column.
+    fn type_name(&self, t: ColumnType) -> &'static str {
+        match t {
+            ColumnType::Int => "BIGINT",
+            ColumnType::Float => "DOUBLE",
+            ColumnType::Bool => "BOOLEAN",
+            ColumnType::Text => "VARCHAR",
+            ColumnType::Timestamp => "TIMESTAMP",
+            ColumnType::Json => "JSON",
+        }
+    }
+    /// The database and default schema of a target, read from the profile without connecting.
+    fn location(&self, target: &Target) -> (String, String) {
+        (
+            target.field("database").or(target.field("project")).unwrap_or_default().to_string(),
+            target.field("schema").or(target.field("dataset")).unwrap_or_default().to_string(),
+        )
+    }
+    /// The strategy of an incremental model that has a `unique_key` and no `incremental_strategy`.
+    fn default_incremental_strategy(&self) -> &'static str {
+        "delete+insert"
+    }
+}
+
+/// Standard SQL: the dialect of a profile `type` this build has no adapter for (enough for `parse`
+/// and `ls`, which never connect; connecting names the supported types).
+#[derive(Debug)]
+pub struct Standard;
+
+impl Dialect for Standard {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_sql_quotes_with_double_quotes_and_skips_empty_parts() {
+        let rel = RelationName { database: String::new(), schema: "main".into(), identifier: "a\"b".into() };
+        assert_eq!(Standard.render_relation(&rel), "\"main\".\"a\"\"b\"");
+        assert_eq!(Standard.type_name(ColumnType::Text), "VARCHAR");
+    }
+}
