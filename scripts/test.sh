@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/dev-env.sh
+# Layers import only downward (docs/architecture.md): an import cycle between modules fails the run.
+python3 scripts/module-cycles.py connector/src transform/src
 # The BigQuery adapter's tests run against a local emulator (PyPI only, ~40 s the first time, then cached).
 scripts/bigquery-emulator.sh setup
 if cargo nextest --version >/dev/null 2>&1; then
