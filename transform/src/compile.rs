@@ -31,6 +31,8 @@ pub struct Options {
     pub threads: Option<usize>,
     pub full_refresh: bool,
     pub command: String,
+    /// `--empty`: refs and sources read no rows.
+    pub empty: bool,
 }
 
 pub struct Manifest {
@@ -41,6 +43,11 @@ pub struct Manifest {
     /// The target's SQL dialect (known with or without a connection).
     pub dialect: &'static dyn Dialect,
     pub warehouse: Option<Arc<dyn Warehouse>>,
+    /// Where profiles.yml was found, and the profile used (`--profile` or dbt_project.yml's).
+    pub profiles_dir: PathBuf,
+    pub profile_name: String,
+    /// `--vars` as given (run_results.json's args, for `retry`).
+    pub cli_vars: Json,
     /// Directories under target/compiled already created (saves a syscall pair per file).
     created_dirs: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
 }
@@ -69,7 +76,8 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     let mut project = Project::load(&opts.project_dir)?;
     timing("load files", t0);
     let profiles = profiles::profiles_path(opts.profiles_dir.as_deref(), &opts.project_dir)?;
-    let target = profiles::load_target(&profiles, &project.cfg.profile, opts.target.as_deref(), opts.threads)?;
+    let profile_name = profile_name(&project.cfg.profile);
+    let target = profiles::load_target(&profiles, &profile_name, opts.target.as_deref(), opts.threads)?;
     let wh = if connect { Some(adapters::connect(&target, &opts.project_dir)?) } else { None };
     let (database, schema) = match &wh {
         Some(w) => (w.database().to_string(), w.schema().to_string()),
@@ -85,6 +93,7 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
         target_database: database,
         target_schema: schema,
         full_refresh: opts.full_refresh,
+        empty: opts.empty,
         command: opts.command.clone(),
         invocation_id: format!("{:016x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0) as u64),
         run_started_at: chrono::Utc::now().to_rfc3339(),
@@ -108,14 +117,24 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     shared.refs = ref_targets(&project);
     engine.shared = Arc::new(shared);
     let dialect = adapters::dialect(&target.adapter_type);
-    Ok(Manifest { project, engine, dag, target, dialect, warehouse: wh, created_dirs: Default::default() })
+    let profiles_dir = profiles.parent().map(|p| p.to_path_buf()).unwrap_or_default();
+    let cli_vars = match opts.vars.as_deref() {
+        Some(text) => crate::project::dbt_project::parse_yaml(text, "--vars")?,
+        None => Json::Object(Map::new()),
+    };
+    Ok(Manifest { project, engine, dag, target, dialect, warehouse: wh, profiles_dir, profile_name, cli_vars, created_dirs: Default::default() })
+}
+
+/// `--profile` (or DBT_PROFILE) over dbt_project.yml's `profile:`.
+fn profile_name(from_project: &str) -> String {
+    crate::flags::get().profile.clone().unwrap_or_else(|| from_project.to_string())
 }
 
 /// A connection to the profile's warehouse, without reading the project's files (`sync`, `show`).
 pub fn connect(opts: &Options) -> Result<Arc<dyn Warehouse>> {
     let project = crate::project::dbt_project::DbtProject::load(&opts.project_dir)?;
     let path = profiles::profiles_path(opts.profiles_dir.as_deref(), &opts.project_dir)?;
-    let target = profiles::load_target(&path, &project.profile, opts.target.as_deref(), opts.threads)?;
+    let target = profiles::load_target(&path, &profile_name(&project.profile), opts.target.as_deref(), opts.threads)?;
     adapters::connect(&target, &opts.project_dir)
 }
 
@@ -136,6 +155,7 @@ fn empty_shared() -> Shared {
         target_database: String::new(),
         target_schema: String::new(),
         full_refresh: false,
+        empty: false,
         command: String::new(),
         invocation_id: String::new(),
         run_started_at: String::new(),
@@ -339,7 +359,7 @@ impl Manifest {
     /// Writes compiled SQL under target/compiled/<project>/<original path>.
     pub fn write_compiled(&self, node: &Node, sql: &str) -> Result<PathBuf> {
         let rel = match node.generic {
-            Some(_) => format!("{}/{}.sql", node.original_file_path, node.name),
+            Some(_) => format!("{}/{}", node.original_file_path, node.path),
             None => node.original_file_path.clone(),
         };
         let path = self.target_dir().join("compiled").join(&self.project.cfg.name).join(rel);
@@ -356,8 +376,12 @@ impl Manifest {
         Ok(path)
     }
 
+    /// `--target-path` (or DBT_TARGET_PATH) over dbt_project.yml's `target-path`, under the project dir.
     pub fn target_dir(&self) -> PathBuf {
-        self.project.root.join(&self.project.cfg.target_path)
+        match &crate::flags::get().target_path {
+            Some(p) => self.project.root.join(p),
+            None => self.project.root.join(&self.project.cfg.target_path),
+        }
     }
 }
 

@@ -10,13 +10,16 @@ pub mod commands;
 pub mod compile;
 pub mod dag;
 pub mod error;
+pub mod events;
 pub mod execute;
 pub mod fault;
+pub mod flags;
 pub mod jinja;
 pub mod output;
 pub mod parallel;
 pub mod project;
 pub mod select;
+pub mod state;
 pub mod sync;
 pub mod warehouse;
 

@@ -1,5 +1,5 @@
-//! The `transform` binary: parse the command line, run the command, map the outcome to dbt's exit
-//! codes (0 success, 1 node failures, 2 usage/project/parse errors).
+//! The `transform` binary: parse the command line, resolve dbt's global flags, run the command, map the
+//! outcome to dbt's exit codes (0 success, 1 node failures, 2 usage/project/parse errors).
 use clap::Parser;
 
 fn main() {
@@ -11,15 +11,32 @@ fn main() {
             std::process::exit(code);
         }
     };
-    transform::output::init(cli.command.common().log_format);
+    let flags = match cli.global.resolve() {
+        Ok(flags) => flags,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let log_dir = flags.log_path.clone().unwrap_or_else(|| cli.command.common().project_dir.join("logs"));
+    transform::output::init(transform::output::Settings {
+        format: flags.log_format,
+        level: flags.log_level,
+        quiet: flags.quiet,
+        colors: flags.use_colors,
+        printer_width: flags.printer_width,
+        log_file: Some((log_dir.join("dbt.log"), flags.log_format_file, flags.log_level_file)),
+    });
+    transform::flags::init(flags);
+    let printer = transform::output::printer();
+    printer.emit(transform::events::main_report_version(env!("CARGO_PKG_VERSION")));
     let code = match transform::commands::dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
             let err = anyhow::Error::new(e);
-            let printer = transform::output::printer();
             let msg = transform::output::redact(&format!("{err:#}"));
             if printer.is_json() {
-                printer.event("error", &msg, serde_json::json!({}));
+                printer.emit(transform::events::main_error(&msg));
             } else {
                 eprintln!("Error: {msg}");
             }

@@ -1,7 +1,8 @@
 //! dbt's node selection grammar: space-separated unions of comma-separated intersections of atoms;
 //! an atom is `[@][N+]method:value[+N]` with methods name/fqn (default), `path:`, `tag:`,
-//! `config.<key>:`, `source:`, `test_type:`, `resource_type:`. Tests attached to a selected node
-//! are selected too (dbt's "eager" indirect selection).
+//! `config.<key>:`, `source:`, `test_type:`, `resource_type:`, `package:`, `state:` and `result:`
+//! (against `--state`). Tests of selected nodes join per `--indirect-selection`; `--selector` and the
+//! default selector evaluate selectors.yml definitions.
 
 use std::collections::BTreeSet;
 
@@ -9,8 +10,17 @@ use crate::compile::Manifest;
 use crate::dag::Dag;
 use crate::error::{suggest, Error, Result};
 use crate::project::{Project, Resource};
+use crate::cli::SelectArgs;
+use crate::project::selectors::Selector;
+use crate::state::State;
 
-const METHODS: &[&str] = &["fqn", "path", "file", "tag", "source", "test_type", "resource_type", "config"];
+const METHODS: &[&str] = &["fqn", "path", "file", "tag", "source", "test_type", "resource_type", "config", "state", "result", "package"];
+
+/// The checks `state:` takes (dbt's StateSelectorMethod).
+const STATE_CHECKS: &[&str] = &[
+    "new", "old", "modified", "unmodified", "modified.body", "modified.configs", "modified.relation",
+    "modified.persisted_descriptions", "modified.macros", "modified.contract",
+];
 
 /// What selection looks at for one node.
 pub struct Item {
@@ -23,9 +33,40 @@ pub struct Item {
     pub config: serde_json::Map<String, serde_json::Value>,
     pub source_name: Option<String>,
     pub generic_test: bool,
+    pub package: String,
+    /// The `state:` checks this node passes against `--state` (empty without one).
+    pub state_checks: BTreeSet<&'static str>,
+    /// Its status in the state's run_results.json (`result:`).
+    pub result: Option<String>,
 }
 
 pub fn items(project: &Project) -> Vec<Item> {
+    items_with_state(project, None).unwrap_or_default()
+}
+
+/// The items, with each node's state checks and last result when a `--state` is given.
+pub fn items_with_state(project: &Project, state: Option<&State>) -> Result<Vec<Item>> {
+    let mut items = plain_items(project);
+    let Some(state) = state else { return Ok(items) };
+    let current: std::collections::HashMap<String, String> = project
+        .macro_files
+        .iter()
+        .flat_map(|f| f.macros.iter().map(move |(name, _)| (format!("macro.{}.{name}", project.cfg.name), f.macro_sql(name).unwrap_or_default())))
+        .collect();
+    let modified_macros = state.modified_macros(&current);
+    for item in &mut items {
+        for check in STATE_CHECKS {
+            if state.check(check, project, &item.unique_id, &modified_macros)? {
+                item.state_checks.insert(check);
+            }
+        }
+        item.result = state.result(&item.unique_id).map(String::from);
+    }
+    Ok(items)
+}
+
+fn plain_items(project: &Project) -> Vec<Item> {
+    let package = project.cfg.name.clone();
     let nodes = project.nodes.values().map(|n| Item {
         unique_id: n.unique_id.clone(),
         name: n.name.clone(),
@@ -36,6 +77,9 @@ pub fn items(project: &Project) -> Vec<Item> {
         config: n.config.0.clone(),
         source_name: None,
         generic_test: n.generic.is_some(),
+        package: package.clone(),
+        state_checks: BTreeSet::new(),
+        result: None,
     });
     let sources = project.sources.values().map(|s| Item {
         unique_id: s.unique_id.clone(),
@@ -47,6 +91,9 @@ pub fn items(project: &Project) -> Vec<Item> {
         config: Default::default(),
         source_name: Some(s.source_name.clone()),
         generic_test: false,
+        package: package.clone(),
+        state_checks: BTreeSet::new(),
+        result: None,
     });
     nodes.chain(sources).collect()
 }
@@ -99,6 +146,9 @@ fn parse_atom(raw: &str) -> Result<Atom> {
                 let msg = format!("unknown method `{m}`{}", crate::error::did_you_mean(&suggest(m, METHODS.iter().copied())));
                 return Err(bad(&msg));
             }
+            if base == "state" && !STATE_CHECKS.contains(&v) {
+                return Err(bad(&format!("`state:{v}`: expected one of {}", STATE_CHECKS.join(", "))));
+            }
             (m.to_string(), v.to_string())
         }
         None if s.contains('/') || s.ends_with(".sql") || s.ends_with(".csv") => ("path".into(), s.into()),
@@ -124,6 +174,9 @@ fn matches(atom: &Atom, item: &Item) -> bool {
         }
         "tag" => item.tags.iter().any(|t| glob(v, t)),
         "resource_type" => item.resource.as_str() == v,
+        "state" => item.state_checks.contains(v),
+        "result" => item.result.as_deref() == Some(v),
+        "package" => glob(v, &item.package),
         "test_type" => item.resource == Resource::Test && (if item.generic_test { ["generic", "schema"] } else { ["singular", "data"] }).contains(&v),
         "source" => match (&item.source_name, v.split_once('.')) {
             (Some(src), Some((s, t))) => glob(s, src) && glob(t, &item.name),
@@ -180,12 +233,48 @@ fn evaluate(exprs: &[String], items: &[Item], dag: &Dag) -> Result<BTreeSet<Stri
     Ok(union)
 }
 
-/// Tests whose parents are in `set` (eager); with `all_parents`, only tests whose parents all are.
-fn with_tests(set: &BTreeSet<String>, items: &[Item], dag: &Dag, all_parents: bool) -> BTreeSet<String> {
+/// How tests of selected nodes join the selection (`--indirect-selection`, dbt's four modes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Indirect {
+    /// Tests with any selected parent (dbt's default).
+    Eager,
+    /// Tests whose parents are all selected.
+    Cautious,
+    /// Tests whose parents are all selected or ancestors of a selected node.
+    Buildable,
+    /// No test unless selected directly.
+    Empty,
+}
+
+impl Indirect {
+    pub fn parse(v: Option<&str>) -> Result<Indirect> {
+        match v {
+            None | Some("eager") => Ok(Indirect::Eager),
+            Some("cautious") => Ok(Indirect::Cautious),
+            Some("buildable") => Ok(Indirect::Buildable),
+            Some("empty") => Ok(Indirect::Empty),
+            Some(other) => Err(Error::Usage(format!("--indirect-selection {other}: expected eager, cautious, buildable or empty"))),
+        }
+    }
+}
+
+/// `set` plus the tests its nodes bring along under `mode`.
+fn with_tests(set: &BTreeSet<String>, items: &[Item], dag: &Dag, mode: Indirect) -> BTreeSet<String> {
     let mut out = set.clone();
+    let ancestors: BTreeSet<String> = match mode {
+        Indirect::Buildable => set.iter().flat_map(|id| dag.reach(id, true, None)).collect(),
+        _ => BTreeSet::new(),
+    };
     for t in items.iter().filter(|i| i.resource == Resource::Test) {
         let parents: Vec<String> = dag.parents(&t.unique_id).into_iter().filter(|p| !p.starts_with("test.")).collect();
-        let hit = if all_parents { !parents.is_empty() && parents.iter().all(|p| set.contains(p)) } else { parents.iter().any(|p| set.contains(p)) };
+        let hit = match mode {
+            Indirect::Eager => parents.iter().any(|p| set.contains(p)),
+            Indirect::Cautious => !parents.is_empty() && parents.iter().all(|p| set.contains(p)),
+            Indirect::Buildable => {
+                parents.iter().any(|p| set.contains(p)) && parents.iter().all(|p| set.contains(p) || ancestors.contains(p))
+            }
+            Indirect::Empty => false,
+        };
         if hit {
             out.insert(t.unique_id.clone());
         }
@@ -193,27 +282,144 @@ fn with_tests(set: &BTreeSet<String>, items: &[Item], dag: &Dag, all_parents: bo
     out
 }
 
+/// What a command asked to select.
+pub struct Request<'a> {
+    pub select: &'a [String],
+    pub exclude: &'a [String],
+    pub selector: Option<&'a str>,
+    pub indirect: Indirect,
+    pub selectors: &'a [Selector],
+}
+
+impl<'a> Request<'a> {
+    pub fn new(a: &'a SelectArgs, project: &'a Project) -> Result<Request<'a>> {
+        Ok(Request {
+            select: &a.select,
+            exclude: &a.exclude,
+            selector: a.selector.as_deref(),
+            indirect: Indirect::parse(a.indirect_selection.as_deref())?,
+            selectors: &project.selectors,
+        })
+    }
+
+    /// A plain `--select`/`--exclude` request (eager, no selectors).
+    pub fn plain(select: &'a [String], exclude: &'a [String]) -> Request<'a> {
+        Request { select, exclude, selector: None, indirect: Indirect::Eager, selectors: &[] }
+    }
+}
+
 /// The selected unique ids: `select` (everything when empty) minus `exclude`.
 pub fn select(items: &[Item], dag: &Dag, select: &[String], exclude: &[String]) -> Result<BTreeSet<String>> {
-    let chosen = if select.is_empty() {
+    choose(items, dag, &Request::plain(select, exclude))
+}
+
+/// The selection of a request: its named selector, else `--select`/`--exclude`, else the default selector
+/// of selectors.yml, else every node.
+pub fn choose(items: &[Item], dag: &Dag, r: &Request) -> Result<BTreeSet<String>> {
+    let named = match r.selector {
+        Some(name) => Some(find_selector(r.selectors, name)?),
+        None if r.select.is_empty() && r.exclude.is_empty() => r.selectors.iter().find(|s| s.default),
+        None => None,
+    };
+    if let Some(sel) = named {
+        return selector_set(&sel.definition, items, dag, r, &mut vec![sel.name.clone()]);
+    }
+    let chosen = if r.select.is_empty() {
         items.iter().map(|i| i.unique_id.clone()).collect()
     } else {
-        with_tests(&evaluate(select, items, dag)?, items, dag, false)
+        with_tests(&evaluate(r.select, items, dag)?, items, dag, r.indirect)
     };
-    let excluded = with_tests(&evaluate(exclude, items, dag)?, items, dag, true);
+    let excluded = with_tests(&evaluate(r.exclude, items, dag)?, items, dag, Indirect::Cautious);
     Ok(chosen.difference(&excluded).cloned().collect())
 }
 
+fn find_selector<'a>(selectors: &'a [Selector], name: &str) -> Result<&'a Selector> {
+    selectors.iter().find(|s| s.name == name).ok_or_else(|| {
+        let names = selectors.iter().map(|s| s.name.as_str());
+        Error::Usage(format!("--selector {name}: no such selector in selectors.yml{}", crate::error::did_you_mean(&suggest(name, names))))
+    })
+}
+
+/// Evaluates a selectors.yml definition (dbt's union/intersection/exclude over method specs).
+fn selector_set(def: &serde_json::Value, items: &[Item], dag: &Dag, r: &Request, seen: &mut Vec<String>) -> Result<BTreeSet<String>> {
+    use serde_json::Value as Json;
+    match def {
+        Json::String(spec) => Ok(with_tests(&evaluate(std::slice::from_ref(spec), items, dag)?, items, dag, r.indirect)),
+        Json::Object(o) if o.get("method").and_then(Json::as_str) == Some("selector") => {
+            let name = o.get("value").and_then(Json::as_str).unwrap_or_default();
+            if seen.iter().any(|s| s == name) {
+                return Err(Error::Usage(format!("selectors.yml: selector `{name}` refers to itself ({})", seen.join(" → "))));
+            }
+            seen.push(name.to_string());
+            let inner = find_selector(r.selectors, name)?;
+            let out = selector_set(&inner.definition, items, dag, r, seen);
+            seen.pop();
+            out
+        }
+        Json::Object(o) if o.contains_key("method") => {
+            let mode = Indirect::parse(o.get("indirect_selection").and_then(Json::as_str)).map(|m| if o.contains_key("indirect_selection") { m } else { r.indirect })?;
+            Ok(with_tests(&evaluate(&[crate::project::selectors::atom(o)], items, dag)?, items, dag, mode))
+        }
+        Json::Object(o) => {
+            let (op, list) = o.iter().next().ok_or_else(|| Error::Usage("selectors.yml: empty definition".into()))?;
+            let list = list.as_array().map(Vec::as_slice).unwrap_or_default();
+            let (mut keep, mut drop): (Option<BTreeSet<String>>, BTreeSet<String>) = (None, BTreeSet::new());
+            for d in list {
+                if let Some(ex) = d.get("exclude").and_then(Json::as_array) {
+                    for e in ex {
+                        drop.extend(selector_set(e, items, dag, r, seen)?);
+                    }
+                    continue;
+                }
+                let set = selector_set(d, items, dag, r, seen)?;
+                keep = Some(match (keep, op.as_str()) {
+                    (None, _) => set,
+                    (Some(k), "intersection") => k.intersection(&set).cloned().collect(),
+                    (Some(mut k), _) => {
+                        k.extend(set);
+                        k
+                    }
+                });
+            }
+            let keep = match op.as_str() {
+                "exclude" => BTreeSet::new(),
+                _ => keep.unwrap_or_default(),
+            };
+            Ok(keep.difference(&drop).cloned().collect())
+        }
+        other => Err(Error::Usage(format!("selectors.yml: cannot evaluate the definition {other}"))),
+    }
+}
+
+/// Fails when `state:`/`result:` are used without `--state`, as dbt does.
+fn check_state(r: &Request, state: Option<&State>) -> Result<()> {
+    let uses = r.select.iter().chain(r.exclude).flat_map(|e| e.split([' ', ','])).any(|a| {
+        let a = a.trim_start_matches(|c: char| c == '@' || c == '+' || c.is_ascii_digit());
+        a.starts_with("state:") || a.starts_with("result:")
+    });
+    if uses && state.is_none() {
+        return Err(Error::Usage("the state:/result: selection methods need --state DIR (an earlier run's target/ folder)".into()));
+    }
+    Ok(())
+}
+
 /// Selected unique ids of the given resource types (never ephemeral models), in topological order.
-pub fn selected(m: &Manifest, select: &[String], exclude: &[String], kinds: &[Resource]) -> Result<Vec<String>> {
-    let items = items(&m.project);
-    let chosen = self::select(&items, &m.dag, select, exclude)?;
+pub fn selected(m: &Manifest, a: &SelectArgs, kinds: &[Resource], state: Option<&State>) -> Result<Vec<String>> {
+    let request = Request::new(a, &m.project)?;
+    check_state(&request, state)?;
+    let items = items_with_state(&m.project, state)?;
+    let chosen = choose(&items, &m.dag, &request)?;
     let order = m.dag.topo_order()?;
     Ok(order
         .into_iter()
         .filter(|id| chosen.contains(id))
         .filter(|id| m.project.nodes.get(id).is_some_and(|n| kinds.contains(&n.resource) && n.materialized() != "ephemeral"))
         .collect())
+}
+
+/// `--state DIR` (or, for deferral, `--defer-state DIR`), loaded once per invocation.
+pub fn load_state(a: &SelectArgs) -> Result<Option<State>> {
+    a.state.state.as_deref().map(State::load).transpose()
 }
 
 #[cfg(test)]

@@ -186,7 +186,7 @@ fn json_log_format_emits_json_lines() {
     assert!(lines.len() > 20);
     for l in lines {
         let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
-        assert!(v.get("msg").is_some() && v.get("level").is_some());
+        assert!(v["info"]["msg"].is_string() && v["info"]["level"].is_string() && v["data"].is_object(), "{l}");
     }
 }
 

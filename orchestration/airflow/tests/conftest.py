@@ -38,6 +38,8 @@ os.environ.update(
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         # Every render runs `transform ls` (Cosmos would otherwise serve later renders from its cache).
         "AIRFLOW__COSMOS__ENABLE_CACHE": "False",
+        # No usage metrics from the tests (and no network: CI has none).
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "AIRFLOW_VAR_BITCOIN_PIPELINE_TRANSFORM_BIN": TRANSFORM,
         "AIRFLOW_VAR_BITCOIN_PIPELINE_SOURCE_BIN": SOURCE,
         "AIRFLOW_VAR_BITCOIN_PIPELINE_RETRIES": "0",

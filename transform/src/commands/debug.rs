@@ -1,10 +1,10 @@
 //! `transform debug`: check dbt_project.yml, the profile and the warehouse connection, printing the
 //! connection details (never secrets); exit 1 when the connection test fails.
 
-use serde_json::json;
 
 use crate::cli::CommonArgs;
 use crate::error::Result;
+use crate::events::Level;
 use crate::output::printer;
 use crate::project::dbt_project::DbtProject;
 use crate::project::profiles;
@@ -27,7 +27,7 @@ pub fn run(a: CommonArgs) -> Result<i32> {
             Ok(0)
         }
         Err(e) => {
-            p.event("error", &format!("Connection test: ERROR {e}"), json!({}));
+            p.note(Level::Error, &format!("Connection test: ERROR {e}"));
             Ok(1)
         }
     }

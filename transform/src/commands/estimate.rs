@@ -2,11 +2,11 @@
 //! how many bytes each would process. On BigQuery that is a dry-run job per model: nothing runs and
 //! nothing is billed. Models whose upstream relations do not exist yet report BigQuery's error.
 
-use serde_json::json;
 
 use crate::cli::RunArgs;
 use crate::compile;
 use crate::error::{Error, Result};
+use crate::events::Level;
 use crate::output::printer;
 use crate::project::Resource;
 
@@ -22,8 +22,8 @@ fn human(bytes: i64) -> String {
 
 /// Prints one line per model and the total; exit code 1 when a model could not be estimated.
 pub fn run(a: &RunArgs, command: &str, kinds: &[Resource]) -> Result<i32> {
-    let m = compile::load(&a.common.options(command, a.full_refresh), true)?;
-    let ids = crate::select::selected(&m, &a.selection.select, &a.selection.exclude, &kinds.iter().copied().filter(|k| matches!(k, Resource::Model | Resource::Test)).collect::<Vec<_>>())?;
+    let m = compile::load(&a.common.options(command, a.full_refresh()?), true)?;
+    let ids = crate::select::selected(&m, &a.selection, &kinds.iter().copied().filter(|k| matches!(k, Resource::Model | Resource::Test)).collect::<Vec<_>>(), crate::select::load_state(&a.selection)?.as_ref())?;
     let wh = m.warehouse.clone().ok_or_else(|| Error::Usage("no warehouse".into()))?;
     let p = printer();
     let (mut total, mut failed) = (0i64, 0usize);
@@ -34,19 +34,15 @@ pub fn run(a: &RunArgs, command: &str, kinds: &[Resource]) -> Result<i32> {
         match wh.clone().for_node(id).estimate_bytes(&sql) {
             Ok(Some(bytes)) => {
                 total += bytes;
-                p.event("info", &format!("{:<60} {:>12}  ({bytes} bytes)", node.name, human(bytes)), json!({"unique_id": id, "bytes_processed": bytes}));
+                p.info(&format!("{:<60} {:>12}  ({bytes} bytes)", node.name, human(bytes)));
             }
-            Ok(None) => p.event("info", &format!("{:<60} (no estimate on {})", node.name, wh.adapter_type()), json!({"unique_id": id})),
+            Ok(None) => p.info(&format!("{:<60} (no estimate on {})", node.name, wh.adapter_type())),
             Err(e) => {
                 failed += 1;
-                p.event("error", &format!("{:<60} ERROR {e}", node.name), json!({"unique_id": id, "error": e.to_string()}));
+                p.note(Level::Error, &format!("{:<60} ERROR {e}", node.name));
             }
         }
     }
-    p.event(
-        "info",
-        &format!("Dry run: {} nodes would process {} ({total} bytes); {failed} could not be estimated", ids.len(), human(total)),
-        json!({"bytes_processed": total, "nodes": ids.len(), "errors": failed}),
-    );
+    p.info(&format!("Dry run: {} nodes would process {} ({total} bytes); {failed} could not be estimated", ids.len(), human(total)));
     Ok(i32::from(failed > 0))
 }

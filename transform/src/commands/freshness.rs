@@ -9,7 +9,8 @@ use serde_json::{json, Value as Json};
 use crate::cli::SelectCommand;
 use crate::compile;
 use crate::error::{Error, Result};
-use crate::output::{printer, Tone};
+use crate::execute::node_events;
+use crate::output::printer;
 use crate::project::Source;
 use crate::warehouse::Warehouse;
 
@@ -49,8 +50,9 @@ pub fn run(a: SelectCommand) -> Result<i32> {
     let start = Instant::now();
     let m = compile::load(&a.common.options("source freshness", false), true)?;
     let wh = m.warehouse.clone().ok_or_else(|| Error::Usage("no warehouse".into()))?;
-    let items = crate::select::items(&m.project);
-    let chosen = crate::select::select(&items, &m.dag, &a.selection.select, &a.selection.exclude)?;
+    let state = crate::select::load_state(&a.selection)?;
+    let items = crate::select::items_with_state(&m.project, state.as_ref())?;
+    let chosen = crate::select::choose(&items, &m.dag, &crate::select::Request::new(&a.selection, &m.project)?)?;
     let sources: Vec<&Source> = m
         .project
         .sources
@@ -59,28 +61,30 @@ pub fn run(a: SelectCommand) -> Result<i32> {
         .collect();
     let (mut results, mut failed) = (vec![], false);
     for (i, s) in sources.iter().enumerate() {
-        let t0 = Instant::now();
-        let r = check(wh.as_ref(), s).unwrap_or_else(|e| {
+        let (t0, started_at) = (Instant::now(), crate::events::timestamp());
+        let mut info = node_events::source_info(&m, s);
+        info.started_at = node_events::node_time(&chrono::Utc::now());
+        let mut r = check(wh.as_ref(), s).unwrap_or_else(|e| {
             json!({"unique_id": s.unique_id, "status": "runtime error", "error": crate::output::redact(&e.to_string())})
         });
+        // --warn-error: a source past warn_after fails as one past error_after does.
+        if r["status"] == "warn" && crate::flags::get().warn_error {
+            r["status"] = json!("error");
+        }
         let status = r["status"].as_str().unwrap_or("error").to_string();
         failed |= status != "pass" && status != "warn";
-        let tone = match status.as_str() {
-            "pass" => Tone::Good,
-            "warn" => Tone::Warn,
-            _ => Tone::Bad,
-        };
-        let what = format!("{} freshness of {}.{}", status.to_uppercase(), s.source_name, s.name);
-        printer().node_line(i + 1, sources.len(), &what, &status.to_uppercase(), tone, t0.elapsed().as_secs_f64(), r.clone());
+        let seconds = t0.elapsed().as_secs_f64();
+        if let Some(o) = r.as_object_mut() {
+            o.insert("adapter_response".into(), json!({}));
+            o.insert("timing".into(), json!([{"name": "execute", "started_at": started_at, "completed_at": crate::events::timestamp()}]));
+            o.insert("thread_id".into(), json!("Thread-1 (worker)"));
+            o.insert("execution_time".into(), json!(seconds));
+        }
+        info.finished_at = node_events::node_time(&chrono::Utc::now());
+        node_events::freshness(&info, s, &status, i + 1, sources.len(), seconds);
         results.push(r);
     }
-    let doc = json!({
-        "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/sources/v3.json", "generated_at": chrono::Utc::now().to_rfc3339()},
-        "results": results, "elapsed_time": start.elapsed().as_secs_f64(),
-    });
-    let path = m.target_dir().join("sources.json");
-    std::fs::create_dir_all(m.target_dir()).map_err(|e| Error::io(m.target_dir(), e))?;
-    std::fs::write(&path, doc.to_string()).map_err(|e| Error::io(&path, e))?;
+    crate::artifacts::write_sources(&m, &results, start.elapsed().as_secs_f64())?;
     printer().info(&format!("Checked {} sources in {:.2}s", sources.len(), start.elapsed().as_secs_f64()));
     Ok(i32::from(failed))
 }

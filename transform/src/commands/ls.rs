@@ -1,36 +1,56 @@
 //! `transform ls` (alias `list`): the selected resources, one per line, as selector, name, path or
-//! JSON (dbt's keys), optionally only some resource types.
+//! JSON — dbt's manifest entry of each resource, reduced to dbt's default keys or to `--output-keys` —
+//! optionally only some resource types. Lines go to stdout even with `--quiet`, as dbt's do.
 
-use serde_json::json;
+use serde_json::Value as Json;
 
+use crate::artifacts::nodes::{node_json, only_keys, source_json};
 use crate::cli::{LsArgs, LsOutput};
-use crate::compile;
+use crate::compile::{self, Manifest};
 use crate::error::Result;
 use crate::project::Resource;
-use crate::select;
+use crate::select::{self, Item};
+
+/// dbt's `ls --output json` keys when no `--output-keys` is given.
+const DEFAULT_KEYS: &[&str] =
+    &["alias", "name", "package_name", "depends_on", "tags", "config", "resource_type", "source_name", "original_file_path", "unique_id"];
+
+fn json_line(m: &Manifest, item: &Item, keys: &[String]) -> String {
+    let entry = match item.resource {
+        Resource::Source => m.project.sources.get(&item.unique_id).map(|s| source_json(m, s)),
+        _ => m.project.nodes.get(&item.unique_id).map(|n| node_json(m, n)),
+    };
+    only_keys(entry.unwrap_or(Json::Null), keys).to_string()
+}
+
+fn wanted(kinds: &[String], excluded: &[String], r: Resource) -> bool {
+    (kinds.is_empty() || kinds.iter().any(|k| k == r.as_str() || k == "all")) && !excluded.iter().any(|k| k == r.as_str())
+}
 
 pub fn run(a: LsArgs) -> Result<i32> {
     let m = compile::load(&a.common.options("ls", false), false)?;
-    let items = select::items(&m.project);
-    let chosen = select::select(&items, &m.dag, &a.selection.select, &a.selection.exclude)?;
+    let state = select::load_state(&a.selection)?;
+    let items = select::items_with_state(&m.project, state.as_ref())?;
+    let chosen = select::choose(&items, &m.dag, &select::Request::new(&a.selection, &m.project)?)?;
+    let keys: Vec<String> = if a.output_keys.is_empty() {
+        DEFAULT_KEYS.iter().map(|k| k.to_string()).collect()
+    } else {
+        // Cosmos passes them as separate words; one space-separated word works too.
+        a.output_keys.iter().flat_map(|k| k.split([' ', ','])).filter(|k| !k.is_empty()).map(String::from).collect()
+    };
     let mut out = std::io::stdout().lock();
     for item in items.iter().filter(|i| chosen.contains(&i.unique_id)) {
-        if !a.resource_type.is_empty() && !a.resource_type.iter().any(|r| r == item.resource.as_str()) {
+        if !wanted(&a.resource_type, &a.exclude_resource_type, item.resource) {
             continue;
         }
         let line = match a.output {
             LsOutput::Name => item.name.clone(),
             LsOutput::Path => item.path.clone(),
             LsOutput::Selector => match item.resource {
-                Resource::Source => format!("source:{}", item.fqn.join(".")),
+                Resource::Source => format!("source:{}.{}.{}", item.package, item.source_name.as_deref().unwrap_or_default(), item.name),
                 _ => item.fqn.join("."),
             },
-            LsOutput::Json => json!({
-                "name": item.name, "resource_type": item.resource.as_str(), "package_name": m.project.cfg.name,
-                "original_file_path": item.path, "unique_id": item.unique_id, "tags": item.tags, "config": item.config,
-                "depends_on": {"nodes": m.dag.parents(&item.unique_id)},
-            })
-            .to_string(),
+            LsOutput::Json => json_line(&m, item, &keys),
         };
         use std::io::Write;
         if writeln!(out, "{line}").is_err() {

@@ -7,11 +7,14 @@ mod build;
 mod clean;
 mod compile;
 mod debug;
+mod deps;
 mod estimate;
 mod freshness;
 mod ls;
 mod parse;
+mod retry;
 mod run;
+mod run_operation;
 mod seed;
 mod show;
 mod sync;
@@ -34,5 +37,8 @@ pub fn dispatch(command: Command) -> Result<i32> {
         Command::Source { command: SourceCommand::Freshness(a) } => freshness::run(a),
         Command::Sync(a) => sync::run(a),
         Command::Show(a) => show::run(a),
+        Command::Retry(a) => retry::run(a),
+        Command::RunOperation(a) => run_operation::run(a),
+        Command::Deps(a) => deps::run(a),
     }
 }

@@ -3,8 +3,10 @@
 //! (models), `data_test` (tests) and `summary` (dbt's closing report). Here: the schemas to create.
 
 pub mod data_test;
+pub mod defer;
 pub mod materialize;
 pub mod node;
+pub mod node_events;
 pub mod plan;
 pub mod runner;
 pub mod summary;

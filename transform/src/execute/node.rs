@@ -1,6 +1,6 @@
 //! What a worker does with one node: compile and materialize a model (with its hooks), load a seed,
 //! or run a test — all on the node's own warehouse handle (`Warehouse::for_node`, so BigQuery jobs
-//! carry the node's id) — then the node's progress line.
+//! carry the node's id) — with its dbt events before and after (`node_events`).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -12,20 +12,12 @@ use super::materialize::materialize;
 use super::runner::{NodeResult, Status, Timing};
 use crate::compile::Manifest;
 use crate::error::{Error, Result};
-use crate::output::{printer, Tone};
+use super::node_events;
 use crate::project::{Node, Resource};
 use crate::warehouse::Warehouse;
 
 fn now() -> String {
-    chrono::Utc::now().to_rfc3339()
-}
-
-fn display_name(m: &Manifest, n: &Node) -> String {
-    match n.resource {
-        Resource::Test => n.name.clone(),
-        _ => format!("{}.{}", n.relation.schema, n.relation.identifier),
-    }
-    .replace(&format!("{}.", m.engine.shared.target_database), "")
+    crate::events::timestamp()
 }
 
 pub fn execute_node(m: &Manifest, id: &str, idx: usize, total: usize, full_refresh: bool) -> NodeResult {
@@ -37,6 +29,9 @@ pub fn execute_node(m: &Manifest, id: &str, idx: usize, total: usize, full_refre
         r.message = Some(format!("unknown node {id}"));
         return r;
     };
+    let mut info = node_events::node_info(m, node);
+    info.started_at = node_events::node_time(&chrono::Utc::now());
+    node_events::started(m, node, &info, idx, total);
     // Everything the node runs goes through its own handle (BigQuery labels the jobs with the id).
     let outcome = match m.warehouse.clone().map(|wh| wh.for_node(id)) {
         None => Err(Error::Usage("no warehouse".into())),
@@ -55,28 +50,9 @@ pub fn execute_node(m: &Manifest, id: &str, idx: usize, total: usize, full_refre
     if node.resource != Resource::Test && node.materialized() != "ephemeral" {
         r.relation_name = Some(m.dialect.render_relation(&node.relation));
     }
-    print_line(m, node, &r, idx, total);
+    info.finished_at = node_events::node_time(&chrono::Utc::now());
+    node_events::finished(m, node, &info, &r, idx, total);
     r
-}
-
-fn print_line(m: &Manifest, node: &Node, r: &NodeResult, idx: usize, total: usize) {
-    let name = display_name(m, node);
-    let kind = match node.resource {
-        Resource::Seed => "seed file".to_string(),
-        Resource::Test => "test".to_string(),
-        _ => format!("sql {} model", node.materialized()),
-    };
-    let (tag, tone, what) = match r.status {
-        Status::Success => ("OK".to_string(), Tone::Good, format!("OK created {kind} {name}")),
-        Status::Pass => ("PASS".into(), Tone::Good, format!("PASS {name}")),
-        Status::Warn => (format!("WARN {}", r.failures.unwrap_or(0)), Tone::Warn, format!("WARN {} {name}", r.failures.unwrap_or(0))),
-        Status::Fail => (format!("FAIL {}", r.failures.unwrap_or(0)), Tone::Bad, format!("FAIL {} {name}", r.failures.unwrap_or(0))),
-        Status::Error if node.resource == Resource::Test => ("ERROR".into(), Tone::Bad, format!("ERROR {name}")),
-        Status::Error => ("ERROR".into(), Tone::Bad, format!("ERROR creating {kind} {name}")),
-        Status::Skipped => ("SKIP".into(), Tone::Warn, format!("SKIP {kind} {name}")),
-    };
-    let data = json!({"unique_id": node.unique_id, "status": r.status, "execution_time": r.execution_time, "failures": r.failures, "message": r.message});
-    printer().node_line(idx, total, &what, &tag, tone, r.execution_time, data);
 }
 
 fn run_hooks(m: &Manifest, node: &Node, wh: &Arc<dyn Warehouse>, which: &str) -> Result<()> {
@@ -116,6 +92,8 @@ fn run_one_test(m: &Manifest, node: &Node, wh: &Arc<dyn Warehouse>, r: &mut Node
     r.failures = Some(outcome.failures);
     r.status = match outcome.status {
         TestStatus::Pass => Status::Pass,
+        // dbt's --warn-error: a warning test fails.
+        TestStatus::Warn if crate::flags::get().warn_error => Status::Fail,
         TestStatus::Warn => Status::Warn,
         TestStatus::Fail => Status::Fail,
     };

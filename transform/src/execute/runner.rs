@@ -154,7 +154,7 @@ fn worker(t: usize, jobs: &Mutex<mpsc::Receiver<(String, usize)>>, results: mpsc
         let Ok((id, idx)) = job else { return };
         let started = Instant::now();
         let mut r = work(&id, idx, total);
-        r.thread_id = format!("Thread-{}", t + 1);
+        r.thread_id = format!("Thread-{} (worker)", t + 1);
         if r.execution_time == 0.0 {
             r.execution_time = started.elapsed().as_secs_f64();
         }
@@ -174,7 +174,13 @@ pub fn run(order: &[String], deps: &HashMap<String, Vec<String>>, threads: usize
     std::thread::scope(|scope| {
         for t in 0..threads.max(1) {
             let (rx, tx) = (&job_rx, res_tx.clone());
-            scope.spawn(move || worker(t, rx, tx, work, order.len()));
+            // dbt's thread names, which its logs and run_results.json carry.
+            let spawned = std::thread::Builder::new()
+                .name(format!("Thread-{} (worker)", t + 1))
+                .spawn_scoped(scope, move || worker(t, rx, tx, work, order.len()));
+            if spawned.is_err() {
+                break;
+            }
         }
         drop(res_tx);
         let (mut in_flight, mut started, mut stop) = (0usize, 0usize, false);

@@ -1,43 +1,58 @@
-//! dbt's end-of-run summary: each failure and warning with its message, failing rows and where the
-//! compiled SQL is, then `Done. PASS=… WARN=… ERROR=… SKIP=… TOTAL=…`.
+//! dbt's end-of-run summary: `Finished running …`, each failure and warning with its message, failing
+//! rows and where the compiled SQL is, then `Done. PASS=… WARN=… ERROR=… SKIP=… TOTAL=…` — as text
+//! lines, or as dbt's FinishedRunningStats, RunResultError/Failure/Warning, EndOfRunSummary, StatsLine.
 
-use serde_json::json;
-
+use super::node_events::node_info;
 use super::runner::{NodeResult, Status};
 use crate::compile::Manifest;
+use crate::events;
 use crate::output::{printer, Tone};
 use crate::project::Resource;
 
-/// Prints failures and warnings with their details, then `Done. PASS=… WARN=… ERROR=… SKIP=…`.
-/// Returns the exit code: 1 when a node errored or a test failed.
-pub fn print_summary(m: &Manifest, results: &[NodeResult], elapsed: f64) -> i32 {
+fn problem_text(m: &Manifest, r: &NodeResult) -> Option<String> {
+    let node = m.node(&r.unique_id).ok()?;
+    let kind = match (r.status, node.resource) {
+        (Status::Warn, _) => "Warning in",
+        (Status::Fail, Resource::Test) => "Failure in",
+        _ => "Error in",
+    };
+    let mut text = format!("{kind} {} {} ({})", node.resource.as_str(), node.name, node.original_file_path);
+    if let Some(msg) = &r.message {
+        text.push_str(&format!("\n  {}", msg.replace('\n', "\n  ")));
+    }
+    if let Some(d) = &r.detail {
+        text.push_str(&format!("\n  first failing rows:\n    {}", d.replace('\n', "\n    ")));
+    }
+    if node.resource == Resource::Test {
+        let compiled = m.target_dir().join("compiled").join(&m.project.cfg.name);
+        text.push_str(&format!("\n  compiled SQL under {}", compiled.display()));
+    }
+    Some(text)
+}
+
+/// Prints the summary; returns the exit code: 1 when a node errored or a test failed (with
+/// `--warn-error`, also when one warned).
+pub fn print_summary(m: &Manifest, results: &[NodeResult], elapsed: f64, command: &str) -> i32 {
     let p = printer();
     let count = |s: &[Status]| results.iter().filter(|r| s.contains(&r.status)).count();
-    p.info(&format!("Finished running {} nodes in {elapsed:.2}s.", results.len()));
+    let finished = events::finished_running(&format!("{} nodes", results.len()), elapsed);
+    p.emit(finished.with_text(format!("Finished running {} nodes in {elapsed:.2}s.", results.len())));
     for r in results.iter().filter(|r| matches!(r.status, Status::Error | Status::Fail | Status::Warn)) {
-        let Ok(node) = m.node(&r.unique_id) else { continue };
-        let kind = match (r.status, node.resource) {
-            (Status::Warn, _) => "Warning in",
-            (Status::Fail, Resource::Test) => "Failure in",
-            _ => "Error in",
+        let (Some(text), Ok(node)) = (problem_text(m, r), m.node(&r.unique_id)) else { continue };
+        let status = match r.status {
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            _ => "error",
         };
-        let mut text = format!("{kind} {} {} ({})", node.resource.as_str(), node.name, node.original_file_path);
-        if let Some(msg) = &r.message {
-            text.push_str(&format!("\n  {}", msg.replace('\n', "\n  ")));
-        }
-        if let Some(d) = &r.detail {
-            text.push_str(&format!("\n  first failing rows:\n    {}", d.replace('\n', "\n    ")));
-        }
-        if node.resource == Resource::Test {
-            let compiled = m.target_dir().join("compiled").join(&m.project.cfg.name);
-            text.push_str(&format!("\n  compiled SQL under {}", compiled.display()));
-        }
-        p.event(if r.status == Status::Warn { "warn" } else { "error" }, &text, json!({"unique_id": r.unique_id}));
+        p.emit(events::run_result_problem(&node_info(m, node), status, text));
     }
     let pass = count(&[Status::Success, Status::Pass]);
     let (warn, error, skip) = (count(&[Status::Warn]), count(&[Status::Error, Status::Fail]), count(&[Status::Skipped]));
+    p.emit(events::end_of_run_summary(error, warn));
     let tone = if error > 0 { Tone::Bad } else if warn > 0 { Tone::Warn } else { Tone::Good };
     let line = format!("Done. PASS={pass} WARN={warn} ERROR={error} SKIP={skip} TOTAL={}", results.len());
-    p.event("info", &p.paint_summary(&line, tone), json!({"pass": pass, "warn": warn, "error": error, "skip": skip}));
-    i32::from(error > 0)
+    p.emit(events::stats_line(line.clone(), pass, warn, error, skip, results.len()).with_text(p.paint(&line, tone)));
+    let failed = error > 0 || (warn > 0 && crate::flags::get().warn_error);
+    p.emit(events::command_completed(command, !failed, &events::timestamp(), elapsed));
+    i32::from(failed)
 }

@@ -36,6 +36,8 @@ pub struct Shared {
     pub target_database: String,
     pub target_schema: String,
     pub full_refresh: bool,
+    /// `--empty`: refs and sources render as `(select * from … where false limit 0)` when executing.
+    pub empty: bool,
     pub command: String,
     pub invocation_id: String,
     pub run_started_at: String,
@@ -108,7 +110,7 @@ impl Object for BoundFn {
             }
             ("exceptions", "warn") => {
                 let (msg,): (String,) = minijinja::value::from_args(args)?;
-                crate::output::printer().event("warn", &format!("Warning in {}: {msg}", self.0.file), Json::Null);
+                crate::output::printer().note(crate::events::Level::Warn, &format!("Warning in {}: {msg}", self.0.file));
                 Ok(Value::from(""))
             }
             ("adapter", m) => adapter_method(&self.0, state, m, args),
@@ -144,7 +146,7 @@ impl Object for RenderCtx {
             "invocation_id" => Some(Value::from(self.shared.invocation_id.clone())),
             "run_started_at" => Some(Value::from(self.shared.run_started_at.clone())),
             "flags" => Some(to_value(serde_json::json!({
-                "FULL_REFRESH": self.shared.full_refresh, "WHICH": self.shared.command,
+                "FULL_REFRESH": self.shared.full_refresh, "EMPTY": self.shared.empty, "WHICH": self.shared.command,
             }))),
             "model" => Some(to_value(serde_json::json!({
                 "name": self.name, "unique_id": self.unique_id, "resource_type": self.resource.as_str(),
@@ -176,9 +178,17 @@ impl RenderCtx {
             c.sources.push((src.to_string(), table.to_string()));
         }
         match self.shared.sources.get(&(src.to_string(), table.to_string())) {
-            Some((_, rel)) => Ok(Relation::new(rel.clone(), self.shared.dialect, "table").value()),
+            Some((_, rel)) => Ok(self.limited(Relation::new(rel.clone(), self.shared.dialect, "table")).value()),
             None => Err(err(format!("source('{src}', '{table}') is not defined in any sources: YAML"))),
         }
+    }
+
+    /// dbt's `render_limited` under `--empty`: the relation read with no rows (not at parse time).
+    fn limited(&self, mut r: Relation) -> Relation {
+        if self.shared.empty && self.execute {
+            r.rendered = Some(format!("(select * from {} where false limit 0)", self.shared.dialect.render_relation(&r.name)));
+        }
+        r
     }
 
     /// `ref(name)`: recorded, then resolved.
@@ -200,7 +210,7 @@ impl RenderCtx {
                 r.rendered = Some(format!("__dbt__cte__{name}"));
                 Ok(r.value())
             }
-            Some(t) => Ok(Relation::new(t.relation.clone(), dialect, "").value()),
+            Some(t) => Ok(self.limited(Relation::new(t.relation.clone(), dialect, "")).value()),
             None if !self.execute => {
                 let name = RelationName {
                     database: self.shared.target_database.clone(),

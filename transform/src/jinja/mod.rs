@@ -173,6 +173,19 @@ impl Engine {
         self.env.render_str(text, ctx).map_err(|e| format_error(&e, Some(&self.shared)))
     }
 
+    /// `run-operation`: calls macro `name` with keyword `args`, executing (statements and `run_query`
+    /// run on `wh`); `node` stands for the operation. Returns what the macro rendered or returned.
+    pub fn run_operation(&self, node: &Node, name: &str, args: &Json, wh: &Arc<dyn Warehouse>) -> Result<String> {
+        let caller = self.shared.macros.get(name).ok_or_else(|| {
+            let hint = crate::error::did_you_mean(&suggest(name, self.shared.macros.keys().map(String::as_str)));
+            Error::Usage(format!("run-operation: no macro named `{name}`{hint}"))
+        })?;
+        let ctx = Value::from_dyn_object(self.context(node, RelationName::default(), true, Some(wh)));
+        let kwargs: Vec<(String, Value)> = args.as_object().map(|o| o.iter().map(|(k, v)| (k.clone(), to_value(v))).collect()).unwrap_or_default();
+        let out = caller.invoke(&self.env, ctx, &[Value::from(Kwargs::from_iter(kwargs))]);
+        out.map(|v| v.to_string()).map_err(|e| format_error(&e, Some(&self.shared)))
+    }
+
     /// Calls a project macro by name with positional arguments, outside any node (schema names).
     pub fn call_macro(&self, node: &Node, name: &str, args: &[Value]) -> Result<String> {
         let caller = self.shared.macros.get(name).ok_or_else(|| Error::Usage(format!("macro {name} not found")))?;

@@ -1,73 +1,17 @@
 //! Generic test nodes from YAML: a `data_tests:` entry (`unique`, `{accepted_values: {values: …}}`,
 //! with `config:`, `arguments:`, `name:`, `column_name:`) becomes a test node with dbt's synthesized
-//! name and unique id, attached to its model, seed or source. Running tests is `execute::data_test`.
+//! name, alias and unique id (`test_names`), attached to its model, seed or source. Running tests is `execute::data_test`.
 
 use serde_json::{Map, Value as Json};
 
 use super::config::{validate_keys, Config, TEST_KEYS};
 use super::dbt_project::Tree;
 use super::nodes::{GenericTest, Project, Resource};
+use super::test_names;
 use crate::error::{Error, Result};
 
 /// Keys of a test entry that are test properties rather than macro arguments.
 const ENTRY_KEYS: &[&str] = &["config", "arguments", "name", "description", "column_name"];
-
-/// dbt's `re.sub('[^0-9a-zA-Z_]+', '_', s)`.
-fn clean(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut in_run = false;
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() || c == '_' {
-            out.push(c);
-            in_run = false;
-        } else if !in_run {
-            out.push('_');
-            in_run = true;
-        }
-    }
-    out
-}
-
-fn flatten(v: &Json) -> Vec<String> {
-    match v {
-        Json::Array(a) => a.iter().flat_map(flatten).collect(),
-        Json::Object(m) => m.values().flat_map(flatten).collect(),
-        Json::String(s) => vec![clean(s)],
-        other => vec![clean(&other.to_string())],
-    }
-}
-
-/// dbt's name for a generic test: `<test>_<target>_<column>__<arg values>` (hashed when too long).
-fn synthesize_name(test: &str, target: &str, column: Option<&str>, kwargs: &Map<String, Json>) -> String {
-    let mut name = format!("{test}_{target}");
-    if let Some(c) = column {
-        name.push('_');
-        name.push_str(&clean(c));
-    }
-    let mut keys: Vec<&String> = kwargs.keys().collect();
-    keys.sort();
-    for k in keys {
-        for part in flatten(&kwargs[k]) {
-            name.push_str("__");
-            name.push_str(&part);
-        }
-    }
-    if name.len() > 63 {
-        format!("{test}_{target}_{}", &short_hash(&name)[..10])
-    } else {
-        name
-    }
-}
-
-/// A stable FNV-1a hash in hex (unique-id suffixes; not security relevant).
-pub fn short_hash(s: &str) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in s.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    format!("{h:016x}")
-}
 
 fn split_spec(spec: &Json, file: &str) -> Result<(String, Map<String, Json>)> {
     match spec {
@@ -78,6 +22,17 @@ fn split_spec(spec: &Json, file: &str) -> Result<(String, Map<String, Json>)> {
         }
         _ => Err(Error::project(file, format!("a data test entry must be a name or a one-key mapping, got {spec}"))),
     }
+}
+
+/// dbt's `model` argument of a generic test: `{{ get_where_subquery(ref('x')) }}` or `source('s', 't')`.
+fn model_string(attached_to: &str) -> String {
+    let parts: Vec<&str> = attached_to.splitn(4, '.').collect();
+    let target = match parts.as_slice() {
+        ["source", _, source, table] => format!("source('{source}', '{table}')"),
+        [_, _, name, ..] => format!("ref('{name}')"),
+        _ => format!("ref('{attached_to}')"),
+    };
+    format!("{{{{ get_where_subquery({target}) }}}}")
 }
 
 pub fn add_generic_test(project: &mut Project, file: &str, attached_to: &str, target_name: &str, column: Option<&str>, spec: &Json) -> Result<()> {
@@ -97,15 +52,35 @@ pub fn add_generic_test(project: &mut Project, file: &str, attached_to: &str, ta
             kwargs.insert(k, v);
         }
     }
-    let name = custom_name.unwrap_or_else(|| synthesize_name(&test_name, target_name, column.as_deref(), &kwargs));
+    let (namespace, macro_name) = match test_name.split_once('.') {
+        Some((ns, name)) => (Some(ns.to_string()), name.to_string()),
+        None => (None, test_name.clone()),
+    };
+    // dbt's macro arguments as it hashes them: column_name, the arguments, and the tested relation.
+    let mut hashed_kwargs = Map::new();
+    if let Some(c) = &column {
+        hashed_kwargs.insert("column_name".into(), Json::String(c.clone()));
+    }
+    hashed_kwargs.extend(kwargs.clone());
+    hashed_kwargs.insert("model".into(), Json::String(model_string(attached_to)));
+    let on_source = attached_to.starts_with("source.");
+    let test_type = format!("{}{}{macro_name}", namespace.as_ref().map(|n| format!("{n}_")).unwrap_or_default(), if on_source { "source_" } else { "" });
+    let (short, full) = test_names::synthesize(&test_type, target_name, &hashed_kwargs);
+    let name = custom_name.clone().unwrap_or(full);
+    let file_name = if custom_name.is_some() { name.clone() } else { short.clone() };
+    if custom_name.is_none() && short != name && !own_cfg.contains_key("alias") {
+        own_cfg.insert("alias".into(), Json::String(short));
+    }
     let dir = std::path::Path::new(file).parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
     let mut fqn = vec![project.cfg.name.clone()];
     fqn.extend(dir.split('/').skip(1).filter(|s| !s.is_empty()).map(String::from));
     fqn.push(name.clone());
     let config = test_config(project, &fqn, &own_cfg, file)?;
     let raw = format!("{{{{ test_{test_name}(**_dbt_generic_test_kwargs) }}}}");
-    let mut node = project.new_node(Resource::Test, &name, file, format!("{name}.sql"), fqn, raw, config);
-    node.unique_id = format!("{}.{}", node.unique_id, &short_hash(&format!("{attached_to}{name}"))[..10]);
+    let mut node = project.new_node(Resource::Test, &name, file, format!("{file_name}.sql"), fqn, raw, config);
+    let metadata = serde_json::json!({"namespace": namespace, "name": macro_name, "kwargs": hashed_kwargs});
+    node.unique_id = format!("{}.{}", node.unique_id, test_names::unique_id_hash(&name, &metadata));
+    node.checksum = ("none".into(), String::new());
     node.generic = Some(GenericTest { test_name, column_name: column, kwargs, attached_to: attached_to.to_string() });
     project.insert(node)
 }

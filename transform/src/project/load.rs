@@ -24,12 +24,13 @@ impl Project {
     pub fn load(root: &Path) -> Result<Project> {
         let cfg = DbtProject::load(root)?;
         let mut project =
-            Project { root: root.to_path_buf(), cfg, nodes: BTreeMap::new(), sources: BTreeMap::new(), macro_files: vec![], docs: HashMap::new() };
+            Project { root: root.to_path_buf(), cfg, nodes: BTreeMap::new(), sources: BTreeMap::new(), macro_files: vec![], docs: HashMap::new(), selectors: vec![] };
         project.load_macros_and_docs()?;
         project.load_sql_nodes()?;
         project.load_seeds()?;
         properties::apply_property_files(&mut project)?;
         project.check_config_paths()?;
+        project.selectors = super::selectors::load(root)?;
         Ok(project)
     }
 
@@ -78,7 +79,8 @@ impl Project {
                 let (path, fqn) = path_and_fqn(&name, &dir, &rel);
                 let node_name = fqn.last().cloned().unwrap_or_default();
                 let config = self.cfg.config_for(Tree::Seeds, &fqn)?;
-                let node = self.new_node(Resource::Seed, &node_name, &rel, path, fqn, String::new(), config);
+                let mut node = self.new_node(Resource::Seed, &node_name, &rel, path, fqn, String::new(), config);
+                node.checksum = super::files::seed_checksum(&self.root, &rel)?;
                 self.insert(node)?;
             }
         }

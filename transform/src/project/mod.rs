@@ -13,6 +13,8 @@ pub mod nodes;
 pub mod preprocess;
 pub mod profiles;
 pub mod properties;
+pub mod selectors;
+pub mod test_names;
 
 pub use config::Config;
 pub use files::{discover, read};

@@ -77,6 +77,15 @@ pub struct Node {
     pub depends_on_macros: Vec<String>,
     pub relation: RelationName,
     pub generic: Option<GenericTest>,
+    /// dbt's file checksum: (`sha256`, hex of the file) for models, singular tests and small seeds,
+    /// (`path`, the path) for seeds over 1 MiB, (`none`, "") for generic tests.
+    pub checksum: (String, String),
+}
+
+/// Hex sha256 of some bytes (dbt's `FileHash.from_contents`).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Node {
@@ -117,6 +126,18 @@ pub struct MacroFile {
     pub macros: Vec<(String, usize)>,
 }
 
+impl MacroFile {
+    /// The text of macro `name`, `{% macro … %}` to `{% endmacro %}` (dbt's `macro_sql`; state
+    /// comparison reads it).
+    pub fn macro_sql(&self, name: &str) -> Option<String> {
+        let at = self.source.find(&format!("macro __m_{name}("))?;
+        let start = self.source[..at].rfind("{%")?;
+        let end_kw = at + self.source[at..].find("endmacro")?;
+        let end = end_kw + self.source[end_kw..].find("%}")? + 2;
+        Some(self.source[start..end].replacen(&format!("__m_{name}("), &format!("{name}("), 1))
+    }
+}
+
 pub struct Project {
     pub root: PathBuf,
     pub cfg: DbtProject,
@@ -124,9 +145,16 @@ pub struct Project {
     pub sources: BTreeMap<String, Source>,
     pub macro_files: Vec<MacroFile>,
     pub docs: HashMap<String, String>,
+    /// The definitions of selectors.yml.
+    pub selectors: Vec<super::selectors::Selector>,
 }
 
 impl Project {
+    /// manifest.json's `selectors`.
+    pub fn selectors_json(&self) -> serde_json::Value {
+        super::selectors::manifest_json(&self.selectors)
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub fn new_node(&self, resource: Resource, name: &str, rel: &str, path: String, fqn: Vec<String>, raw: String, config: Config) -> Node {
         Node {
@@ -136,6 +164,7 @@ impl Project {
             original_file_path: rel.to_string(),
             path,
             fqn,
+            checksum: ("sha256".into(), sha256_hex(raw.as_bytes())),
             raw_code: raw,
             config,
             description: String::new(),

@@ -225,7 +225,7 @@ fn add_source(project: &mut Project, e: &Map<String, Json>, file: &str, pending:
             meta: t.get("meta").cloned().unwrap_or(Json::Null),
         };
         project.sources.insert(uid.clone(), source);
-        queue_tests(t, file, &uid, &format!("source_{src}_{name}"), pending);
+        queue_tests(t, file, &uid, &format!("{src}_{name}"), pending);
     }
     Ok(())
 }

@@ -14,9 +14,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
+use crate::events::Level;
 use crate::output::printer;
 use crate::project::RelationName;
 use crate::warehouse::Warehouse;
@@ -93,7 +94,7 @@ fn pump(items: std::sync::mpsc::Receiver<Result<parser::Item>>, sink: &mut batch
             parser::Item::Unknown(stream) => *sink.unknown.entry(stream).or_default() += 1,
             parser::Item::State(state) => sink.state(&state)?,
             parser::Item::SourceError(e) => {
-                printer().event("error", &format!("source error: {}", crate::output::redact(&e)), json!({}));
+                printer().note(Level::Error, &format!("source error: {}", crate::output::redact(&e)));
                 errors.push(e);
             }
             parser::Item::Log(level, text) => printer().info(&format!("source {level}: {}", crate::output::redact(&text))),
@@ -129,7 +130,7 @@ pub fn run(wh: Arc<dyn Warehouse>, a: &Request) -> Result<i32> {
     let exit = reader.finish();
     report(&sink, start.elapsed().as_secs_f64(), a.source);
     if let Err(why) = &exit {
-        printer().event("error", &format!("source {}: {why}", a.source.display()), json!({}));
+        printer().note(Level::Error, &format!("source {}: {why}", a.source.display()));
     }
     if exit.is_err() || !errors.is_empty() {
         printer().info(&format!("Sync finished with {} source error(s); what was read is committed", errors.len() + exit.is_err() as usize));
@@ -142,15 +143,11 @@ pub fn run(wh: Arc<dyn Warehouse>, a: &Request) -> Result<i32> {
 fn report(sink: &batches::Sink, secs: f64, source: &Path) {
     let total: u64 = sink.committed.values().sum();
     for (stream, n) in &sink.committed {
-        printer().event("info", &format!("  {stream}: {n} records"), json!({"stream": stream, "records": n}));
+        printer().info(&format!("  {stream}: {n} records"));
     }
     for (stream, n) in &sink.unknown {
         printer().info(&format!("  {stream}: {n} records ignored (stream not in the configured catalog)"));
     }
     let rate = if secs > 0.0 { total as f64 / secs } else { 0.0 };
-    printer().event(
-        "info",
-        &format!("Synced {total} records in {} batches from {} in {secs:.2}s ({rate:.0} records/s)", sink.batches, source.display()),
-        json!({"records": total, "batches": sink.batches, "elapsed": secs}),
-    );
+    printer().info(&format!("Synced {total} records in {} batches from {} in {secs:.2}s ({rate:.0} records/s)", sink.batches, source.display()));
 }

@@ -1,0 +1,206 @@
+//! dbt's JSON of one resource, as manifest.json holds it and `ls --output json` prints it: the keys in
+//! dbt's order, `config` with dbt-core 1.10's defaults under the project's values, `unrendered_config`
+//! (what the project wrote), sha256 `checksum`s, and macros with their `macro_sql`.
+
+use serde_json::{json, Map, Value as Json};
+
+use crate::compile::Manifest;
+use crate::project::{Config, MacroFile, Node, Resource, Source};
+
+/// dbt's defaults of a model's or seed's config (a test's and a source's are below).
+fn node_defaults(materialized: &str) -> Json {
+    json!({
+        "enabled": true, "alias": null, "schema": null, "database": null, "tags": [], "meta": {}, "group": null,
+        "materialized": materialized, "incremental_strategy": null, "batch_size": null, "lookback": 1, "begin": null,
+        "persist_docs": {}, "post-hook": [], "pre-hook": [], "quoting": {}, "column_types": {}, "full_refresh": null,
+        "unique_key": null, "on_schema_change": "ignore", "on_configuration_change": "apply", "grants": {},
+        "packages": [], "docs": {"show": true, "node_color": null}, "contract": {"enforced": false, "alias_types": true},
+        "event_time": null, "concurrent_batches": null,
+    })
+}
+
+fn test_defaults() -> Json {
+    json!({
+        "enabled": true, "alias": null, "schema": "dbt_test__audit", "database": null, "tags": [], "meta": {},
+        "group": null, "materialized": "test", "severity": "ERROR", "store_failures": null, "store_failures_as": null,
+        "where": null, "limit": null, "fail_calc": "count(*)", "warn_if": "!= 0", "error_if": "!= 0",
+    })
+}
+
+fn hooks(cfg: &Config, which: &str) -> Json {
+    let list: Vec<Json> = cfg.hooks(which).into_iter().enumerate().map(|(i, sql)| json!({"sql": sql, "transaction": true, "index": i})).collect();
+    Json::Array(list)
+}
+
+/// The `config` of a node: dbt's defaults, then every value the project set (hooks in dbt's shape).
+pub fn config_json(n: &Node) -> Json {
+    let mut out = match n.resource {
+        Resource::Test => test_defaults(),
+        Resource::Seed => {
+            let mut d = node_defaults("seed");
+            if let Some(o) = d.as_object_mut() {
+                o.insert("delimiter".into(), json!(","));
+                o.insert("quote_columns".into(), Json::Null);
+            }
+            d
+        }
+        _ => {
+            let mut d = node_defaults("view");
+            if let Some(o) = d.as_object_mut() {
+                o.insert("access".into(), json!("protected"));
+                o.insert("freshness".into(), Json::Null);
+            }
+            d
+        }
+    };
+    let Some(o) = out.as_object_mut() else { return out };
+    for (k, v) in &n.config.0 {
+        match k.as_str() {
+            "pre_hook" | "pre-hook" | "post_hook" | "post-hook" => {}
+            "severity" => {
+                o.insert(k.clone(), json!(v.as_str().map(str::to_uppercase).unwrap_or_default()));
+            }
+            "tags" => {
+                o.insert(k.clone(), json!(n.config.tags()));
+            }
+            _ => {
+                o.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    if n.resource == Resource::Model {
+        o.insert("materialized".into(), json!(n.materialized()));
+    }
+    if n.resource != Resource::Test {
+        o.insert("pre-hook".into(), hooks(&n.config, "pre"));
+        o.insert("post-hook".into(), hooks(&n.config, "post"));
+    }
+    out
+}
+
+fn columns_json(cols: &[crate::project::Column]) -> Json {
+    let map: Map<String, Json> = cols
+        .iter()
+        .map(|c| {
+            (c.name.clone(), json!({"name": c.name, "description": c.description, "meta": {}, "data_type": c.data_type,
+                "constraints": [], "quote": null, "config": {"meta": {}, "tags": []}, "tags": [], "granularity": null,
+                "doc_blocks": []}))
+        })
+        .collect();
+    Json::Object(map)
+}
+
+/// One manifest node, keys in dbt's order.
+pub fn node_json(m: &Manifest, n: &Node) -> Json {
+    let project = &m.project.cfg.name;
+    let relation_name = match n.materialized() {
+        "ephemeral" | "test" => Json::Null,
+        _ => json!(m.dialect.render_relation(&n.relation)),
+    };
+    let folder = match n.resource {
+        Resource::Test if n.generic.is_some() => n.original_file_path.clone() + "/" + &n.path,
+        _ => n.original_file_path.clone(),
+    };
+    let mut o = Map::new();
+    let mut put = |k: &str, v: Json| {
+        o.insert(k.into(), v);
+    };
+    put("database", json!(n.relation.database));
+    put("schema", json!(n.relation.schema));
+    put("name", json!(n.name));
+    put("resource_type", json!(n.resource.as_str()));
+    put("package_name", json!(project));
+    put("path", json!(n.path));
+    put("original_file_path", json!(n.original_file_path));
+    put("unique_id", json!(n.unique_id));
+    put("fqn", json!(n.fqn));
+    put("alias", json!(n.relation.identifier));
+    put("checksum", json!({"name": n.checksum.0, "checksum": n.checksum.1}));
+    put("config", config_json(n));
+    put("tags", json!(n.config.tags()));
+    put("description", json!(n.description));
+    put("columns", columns_json(&n.columns));
+    put("meta", n.config.get("meta").cloned().unwrap_or(json!({})));
+    put("group", Json::Null);
+    put("docs", n.config.get("docs").cloned().unwrap_or(json!({"show": true, "node_color": null})));
+    put("patch_path", json!(n.patch_path.as_ref().map(|p| format!("{project}://{p}"))));
+    put("build_path", json!(format!("{}/run/{project}/{folder}", m.project.cfg.target_path)));
+    put("unrendered_config", Json::Object(n.config.0.clone()));
+    put("relation_name", relation_name);
+    put("raw_code", json!(n.raw_code));
+    put("doc_blocks", json!([]));
+    put("language", json!("sql"));
+    let refs: Vec<Json> = n.refs.iter().map(|r| json!({"name": r.last(), "package": if r.len() > 1 { r.first() } else { None }, "version": null})).collect();
+    put("refs", Json::Array(refs));
+    put("sources", json!(n.sources.iter().map(|(s, t)| [s, t]).collect::<Vec<_>>()));
+    put("metrics", json!([]));
+    if n.resource == Resource::Seed {
+        put("depends_on", json!({"macros": n.depends_on_macros}));
+    } else {
+        put("depends_on", json!({"macros": n.depends_on_macros, "nodes": n.depends_on}));
+    }
+    put("compiled_path", json!(format!("{}/compiled/{project}/{folder}", m.project.cfg.target_path)));
+    put("contract", json!({"enforced": false, "alias_types": true, "checksum": null}));
+    if n.resource == Resource::Model {
+        put("access", json!("protected"));
+        put("constraints", json!([]));
+        put("version", Json::Null);
+        put("latest_version", Json::Null);
+        put("deprecation_date", Json::Null);
+    }
+    if let Some(g) = &n.generic {
+        put("column_name", json!(g.column_name));
+        put("file_key_name", json!(format!("models.{}", g.attached_to.rsplit('.').next().unwrap_or_default())));
+        put("attached_node", json!(g.attached_to));
+        let (namespace, name) = match g.test_name.split_once('.') {
+            Some((ns, name)) => (json!(ns), name.to_string()),
+            None => (Json::Null, g.test_name.clone()),
+        };
+        put("test_metadata", json!({"name": name, "kwargs": g.kwargs, "namespace": namespace}));
+    }
+    Json::Object(o)
+}
+
+/// One manifest source, keys in dbt's order.
+pub fn source_json(m: &Manifest, s: &Source) -> Json {
+    let config = json!({"enabled": true, "event_time": null, "freshness": s.freshness, "loaded_at_field": s.loaded_at_field,
+                        "loaded_at_query": null, "meta": s.meta, "tags": s.tags});
+    json!({
+        "database": s.relation.database, "schema": s.relation.schema, "name": s.name, "resource_type": "source",
+        "package_name": m.project.cfg.name, "path": s.original_file_path, "original_file_path": s.original_file_path,
+        "unique_id": s.unique_id, "fqn": s.fqn, "source_name": s.source_name, "source_description": "", "loader": "",
+        "identifier": s.relation.identifier,
+        "quoting": {"database": null, "schema": null, "identifier": null, "column": null},
+        "loaded_at_field": s.loaded_at_field, "loaded_at_query": null, "freshness": s.freshness, "external": null,
+        "description": s.description, "columns": columns_json(&s.columns), "meta": s.meta, "source_meta": {},
+        "tags": s.tags, "config": config, "patch_path": null,
+        "unrendered_config": {"loaded_at_field": s.loaded_at_field, "meta": s.meta, "tags": s.tags},
+        "relation_name": m.dialect.render_relation(&s.relation), "unrendered_database": s.database,
+        "unrendered_schema": s.schema, "doc_blocks": [],
+    })
+}
+
+/// The macros of one file, as manifest entries (`macro.<project>.<name>` → {name, macro_sql, …}).
+pub fn macros_json(project: &str, file: &MacroFile) -> Vec<(String, Json)> {
+    file.macros
+        .iter()
+        .map(|(name, _)| {
+            let id = format!("macro.{project}.{name}");
+            let entry = json!({
+                "name": name, "resource_type": "macro", "package_name": project, "path": file.path,
+                "original_file_path": file.path, "unique_id": id, "macro_sql": file.macro_sql(name).unwrap_or_default(),
+                "depends_on": {"macros": []}, "description": "", "meta": {}, "docs": {"show": true, "node_color": null},
+                "patch_path": null, "arguments": [], "supported_languages": null,
+            });
+            (id, entry)
+        })
+        .collect()
+}
+
+/// `entry` with only `keys` (dbt's `ls --output-keys`), in the entry's own order.
+pub fn only_keys(entry: Json, keys: &[String]) -> Json {
+    match entry {
+        Json::Object(o) => Json::Object(o.into_iter().filter(|(k, _)| keys.iter().any(|w| w == k)).collect()),
+        other => other,
+    }
+}
