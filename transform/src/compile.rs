@@ -95,7 +95,8 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
         full_refresh: opts.full_refresh,
         empty: opts.empty,
         command: opts.command.clone(),
-        invocation_id: format!("{:016x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0) as u64),
+        // One id for the invocation's log events and its artifacts.
+        invocation_id: crate::output::printer().invocation_id().to_string(),
         run_started_at: chrono::Utc::now().to_rfc3339(),
         macros,
         refs: HashMap::new(),

@@ -159,13 +159,21 @@ impl State {
     }
 }
 
-static EMPTY: std::sync::LazyLock<Map<String, Json>> = std::sync::LazyLock::new(Map::new);
+/// A source's `unrendered_config` as manifest.json writes it.
+pub fn source_unrendered(s: &crate::project::Source) -> Map<String, Json> {
+    let meta = if s.meta.is_null() { Json::Object(Map::new()) } else { s.meta.clone() };
+    let mut m = Map::new();
+    m.insert("loaded_at_field".into(), serde_json::to_value(&s.loaded_at_field).unwrap_or_default());
+    m.insert("meta".into(), meta);
+    m.insert("tags".into(), serde_json::to_value(&s.tags).unwrap_or_default());
+    m
+}
 
 /// The current node's side of a comparison.
 struct Current<'a> {
     raw_code: &'a str,
     checksum: String,
-    unrendered_config: &'a Map<String, Json>,
+    unrendered_config: std::borrow::Cow<'a, Map<String, Json>>,
     fqn: &'a [String],
     description: &'a str,
     columns: Vec<(&'a str, &'a str)>,
@@ -183,7 +191,8 @@ impl<'a> Current<'a> {
         Some(Current {
             raw_code: "",
             checksum: String::new(),
-            unrendered_config: &EMPTY,
+            // What the manifest records for a source (artifacts/nodes.rs, as dbt does).
+            unrendered_config: std::borrow::Cow::Owned(source_unrendered(s)),
             fqn: &s.fqn,
             description: &s.description,
             columns: vec![],
@@ -199,7 +208,7 @@ impl<'a> Current<'a> {
         Current {
             raw_code: &n.raw_code,
             checksum: n.checksum.1.clone(),
-            unrendered_config: &n.config.0,
+            unrendered_config: std::borrow::Cow::Borrowed(&n.config.0),
             fqn: &n.fqn,
             description: &n.description,
             columns: n.columns.iter().map(|c| (c.name.as_str(), c.description.as_str())).collect(),

@@ -317,7 +317,7 @@ fn single_thread_build_matches() {
     let f = Fixture::new();
     let o = f.expect(&["build", "--threads", "1"], 0);
     assert!(o.stdout.contains("PASS=21"), "{}", o.stdout);
-    assert!(f.run_results()["results"].as_array().is_some_and(|r| r.iter().all(|x| x["thread_id"] == "Thread-1")));
+    assert!(f.run_results()["results"].as_array().is_some_and(|r| r.iter().all(|x| x["thread_id"] == "Thread-1 (worker)")));
 }
 
 #[test]

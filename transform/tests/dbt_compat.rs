@@ -105,7 +105,7 @@ fn json_log_lines_are_dbt_events() {
     assert_eq!(lines.len(), out.stdout.lines().count(), "every stdout line is JSON:\n{}", out.stdout);
     let v = schema();
     for l in &lines {
-        let errors: Vec<String> = v.iter_errors(l).map(|e| format!("{e} at {}", e.instance_path)).collect();
+        let errors: Vec<String> = v.iter_errors(l).map(|e| format!("{e} at {}", e.instance_path())).collect();
         assert!(errors.is_empty(), "{l}\n{errors:?}");
     }
     let names: BTreeSet<&str> = lines.iter().filter_map(|l| l["info"]["name"].as_str()).collect();
@@ -128,7 +128,7 @@ fn text_logs_keep_their_lines_and_dbt_log_is_written_to_the_log_path() {
     assert!(out.stdout.contains("OK created seed file") || out.stdout.contains(" OK "), "{}", out.stdout);
     assert!(!out.stdout.contains("\"info\""), "text mode prints no JSON");
     let log = std::fs::read_to_string(logs.join("dbt.log")).expect("dbt.log in --log-path");
-    assert!(log.contains("[debug] [MainThread]: Running with dbt="), "{log}");
+    assert!(log.contains("[info ] [MainThread]: Running with dbt="), "{log}");
     assert!(log.contains("Began running node seed.jaffle.raw_orders"), "debug events go to the file: {log}");
     let env_logs = f.path("env-logs");
     f.run_env(&["parse"], &[("DBT_LOG_PATH", env_logs.to_str().expect("utf-8"))]);

@@ -51,6 +51,9 @@ render_config = RenderConfig(
     dbt_executable_path=s.TRANSFORM_BIN,
     invocation_mode=InvocationMode.SUBPROCESS,
     test_behavior=TestBehavior.AFTER_EACH,
+    # A relationships test reads two models: it gets its own task after both (with dbt's eager selection a
+    # model's test task would otherwise run it before the other model exists).
+    should_detach_multiple_parents_tests=True,
 )
 
 

@@ -163,18 +163,27 @@ pub fn node_json(m: &Manifest, n: &Node) -> Json {
 
 /// One manifest source, keys in dbt's order.
 pub fn source_json(m: &Manifest, s: &Source) -> Json {
-    let config = json!({"enabled": true, "event_time": null, "freshness": s.freshness, "loaded_at_field": s.loaded_at_field,
-                        "loaded_at_query": null, "meta": s.meta, "tags": s.tags});
+    let unset = json!({"count": null, "period": null});
+    let freshness = match &s.freshness {
+        Json::Object(f) => json!({"warn_after": f.get("warn_after").cloned().unwrap_or(unset.clone()),
+                                  "error_after": f.get("error_after").cloned().unwrap_or(unset.clone()),
+                                  "filter": f.get("filter").cloned().unwrap_or(Json::Null)}),
+        _ => json!({"warn_after": unset, "error_after": unset, "filter": null}),
+    };
+    let meta = if s.meta.is_null() { json!({}) } else { s.meta.clone() };
+    let (s_freshness, s_meta) = (&freshness, &meta);
+    let config = json!({"enabled": true, "event_time": null, "freshness": s_freshness, "loaded_at_field": s.loaded_at_field,
+                        "loaded_at_query": null, "meta": s_meta, "tags": s.tags});
     json!({
         "database": s.relation.database, "schema": s.relation.schema, "name": s.name, "resource_type": "source",
         "package_name": m.project.cfg.name, "path": s.original_file_path, "original_file_path": s.original_file_path,
         "unique_id": s.unique_id, "fqn": s.fqn, "source_name": s.source_name, "source_description": "", "loader": "",
         "identifier": s.relation.identifier,
         "quoting": {"database": null, "schema": null, "identifier": null, "column": null},
-        "loaded_at_field": s.loaded_at_field, "loaded_at_query": null, "freshness": s.freshness, "external": null,
-        "description": s.description, "columns": columns_json(&s.columns), "meta": s.meta, "source_meta": {},
+        "loaded_at_field": s.loaded_at_field, "loaded_at_query": null, "freshness": s_freshness, "external": null,
+        "description": s.description, "columns": columns_json(&s.columns), "meta": s_meta, "source_meta": {},
         "tags": s.tags, "config": config, "patch_path": null,
-        "unrendered_config": {"loaded_at_field": s.loaded_at_field, "meta": s.meta, "tags": s.tags},
+        "unrendered_config": crate::state::source_unrendered(s),
         "relation_name": m.dialect.render_relation(&s.relation), "unrendered_database": s.database,
         "unrendered_schema": s.schema, "doc_blocks": [],
     })

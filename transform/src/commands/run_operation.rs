@@ -24,6 +24,10 @@ pub fn run(a: RunOperationArgs) -> Result<i32> {
         Some((pkg, _)) => return Err(Error::Usage(format!("run-operation {}: package `{pkg}` is not this project", a.macro_name))),
         None => a.macro_name.clone(),
     };
+    if !m.engine.shared.macros.contains_key(&name) {
+        let hint = crate::error::did_you_mean(&crate::error::suggest(&name, m.engine.shared.macros.keys().map(String::as_str)));
+        return Err(Error::Usage(format!("run-operation: no macro named `{name}`{hint}")));
+    }
     let node = m.project.new_node(Resource::Model, &name, "run-operation", String::new(), vec![m.project.cfg.name.clone(), name.clone()], String::new(), Config::default());
     match m.engine.run_operation(&node, &name, &args, &wh) {
         Ok(_) => Ok(0),

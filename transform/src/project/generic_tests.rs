@@ -96,15 +96,17 @@ fn test_config(project: &Project, fqn: &[String], own: &Map<String, Json>, file:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn names_follow_dbt() {
-        let none = Map::new();
-        assert_eq!(synthesize_name("not_null", "orders", Some("id"), &none), "not_null_orders_id");
-        let kw = json!({"values": ["placed", "shipped"]}).as_object().cloned().unwrap_or_default();
-        assert_eq!(synthesize_name("accepted_values", "orders", Some("status"), &kw), "accepted_values_orders_status__placed__shipped");
-        let kw = json!({"to": "ref('customers')", "field": "id"}).as_object().cloned().unwrap_or_default();
-        assert_eq!(synthesize_name("relationships", "orders", Some("customer_id"), &kw), "relationships_orders_customer_id__id__ref_customers_");
+    fn the_model_argument_is_dbt_s() {
+        assert_eq!(model_string("model.jaffle.orders"), "{{ get_where_subquery(ref('orders')) }}");
+        assert_eq!(model_string("source.jaffle.raw.orders"), "{{ get_where_subquery(source('raw', 'orders')) }}");
+    }
+
+    #[test]
+    fn relationships_names_follow_dbt() {
+        let kw = serde_json::json!({"column_name": "customer_id", "to": "ref('customers')", "field": "id", "model": model_string("model.p.orders")});
+        let (_, full) = test_names::synthesize("relationships", "orders", kw.as_object().unwrap_or(&Map::new()));
+        assert_eq!(full, "relationships_orders_customer_id__id__ref_customers_");
     }
 }

@@ -213,7 +213,7 @@ fn add_source(project: &mut Project, e: &Map<String, Json>, file: &str, pending:
             source_name: src.clone(),
             name: name.clone(),
             original_file_path: file.into(),
-            fqn: vec![project.cfg.name.clone(), src.clone(), name.clone()],
+            fqn: source_fqn(&project.cfg.name, file, &src, &name),
             description: render_docs(project, &text(t, "description"), file)?,
             columns: cols.into_iter().map(|(c, _)| c).collect(),
             loaded_at_field: loaded_at.map(String::from),
@@ -229,3 +229,14 @@ fn add_source(project: &mut Project, e: &Map<String, Json>, file: &str, pending:
     }
     Ok(())
 }
+
+/// dbt's fqn of a source table: the project, the folders of its YAML file under the model path, the
+/// source and the table (`[jaffle, staging, raw, orders]` for models/staging/_sources.yml).
+fn source_fqn(project: &str, file: &str, source: &str, table: &str) -> Vec<String> {
+    let mut fqn = vec![project.to_string()];
+    let dirs: Vec<&str> = file.split('/').collect();
+    fqn.extend(dirs.iter().skip(1).take(dirs.len().saturating_sub(2)).map(|d| d.to_string()));
+    fqn.extend([source.to_string(), table.to_string()]);
+    fqn
+}
+
