@@ -62,6 +62,8 @@ def copy_project(into: Path) -> Path:
 
 def use_project(project: Path, **variables: str) -> None:
     """Points the DAGs' settings at `project` (plus bitcoin_pipeline_<key> overrides); the next DagBag sees it."""
+    for key in ("COSMOS_LOAD_MODE", "SOURCE_CONFIG_FILE"):  # each test starts from the defaults
+        os.environ.pop(f"AIRFLOW_VAR_BITCOIN_PIPELINE_{key}", None)
     os.environ["AIRFLOW_VAR_BITCOIN_PIPELINE_PROJECT_DIR"] = str(project)
     os.environ["AIRFLOW_VAR_BITCOIN_PIPELINE_DUCKDB_PATH"] = str(project / "target" / "pipeline.duckdb")
     for key, value in variables.items():
