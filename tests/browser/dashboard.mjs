@@ -38,6 +38,10 @@ async function interact(name) {
   await page.click(`#panel-${name} [data-range-button='1M']`);
   await rendered(name, r);
   out.range = { range: await attr(name, "range"), visible: await attr(name, "visible"), pixels: await pixels(name), url: page.url() };
+  // A tooltip: ECharts draws it on hover (it must not trip the Content-Security-Policy).
+  const box = await page.locator(`#panel-${name} .chart`).boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + 120);
+  await page.waitForTimeout(300);
   // Back to the defaults so the screenshot shows the page as a visitor first sees it.
   await page.click(`#panel-${name} [data-toggle='log']`);
   await page.click(`#panel-${name} [data-range-button='1Y']`);

@@ -81,14 +81,14 @@
     const c = p.candles;
     if (c && state.chart === "candles") {
       return {
-        type: "candlestick", name: p.main_label || "Price", xAxisIndex: 0, yAxisIndex: 0,
+        type: "candlestick", name: c.label || "Price", xAxisIndex: 0, yAxisIndex: 0,
         encode: { x: p.x, y: [c.open, c.close, c.low, c.high] },
         large: true, largeThreshold: 2000, animation: false,
         itemStyle: { color: "#26a269", color0: "#e01b24", borderColor: "#26a269", borderColor0: "#e01b24" },
       };
     }
-    const column = c ? c.close : p.series[0].column;
-    return lineSeries(p, { column, label: p.main_label || "Price", width: 1.6 }, PALETTE[0]);
+    if (c) return lineSeries(p, { column: c.close, label: c.label || "Price", width: 1.6 }, PALETTE[0]);
+    return lineSeries(p, { width: 1.6, ...p.series[0] }, PALETTE[0]);
   }
 
   function buildOption(p, state, first, last) {

@@ -6,6 +6,7 @@
   "use strict";
   const $ = (s, r) => (r || document).querySelector(s);
   const LIST_LIMIT = 300;
+  const BADGE = { model: "M", seed: "Se", source: "So", snapshot: "Sn", analysis: "A", operation: "O" };
   const h = (tag, cls, text) => {
     const e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -33,10 +34,12 @@
     const tests = new Map();
     for (const n of all.values()) {
       if (n.resource_type !== "test") continue;
-      const owner = n.attached_node || (n.depends_on && n.depends_on.nodes || [])[0];
-      if (!owner) continue;
-      if (!tests.has(owner)) tests.set(owner, []);
-      tests.get(owner).push(n);
+      // A generic test belongs to the node it is attached to; a singular test to every node it reads.
+      const owners = n.attached_node ? [n.attached_node] : (n.depends_on && n.depends_on.nodes) || [];
+      for (const owner of owners) {
+        if (!tests.has(owner)) tests.set(owner, []);
+        tests.get(owner).push(n);
+      }
     }
     const cat = (id) => (catalog && (catalog.nodes[id] || catalog.sources[id])) || null;
     const parents = (id) => manifest.parent_map[id] || [];
@@ -59,7 +62,7 @@
         const li = h("li", n.resource_type);
         const a = h("a", null, label(n));
         a.href = `#!/${n.resource_type}/${n.unique_id}`;
-        li.append(h("span", "badge", n.resource_type[0].toUpperCase()), a);
+        li.append(h("span", "badge", BADGE[n.resource_type] || "?"), a);
         return li;
       }));
       $("#count").textContent = hits.length > LIST_LIMIT ? `${LIST_LIMIT} of ${hits.length}: refine the search` : `${hits.length} resources`;
