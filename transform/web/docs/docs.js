@@ -120,16 +120,26 @@
     return ul.children.length ? ul : h("p", "muted", "none");
   }
 
+  /** Raw and compiled SQL; without `compiled_code` in the manifest, target/compiled/ is read on opening. */
   function code(n) {
     const box = h("div", "code");
-    const show = (title, text) => {
-      if (!text) return;
+    const show = (title, text, load) => {
       const d = h("details");
-      d.append(h("summary", null, title), h("pre", null, text));
+      const pre = h("pre", null, text || "");
+      d.append(h("summary", null, title), pre);
+      if (load) {
+        d.addEventListener("toggle", () => {
+          if (!d.open || pre.textContent) return;
+          fetch(load, { cache: "no-store" }).then((r) => (r.ok ? r.text() : `not compiled yet: run \`transform docs generate\``))
+            .then((t) => (pre.textContent = t), () => (pre.textContent = "not available"));
+        });
+      }
       box.append(d);
     };
-    show("SQL", n.raw_code);
-    show("compiled SQL", n.compiled_code);
+    if (n.raw_code) show("SQL", n.raw_code);
+    if (n.resource_type === "model" || n.resource_type === "snapshot") {
+      show("compiled SQL", n.compiled_code, n.compiled_code ? null : `compiled/${n.package_name}/${n.original_file_path}`);
+    }
     return box;
   }
 
