@@ -2,11 +2,9 @@
 # The real browser of the dashboard and docs-site tests: Debian's Chromium (apt) and playwright-core (npm,
 # pinned by tests/browser/package-lock.json, installed into a cache folder, never a downloaded browser).
 #   scripts/browser-setup.sh      install what is missing; prints the folder holding node_modules/
-# Skipped with a message (exit 0, nothing printed on stdout) when BROWSER_TESTS=0.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${BROWSER_HARNESS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/bitcoin-pipeline/browser-harness}"
-[ "${BROWSER_TESTS:-1}" = 0 ] && { echo "browser-setup: BROWSER_TESTS=0, skipped" >&2; exit 0; }
 
 if ! command -v chromium >/dev/null 2>&1; then
   echo "browser-setup: installing Debian's chromium" >&2

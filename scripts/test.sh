@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 python3 scripts/module-cycles.py connector/src transform/src
 # The BigQuery adapter's tests run against a local emulator (PyPI only, ~40 s the first time, then cached).
 scripts/bigquery-emulator.sh setup
+# The dashboard and docs-site tests drive Debian's headless Chromium (apt) through playwright-core (npm).
+BROWSER_HARNESS_DIR="$(scripts/browser-setup.sh)"
+export BROWSER_HARNESS_DIR
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-default-features --no-fail-fast "$@"
 else
