@@ -16,7 +16,7 @@ const drawnMs = Date.now() - t0;
 
 const panels = await page.$$eval("section.panel", (els) => els.map((e) => ({
   name: e.dataset.panel, kind: e.dataset.kind, points: e.dataset.points ?? null, rows: e.dataset.rows ?? null,
-  visible: e.dataset.visible ?? null, renders: e.dataset.renders ?? null, error: e.querySelector(".error").hidden ? null : e.querySelector(".error").textContent,
+  visible: e.dataset.visible ?? null, renders: e.dataset.renders ?? null, error: e.querySelector("p.error").hidden ? null : e.querySelector("p.error").textContent,
   as_of: e.dataset.asOf ?? null, fresh: e.querySelector(".fresh").textContent,
 })));
 

@@ -81,7 +81,7 @@
     try {
       const data = await source.panel(p.name);
       entry.data = data;
-      const err = $(".error", el);
+      const err = $("p.error", el);
       err.hidden = !data.error;
       err.textContent = data.error || "";
       if (!data.error) draw.update(data);
@@ -89,7 +89,7 @@
       el.dataset.version = String(data.version);
       el.dataset.rows = String(data.rows);
     } catch (e) {
-      const err = $(".error", el);
+      const err = $("p.error", el);
       err.hidden = false;
       err.textContent = String(e.message || e);
       el.dataset.error = "1";
