@@ -16,7 +16,7 @@ const drawnMs = Date.now() - t0;
 
 const panels = await page.$$eval("section.panel", (els) => els.map((e) => ({
   name: e.dataset.panel, kind: e.dataset.kind, points: e.dataset.points ?? null, rows: e.dataset.rows ?? null,
-  visible: e.dataset.visible ?? null, renders: e.dataset.renders ?? null, error: e.querySelector("p.error").hidden ? null : e.querySelector("p.error").textContent,
+  visible: e.dataset.visible ?? null, renders: e.dataset.renders ?? null, error: e.querySelector("p.error").hidden || e.querySelector("p.error.empty") ? null : e.querySelector("p.error").textContent,
   as_of: e.dataset.asOf ?? null, fresh: e.querySelector(".fresh").textContent,
 })));
 
@@ -48,12 +48,21 @@ async function interact(name) {
   return out;
 }
 
+/** The "SQL" button's dialog: the panel's models and compiled SQL, as the page shows them. */
+async function sqlDialog(name) {
+  await page.click(`#panel-${name} button.sql`);
+  const shown = await page.$eval("#sql-dialog", (d) => ({ open: d.open, models: [...d.querySelectorAll(".models code")].map((c) => c.textContent), sql: d.querySelector(".sql").textContent }));
+  await page.click("#sql-dialog button.close");
+  return shown;
+}
+
 const price = panels.find((p) => p.kind === "timeseries");
 const interaction = price && !price.error && Number(price.points) > 31 ? await interact(price.name) : null;
 const kpi = async () => page.$$eval(".kpi", (els) => Object.fromEntries(els.map((e) => [e.dataset.column, e.dataset.value])));
 const kpisBefore = await kpi();
 await page.screenshot({ path: screenshot, fullPage: true });
-say("READY", { drawn_ms: drawnMs, panels, interaction, kpis: kpisBefore, version: await page.$eval("body", (b) => b.dataset.version), problems });
+const dialog = price ? await sqlDialog(price.name) : null;
+say("READY", { drawn_ms: drawnMs, panels, interaction, dialog, kpis: kpisBefore, version: await page.$eval("body", (b) => b.dataset.version), problems });
 
 if (flags.includes("--wait-update")) {
   await nextLine();

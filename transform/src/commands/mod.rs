@@ -6,7 +6,9 @@
 mod build;
 mod clean;
 mod compile;
+mod dashboard;
 mod debug;
+mod docs;
 mod estimate;
 mod freshness;
 mod ls;
@@ -34,5 +36,7 @@ pub fn dispatch(command: Command) -> Result<i32> {
         Command::Source { command: SourceCommand::Freshness(a) } => freshness::run(a),
         Command::Sync(a) => sync::run(a),
         Command::Show(a) => show::run(a),
+        Command::Dashboard { command } => dashboard::run(command),
+        Command::Docs { command } => docs::run(command),
     }
 }

@@ -82,8 +82,10 @@
       const data = await source.panel(p.name);
       entry.data = data;
       const err = $("p.error", el);
-      err.hidden = !data.error;
-      err.textContent = data.error || "";
+      const empty = !data.error && data.rows === 0;
+      err.hidden = !data.error && !empty;
+      err.classList.toggle("empty", empty);
+      err.textContent = data.error || (empty ? "No rows: the panel's query returns nothing yet." : "");
       if (!data.error) draw.update(data);
       freshness(el, p, data);
       el.dataset.version = String(data.version);
