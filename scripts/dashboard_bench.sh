@@ -2,7 +2,8 @@
 # Benchmark (not a test) of `transform dashboard serve` on 15 years of daily and 90 days of hourly BTC
 # history in DuckDB (tests/scenarios/dashboard_bench.json: generated CoinGecko and CoinMarketCap series,
 # replayed over loopback, synced and built by the real pipeline). Reports per panel endpoint the p50/p95
-# latency and the requests/s the server holds under wrk on loopback (2 threads, 32 connections, 10 s each),
+# latency and the requests/s the server holds under wrk on loopback (2 threads, 32 connections, 10 s each; with
+# `Accept-Encoding: gzip` as browsers send it, and the largest panel once more without),
 # then the page's time to all panels drawn in headless Chromium (median of 3 loads).
 #   scripts/dashboard_bench.sh [SECONDS_PER_ENDPOINT]
 # Needs wrk (apt-get install wrk) and the browser harness (scripts/browser-setup.sh). Loopback only.
@@ -59,13 +60,19 @@ done = function(summary, latency, requests)
     summary.requests / (summary.duration / 1e6), summary.errors.status + summary.errors.connect + summary.errors.read, summary.bytes / math.max(summary.requests, 1)))
 end
 LUA
-printf '\n%-16s %9s %9s %10s %9s %7s\n' endpoint p50_ms p95_ms req/s bytes errors
+printf '\n%-22s %9s %9s %10s %9s %7s\n' endpoint p50_ms p95_ms req/s bytes errors
 panels="$(curl -s "${url}api/dashboard" | python3 -c 'import json,sys; print(" ".join(p["name"] for p in json.load(sys.stdin)["panels"]))')"
-for p in $panels; do
-  line="$(wrk -t2 -c32 -d"${secs}s" -s "$work/p95.lua" "${url}api/panels/$p" | grep '^RESULT')"
+measure() { # $1 = label, $2 = path, rest = wrk options
+  local label=$1 path=$2; shift 2
+  line="$(wrk -t2 -c32 -d"${secs}s" -s "$work/p95.lua" "$@" "${url}${path}" | grep '^RESULT')"
   read -r _ p50 p95 rps errs bytes <<<"$line"
-  printf '%-16s %9s %9s %10s %9s %7s\n' "$p" "$p50" "$p95" "$rps" "$bytes" "$errs"
+  printf '%-22s %9s %9s %10s %9s %7s\n' "$label" "$p50" "$p95" "$rps" "$bytes" "$errs"
+}
+for p in $panels; do
+  measure "$p" "api/panels/$p" -H 'Accept-Encoding: gzip'
 done
+measure "price (no gzip)" "api/panels/price"
+measure "api/dashboard" "api/dashboard" -H 'Accept-Encoding: gzip'
 
 if harness="$(scripts/browser-setup.sh 2>/dev/null)" && [ -n "$harness" ]; then
   times=()
