@@ -26,6 +26,7 @@ pub struct Live {
     /// Held by the writer (sync + build) while it runs; the refresher never opens the warehouse then.
     pub writer: Mutex<()>,
     wake: Mutex<Option<mpsc::Sender<()>>>,
+    meta_cache: Mutex<Option<(u64, bytes::Bytes, bytes::Bytes)>>,
 }
 
 /// How a panel's inputs are seen to change.
@@ -46,7 +47,7 @@ fn stamp(path: &std::path::Path) -> String {
 impl Live {
     pub fn new(manifest: Manifest, dashboard: Dashboard, panels: Vec<PanelQuery>, first: Snapshot) -> Arc<Live> {
         let (events, _) = tokio::sync::watch::channel(first.version);
-        Arc::new(Live { dashboard, panels, manifest, snapshot: RwLock::new(Arc::new(first)), events, writer: Mutex::new(()), wake: Mutex::new(None) })
+        Arc::new(Live { dashboard, panels, manifest, snapshot: RwLock::new(Arc::new(first)), events, writer: Mutex::new(()), wake: Mutex::new(None), meta_cache: Mutex::new(None) })
     }
 
     pub fn current(&self) -> Arc<Snapshot> {
@@ -67,6 +68,22 @@ impl Live {
         if let Some(tx) = self.wake.lock().ok().and_then(|g| g.clone()) {
             let _ = tx.send(());
         }
+    }
+
+    /// `meta()` as JSON bytes and gzip, made once per data version (every page asks for it).
+    pub fn meta_bytes(&self) -> (bytes::Bytes, bytes::Bytes) {
+        let version = self.current().version;
+        if let Ok(g) = self.meta_cache.lock() {
+            if let Some((_, plain, gz)) = g.as_ref().filter(|c| c.0 == version) {
+                return (plain.clone(), gz.clone());
+            }
+        }
+        let plain = bytes::Bytes::from(serde_json::to_vec(&self.meta()).unwrap_or_default());
+        let gz = bytes::Bytes::from(crate::web::gzip(&plain));
+        if let Ok(mut g) = self.meta_cache.lock() {
+            *g = Some((version, plain.clone(), gz.clone()));
+        }
+        (plain, gz)
     }
 
     /// The page's description of the dashboard: panels with their running SQL and models.

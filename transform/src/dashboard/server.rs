@@ -39,8 +39,8 @@ async fn page() -> Response {
 }
 
 async fn meta(State(live): State<Arc<Live>>, h: HeaderMap) -> Response {
-    let body = serde_json::to_vec(&live.meta()).unwrap_or_default();
-    web::body("application/json", body.into(), None, &h)
+    let (plain, gz) = live.meta_bytes();
+    web::body("application/json", plain, Some(gz), &h)
 }
 
 async fn version(State(live): State<Arc<Live>>) -> Response {
