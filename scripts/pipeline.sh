@@ -94,4 +94,7 @@ t5="$(now)"; phase kpis "$t4" "$t5"
 phase total "$t0" "$t5"
 printf '%s\n' "" "Phase timings ($mode, database $TRANSFORM_DUCKDB_PATH):" "${phases[@]}"
 [ "$sync_rc" -eq 0 ] || echo "transform sync reported source errors (exit $sync_rc); the KPIs use what was read." >&2
+printf '%s\n' "" "The dashboard of this database (dashboards/bitcoin.yml), then open http://127.0.0.1:8080/ :" \
+  "  TRANSFORM_DUCKDB_PATH=$TRANSFORM_DUCKDB_PATH $bin/transform dashboard serve"
+[ "$mode" = live ] && printf '%s\n' "  (add --sync-every 5m --source $bin/source-bitcoin --config CONFIG.json to keep it syncing)"
 exit "$build_rc"

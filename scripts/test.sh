@@ -10,6 +10,9 @@ python3 scripts/module-cycles.py connector/src transform/src
 scripts/bigquery-emulator.sh setup
 # The Airflow tests (transform/tests/airflow.rs) run the example DAGs on Airflow + Cosmos from PyPI (cached venv).
 scripts/airflow-venv.sh setup
+# The dashboard and docs-site tests drive Debian's headless Chromium (apt) through playwright-core (npm).
+BROWSER_HARNESS_DIR="$(scripts/browser-setup.sh)"
+export BROWSER_HARNESS_DIR
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-default-features --no-fail-fast "$@"
 else

@@ -48,6 +48,16 @@ pub enum Command {
     },
     /// Run an Airbyte source (discover + read with saved state) into the warehouse's raw schema.
     Sync(SyncArgs),
+    /// The live dashboard of the project's dashboards/*.yml: `serve` it, or `export` it as static files.
+    Dashboard {
+        #[command(subcommand)]
+        command: DashboardCommand,
+    },
+    /// The docs site: `generate` target/catalog.json (and manifest.json), `serve` the site.
+    Docs {
+        #[command(subcommand)]
+        command: DocsCommand,
+    },
     /// Run one query and print its rows as a table: `transform show --inline "select ..."`.
     Show(ShowArgs),
     /// Rerun what failed or was skipped in the last run/test/seed/build (target/run_results.json).
@@ -236,6 +246,93 @@ pub struct ShowArgs {
     pub limit: usize,
 }
 
+#[derive(Subcommand, Debug)]
+pub enum DashboardCommand {
+    /// Serve the dashboard (default http://127.0.0.1:8080/), refreshed when the warehouse changes.
+    Serve(DashboardServeArgs),
+    /// Write the dashboard as static files with the data inlined: DIR/index.html opens without a server.
+    Export(DashboardExportArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DashboardServeArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The dashboard file to serve (dashboards/NAME.yml); needed when there are several.
+    #[arg(long)]
+    pub dashboard: Option<String>,
+    /// Port to listen on (0 = any free port).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to bind; anything but loopback exposes the page (use --auth-token then).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Also run `transform sync` + `transform build` on this interval (30s, 5m, 1h) as the one writer.
+    #[arg(long)]
+    pub sync_every: Option<String>,
+    /// The Airbyte source executable for --sync-every (as `transform sync --source`).
+    #[arg(long, env = "TRANSFORM_SYNC_SOURCE")]
+    pub source: Option<PathBuf>,
+    /// The source config for --sync-every (as `transform sync --config`).
+    #[arg(long, env = "TRANSFORM_SYNC_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// How often to look for new data in the warehouse (the DuckDB file, BigQuery tables' modification times).
+    #[arg(long, default_value = "2s")]
+    pub watch_every: String,
+    /// Require this token on every request (Authorization: Bearer, or ?token= once in the browser).
+    #[arg(long, env = "TRANSFORM_DASHBOARD_TOKEN", hide_env_values = true)]
+    pub auth_token: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DashboardExportArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The folder to write (created if missing).
+    pub dir: PathBuf,
+    /// The dashboard file to export (dashboards/NAME.yml); needed when there are several.
+    #[arg(long)]
+    pub dashboard: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DocsCommand {
+    /// Compile the project, then write target/manifest.json and target/catalog.json (dbt's shape).
+    Generate(DocsGenerateArgs),
+    /// Serve the docs site over target/manifest.json and target/catalog.json.
+    Serve(DocsServeArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DocsGenerateArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Which nodes to compile first (dbt's --select/--exclude of `docs generate`).
+    #[command(flatten)]
+    pub selection: SelectArgs,
+    /// Skip compiling the project first (dbt's --no-compile).
+    #[arg(long)]
+    pub no_compile: bool,
+    /// Write a catalog without querying the warehouse (dbt's --empty-catalog).
+    #[arg(long)]
+    pub empty_catalog: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DocsServeArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Port to listen on (0 = any free port).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Accepted for dbt compatibility: no browser is ever opened.
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
 impl Command {
     /// The flags every command shares (the log format is read before the command runs).
     pub fn common(&self) -> &CommonArgs {
@@ -248,6 +345,10 @@ impl Command {
             Command::Show(a) => &a.common,
             Command::Retry(a) | Command::Deps(a) => a,
             Command::RunOperation(a) => &a.common,
+            Command::Dashboard { command: DashboardCommand::Serve(a) } => &a.common,
+            Command::Dashboard { command: DashboardCommand::Export(a) } => &a.common,
+            Command::Docs { command: DocsCommand::Generate(a) } => &a.common,
+            Command::Docs { command: DocsCommand::Serve(a) } => &a.common,
         }
     }
 }

@@ -29,6 +29,27 @@ fn metadata(m: &Manifest, schema: &str) -> Json {
     })
 }
 
+/// catalog.json's `metadata`, with dbt's keys exactly.
+pub fn catalog_metadata(m: &Manifest) -> Json {
+    json!({
+        "dbt_schema_version": "https://schemas.getdbt.com/dbt/catalog/v1.json",
+        "dbt_version": DBT_VERSION,
+        "generated_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "invocation_id": m.engine.shared.invocation_id,
+        "invocation_started_at": m.engine.shared.run_started_at,
+        "env": {},
+    })
+}
+
+/// Writes target/catalog.json; returns its path.
+pub fn write_catalog(m: &Manifest, catalog: &Json) -> Result<std::path::PathBuf> {
+    let path = m.target_dir().join("catalog.json");
+    let mut w = create(&path)?;
+    serde_json::to_writer(&mut w, catalog).map_err(|e| Error::io(&path, e.into()))?;
+    w.flush().map_err(|e| Error::io(&path, e))?;
+    Ok(path)
+}
+
 fn create(path: &Path) -> Result<BufWriter<std::fs::File>> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;

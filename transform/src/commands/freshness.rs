@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use serde_json::{json, Value as Json};
+use serde_json::json;
 
 use crate::cli::SelectCommand;
 use crate::compile;
@@ -12,39 +12,6 @@ use crate::error::{Error, Result};
 use crate::execute::node_events;
 use crate::output::printer;
 use crate::project::Source;
-use crate::warehouse::Warehouse;
-
-/// Seconds in a `{count, period}` threshold, if the block is complete.
-fn threshold(v: &Json) -> Option<f64> {
-    let count = v.get("count")?.as_f64()?;
-    let unit = match v.get("period")?.as_str()? {
-        "minute" => 60.0,
-        "hour" => 3600.0,
-        "day" => 86400.0,
-        _ => return None,
-    };
-    Some(count * unit)
-}
-
-fn check(wh: &dyn Warehouse, s: &Source) -> Result<Json> {
-    let field = s.loaded_at_field.as_deref().unwrap_or_default();
-    let filter = s.freshness.get("filter").and_then(Json::as_str);
-    let sql = wh.freshness_sql(&wh.render_relation(&s.relation), field, filter);
-    let rows = wh.query(&sql, 1)?;
-    let row = rows.rows.first().cloned().unwrap_or_default();
-    let age = row.get(2).and_then(Json::as_f64);
-    let (warn, error) = (s.freshness.get("warn_after").and_then(threshold), s.freshness.get("error_after").and_then(threshold));
-    let status = match age {
-        None => "error",
-        Some(a) if error.is_some_and(|e| a > e) => "error",
-        Some(a) if warn.is_some_and(|w| a > w) => "warn",
-        Some(_) => "pass",
-    };
-    Ok(json!({
-        "unique_id": s.unique_id, "status": status, "max_loaded_at": row.first(), "snapshotted_at": row.get(1),
-        "max_loaded_at_time_ago_in_s": age, "criteria": s.freshness,
-    }))
-}
 
 pub fn run(a: SelectCommand) -> Result<i32> {
     let start = Instant::now();
@@ -64,7 +31,7 @@ pub fn run(a: SelectCommand) -> Result<i32> {
         let (t0, started_at) = (Instant::now(), crate::events::timestamp());
         let mut info = node_events::source_info(&m, s);
         info.started_at = node_events::node_time(&chrono::Utc::now());
-        let mut r = check(wh.as_ref(), s).unwrap_or_else(|e| {
+        let mut r = crate::freshness::check(wh.as_ref(), s).unwrap_or_else(|e| {
             json!({"unique_id": s.unique_id, "status": "runtime error", "error": crate::output::redact(&e.to_string())})
         });
         // --warn-error: a source past warn_after fails as one past error_after does.

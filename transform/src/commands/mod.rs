@@ -6,8 +6,10 @@
 mod build;
 mod clean;
 mod compile;
+mod dashboard;
 mod debug;
 mod deps;
+mod docs;
 mod estimate;
 mod freshness;
 mod ls;
@@ -40,5 +42,7 @@ pub fn dispatch(command: Command) -> Result<i32> {
         Command::Retry(a) => retry::run(a),
         Command::RunOperation(a) => run_operation::run(a),
         Command::Deps(a) => deps::run(a),
+        Command::Dashboard { command } => dashboard::run(command),
+        Command::Docs { command } => docs::run(command),
     }
 }

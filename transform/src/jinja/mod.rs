@@ -186,6 +186,27 @@ impl Engine {
         out.map(|v| v.to_string()).map_err(|e| format_error(&e, Some(&self.shared)))
     }
 
+    /// Renders SQL that is not a node (a dashboard panel): refs and sources resolve and are recorded,
+    /// `var` and the project's macros work; `file` and `name` label errors.
+    pub fn render_inline(&self, name: &str, file: &str, text: &str) -> Result<Rendered> {
+        let ctx = Arc::new(RenderCtx {
+            shared: self.shared.clone(),
+            unique_id: name.to_string(),
+            name: name.to_string(),
+            file: file.to_string(),
+            resource: Resource::Model,
+            config: Config::default(),
+            this: RelationName::default(),
+            execute: true,
+            warehouse: None,
+            captures: Mutex::new(Captures::default()),
+            test_kwargs: None,
+        });
+        let sql = self.env.render_str(text, Value::from_dyn_object(ctx.clone())).map_err(|e| format_error(&e, Some(&self.shared)))?;
+        let captures = ctx.captures.lock().map(|mut c| std::mem::take(&mut *c)).unwrap_or_default();
+        Ok(Rendered { sql, captures, config: Config::default() })
+    }
+
     /// Calls a project macro by name with positional arguments, outside any node (schema names).
     pub fn call_macro(&self, node: &Node, name: &str, args: &[Value]) -> Result<String> {
         let caller = self.shared.macros.get(name).ok_or_else(|| Error::Usage(format!("macro {name} not found")))?;

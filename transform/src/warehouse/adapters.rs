@@ -45,6 +45,15 @@ pub fn connect(target: &Target, project_dir: &Path) -> Result<Arc<dyn Warehouse>
     }
 }
 
+/// A connection for reading only (the dashboard's panel queries): DuckDB opens the file read-only;
+/// BigQuery's jobs are the panels' single SELECT statements (checked when the panels compile).
+pub fn connect_read_only(target: &Target, project_dir: &Path) -> Result<Arc<dyn Warehouse>> {
+    match target.adapter_type.as_str() {
+        "duckdb" => Ok(Arc::new(duckdb::DuckDb::open_read_only(target, project_dir)?)),
+        _ => connect(target, project_dir),
+    }
+}
+
 /// The database and schema a target uses, without connecting (for `parse`, `compile`, `ls`).
 pub fn target_location(target: &Target) -> (String, String) {
     dialect(&target.adapter_type).location(target)

@@ -261,6 +261,27 @@ impl Warehouse for BigQuery {
         ddl::incremental(p)
     }
 
+    fn last_modified_ms(&self, rel: &RelationName) -> Result<Option<i64>> {
+        Ok(self.table(rel)?.and_then(|t| t.last_modified_time).and_then(|t| t.parse::<i64>().ok()))
+    }
+
+    /// One query per dataset of its INFORMATION_SCHEMA; table types as dbt-bigquery writes them.
+    fn catalog_sql(&self, schemas: &[(String, String)]) -> Vec<String> {
+        schemas
+            .iter()
+            .map(|(project, dataset)| {
+                let ds = format!("{}.{}", self.quote(project), self.quote(dataset));
+                format!(
+                    "select t.table_catalog, t.table_schema, t.table_name, \
+                       case t.table_type when 'BASE TABLE' then 'table' when 'VIEW' then 'view' else lower(t.table_type) end, \
+                       cast(null as string), c.column_name, c.ordinal_position, c.data_type, cast(null as string) \
+                     from {ds}.INFORMATION_SCHEMA.TABLES as t join {ds}.INFORMATION_SCHEMA.COLUMNS as c on c.table_name = t.table_name \
+                     order by t.table_name, c.ordinal_position"
+                )
+            })
+            .collect()
+    }
+
     fn freshness_sql(&self, rel: &str, field: &str, filter: Option<&str>) -> String {
         let filter = filter.map(|f| format!(" where {f}")).unwrap_or_default();
         format!(

@@ -52,6 +52,39 @@ pub fn location(target: &Target) -> (String, String) {
     (target.field("database").map(String::from).unwrap_or(db), target.field("schema").unwrap_or("main").to_string())
 }
 
+/// The database file of a target (None for `:memory:`), as `open` resolves it.
+pub fn file_path(target: &Target, project_dir: &Path) -> Option<PathBuf> {
+    let p = db_path(target, project_dir);
+    (p != ":memory:").then(|| PathBuf::from(p))
+}
+
+fn open_error(path: &str, e: duckdb::Error) -> Error {
+    Error::Warehouse(crate::output::redact(&format!("cannot open DuckDB database {path}: {e}")))
+}
+
+/// How long a writer waits for a file another process holds (a dashboard's read-only refresh holds
+/// it for well under a second; another `transform` run for as long as it runs).
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Opens, waiting while another process holds DuckDB's file lock (DuckDB itself fails at once).
+fn wait_for_lock(path: &str, open: impl Fn() -> duckdb::Result<Connection>) -> Result<Connection> {
+    let start = std::time::Instant::now();
+    let mut told = false;
+    loop {
+        match open() {
+            Ok(c) => return Ok(c),
+            Err(e) if e.to_string().contains("Could not set lock") && start.elapsed() < LOCK_WAIT => {
+                if !told {
+                    crate::output::printer().info(&format!("waiting for {path}: another process has it open ({e})"));
+                    told = true;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) => return Err(open_error(path, e)),
+        }
+    }
+}
+
 fn err(e: duckdb::Error) -> Error {
     Error::Warehouse(crate::output::redact(&e.to_string()))
 }
@@ -62,10 +95,28 @@ impl DuckDb {
         if let Some(parent) = Path::new(&path).parent().filter(|p| !p.as_os_str().is_empty() && path != ":memory:") {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
-        let conn = if path == ":memory:" { Connection::open_in_memory() } else { Connection::open(&path) }
-            .map_err(|e| Error::Warehouse(crate::output::redact(&format!("cannot open DuckDB database {path}: {e}"))))?;
+        let conn = match path.as_str() {
+            ":memory:" => Connection::open_in_memory().map_err(|e| open_error(&path, e))?,
+            _ => wait_for_lock(&path, || Connection::open(&path))?,
+        };
         let (database, schema) = location(target);
         Ok(DuckDb { base: Mutex::new(conn), pool: Mutex::new(vec![]), path, database, schema })
+    }
+
+    /// The file opened read-only (the dashboard's panel queries): it must exist, and nothing is written.
+    /// Fails at once, without waiting, while another process writes to it.
+    pub fn open_read_only(target: &Target, project_dir: &Path) -> Result<DuckDb> {
+        let Some(path) = file_path(target, project_dir) else {
+            return Err(Error::Warehouse("a read-only DuckDB connection needs a database file, not :memory:".into()));
+        };
+        if !path.is_file() {
+            return Err(Error::Warehouse(format!("no DuckDB database at {}: run `transform build` first", path.display())));
+        }
+        let config = duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly).map_err(err)?;
+        let text = path.to_string_lossy().into_owned();
+        let conn = Connection::open_with_flags(&path, config).map_err(|e| open_error(&text, e))?;
+        let (database, schema) = location(target);
+        Ok(DuckDb { base: Mutex::new(conn), pool: Mutex::new(vec![]), path: text, database, schema })
     }
 
     /// Runs `f` on a pooled connection (cloned from the base one when the pool is empty).
@@ -150,6 +201,33 @@ impl Warehouse for DuckDb {
             }
             Ok(out)
         })
+    }
+
+    /// dbt-duckdb's catalog query: duckdb_tables / duckdb_views / duckdb_columns (with comments).
+    fn catalog_sql(&self, schemas: &[(String, String)]) -> Vec<String> {
+        let mut by_db: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+        for (d, s) in schemas {
+            by_db.entry(d.as_str()).or_default().push(format!("lower(r.schema_name) = {}", lit(&s.to_lowercase())));
+        }
+        by_db
+            .into_iter()
+            .map(|(db, conds)| {
+                let db = lit(db);
+                format!(
+                    "with relations as (\
+                       select table_name, database_name, schema_name, 'BASE TABLE' as table_type, comment as table_comment \
+                       from duckdb_tables() where lower(database_name) = {db} \
+                       union all \
+                       select view_name, database_name, schema_name, 'VIEW', comment from duckdb_views() where lower(database_name) = {db}) \
+                     select r.database_name, r.schema_name, r.table_name, r.table_type, r.table_comment, \
+                       c.column_name, c.column_index, c.data_type, c.comment \
+                     from relations as r join duckdb_columns() as c \
+                       on c.database_name = r.database_name and c.schema_name = r.schema_name and c.table_name = r.table_name \
+                     where {} order by r.schema_name, r.table_name, c.column_index",
+                    conds.join(" or ")
+                )
+            })
+            .collect()
     }
 
     fn relation_kind(&self, rel: &RelationName) -> Result<Option<RelationKind>> {

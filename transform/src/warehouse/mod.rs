@@ -163,6 +163,31 @@ pub trait Warehouse: Send + Sync {
         }
     }
     /// One row: latest `field` value (text), now (text), and the age in seconds.
+    /// When `rel` last changed (epoch ms), where the warehouse keeps it without a query (BigQuery's
+    /// `lastModifiedTime`); None where it does not (the dashboard then watches the database file).
+    fn last_modified_ms(&self, _rel: &RelationName) -> Result<Option<i64>> {
+        Ok(None)
+    }
+    /// Queries of the information schema for `docs generate`'s catalog over `(database, schema)` pairs,
+    /// each returning: database, schema, table, table type, table comment, column, position, type,
+    /// column comment. The default is standard `information_schema`.
+    fn catalog_sql(&self, schemas: &[(String, String)]) -> Vec<String> {
+        if schemas.is_empty() {
+            return vec![];
+        }
+        let lit = |s: &str| format!("'{}'", s.replace('\'', "''"));
+        let pairs: Vec<String> = schemas
+            .iter()
+            .map(|(d, s)| format!("(lower(t.table_catalog) = {} and lower(t.table_schema) = {})", lit(d), lit(s)))
+            .collect();
+        vec![format!(
+            "select t.table_catalog, t.table_schema, t.table_name, t.table_type, null, c.column_name, c.ordinal_position, c.data_type, null \
+             from information_schema.tables as t join information_schema.columns as c \
+             on c.table_catalog = t.table_catalog and c.table_schema = t.table_schema and c.table_name = t.table_name \
+             where {} order by 1, 2, 3, 7",
+            pairs.join(" or ")
+        )]
+    }
     fn freshness_sql(&self, rel: &str, field: &str, filter: Option<&str>) -> String {
         let filter = filter.map(|f| format!(" where {f}")).unwrap_or_default();
         format!(

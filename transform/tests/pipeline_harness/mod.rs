@@ -40,9 +40,13 @@ pub struct Replay {
 
 impl Replay {
     pub fn start(scenario: &str) -> Replay {
-        let routes = repo_root().join("tests/scenarios").join(scenario);
+        Replay::start_file(&repo_root().join("tests/scenarios").join(scenario))
+    }
+
+    /// A routes file anywhere (a test may write its own scenario).
+    pub fn start_file(routes: &Path) -> Replay {
         let mut child = Command::new(sibling_bin("replay-server"))
-            .arg(&routes)
+            .arg(routes)
             .args(["--port", "0"])
             .stdout(Stdio::piped())
             .spawn()
@@ -112,7 +116,7 @@ impl Project {
         for f in ["dbt_project.yml", "profiles.yml"] {
             std::fs::copy(root.join(f), dir.path().join(f)).expect("copy project file");
         }
-        for d in ["models", "macros", "data_tests", "seeds", "snapshots", "analyses"] {
+        for d in ["models", "macros", "data_tests", "seeds", "snapshots", "analyses", "dashboards"] {
             if root.join(d).is_dir() {
                 copy_dir(&root.join(d), &dir.path().join(d));
             }
