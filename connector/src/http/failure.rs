@@ -25,6 +25,15 @@ impl Failure {
             retry_after: None,
         }
     }
+
+    /// A failure no other attempt can cure.
+    pub fn fatal(error: Error) -> Failure {
+        Failure {
+            error,
+            retryable: false,
+            retry_after: None,
+        }
+    }
 }
 
 /// A non-2xx answer. 429, 408, 5xx and a 403 with an exhausted rate limit (GitHub) are retried; a provider

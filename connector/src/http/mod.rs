@@ -20,6 +20,7 @@ mod answer;
 mod failure;
 mod inspect;
 mod policy;
+mod redirect;
 
 use answer::Answer;
 use failure::Failure;
@@ -42,9 +43,11 @@ pub struct HttpClient {
 
 impl HttpClient {
     pub fn new(policy: &HttpPolicy, apis: &[Arc<dyn Api>], out: Output) -> Result<HttpClient> {
+        // Redirects are followed by `send`, which decides per hop whether the provider's keys may go along.
         let client = reqwest::Client::builder()
             .timeout(policy.request_timeout)
             .connect_timeout(policy.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::config("http", format!("cannot build the HTTP client: {e}")))?;
         let slots = apis
@@ -175,14 +178,7 @@ impl HttpClient {
                 message,
             })
         };
-        let response = self
-            .client
-            .get(&url)
-            .headers(slot.headers.clone())
-            .query(&req.query)
-            .send()
-            .await
-            .map_err(|e| transport(describe_reqwest(&e)))?;
+        let response = self.send(slot, req, &url, &path).await?;
         let answer = Answer::read(response)
             .await
             .map_err(|e| transport(format!("reading the body: {}", describe_reqwest(&e))))?;
