@@ -55,8 +55,8 @@ struct Shared {
         example = "2025-01-01"
     )]
     start_date: Option<String>,
-    /// Retry policy for 429, 5xx, timeouts and connection errors.
-    #[schemars(title = "HTTP retries (advanced)")]
+    /// Retries of 429, 5xx, timeouts and connection errors; timeouts; the largest response body.
+    #[schemars(title = "HTTP client (advanced)")]
     http: HttpSection,
 }
 

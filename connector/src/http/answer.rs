@@ -1,9 +1,10 @@
-//! One HTTP answer, read whole and judged: its JSON body, or why the attempt failed — an error status, GitHub's
-//! 202 "still computing", a body that is not JSON (an HTML page, a truncated document), or an error envelope
-//! that came with HTTP 200.
+//! One HTTP answer, read (at most `http.max_response_bytes` of body) and judged: its JSON body, or why the
+//! attempt failed — a body too large, an error status, GitHub's 202 "still computing", a body that is not JSON
+//! (an HTML page, a truncated document), or an error envelope that came with HTTP 200.
 use reqwest::header::{HeaderMap, LINK};
 use serde_json::Value;
 
+use super::describe_reqwest;
 use super::failure::{self, Failure};
 use super::inspect::{envelope_error, error_message, looks_like_html, retry_after};
 use crate::api::Api;
@@ -16,11 +17,45 @@ pub(super) struct Answer {
 }
 
 impl Answer {
-    pub async fn read(response: reqwest::Response) -> Result<Answer, reqwest::Error> {
+    /// Reads the body as it arrives, at most `limit` bytes (after decompression): a larger body — announced
+    /// by its `Content-Length` or counted — fails without another byte being kept. Not retried: the same
+    /// request would get the same answer.
+    pub async fn read(
+        mut response: reqwest::Response,
+        limit: u64,
+        api: &dyn Api,
+        path: &str,
+    ) -> Result<Answer, Failure> {
+        let too_large = |seen: String| {
+            Failure::fatal(Error::Shape {
+                provider: api.provider().name(),
+                path: path.to_string(),
+                message: format!(
+                    "the body is larger than http.max_response_bytes ({limit} bytes; {seen}): not read further"
+                ),
+            })
+        };
+        if let Some(announced) = response.content_length().filter(|n| *n > limit) {
+            return Err(too_large(format!("Content-Length {announced}")));
+        }
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        // Without a copy when the buffer is not shared, as it is not here.
-        let body = Vec::from(response.bytes().await?);
+        let headers = std::mem::take(response.headers_mut());
+        let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
+        while let Some(chunk) = response.chunk().await.map_err(|e| {
+            Failure::retry(Error::Transport {
+                provider: api.provider().name(),
+                path: path.to_string(),
+                message: format!("reading the body: {}", describe_reqwest(&e)),
+            })
+        })? {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(too_large(format!(
+                    "{} bytes read",
+                    body.len() + chunk.len()
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(Answer {
             status,
             headers,

@@ -171,17 +171,8 @@ impl HttpClient {
         let api = slot.api.as_ref();
         let url = format!("{}{}", api.site().base_url, req.path);
         let path = url_path(&url);
-        let transport = |message: String| {
-            Failure::retry(Error::Transport {
-                provider: api.provider().name(),
-                path: path.clone(),
-                message,
-            })
-        };
         let response = self.send(slot, req, &url, &path).await?;
-        let answer = Answer::read(response)
-            .await
-            .map_err(|e| transport(format!("reading the body: {}", describe_reqwest(&e))))?;
+        let answer = Answer::read(response, self.policy.max_response_bytes, api, &path).await?;
         let body = answer.judge(api, &path)?;
         if let Some(reset) = rate_limit_exhausted(&answer.headers) {
             // The next request would be refused: hold the provider until the window resets.
