@@ -110,7 +110,7 @@ impl Reader<'_> {
         let spec = stream.spec();
         let mut state = self.start_state(spec, incremental, input)?;
         let cx = Ctx {
-            start_date: self.config.start_date,
+            start_date: self.config.start_of(spec.provider),
             now: Utc::now(),
         };
         let mut ck = Checkpoints {
@@ -166,7 +166,7 @@ impl Reader<'_> {
         } else {
             StreamState::default()
         };
-        Ok(state.since(self.config.start_date))
+        Ok(state.since(self.config.start_of(spec.provider)))
     }
 
     /// Reads one slice page by page from its first page: records, then a checkpoint if the state moved.

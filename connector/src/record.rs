@@ -40,6 +40,17 @@ impl serde::Serialize for Record {
     }
 }
 
+/// The Bitcoin genesis block's day, 2009-01-03 (midnight UTC): no provider has older data.
+pub const GENESIS: DateTime<Utc> = day(2009, 1, 3);
+
+/// Midnight UTC of a day known to exist (a constant).
+pub const fn day(year: i32, month: u32, day: u32) -> DateTime<Utc> {
+    match NaiveDate::from_ymd_opt(year, month, day) {
+        Some(d) => d.and_time(chrono::NaiveTime::MIN).and_utc(),
+        None => DateTime::<Utc>::MIN_UTC,
+    }
+}
+
 /// Accepts `YYYY-MM-DD` (midnight UTC) or an RFC 3339 timestamp.
 pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(ts) = DateTime::parse_from_rfc3339(text) {

@@ -96,10 +96,16 @@ impl StreamState {
         open.retain(|_, v| v.is_string());
         cursors.retain(|_, v| v.is_string() || v.is_number());
         for (partition, value) in &cursors {
-            if Cursor::from_value(value).is_none() {
-                return Err(Error::Catalog { stream: stream.to_string(),
-                    message: format!("state cursor {partition:?} = {value} is neither an RFC 3339 time nor an integer") });
-            }
+            let problem = match Cursor::from_value(value) {
+                None => "is neither an RFC 3339 time nor an integer",
+                // A block height: a negative one would page up from the chain's start, request by request.
+                Some(Cursor::Height(h)) if h < 0 => "is not a block height (heights start at 0)",
+                Some(_) => continue,
+            };
+            return Err(Error::Catalog {
+                stream: stream.to_string(),
+                message: format!("state cursor {partition:?} = {value} {problem}"),
+            });
         }
         Ok(StreamState {
             cursors,
@@ -256,6 +262,14 @@ mod tests {
         );
         let bad = serde_json::json!({"p": "not a time"});
         assert!(StreamState::from_input("s", bad.as_object()).is_err());
+        let negative = serde_json::json!({"height": -5});
+        let err = StreamState::from_input("mempool_blocks", negative.as_object())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("mempool_blocks") && err.contains("\"height\" = -5"),
+            "{err}"
+        );
         let foreign = serde_json::json!({"p": "2024-01-01", "__ab_full_refresh_sync_complete": true, "states": [], "x": null});
         let st = StreamState::from_input("s", foreign.as_object()).unwrap();
         assert_eq!(st.to_value(), serde_json::json!({"p": "2024-01-01"}));

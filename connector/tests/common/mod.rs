@@ -271,6 +271,14 @@ pub fn assert_valid_records(stream: &str, records: &[&Value]) {
     }
 }
 
+/// Midnight UTC of a `YYYY-MM-DD` day.
+pub fn date(day: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .expect("a YYYY-MM-DD day")
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+}
+
 /// The requests the server received whose path ends with `suffix`.
 pub fn calls(server: &ReplayServer, suffix: &str) -> Vec<replay_server::Logged> {
     server

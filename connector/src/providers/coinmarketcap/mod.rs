@@ -6,6 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use reqwest::header::HeaderMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,7 @@ use serde_json::Value;
 use crate::api::{note_field, secret_header, Api, CodeVerdict, Entry};
 use crate::error::Result;
 use crate::provider::Provider;
+use crate::record::day;
 use crate::request::{Page, Request};
 use crate::settings::{properties, secret, Document, Site};
 use crate::stream::Stream;
@@ -145,6 +147,11 @@ impl Api for CoinMarketCap {
             .coinmarketcap_api_key
             .is_none()
             .then_some("coinmarketcap_api_key")
+    }
+
+    /// CoinMarketCap's Bitcoin history starts on 2013-04-28 (a later coin's later still).
+    fn first_data(&self) -> DateTime<Utc> {
+        day(2013, 4, 28)
     }
 
     fn probe(&self) -> Option<Request> {
