@@ -118,7 +118,13 @@ async fn check(path: &Path, out: &Output) -> anyhow::Result<i32> {
     // A connection check answers quickly: two attempts per probe, whatever the read policy says.
     let mut policy = config.http.clone();
     policy.max_attempts = policy.max_attempts.min(2);
-    let http = HttpClient::new(&policy, &config.providers, out.clone())?;
+    let http = match HttpClient::new(&policy, &config.providers, out.clone()) {
+        Ok(http) => http,
+        Err(e) => {
+            out.connection_status(false, Some(&e.to_string()))?;
+            return Ok(0);
+        }
+    };
     let mut failures = Vec::new();
     let mut notes = Vec::new();
     for api in &config.providers {

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::describe_reqwest;
 use super::failure::{self, Failure};
-use super::inspect::{envelope_error, error_message, looks_like_html, retry_after};
+use super::inspect::{envelope_error, error_message, looks_like_html, retry_after, wait_header};
 use crate::api::Api;
 use crate::error::Error;
 
@@ -69,8 +69,16 @@ impl Answer {
         Some(link.to_string())
     }
 
-    /// The JSON body (`null` for 204 and for an empty body), or the failure this answer is.
+    /// The JSON body (`null` for 204 and for an empty body), or the failure this answer is (with the header
+    /// that asked for its wait, if any).
     pub fn judge(&self, api: &dyn Api, path: &str) -> Result<Value, Failure> {
+        self.judge_body(api, path).map_err(|mut failure| {
+            failure.asked = failure.retry_after.and_then(|_| wait_header(&self.headers));
+            failure
+        })
+    }
+
+    fn judge_body(&self, api: &dyn Api, path: &str) -> Result<Value, Failure> {
         let (status, body) = (self.status, &self.body);
         let retry_after = retry_after(&self.headers);
         if !(200..300).contains(&status) {

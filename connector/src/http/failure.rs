@@ -14,6 +14,8 @@ pub(super) struct Failure {
     pub error: Error,
     pub retryable: bool,
     pub retry_after: Option<Duration>,
+    /// The header that asked for `retry_after`, as sent (`Retry-After: 259200`), for messages.
+    pub asked: Option<String>,
 }
 
 impl Failure {
@@ -23,6 +25,7 @@ impl Failure {
             error,
             retryable: true,
             retry_after: None,
+            asked: None,
         }
     }
 
@@ -32,6 +35,7 @@ impl Failure {
             error,
             retryable: false,
             retry_after: None,
+            asked: None,
         }
     }
 }
@@ -71,6 +75,7 @@ pub(super) fn http_failure(
         },
         retryable,
         retry_after,
+        asked: None,
     }
 }
 
@@ -113,5 +118,6 @@ pub(super) fn envelope_failure(
         },
         retryable,
         retry_after,
+        asked: None,
     }
 }

@@ -103,7 +103,7 @@ impl HttpClient {
             }
             let wait = failure.retry_after.unwrap_or_else(|| self.backoff(attempt));
             if wait > self.policy.max_retry_wait {
-                return Err(failure.error);
+                return Err(too_long(failure, wait, self.policy.max_retry_wait));
             }
             if let (Some(stream), Some(_)) = (stream, failure.retry_after) {
                 self.out
@@ -187,6 +187,23 @@ impl HttpClient {
             body,
         })
     }
+}
+
+/// A failure whose wait is longer than the policy allows: its error, saying what was asked and the limit.
+fn too_long(failure: Failure, wait: Duration, max: Duration) -> Error {
+    let length = if wait.as_secs_f64() < 1e12 {
+        format!("a wait of {:.0} s", wait.as_secs_f64())
+    } else {
+        "an endless wait".to_string()
+    };
+    let asked = match failure.asked {
+        Some(header) => format!("{header} ({length})"),
+        None => length,
+    };
+    failure.error.noted(&format!(
+        "{asked} exceeds http.max_retry_wait_seconds ({} s): not waiting; try again later or raise the limit",
+        max.as_secs_f64()
+    ))
 }
 
 /// The connector's `Accept` and `User-Agent` (Reddit refuses generic agents: every provider gets the same

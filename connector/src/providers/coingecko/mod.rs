@@ -79,7 +79,7 @@ fn load(doc: &mut Document) -> Result<Arc<dyn Api>> {
     let mut s: Section = doc.section()?;
     s.coin_id = identifier("coin_id", &s.coin_id)?;
     s.vs_currency = identifier("vs_currency", &s.vs_currency)?.to_lowercase();
-    s.coingecko_api_key = secret(s.coingecko_api_key);
+    s.coingecko_api_key = secret("coingecko_api_key", s.coingecko_api_key)?;
     let url = match s.coingecko_api_plan {
         Plan::Demo => ENTRY.base_url,
         Plan::Pro => PRO_BASE_URL,

@@ -78,7 +78,7 @@ impl Default for Section {
 
 fn load(doc: &mut Document) -> Result<Arc<dyn Api>> {
     let mut s: Section = doc.section()?;
-    s.coinmarketcap_api_key = secret(s.coinmarketcap_api_key);
+    s.coinmarketcap_api_key = secret("coinmarketcap_api_key", s.coinmarketcap_api_key)?;
     Ok(Arc::new(CoinMarketCap {
         site: ENTRY.site(doc, ENTRY.base_url)?,
         config: Arc::new(s),
