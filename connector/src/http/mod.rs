@@ -189,6 +189,22 @@ impl HttpClient {
     }
 }
 
+/// Judges one answer as `get` would (status, headers, body: the JSON or the error), without a connection:
+/// for the fuzz targets (`crate::fuzzing`).
+pub(crate) fn judge(
+    api: &dyn Api,
+    status: u16,
+    headers: HeaderMap,
+    body: Vec<u8>,
+) -> Result<serde_json::Value> {
+    let answer = Answer {
+        status,
+        headers,
+        body,
+    };
+    answer.judge(api, "/fuzz").map_err(|f| f.error)
+}
+
 /// A failure whose wait is longer than the policy allows: its error, saying what was asked and the limit.
 fn too_long(failure: Failure, wait: Duration, max: Duration) -> Error {
     let length = if wait.as_secs_f64() < 1e12 {
