@@ -131,7 +131,7 @@ async fn check(path: &Path, out: &Output) -> anyhow::Result<i32> {
         let Some(request) = api.probe() else { continue };
         let provider = api.provider();
         match http.get(provider, &request, None).await {
-            Ok(page) => notes.extend(api.probe_note(&page.body)),
+            Ok(page) => notes.extend(api.probe_note(page.json())),
             Err(e) => failures.push(format!("{} is unreachable: {e}", provider.name())),
         }
     }

@@ -16,6 +16,7 @@ mod providers;
 mod read;
 mod record;
 mod request;
+mod rfc3339;
 mod settings;
 mod state;
 mod stream;

@@ -231,7 +231,7 @@ impl Reader<'_> {
         };
         let mut keyed: Vec<(Cursor, Record)> = records
             .into_iter()
-            .filter_map(|r| Some((r.get(field).and_then(Cursor::from_value)?, r)))
+            .filter_map(|r| Some((r.field(field).and_then(Cursor::from_field)?, r)))
             .collect();
         keyed.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal));
         for (cursor, record) in keyed {

@@ -173,19 +173,21 @@ impl HttpClient {
         let path = url_path(&url);
         let response = self.send(slot, req, &url, &path).await?;
         let answer = Answer::read(response, self.policy.max_response_bytes, api, &path).await?;
-        let body = answer.judge(api, &path)?;
+        answer.judge(api, &path)?;
         if let Some(reset) = rate_limit_exhausted(&answer.headers) {
             // The next request would be refused: hold the provider until the window resets.
             let mut next = slot.next_allowed.lock().await;
             let at = Instant::now() + reset;
             *next = Some(next.map_or(at, |n| n.max(at)));
         }
-        Ok(Page {
-            request: req.clone(),
-            status: answer.status,
-            link: answer.link(),
-            body,
-        })
+        let link = answer.link();
+        // A 204 has no body, whatever came with it.
+        let body = if answer.status == 204 {
+            Vec::new()
+        } else {
+            answer.body
+        };
+        Ok(Page::new(req.clone(), answer.status, link, body))
     }
 }
 
@@ -202,7 +204,10 @@ pub(crate) fn judge(
         headers,
         body,
     };
-    answer.judge(api, "/fuzz").map_err(|f| f.error)
+    answer.judge(api, "/fuzz").map_err(|f| f.error)?;
+    Ok(Page::new(Request::new("/fuzz"), status, None, answer.body)
+        .json()
+        .clone())
 }
 
 /// A failure whose wait is longer than the policy allows: its error, saying what was asked and the limit.

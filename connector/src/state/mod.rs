@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::record::{parse_date, rfc3339, Record};
+use crate::record::{parse_date, rfc3339, Field, Record};
 
 mod input;
 
@@ -37,6 +37,15 @@ impl Cursor {
             (Cursor::Time(a), Cursor::Time(b)) => a > b,
             (Cursor::Height(a), Cursor::Height(b)) => a > b,
             _ => true,
+        }
+    }
+
+    /// Reads a cursor from a record's field (a time field as it is, unparsed).
+    pub fn from_field(field: &Field) -> Option<Cursor> {
+        match field {
+            Field::Time(t) => Some(Cursor::Time(*t)),
+            Field::Text(s) => parse_date(s).map(Cursor::Time),
+            Field::Json(v) => Cursor::from_value(v),
         }
     }
 
@@ -153,13 +162,13 @@ impl StreamState {
                 last: None,
             });
         }
-        let open = self.open.get(partition).and_then(Value::as_str);
         let pass = self.pass.as_mut()?;
         let newer = pass.current.is_none_or(|c| cursor.is_after(c));
         let reopened = !newer
             && !pass.admitted
             && pass.current.is_some_and(|c| !c.is_after(cursor))
-            && open != Some(fingerprint(&record).as_str());
+            && self.open.get(partition).and_then(Value::as_str)
+                != Some(fingerprint(&record).as_str());
         if !(newer || reopened) {
             return None;
         }

@@ -16,6 +16,7 @@ use crate::request::Request;
 use crate::settings::{identifier, properties, secret, Document, Site};
 use crate::stream::Stream;
 
+mod chart;
 mod coins;
 mod market;
 

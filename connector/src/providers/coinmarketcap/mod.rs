@@ -200,7 +200,7 @@ impl Api for CoinMarketCap {
     /// Logs and adds up the credits one call used (credits are money: every one is accounted).
     fn answered(&self, page: &Page, path: &str, stream: Option<&str>) -> Option<String> {
         let used = page
-            .body
+            .json()
             .pointer("/status/credit_count")
             .and_then(Value::as_u64)
             .unwrap_or(0);
