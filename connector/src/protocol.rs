@@ -1,5 +1,6 @@
 //! Airbyte protocol messages and the one stdout writer. Every line on stdout is one JSON message written here;
-//! records are buffered (a 64 KiB buffer) and the buffer is flushed after each STATE, TRACE and at the end, so
+//! records are buffered (1 MiB: fewer, larger writes to the pipe) and the buffer is flushed after each STATE,
+//! TRACE and at the end, so
 //! the platform sees checkpoints promptly. Human-readable text (LOG, TRACE, CONNECTION_STATUS) is redacted of
 //! every configured secret before it is written, and LOG lines are copied to stderr.
 use std::io::{BufWriter, Stdout, Write};
@@ -24,17 +25,17 @@ pub struct Output {
 struct Inner {
     out: BufWriter<Stdout>,
     /// The RECORD line being assembled (reused: no allocation per record).
-    line: Vec<u8>,
+    line: Line,
     secrets: Vec<String>,
 }
 
 impl Output {
     pub fn stdout() -> Self {
-        let out = BufWriter::with_capacity(64 * 1024, std::io::stdout());
+        let out = BufWriter::with_capacity(1024 * 1024, std::io::stdout());
         Output {
             inner: Arc::new(Mutex::new(Inner {
                 out,
-                line: Vec::with_capacity(1024),
+                line: Line::default(),
                 secrets: Vec::new(),
             })),
         }
@@ -59,7 +60,7 @@ impl Output {
         let mut inner = self.lock();
         let Inner { out, line, .. } = &mut *inner;
         record_line(line, stream, data, emitted_at)?;
-        out.write_all(line)
+        out.write_all(&line.bytes)
     }
 
     /// A per-stream STATE; `record_count` is the number of records of this stream since its previous STATE.
@@ -157,17 +158,35 @@ impl Output {
     }
 }
 
-/// Writes one RECORD line (with its newline) into `line`, replacing what it held.
+/// One RECORD line and the start it shares with the other records of its stream.
+#[derive(Default)]
+struct Line {
+    stream: String,
+    head: Vec<u8>,
+    bytes: Vec<u8>,
+}
+
+/// Writes one RECORD line (with its newline) into `line.bytes`, replacing what it held.
 fn record_line(
-    line: &mut Vec<u8>,
+    line: &mut Line,
     stream: &str,
     data: &Record,
     emitted_at: i64,
 ) -> std::io::Result<()> {
+    if line.stream != stream {
+        // The line's start, `{"type":"RECORD","record":{"stream":"…","data":`, is the same for a stream's records.
+        line.head.clear();
+        line.head
+            .extend_from_slice(br#"{"type":"RECORD","record":{"stream":"#);
+        serde_json::to_writer(&mut line.head, stream)?;
+        line.head.extend_from_slice(br#","data":"#);
+        line.stream = stream.to_string();
+    }
+    let Line {
+        head, bytes: line, ..
+    } = line;
     line.clear();
-    line.extend_from_slice(br#"{"type":"RECORD","record":{"stream":"#);
-    serde_json::to_writer(&mut *line, stream)?;
-    line.extend_from_slice(br#","data":"#);
+    line.extend_from_slice(head);
     data.write_json(line);
     line.extend_from_slice(br#","emitted_at":"#);
     line.extend_from_slice(itoa::Buffer::new().format(emitted_at).as_bytes());
@@ -205,7 +224,8 @@ mod tests {
         let mut data = Record::new();
         data.insert("price", json!(50000.0));
         data.insert("name", json!("a\"b"));
-        let mut line = Vec::new();
+        let mut line = Line::default();
+        record_line(&mut line, "other", &data, 1).unwrap();
         record_line(&mut line, "s\"x", &data, 1_700_000_000_123).unwrap();
         let line_struct = RecordLine {
             kind: "RECORD",
@@ -216,7 +236,7 @@ mod tests {
             },
         };
         let want = serde_json::to_string(&line_struct).unwrap() + "\n";
-        assert_eq!(String::from_utf8(line).unwrap(), want);
+        assert_eq!(String::from_utf8(line.bytes).unwrap(), want);
     }
 
     #[test]

@@ -21,8 +21,20 @@ pub struct Record {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Field {
     Json(Value),
+    /// Text that needs no JSON escaping (made by [`Field::text`], which checks).
     Text(Arc<str>),
     Time(DateTime<Utc>),
+}
+
+impl Field {
+    /// A text shared by many records: `Text` when it needs no escaping, else a JSON string.
+    pub fn text(s: &Arc<str>) -> Field {
+        if needs_escape(s) {
+            Field::Json(Value::String(s.to_string()))
+        } else {
+            Field::Text(Arc::clone(s))
+        }
+    }
 }
 
 impl From<Value> for Field {
@@ -70,16 +82,22 @@ impl Record {
     pub fn write_json(&self, out: &mut Vec<u8>) {
         out.push(b'{');
         for (i, (key, field)) in self.fields.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            json_str(out, key);
-            out.push(b':');
+            // Keys are the connector's own identifiers: plain text.
+            debug_assert!(!needs_escape(key), "key {key:?}");
+            out.extend_from_slice(if i > 0 { b",\"" } else { b"\"" });
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\":");
             match field {
                 Field::Json(Value::String(s)) => json_str(out, s),
                 Field::Json(Value::Null) => out.extend_from_slice(b"null"),
+                Field::Json(Value::Number(n)) => json_number(out, n),
                 Field::Json(v) => json_value(out, v),
-                Field::Text(s) => json_str(out, s),
+                Field::Text(s) => {
+                    debug_assert!(!needs_escape(s), "text {s:?}");
+                    out.push(b'"');
+                    out.extend_from_slice(s.as_bytes());
+                    out.push(b'"');
+                }
                 Field::Time(t) => {
                     let mut buf = [0u8; rfc3339::LONGEST];
                     match rfc3339::write(*t, &mut buf) {
@@ -97,14 +115,31 @@ impl Record {
     }
 }
 
+/// True when serde_json would escape something in `s` (a quote, a backslash, a control character).
+fn needs_escape(s: &str) -> bool {
+    s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
 /// A JSON string: copied between quotes when nothing in it needs escaping, else escaped by serde_json.
 fn json_str(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    if needs_escape(s) {
         json_value(out, &s);
     } else {
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
+    }
+}
+
+/// A JSON number as serde_json writes it: integers with `itoa`, floats with `zmij` (never NaN or infinite
+/// in a `Number`).
+fn json_number(out: &mut Vec<u8>, n: &serde_json::Number) {
+    if let Some(u) = n.as_u64() {
+        out.extend_from_slice(itoa::Buffer::new().format(u).as_bytes());
+    } else if let Some(i) = n.as_i64() {
+        out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
+    } else if let Some(f) = n.as_f64() {
+        out.extend_from_slice(zmij::Buffer::new().format_finite(f).as_bytes());
     }
 }
 
@@ -261,14 +296,28 @@ mod tests {
         let t = parse_date("2024-04-07T15:24:51.021Z").unwrap();
         let mut r = Record::with_capacity(8);
         r.insert("text", Value::String("a \"quoted\"\n\\ é".into()));
-        r.insert("shared", Field::Text(Arc::from("bitcoin")));
+        r.insert("shared", Field::text(&Arc::from("bitcoin")));
+        r.insert("escaped", Field::text(&Arc::from("a\"b")));
         r.insert("time", Field::Time(t));
         r.insert(
             "far",
             Field::Time(parse_date("+10000-01-01T00:00:00Z").unwrap_or(t)),
         );
-        r.insert("n", json!(1.5e300));
-        r.insert("i", json!(-3));
+        for (i, n) in [
+            json!(1.5e300),
+            json!(-3),
+            json!(u64::MAX),
+            json!(0.1),
+            json!(50000.0),
+            json!(-0.0),
+            json!(1e-7),
+            json!(123456789012345680.0),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            r.insert(["n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7"][i], n);
+        }
         r.insert("null", Value::Null);
         r.insert("nested", json!({"a": [1, "x"]}));
         let mut out = Vec::new();

@@ -54,7 +54,7 @@ pub struct Page {
 }
 
 impl Page {
-    /// `body` is JSON (the HTTP client checked), or empty.
+    /// `body` is JSON (the HTTP client checked its structure), or empty.
     pub fn new(request: Request, status: u16, link: Option<String>, body: Vec<u8>) -> Page {
         Page {
             request,
@@ -73,8 +73,8 @@ impl Page {
     /// The body as a JSON tree (`null` for 204 and an empty body), parsed once.
     pub fn json(&self) -> &Value {
         self.tree.get_or_init(|| {
-            // Checked by the client before the page was made, so a failure here cannot happen: it would
-            // read as `null`, which every stream refuses with its own message.
+            // The client checked the body's structure; a bad token inside it reads as `null`, which every
+            // stream refuses with its own message.
             serde_json::from_slice(&self.body).unwrap_or(Value::Null)
         })
     }

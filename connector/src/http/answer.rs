@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::describe_reqwest;
 use super::failure::{self, Failure};
 use super::inspect::{envelope_error, error_message, looks_like_html, retry_after, wait_header};
+use super::scan;
 use crate::api::Api;
 use crate::error::Error;
 
@@ -104,10 +105,11 @@ impl Answer {
                 message: message.into(),
             }));
         }
-        if status == 204 || body.iter().all(u8::is_ascii_whitespace) {
+        if status == 204 || body.iter().all(u8::is_ascii_whitespace) || scan::plain(body) {
             return Ok(());
         }
-        // One pass over the body: its syntax checked, the envelope's fields kept, nothing else built.
+        // The rest — envelopes, HTML, truncated or odd bodies — in one full pass: its syntax checked, the
+        // envelope's fields kept, nothing else built.
         let envelope: Envelope = serde_json::from_slice(body).map_err(|e| {
             let message = if looks_like_html(body) {
                 format!("an HTML page instead of JSON: {}", error_message(body))

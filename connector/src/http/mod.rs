@@ -21,6 +21,7 @@ mod failure;
 mod inspect;
 mod policy;
 mod redirect;
+mod scan;
 
 use answer::Answer;
 use failure::Failure;

@@ -59,7 +59,8 @@ pub fn time(point: &Point) -> Option<(i64, DateTime<Utc>)> {
 
 /// The value of the point at `ms` in `series`: usually at the same index, else searched for.
 pub fn value_at(series: &[Point], i: usize, ms: i64) -> Option<f64> {
-    let matches = |p: &&Point| time(p).is_some_and(|(at, _)| at == ms);
+    // `ms` is a valid time already, so a point at the same millisecond is one too.
+    let matches = |p: &&Point| p.ms.round() as i64 == ms;
     series
         .get(i)
         .filter(matches)

@@ -115,18 +115,18 @@ impl Stream for MarketChart {
 impl MarketChart {
     /// The records of a chart read without a JSON tree: the page's texts shared, times kept as times.
     fn points(&self, chart: &Chart, granularity: &'static str, out: &mut Vec<Record>) {
-        let coin: Arc<str> = Arc::from(self.config.coin_id.as_str());
-        let currency: Arc<str> = Arc::from(self.config.vs_currency.as_str());
-        let granularity: Arc<str> = Arc::from(granularity);
+        let text = |s: &str| Field::text(&Arc::from(s));
+        let (coin, currency) = (text(&self.config.coin_id), text(&self.config.vs_currency));
+        let granularity = text(granularity);
         out.reserve(chart.prices.len());
         for (i, point) in chart.prices.iter().enumerate() {
             let Some((ms, ts)) = chart::time(point) else {
                 continue;
             };
             let mut r = Record::with_capacity(7);
-            r.insert("coin_id", Field::Text(Arc::clone(&coin)));
-            r.insert("vs_currency", Field::Text(Arc::clone(&currency)));
-            r.insert("granularity", Field::Text(Arc::clone(&granularity)));
+            r.insert("coin_id", coin.clone());
+            r.insert("vs_currency", currency.clone());
+            r.insert("granularity", granularity.clone());
             r.insert("timestamp", Field::Time(ts));
             r.insert("price", chart::number(point.value));
             r.insert(
