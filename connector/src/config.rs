@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::http::{HttpPolicy, HttpSection};
 use crate::provider::Provider;
 use crate::providers;
-use crate::record::parse_date;
+use crate::record::{parse_date, GENESIS};
 use crate::settings::{numbered, properties, site, Document};
 use crate::stream::Stream;
 
@@ -55,8 +55,8 @@ struct Shared {
         example = "2025-01-01"
     )]
     start_date: Option<String>,
-    /// Retry policy for 429, 5xx, timeouts and connection errors.
-    #[schemars(title = "HTTP retries (advanced)")]
+    /// Retries of 429, 5xx, timeouts and connection errors; timeouts; the largest response body.
+    #[schemars(title = "HTTP client (advanced)")]
     http: HttpSection,
 }
 
@@ -74,6 +74,15 @@ impl Config {
             })?,
             _ => Utc::now() - chrono::Duration::days(365),
         };
+        if start_date < GENESIS {
+            return Err(Error::config(
+                "start_date",
+                format!(
+                    "{} is before 2009-01-03, the Bitcoin genesis block: no provider has data earlier; use 2009-01-03 or later",
+                    start_date.format("%Y-%m-%d")
+                ),
+            ));
+        }
         let providers = providers::ALL
             .iter()
             .map(|entry| (entry.load)(&mut doc))
@@ -84,6 +93,12 @@ impl Config {
             providers,
             secrets: doc.into_secrets(),
         })
+    }
+
+    /// Where `provider`'s streams start: `start_date`, or the provider's first data if that is later.
+    pub fn start_of(&self, provider: Provider) -> DateTime<Utc> {
+        let first = self.api(provider).map_or(GENESIS, |a| a.first_data());
+        self.start_date.max(first)
     }
 
     pub fn api(&self, provider: Provider) -> Option<&dyn Api> {
@@ -198,6 +213,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("start_date"), "{err}");
+        for early in ["0001-01-01", "2009-01-02T23:59:59Z"] {
+            let err = Config::from_json(&format!(r#"{{"start_date": "{early}"}}"#))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("invalid config field `start_date`") && err.contains("genesis"),
+                "{err}"
+            );
+        }
+        let genesis = Config::from_json(r#"{"start_date": "2009-01-03"}"#).unwrap();
+        assert_eq!(genesis.start_of(Provider::BlockchainCom), GENESIS);
+        assert_eq!(
+            genesis.start_of(Provider::CoinGecko).to_rfc3339(),
+            "2013-04-28T00:00:00+00:00",
+            "CoinGecko's Bitcoin history starts later"
+        );
         let err = Config::from_json(r#"{"base_urls": {"mempool_space": "ftp://x"}}"#)
             .unwrap_err()
             .to_string();

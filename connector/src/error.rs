@@ -71,6 +71,42 @@ impl Error {
         }
     }
 
+    /// The same error with `note` appended to its message (`…: HTTP 429: slow down; {note}`).
+    pub fn noted(self, note: &str) -> Self {
+        match self {
+            Error::Http {
+                provider,
+                path,
+                status,
+                message,
+            } => Error::Http {
+                provider,
+                path,
+                status,
+                message: format!("{message}; {note}"),
+            },
+            Error::Transport {
+                provider,
+                path,
+                message,
+            } => Error::Transport {
+                provider,
+                path,
+                message: format!("{message}; {note}"),
+            },
+            Error::Shape {
+                provider,
+                path,
+                message,
+            } => Error::Shape {
+                provider,
+                path,
+                message: format!("{message}; {note}"),
+            },
+            other => other,
+        }
+    }
+
     /// The Airbyte classification: user-fixable, retry-later, or our bug / the provider's change.
     pub fn failure_type(&self) -> FailureType {
         match self {

@@ -1,11 +1,11 @@
 //! Airbyte protocol messages and the one stdout writer. Every line on stdout is one JSON message written here;
-//! records are buffered (a 64 KiB buffer) and the buffer is flushed after each STATE, TRACE and at the end, so
+//! records are buffered (1 MiB: fewer, larger writes to the pipe) and the buffer is flushed after each STATE,
+//! TRACE and at the end, so
 //! the platform sees checkpoints promptly. Human-readable text (LOG, TRACE, CONNECTION_STATUS) is redacted of
 //! every configured secret before it is written, and LOG lines are copied to stderr.
 use std::io::{BufWriter, Stdout, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::error::FailureType;
@@ -16,20 +16,6 @@ pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-#[derive(Serialize)]
-struct RecordLine<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    record: RecordBody<'a>,
-}
-
-#[derive(Serialize)]
-struct RecordBody<'a> {
-    stream: &'a str,
-    data: &'a Record,
-    emitted_at: i64,
-}
-
 /// The shared stdout writer. Cloning is cheap; all clones write to the same buffer.
 #[derive(Clone)]
 pub struct Output {
@@ -38,15 +24,18 @@ pub struct Output {
 
 struct Inner {
     out: BufWriter<Stdout>,
+    /// The RECORD line being assembled (reused: no allocation per record).
+    line: Line,
     secrets: Vec<String>,
 }
 
 impl Output {
     pub fn stdout() -> Self {
-        let out = BufWriter::with_capacity(64 * 1024, std::io::stdout());
+        let out = BufWriter::with_capacity(1024 * 1024, std::io::stdout());
         Output {
             inner: Arc::new(Mutex::new(Inner {
                 out,
+                line: Line::default(),
                 secrets: Vec::new(),
             })),
         }
@@ -65,18 +54,13 @@ impl Output {
         redact_with(&self.lock().secrets, text)
     }
 
+    /// One RECORD line: the bytes serde_json writes for it, assembled by hand (`Record::write_json`), as
+    /// records are the bulk of the output.
     pub fn record(&self, stream: &str, data: &Record, emitted_at: i64) -> std::io::Result<()> {
-        let line = RecordLine {
-            kind: "RECORD",
-            record: RecordBody {
-                stream,
-                data,
-                emitted_at,
-            },
-        };
         let mut inner = self.lock();
-        serde_json::to_writer(&mut inner.out, &line)?;
-        inner.out.write_all(b"\n")
+        let Inner { out, line, .. } = &mut *inner;
+        record_line(line, stream, data, emitted_at)?;
+        out.write_all(&line.bytes)
     }
 
     /// A per-stream STATE; `record_count` is the number of records of this stream since its previous STATE.
@@ -174,6 +158,42 @@ impl Output {
     }
 }
 
+/// One RECORD line and the start it shares with the other records of its stream.
+#[derive(Default)]
+struct Line {
+    stream: String,
+    head: Vec<u8>,
+    bytes: Vec<u8>,
+}
+
+/// Writes one RECORD line (with its newline) into `line.bytes`, replacing what it held.
+fn record_line(
+    line: &mut Line,
+    stream: &str,
+    data: &Record,
+    emitted_at: i64,
+) -> std::io::Result<()> {
+    if line.stream != stream {
+        // The line's start, `{"type":"RECORD","record":{"stream":"…","data":`, is the same for a stream's records.
+        line.head.clear();
+        line.head
+            .extend_from_slice(br#"{"type":"RECORD","record":{"stream":"#);
+        serde_json::to_writer(&mut line.head, stream)?;
+        line.head.extend_from_slice(br#","data":"#);
+        line.stream = stream.to_string();
+    }
+    let Line {
+        head, bytes: line, ..
+    } = line;
+    line.clear();
+    line.extend_from_slice(head);
+    data.write_json(line);
+    line.extend_from_slice(br#","emitted_at":"#);
+    line.extend_from_slice(itoa::Buffer::new().format(emitted_at).as_bytes());
+    line.extend_from_slice(b"}}\n");
+    Ok(())
+}
+
 fn redact_with(secrets: &[String], text: &str) -> String {
     secrets.iter().fold(text.to_string(), |acc, secret| {
         acc.replace(secret.as_str(), "***")
@@ -183,6 +203,41 @@ fn redact_with(secrets: &[String], text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    struct RecordLine<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        record: RecordBody<'a>,
+    }
+
+    #[derive(Serialize)]
+    struct RecordBody<'a> {
+        stream: &'a str,
+        data: &'a Record,
+        emitted_at: i64,
+    }
+
+    #[test]
+    fn a_record_line_is_what_serde_json_writes() {
+        let mut data = Record::new();
+        data.insert("price", json!(50000.0));
+        data.insert("name", json!("a\"b"));
+        let mut line = Line::default();
+        record_line(&mut line, "other", &data, 1).unwrap();
+        record_line(&mut line, "s\"x", &data, 1_700_000_000_123).unwrap();
+        let line_struct = RecordLine {
+            kind: "RECORD",
+            record: RecordBody {
+                stream: "s\"x",
+                data: &data,
+                emitted_at: 1_700_000_000_123,
+            },
+        };
+        let want = serde_json::to_string(&line_struct).unwrap() + "\n";
+        assert_eq!(String::from_utf8(line.bytes).unwrap(), want);
+    }
 
     #[test]
     fn redaction_replaces_every_secret() {

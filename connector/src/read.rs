@@ -110,7 +110,7 @@ impl Reader<'_> {
         let spec = stream.spec();
         let mut state = self.start_state(spec, incremental, input)?;
         let cx = Ctx {
-            start_date: self.config.start_date,
+            start_date: self.config.start_of(spec.provider),
             now: Utc::now(),
         };
         let mut ck = Checkpoints {
@@ -166,7 +166,7 @@ impl Reader<'_> {
         } else {
             StreamState::default()
         };
-        Ok(state.since(self.config.start_date))
+        Ok(state.since(self.config.start_of(spec.provider)))
     }
 
     /// Reads one slice page by page from its first page: records, then a checkpoint if the state moved.
@@ -231,7 +231,7 @@ impl Reader<'_> {
         };
         let mut keyed: Vec<(Cursor, Record)> = records
             .into_iter()
-            .filter_map(|r| Some((r.get(field).and_then(Cursor::from_value)?, r)))
+            .filter_map(|r| Some((r.field(field).and_then(Cursor::from_field)?, r)))
             .collect();
         keyed.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal));
         for (cursor, record) in keyed {

@@ -1,5 +1,7 @@
 //! What a stream asks for and gets back, without knowing how it travels: [`Request`], one GET relative to a
 //! provider's base URL, and [`Page`], one successful answer with its `Link` header (RFC 8288) read for paging.
+use std::sync::OnceLock;
+
 use serde_json::Value;
 
 /// One GET request relative to a provider's base URL.
@@ -39,17 +41,44 @@ impl Request {
 }
 
 /// One successful response: the request that produced it, its status (200, or 204 with a `null` body), its
-/// `Link` header (RFC 8288) if any, and the JSON body.
+/// `Link` header (RFC 8288) if any, and the body — as received, and as a JSON tree built on first use (a
+/// stream may read the bytes straight into its own types instead).
 #[derive(Debug, Clone)]
 pub struct Page {
     pub request: Request,
     #[allow(dead_code)]
     pub status: u16,
     pub link: Option<String>,
-    pub body: Value,
+    body: Vec<u8>,
+    tree: OnceLock<Value>,
 }
 
 impl Page {
+    /// `body` is JSON (the HTTP client checked its structure), or empty.
+    pub fn new(request: Request, status: u16, link: Option<String>, body: Vec<u8>) -> Page {
+        Page {
+            request,
+            status,
+            link,
+            body,
+            tree: OnceLock::new(),
+        }
+    }
+
+    /// The body as received.
+    pub fn bytes(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The body as a JSON tree (`null` for 204 and an empty body), parsed once.
+    pub fn json(&self) -> &Value {
+        self.tree.get_or_init(|| {
+            // The client checked the body's structure; a bad token inside it reads as `null`, which every
+            // stream refuses with its own message.
+            serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+        })
+    }
+
     /// The `page` query parameter of the `Link` URL with this `rel` (`next`, `prev`, `last`).
     pub fn link_page(&self, rel: &str) -> Option<u32> {
         let url = link(self.link.as_deref()?, rel)?;

@@ -225,7 +225,7 @@ fn extreme_cursor_values_do_not_panic() {
         "mempool_blocks": {"height": i64::MAX},
         "coingecko_market_chart": {"daily": "9999-12-31T23:59:59Z", "hourly": "0001-01-01T00:00:00Z"},
         "blockchain_charts": {"hash-rate": "9999-12-31T23:59:59.999999999Z"},
-        "mempool_hashrate": {"timestamp": -5}});
+        "mempool_hashrate": {"timestamp": 5}});
     let streams = [
         "mempool_blocks",
         "coingecko_market_chart",

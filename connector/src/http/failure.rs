@@ -14,6 +14,8 @@ pub(super) struct Failure {
     pub error: Error,
     pub retryable: bool,
     pub retry_after: Option<Duration>,
+    /// The header that asked for `retry_after`, as sent (`Retry-After: 259200`), for messages.
+    pub asked: Option<String>,
 }
 
 impl Failure {
@@ -23,6 +25,17 @@ impl Failure {
             error,
             retryable: true,
             retry_after: None,
+            asked: None,
+        }
+    }
+
+    /// A failure no other attempt can cure.
+    pub fn fatal(error: Error) -> Failure {
+        Failure {
+            error,
+            retryable: false,
+            retry_after: None,
+            asked: None,
         }
     }
 }
@@ -62,6 +75,7 @@ pub(super) fn http_failure(
         },
         retryable,
         retry_after,
+        asked: None,
     }
 }
 
@@ -104,5 +118,6 @@ pub(super) fn envelope_failure(
         },
         retryable,
         retry_after,
+        asked: None,
     }
 }

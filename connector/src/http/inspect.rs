@@ -29,6 +29,21 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     rate_limit_exhausted(headers)
 }
 
+/// The header a wait comes from, as sent (`Retry-After: 259200`, `X-RateLimit-Reset: 1767225600`).
+pub fn wait_header(headers: &HeaderMap) -> Option<String> {
+    let shown = |name: &str| {
+        let value = headers.get(name)?.to_str().ok()?.trim();
+        Some(format!(
+            "{name}: {}",
+            value.chars().take(64).collect::<String>()
+        ))
+    };
+    shown("Retry-After").or_else(|| {
+        rate_limit_exhausted(headers)?;
+        shown("X-RateLimit-Reset")
+    })
+}
+
 /// When `X-RateLimit-Remaining` (GitHub, Reddit) says nothing is left, how long until `X-RateLimit-Reset`.
 /// GitHub sends the reset as epoch seconds, Reddit as seconds until the window ends: values below 10⁹ are
 /// read as the latter.
@@ -105,20 +120,24 @@ fn one_line(text: &str) -> String {
 }
 
 /// Recognises the error envelopes of the providers: `{"status":{"error_code":N,"error_message":..}}`
-/// (CoinGecko, CoinMarketCap; code 0 is success), `{"error": "..."}` and `{"error":{"status":{..}}}`
-/// (CoinGecko, mempool.space) and `{"status":"error", "message"|"error": ..}`.
+/// (CoinGecko, CoinMarketCap; code 0 is success unless `error_message` says otherwise), `{"error": "..."}`
+/// and `{"error":{"status":{..}}}` (CoinGecko, mempool.space) and `{"status":"error", "message"|"error": ..}`.
 pub fn envelope_error(value: &Value) -> Option<(Option<i64>, String)> {
     let obj = value.as_object()?;
     if let Some(status) = obj.get("status").and_then(Value::as_object) {
         let code = status
             .get("error_code")
             .and_then(Value::as_i64)
-            .filter(|c| *c != 0)?;
+            .filter(|c| *c != 0);
+        // Code 0 is success, unless an error message says otherwise (an error body with code 0).
         let message = status
             .get("error_message")
             .and_then(Value::as_str)
-            .unwrap_or("no message");
-        return Some((Some(code), message.to_string()));
+            .map(str::trim)
+            .filter(|m| !m.is_empty());
+        if code.is_some() || message.is_some() {
+            return Some((code, message.unwrap_or("no message").to_string()));
+        }
     }
     if obj
         .get("status")
@@ -191,6 +210,11 @@ mod tests {
                 r#"{"status":{"error_code":0,"error_message":null},"data":{}}"#,
                 None,
             ),
+            (
+                r#"{"status":{"error_code":0,"error_message":"API disabled"}}"#,
+                Some((None, "API disabled")),
+            ),
+            (r#"{"status":{"error_code":0,"error_message":" "}}"#, None),
             (r#"{"status":"ok","values":[]}"#, None),
             (r#"[1,2]"#, None),
         ];

@@ -20,6 +20,8 @@ mod answer;
 mod failure;
 mod inspect;
 mod policy;
+mod redirect;
+mod scan;
 
 use answer::Answer;
 use failure::Failure;
@@ -42,9 +44,11 @@ pub struct HttpClient {
 
 impl HttpClient {
     pub fn new(policy: &HttpPolicy, apis: &[Arc<dyn Api>], out: Output) -> Result<HttpClient> {
+        // Redirects are followed by `send`, which decides per hop whether the provider's keys may go along.
         let client = reqwest::Client::builder()
             .timeout(policy.request_timeout)
             .connect_timeout(policy.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::config("http", format!("cannot build the HTTP client: {e}")))?;
         let slots = apis
@@ -100,7 +104,7 @@ impl HttpClient {
             }
             let wait = failure.retry_after.unwrap_or_else(|| self.backoff(attempt));
             if wait > self.policy.max_retry_wait {
-                return Err(failure.error);
+                return Err(too_long(failure, wait, self.policy.max_retry_wait));
             }
             if let (Some(stream), Some(_)) = (stream, failure.retry_after) {
                 self.out
@@ -168,38 +172,60 @@ impl HttpClient {
         let api = slot.api.as_ref();
         let url = format!("{}{}", api.site().base_url, req.path);
         let path = url_path(&url);
-        let transport = |message: String| {
-            Failure::retry(Error::Transport {
-                provider: api.provider().name(),
-                path: path.clone(),
-                message,
-            })
-        };
-        let response = self
-            .client
-            .get(&url)
-            .headers(slot.headers.clone())
-            .query(&req.query)
-            .send()
-            .await
-            .map_err(|e| transport(describe_reqwest(&e)))?;
-        let answer = Answer::read(response)
-            .await
-            .map_err(|e| transport(format!("reading the body: {}", describe_reqwest(&e))))?;
-        let body = answer.judge(api, &path)?;
+        let response = self.send(slot, req, &url, &path).await?;
+        let answer = Answer::read(response, self.policy.max_response_bytes, api, &path).await?;
+        answer.judge(api, &path)?;
         if let Some(reset) = rate_limit_exhausted(&answer.headers) {
             // The next request would be refused: hold the provider until the window resets.
             let mut next = slot.next_allowed.lock().await;
             let at = Instant::now() + reset;
             *next = Some(next.map_or(at, |n| n.max(at)));
         }
-        Ok(Page {
-            request: req.clone(),
-            status: answer.status,
-            link: answer.link(),
-            body,
-        })
+        let link = answer.link();
+        // A 204 has no body, whatever came with it.
+        let body = if answer.status == 204 {
+            Vec::new()
+        } else {
+            answer.body
+        };
+        Ok(Page::new(req.clone(), answer.status, link, body))
     }
+}
+
+/// Judges one answer as `get` would (status, headers, body: the JSON or the error), without a connection:
+/// for the fuzz targets (`crate::fuzzing`).
+pub(crate) fn judge(
+    api: &dyn Api,
+    status: u16,
+    headers: HeaderMap,
+    body: Vec<u8>,
+) -> Result<serde_json::Value> {
+    let answer = Answer {
+        status,
+        headers,
+        body,
+    };
+    answer.judge(api, "/fuzz").map_err(|f| f.error)?;
+    Ok(Page::new(Request::new("/fuzz"), status, None, answer.body)
+        .json()
+        .clone())
+}
+
+/// A failure whose wait is longer than the policy allows: its error, saying what was asked and the limit.
+fn too_long(failure: Failure, wait: Duration, max: Duration) -> Error {
+    let length = if wait.as_secs_f64() < 1e12 {
+        format!("a wait of {:.0} s", wait.as_secs_f64())
+    } else {
+        "an endless wait".to_string()
+    };
+    let asked = match failure.asked {
+        Some(header) => format!("{header} ({length})"),
+        None => length,
+    };
+    failure.error.noted(&format!(
+        "{asked} exceeds http.max_retry_wait_seconds ({} s): not waiting; try again later or raise the limit",
+        max.as_secs_f64()
+    ))
 }
 
 /// The connector's `Accept` and `User-Agent` (Reddit refuses generic agents: every provider gets the same

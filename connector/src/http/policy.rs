@@ -1,4 +1,4 @@
-//! The client's retry and timeout policy, and the `http` config section it is read from (its bounds, shown by
+//! The client's retry, timeout and body size policy, and the `http` config section it is read from (its bounds, shown by
 //! `spec` and checked when the config is read, keep every derived `Duration` representable).
 use std::time::Duration;
 
@@ -21,6 +21,12 @@ pub struct HttpSection {
     /// Longest Retry-After the connector sleeps for; longer waits fail the stream.
     #[schemars(title = "Max Retry-After wait (s)", range(min = 0.001, max = 86400))]
     pub max_retry_wait_seconds: f64,
+    /// Largest response body read (bytes, after decompression); a larger one fails the stream unread.
+    #[schemars(
+        title = "Max response size (bytes)",
+        range(min = 1024, max = 17_179_869_184_u64)
+    )]
+    pub max_response_bytes: u64,
 }
 
 impl Default for HttpSection {
@@ -30,6 +36,7 @@ impl Default for HttpSection {
             backoff_base_seconds: 1.0,
             request_timeout_seconds: 30.0,
             max_retry_wait_seconds: 300.0,
+            max_response_bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -41,6 +48,7 @@ pub struct HttpPolicy {
     pub backoff_base: Duration,
     pub request_timeout: Duration,
     pub max_retry_wait: Duration,
+    pub max_response_bytes: u64,
 }
 
 impl From<&HttpSection> for HttpPolicy {
@@ -51,6 +59,7 @@ impl From<&HttpSection> for HttpPolicy {
             backoff_base: Duration::from_secs_f64(s.backoff_base_seconds),
             request_timeout: Duration::from_secs_f64(s.request_timeout_seconds),
             max_retry_wait: Duration::from_secs_f64(s.max_retry_wait_seconds),
+            max_response_bytes: s.max_response_bytes,
         }
     }
 }

@@ -132,11 +132,32 @@ pub fn within(field: &str, v: f64, min: Option<f64>, max: Option<f64>) -> Result
     ))
 }
 
-/// A key or token: trimmed; empty means not set.
-pub fn secret(value: Option<String>) -> Option<String> {
-    value
+/// A key or token from config field `field`: trimmed, empty means not set. It travels in an HTTP header, so
+/// it must be visible ASCII: a line break, another control character, a space or a non-ASCII character in it
+/// is refused, by position (the key itself is never echoed).
+pub fn secret(field: &str, value: Option<String>) -> Result<Option<String>> {
+    let Some(key) = value
         .map(|k| k.trim().to_string())
         .filter(|k| !k.is_empty())
+    else {
+        return Ok(None);
+    };
+    if let Some((i, c)) = key.chars().enumerate().find(|(_, c)| !c.is_ascii_graphic()) {
+        let what = match c {
+            '\r' | '\n' => "a line break",
+            c if c.is_control() => "a control character",
+            c if c.is_whitespace() => "a space",
+            _ => "a non-ASCII character",
+        };
+        return Err(Error::config(
+            field,
+            format!(
+                "contains {what} (character {} of the key), which cannot be sent in an HTTP header; paste the key alone",
+                i + 1
+            ),
+        ));
+    }
+    Ok(Some(key))
 }
 
 /// A plain, non-empty identifier that is safe in a URL path (a coin id, a currency).

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::record::{parse_date, rfc3339, Record};
+use crate::record::{parse_date, rfc3339, Field, Record};
 
 mod input;
 
@@ -37,6 +37,15 @@ impl Cursor {
             (Cursor::Time(a), Cursor::Time(b)) => a > b,
             (Cursor::Height(a), Cursor::Height(b)) => a > b,
             _ => true,
+        }
+    }
+
+    /// Reads a cursor from a record's field (a time field as it is, unparsed).
+    pub fn from_field(field: &Field) -> Option<Cursor> {
+        match field {
+            Field::Time(t) => Some(Cursor::Time(*t)),
+            Field::Text(s) => parse_date(s).map(Cursor::Time),
+            Field::Json(v) => Cursor::from_value(v),
         }
     }
 
@@ -96,10 +105,16 @@ impl StreamState {
         open.retain(|_, v| v.is_string());
         cursors.retain(|_, v| v.is_string() || v.is_number());
         for (partition, value) in &cursors {
-            if Cursor::from_value(value).is_none() {
-                return Err(Error::Catalog { stream: stream.to_string(),
-                    message: format!("state cursor {partition:?} = {value} is neither an RFC 3339 time nor an integer") });
-            }
+            let problem = match Cursor::from_value(value) {
+                None => "is neither an RFC 3339 time nor an integer",
+                // A block height: a negative one would page up from the chain's start, request by request.
+                Some(Cursor::Height(h)) if h < 0 => "is not a block height (heights start at 0)",
+                Some(_) => continue,
+            };
+            return Err(Error::Catalog {
+                stream: stream.to_string(),
+                message: format!("state cursor {partition:?} = {value} {problem}"),
+            });
         }
         Ok(StreamState {
             cursors,
@@ -147,13 +162,13 @@ impl StreamState {
                 last: None,
             });
         }
-        let open = self.open.get(partition).and_then(Value::as_str);
         let pass = self.pass.as_mut()?;
         let newer = pass.current.is_none_or(|c| cursor.is_after(c));
         let reopened = !newer
             && !pass.admitted
             && pass.current.is_some_and(|c| !c.is_after(cursor))
-            && open != Some(fingerprint(&record).as_str());
+            && self.open.get(partition).and_then(Value::as_str)
+                != Some(fingerprint(&record).as_str());
         if !(newer || reopened) {
             return None;
         }
@@ -256,6 +271,14 @@ mod tests {
         );
         let bad = serde_json::json!({"p": "not a time"});
         assert!(StreamState::from_input("s", bad.as_object()).is_err());
+        let negative = serde_json::json!({"height": -5});
+        let err = StreamState::from_input("mempool_blocks", negative.as_object())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("mempool_blocks") && err.contains("\"height\" = -5"),
+            "{err}"
+        );
         let foreign = serde_json::json!({"p": "2024-01-01", "__ab_full_refresh_sync_complete": true, "states": [], "x": null});
         let st = StreamState::from_input("s", foreign.as_object()).unwrap();
         assert_eq!(st.to_value(), serde_json::json!({"p": "2024-01-01"}));

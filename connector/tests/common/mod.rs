@@ -158,6 +158,11 @@ impl Run {
 
 /// Runs `source-bitcoin ARGS`, with `files` written to a temp dir and `{name}` in args replaced by their paths.
 pub fn run(args: &[&str], files: &[(&str, String)]) -> Run {
+    run_measured(args, files).0
+}
+
+/// [`run`], also returning the child's peak resident set size in KiB (its own `ru_maxrss`, from `wait4`).
+pub fn run_measured(args: &[&str], files: &[(&str, String)]) -> (Run, u64) {
     let dir = tempfile::tempdir().expect("temp dir");
     let args: Vec<String> = args
         .iter()
@@ -171,11 +176,15 @@ pub fn run(args: &[&str], files: &[(&str, String)]) -> Run {
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).expect("write input file");
     }
-    let output = Command::new(env!("CARGO_BIN_EXE_source-bitcoin"))
+    let (out_path, err_path) = (dir.path().join("stdout"), dir.path().join("stderr"));
+    let child = Command::new(env!("CARGO_BIN_EXE_source-bitcoin"))
         .args(&args)
-        .output()
+        .stdout(std::fs::File::create(&out_path).expect("stdout file"))
+        .stderr(std::fs::File::create(&err_path).expect("stderr file"))
+        .spawn()
         .expect("run source-bitcoin");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let (code, max_rss_kib) = wait_with_rusage(child);
+    let stdout = String::from_utf8_lossy(&std::fs::read(&out_path).expect("stdout")).into_owned();
     let messages = stdout
         .lines()
         .map(|line| {
@@ -183,12 +192,33 @@ pub fn run(args: &[&str], files: &[(&str, String)]) -> Run {
                 .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"))
         })
         .collect();
-    Run {
-        code: output.status.code().unwrap_or(-1),
+    let stderr = String::from_utf8_lossy(&std::fs::read(&err_path).expect("stderr")).into_owned();
+    let run = Run {
+        code,
         stdout,
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        stderr,
         messages,
-    }
+    };
+    (run, max_rss_kib)
+}
+
+/// Reaps `child` with `wait4`, which also reports its resource usage: (exit code or -1, peak RSS in KiB).
+fn wait_with_rusage(child: std::process::Child) -> (i32, u64) {
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero `rusage` is a valid value of the plain C struct that `wait4` fills in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own unreaped child, and both pointers are to live locals.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4 failed");
+    // Reaped here: the `Child` must not be waited for again.
+    drop(child);
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    (code, usage.ru_maxrss.max(0) as u64)
 }
 
 /// `read` with a config, catalog and optional state.
@@ -239,6 +269,14 @@ pub fn assert_valid_records(stream: &str, records: &[&Value]) {
             .collect();
         assert!(errors.is_empty(), "{stream}: {errors:?} in {r}");
     }
+}
+
+/// Midnight UTC of a `YYYY-MM-DD` day.
+pub fn date(day: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .expect("a YYYY-MM-DD day")
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc()
 }
 
 /// The requests the server received whose path ends with `suffix`.

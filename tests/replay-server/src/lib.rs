@@ -1,5 +1,6 @@
 //! A loopback HTTP/1.1 server that replays recorded API responses from a routes file (see `routes.rs`), with
-//! fault injection (status sequences, `Retry-After`, delays, truncated bodies, HTML pages). Hand-written on
+//! fault injection (status sequences, `Retry-After`, delays, truncated bodies, HTML pages, redirects, bodies of
+//! any size streamed as they are written). Hand-written on
 //! std sockets on purpose: a truncated body or a stalled answer is one line here and awkward in a framework.
 //! Every request is logged (method, path, query, headers) for tests, and served at `GET /__requests`.
 mod routes;
@@ -110,61 +111,43 @@ fn handle(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
             headers,
         });
         if path == "/__requests" {
-            let body = serde_json::to_string(&s.log).unwrap_or_default();
-            Response {
-                status: 200,
-                headers: Default::default(),
-                body: None,
-                body_text: Some(body),
-                body_file: None,
-                generate: None,
-                delay_ms: 0,
-                truncate_at: None,
-            }
+            Response::text(200, serde_json::to_string(&s.log).unwrap_or_default())
         } else {
             next_response(&mut s, &path, &query)
         }
     };
-    write_response(stream, &response, &query)
+    write_response(stream, &response, &target, &query)
 }
 
 fn next_response(s: &mut Shared, path: &str, query: &[(String, String)]) -> Response {
     let Some(i) = s.routes.find(path, query) else {
-        let body = serde_json::json!({"error": format!("replay-server: no route for GET {path}")})
-            .to_string();
-        return Response {
-            status: 404,
-            headers: Default::default(),
-            body: None,
-            body_text: Some(body),
-            body_file: None,
-            generate: None,
-            delay_ms: 0,
-            truncate_at: None,
-        };
+        let body = serde_json::json!({"error": format!("replay-server: no route for GET {path}")});
+        return Response::text(404, body.to_string());
     };
     let responses = &s.routes.routes[i].responses;
     let n = s.cursors[i].min(responses.len().saturating_sub(1));
     s.cursors[i] += 1;
-    responses.get(n).cloned().unwrap_or_else(|| Response {
-        status: 500,
-        headers: Default::default(),
-        body: None,
-        body_text: Some("route has no responses".into()),
-        body_file: None,
-        generate: None,
-        delay_ms: 0,
-        truncate_at: None,
-    })
+    responses
+        .get(n)
+        .cloned()
+        .unwrap_or_else(|| Response::text(500, "route has no responses".into()))
 }
 
 fn write_response(
     mut stream: TcpStream,
     r: &Response,
+    target: &str,
     query: &[(String, String)],
 ) -> std::io::Result<()> {
     if r.delay_ms > 0 {
         std::thread::sleep(Duration::from_millis(r.delay_ms));
+    }
+    if let Some(Generate::HugeArray {
+        bytes,
+        announce_length,
+    }) = r.generate
+    {
+        return write_huge(stream, r.status, bytes, announce_length);
     }
     let body = r.body_bytes(query);
     let mut head = format!(
@@ -173,6 +156,9 @@ fn write_response(
         reason(r.status),
         body.len()
     );
+    if let Some(prefix) = &r.redirect {
+        head.push_str(&format!("Location: {prefix}{target}\r\n"));
+    }
     let has_type = r
         .headers
         .keys()
@@ -201,6 +187,45 @@ fn write_response(
     stream.shutdown(std::net::Shutdown::Both)
 }
 
+/// A JSON array of `bytes` bytes (`[0,0,…,0]`), written in 64 KiB pieces as it goes (never held whole), with or
+/// without a `Content-Length`; without one the body ends when the connection closes.
+fn write_huge(
+    mut stream: TcpStream,
+    status: u16,
+    bytes: u64,
+    announce_length: bool,
+) -> std::io::Result<()> {
+    let bytes = bytes.max(2);
+    let mut head = format!(
+        "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nConnection: close\r\n",
+        reason(status)
+    );
+    if announce_length {
+        head.push_str(&format!("Content-Length: {bytes}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    const PIECE: usize = 64 * 1024;
+    let filler = b"0,".repeat(PIECE / 2);
+    stream.write_all(b"[")?;
+    let mut left = bytes - 2;
+    while left > 0 {
+        let n = left.min(PIECE as u64) as usize;
+        let mut piece = filler[..n].to_vec();
+        // `[0,0,]` is not JSON: a comma ending the last piece becomes a space.
+        if let Some(last) = piece.last_mut().filter(|_| left == n as u64) {
+            if *last == b',' {
+                *last = b' ';
+            }
+        }
+        stream.write_all(&piece)?;
+        left -= n as u64;
+    }
+    stream.write_all(b"]")?;
+    stream.flush()?;
+    stream.shutdown(std::net::Shutdown::Both)
+}
+
 /// A header value `{now+N}` becomes the Unix time N seconds from now (for `X-RateLimit-Reset`).
 fn expand_now(value: &str) -> String {
     let Some(n) = value
@@ -218,6 +243,10 @@ fn expand_now(value: &str) -> String {
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         202 => "Accepted",
         204 => "No Content",
         400 => "Bad Request",
@@ -286,5 +315,39 @@ mod tests {
             ]
         );
         assert_eq!(percent_decode("%4"), "%4");
+    }
+
+    fn get(server: &ReplayServer, target: &str) -> (String, Vec<u8>) {
+        use std::io::Read;
+        let mut conn = TcpStream::connect(server.addr).unwrap();
+        write!(conn, "GET {target} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let mut raw = Vec::new();
+        conn.read_to_end(&mut raw).unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+        (head, raw[split + 4..].to_vec())
+    }
+
+    #[test]
+    fn huge_arrays_are_json_of_the_asked_size_and_redirects_keep_the_target() {
+        let routes: RoutesFile = serde_json::from_value(serde_json::json!({"routes": [
+            {"path": "/even", "responses": [{"generate": {"kind": "huge_array", "bytes": 200_000, "announce_length": true}}]},
+            {"path": "/odd", "responses": [{"generate": {"kind": "huge_array", "bytes": 200_001, "announce_length": false}}]},
+            {"path": "/moved*", "responses": [{"status": 302, "redirect": "http://elsewhere:1/new"}]}]}))
+        .unwrap();
+        let server = ReplayServer::serve(routes, 0).unwrap();
+        for (path, len) in [("/even", 200_000), ("/odd", 200_001)] {
+            let (head, body) = get(&server, path);
+            assert_eq!(body.len(), len);
+            assert_eq!(head.contains("Content-Length: 200000"), path == "/even");
+            let items: Vec<u8> = serde_json::from_slice(&body).unwrap();
+            assert_eq!(items.len(), (len - 1) / 2);
+        }
+        let (head, _) = get(&server, "/moved/a?b=1");
+        assert!(head.starts_with("HTTP/1.1 302 Found"), "{head}");
+        assert!(
+            head.contains("Location: http://elsewhere:1/new/moved/a?b=1"),
+            "{head}"
+        );
     }
 }

@@ -11,7 +11,9 @@
 //! `truncate_at` (send only that many body bytes while announcing the full length). A header value
 //! `{now+N}` is sent as the Unix time N seconds from now (`X-RateLimit-Reset`). `generate` computes a body
 //! from the query: `{"kind": "market_chart_range"}` (CoinGecko) or `{"kind": "cmc_history", "quotes": bool}`
-//! (CoinMarketCap OHLCV or quotes history).
+//! (CoinMarketCap OHLCV or quotes history); `{"kind": "huge_array", "bytes": N, "announce_length": bool}` streams
+//! an N-byte JSON array. `redirect: "http://host:port" | "/prefix" | ""` sends `Location:` that + the request's
+//! path and query (with a 3xx `status`).
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -45,6 +47,9 @@ pub struct Response {
     #[serde(default)]
     pub delay_ms: u64,
     pub truncate_at: Option<usize>,
+    /// `Location: {redirect}{request target}`: with status 301/302/307/308, a redirect keeping the path and
+    /// query, to another server (`http://host:port`), to a prefix on this one (`/moved`), or to itself (`""`).
+    pub redirect: Option<String>,
 }
 
 /// A synthetic body computed from the request, for long histories (benchmarks).
@@ -58,10 +63,30 @@ pub enum Generate {
     /// query's `interval` (daily/hourly), `time_start` (exclusive for OHLCV, as CMC documents), `time_end`
     /// (inclusive) and `count`: one candle per period, prices derived from the time.
     CmcHistory { quotes: bool },
+    /// A JSON array of `bytes` bytes, streamed in pieces (never held whole: gigabytes are fine), announced
+    /// with a `Content-Length` or not (then it ends when the connection closes).
+    HugeArray { bytes: u64, announce_length: bool },
 }
 
 fn ok() -> u16 {
     200
+}
+
+impl Response {
+    /// A plain answer with a text body.
+    pub fn text(status: u16, body: String) -> Response {
+        Response {
+            status,
+            headers: Default::default(),
+            body: None,
+            body_text: Some(body),
+            body_file: None,
+            generate: None,
+            delay_ms: 0,
+            truncate_at: None,
+            redirect: None,
+        }
+    }
 }
 
 impl RoutesFile {
@@ -125,6 +150,8 @@ impl Generate {
         let step_seconds = match self {
             Generate::MarketChartRange { step_seconds } => step_seconds,
             Generate::CmcHistory { quotes } => return cmc_history(*quotes, query),
+            // Streamed by the server as it is written; never rendered whole.
+            Generate::HugeArray { .. } => return Vec::new(),
         };
         let get = |k: &str| {
             query

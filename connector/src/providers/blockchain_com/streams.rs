@@ -66,7 +66,7 @@ impl Stream for Charts {
         _state: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let body = &page.body;
+        let body = page.json();
         let chart = page.request.path.trim_start_matches("/charts/").to_string();
         if let Some(status) = body
             .get("status")
@@ -146,7 +146,7 @@ impl Stream for Stats {
         _state: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let body = &page.body;
+        let body = page.json();
         let ts = body
             .get("timestamp")
             .and_then(from_unix_millis)

@@ -53,7 +53,7 @@ impl Stream for CoinSnapshots {
         _state: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let body = &page.body;
+        let body = page.json();
         let coin = object(body)?;
         let last_updated = timestamp(coin.get("last_updated"))
             .as_str()
@@ -242,7 +242,7 @@ impl Stream for Tickers {
         _state: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let body = &page.body;
+        let body = page.json();
         let tickers = body
             .get("tickers")
             .and_then(Value::as_array)

@@ -7,9 +7,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use super::chart::{self, Chart};
 use super::Section;
 use crate::provider::Provider;
-use crate::record::{from_unix_millis, from_unix_seconds, int, num, time_value, Record};
+use crate::record::{from_unix_millis, from_unix_seconds, int, num, time_value, Field, Record};
 use crate::request::{Page, Request};
 use crate::state::StreamState;
 use crate::stream::{windows, Ctx, Slice, Stream, StreamSpec};
@@ -93,7 +94,60 @@ impl Stream for MarketChart {
         _state: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let body = &page.body;
+        let from_to = |key| {
+            page.request
+                .get_param(key)
+                .and_then(|t| t.parse::<i64>().ok())
+        };
+        let granularity = match (from_to("from"), from_to("to")) {
+            (Some(from), Some(to)) if to - from > 90 * DAY => "daily",
+            _ => "hourly",
+        };
+        // The plain shape straight from the bytes; anything else through the JSON tree (same records).
+        match serde_json::from_slice::<Chart>(page.bytes()) {
+            Ok(chart) => self.points(&chart, granularity, out),
+            Err(_) => self.tree_points(page.json(), granularity, out)?,
+        }
+        Ok(None)
+    }
+}
+
+impl MarketChart {
+    /// The records of a chart read without a JSON tree: the page's texts shared, times kept as times.
+    fn points(&self, chart: &Chart, granularity: &'static str, out: &mut Vec<Record>) {
+        let text = |s: &str| Field::text(&Arc::from(s));
+        let (coin, currency) = (text(&self.config.coin_id), text(&self.config.vs_currency));
+        let granularity = text(granularity);
+        out.reserve(chart.prices.len());
+        for (i, point) in chart.prices.iter().enumerate() {
+            let Some((ms, ts)) = chart::time(point) else {
+                continue;
+            };
+            let mut r = Record::with_capacity(7);
+            r.insert("coin_id", coin.clone());
+            r.insert("vs_currency", currency.clone());
+            r.insert("granularity", granularity.clone());
+            r.insert("timestamp", Field::Time(ts));
+            r.insert("price", chart::number(point.value));
+            r.insert(
+                "market_cap",
+                chart::number(chart::value_at(&chart.market_caps, i, ms)),
+            );
+            r.insert(
+                "total_volume",
+                chart::number(chart::value_at(&chart.total_volumes, i, ms)),
+            );
+            out.push(r);
+        }
+    }
+
+    /// The records of a chart of any other shape, read from its JSON tree.
+    fn tree_points(
+        &self,
+        body: &Value,
+        granularity: &str,
+        out: &mut Vec<Record>,
+    ) -> Result<(), String> {
         let series = |key: &str| {
             body.get(key)
                 .and_then(Value::as_array)
@@ -105,21 +159,6 @@ impl Stream for MarketChart {
             .and_then(Value::as_array)
             .ok_or("no `prices` array")?;
         let (caps, volumes) = (series("market_caps"), series("total_volumes"));
-        let granularity = if page
-            .request
-            .get_param("to")
-            .and_then(|t| t.parse::<i64>().ok())
-            .zip(
-                page.request
-                    .get_param("from")
-                    .and_then(|f| f.parse::<i64>().ok()),
-            )
-            .is_some_and(|(to, from)| to - from > 90 * DAY)
-        {
-            "daily"
-        } else {
-            "hourly"
-        };
         for (i, point) in prices.iter().enumerate() {
             let ts_value = point.get(0).ok_or("a price point is not [ms, value]")?;
             let Some(ts) = from_unix_millis(ts_value) else {
@@ -139,7 +178,7 @@ impl Stream for MarketChart {
             r.insert("total_volume", num(value_at(volumes, i, ms)));
             out.push(r);
         }
-        Ok(None)
+        Ok(())
     }
 }
 
@@ -200,7 +239,7 @@ impl Stream for Ohlc {
         _state: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let body = &page.body;
+        let body = page.json();
         let candles = body
             .as_array()
             .ok_or("expected an array of [ms, open, high, low, close]")?;
@@ -253,7 +292,7 @@ impl Stream for Global {
         _state: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let body = &page.body;
+        let body = page.json();
         let data = body.get("data").ok_or("no `data` object")?;
         let updated = data
             .get("updated_at")

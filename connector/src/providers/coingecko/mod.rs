@@ -3,6 +3,7 @@
 //! (market chart, OHLC candles, the global market) and `coins.rs` (the coin document, tickers).
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use reqwest::header::HeaderMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -10,10 +11,12 @@ use serde::{Deserialize, Serialize};
 use crate::api::{secret_header, Api, Entry};
 use crate::error::Result;
 use crate::provider::Provider;
+use crate::record::day;
 use crate::request::Request;
 use crate::settings::{identifier, properties, secret, Document, Site};
 use crate::stream::Stream;
 
+mod chart;
 mod coins;
 mod market;
 
@@ -77,7 +80,7 @@ fn load(doc: &mut Document) -> Result<Arc<dyn Api>> {
     let mut s: Section = doc.section()?;
     s.coin_id = identifier("coin_id", &s.coin_id)?;
     s.vs_currency = identifier("vs_currency", &s.vs_currency)?.to_lowercase();
-    s.coingecko_api_key = secret(s.coingecko_api_key);
+    s.coingecko_api_key = secret("coingecko_api_key", s.coingecko_api_key)?;
     let url = match s.coingecko_api_plan {
         Plan::Demo => ENTRY.base_url,
         Plan::Pro => PRO_BASE_URL,
@@ -123,6 +126,11 @@ impl Api for CoinGecko {
             Box::new(coins::Tickers { config: config() }),
             Box::new(market::Global { config: config() }),
         ]
+    }
+
+    /// CoinGecko's Bitcoin history starts on 2013-04-28 (a later coin's later still).
+    fn first_data(&self) -> DateTime<Utc> {
+        day(2013, 4, 28)
     }
 
     fn probe(&self) -> Option<Request> {

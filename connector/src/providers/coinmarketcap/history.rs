@@ -114,7 +114,7 @@ impl Stream for OhlcvHistorical {
         _: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let coin = asset(&page.body, self.config.coinmarketcap_id)?;
+        let coin = asset(page.json(), self.config.coinmarketcap_id)?;
         let quotes = coin
             .get("quotes")
             .and_then(Value::as_array)
@@ -187,7 +187,7 @@ impl Stream for QuotesHistorical {
         _: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let coin = asset(&page.body, self.config.coinmarketcap_id)?;
+        let coin = asset(page.json(), self.config.coinmarketcap_id)?;
         let quotes = coin
             .get("quotes")
             .and_then(Value::as_array)

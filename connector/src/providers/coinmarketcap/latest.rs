@@ -94,7 +94,7 @@ impl Stream for QuotesLatest {
         _: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let coin = asset(&page.body, self.config.coinmarketcap_id)?;
+        let coin = asset(page.json(), self.config.coinmarketcap_id)?;
         let quote = usd(coin).ok_or("no `quote.USD` in the coin")?;
         let mut r = Record::new();
         common(&mut r, coin, &self.config);
@@ -185,7 +185,7 @@ impl Stream for Info {
         _: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let coin = asset(&page.body, self.config.coinmarketcap_id)?;
+        let coin = asset(page.json(), self.config.coinmarketcap_id)?;
         let mut r = Record::new();
         r.insert(
             "id",
@@ -249,7 +249,7 @@ impl Stream for MarketPairs {
         _: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let coin = asset(&page.body, self.config.coinmarketcap_id)?;
+        let coin = asset(page.json(), self.config.coinmarketcap_id)?;
         let pairs = coin
             .get("market_pairs")
             .and_then(Value::as_array)
@@ -339,7 +339,7 @@ impl Stream for GlobalMetrics {
         _: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let data = page.body.get("data").ok_or("no `data` in the response")?;
+        let data = page.json().get("data").ok_or("no `data` in the response")?;
         let updated = timestamp(data.get("last_updated"));
         if updated.is_null() {
             return Err("no `data.last_updated`".into());

@@ -6,6 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use reqwest::header::HeaderMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,7 @@ use serde_json::Value;
 use crate::api::{note_field, secret_header, Api, CodeVerdict, Entry};
 use crate::error::Result;
 use crate::provider::Provider;
+use crate::record::day;
 use crate::request::{Page, Request};
 use crate::settings::{properties, secret, Document, Site};
 use crate::stream::Stream;
@@ -76,7 +78,7 @@ impl Default for Section {
 
 fn load(doc: &mut Document) -> Result<Arc<dyn Api>> {
     let mut s: Section = doc.section()?;
-    s.coinmarketcap_api_key = secret(s.coinmarketcap_api_key);
+    s.coinmarketcap_api_key = secret("coinmarketcap_api_key", s.coinmarketcap_api_key)?;
     Ok(Arc::new(CoinMarketCap {
         site: ENTRY.site(doc, ENTRY.base_url)?,
         config: Arc::new(s),
@@ -147,6 +149,11 @@ impl Api for CoinMarketCap {
             .then_some("coinmarketcap_api_key")
     }
 
+    /// CoinMarketCap's Bitcoin history starts on 2013-04-28 (a later coin's later still).
+    fn first_data(&self) -> DateTime<Utc> {
+        day(2013, 4, 28)
+    }
+
     fn probe(&self) -> Option<Request> {
         self.config
             .coinmarketcap_api_key
@@ -193,7 +200,7 @@ impl Api for CoinMarketCap {
     /// Logs and adds up the credits one call used (credits are money: every one is accounted).
     fn answered(&self, page: &Page, path: &str, stream: Option<&str>) -> Option<String> {
         let used = page
-            .body
+            .json()
             .pointer("/status/credit_count")
             .and_then(Value::as_u64)
             .unwrap_or(0);

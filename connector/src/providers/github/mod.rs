@@ -51,7 +51,7 @@ impl Default for Section {
 
 fn load(doc: &mut Document) -> Result<Arc<dyn Api>> {
     let mut s: Section = doc.section()?;
-    s.github_token = secret(s.github_token);
+    s.github_token = secret("github_token", s.github_token)?;
     names("github_repositories", &s.github_repositories, true)?;
     Ok(Arc::new(GitHub {
         site: ENTRY.site(doc, ENTRY.base_url)?,

@@ -77,7 +77,7 @@ impl Stream for RepositorySnapshots {
         let Some(memo) = &page.request.memo else {
             // The repository document: keep its counters in the memo and ask for the contributor count.
             let doc = page
-                .body
+                .json()
                 .as_object()
                 .ok_or("expected a repository object")?;
             let mut kept = Map::new();
@@ -101,7 +101,7 @@ impl Stream for RepositorySnapshots {
         let contributors = page
             .link_page("last")
             .map(u64::from)
-            .unwrap_or_else(|| page.body.as_array().map_or(0, |a| a.len() as u64));
+            .unwrap_or_else(|| page.json().as_array().map_or(0, |a| a.len() as u64));
         let mut r = Record::new();
         let name = text(doc.get("full_name"));
         r.insert(
@@ -157,7 +157,7 @@ impl Stream for CommitActivity {
     ) -> Result<Option<Request>, String> {
         let repo = repository(page)?;
         // 204 (an empty repository) comes as null: no weeks.
-        let weeks = match &page.body {
+        let weeks = match page.json() {
             Value::Null => return Ok(None),
             body => body.as_array().ok_or("expected an array of weeks")?,
         };
@@ -226,7 +226,7 @@ impl Stream for Releases {
     ) -> Result<Option<Request>, String> {
         let repo = repository(page)?;
         let releases = page
-            .body
+            .json()
             .as_array()
             .ok_or("expected an array of releases")?;
         let current: u32 = page

@@ -69,7 +69,7 @@ impl Stream for Hashrate {
         _state: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let body = &page.body;
+        let body = page.json();
         let points = body
             .get("hashrates")
             .and_then(Value::as_array)
@@ -118,7 +118,7 @@ impl Stream for DifficultyAdjustments {
         _state: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let body = &page.body;
+        let body = page.json();
         let rows = body
             .as_array()
             .ok_or("expected an array of [time, height, difficulty, adjustment]")?;
@@ -172,7 +172,7 @@ impl Stream for Blocks {
         state: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String> {
-        let body = &page.body;
+        let body = page.json();
         let blocks = body.as_array().ok_or("expected an array of blocks")?;
         let Some(tip) = page
             .request

@@ -53,7 +53,7 @@ impl Stream for SubredditSnapshots {
     ) -> Result<Option<Request>, String> {
         let name = page.request.memo.as_deref().unwrap_or("?");
         let kind = page
-            .body
+            .json()
             .get("kind")
             .and_then(Value::as_str)
             .unwrap_or("nothing");
@@ -62,7 +62,10 @@ impl Stream for SubredditSnapshots {
                 "r/{name} does not exist or is not public: Reddit answered with a {kind:?} instead of a subreddit (t5)"
             ));
         }
-        let data = page.body.get("data").ok_or("no `data` in the subreddit")?;
+        let data = page
+            .json()
+            .get("data")
+            .ok_or("no `data` in the subreddit")?;
         let mut r = Record::new();
         let display = text(data.get("display_name"));
         r.insert(
