@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use crate::compile::Manifest;
 use crate::dag::Dag;
 use crate::error::{suggest, Error, Result};
+use crate::output::printer;
 use crate::project::{Project, Resource};
 
 const METHODS: &[&str] = &["fqn", "path", "file", "tag", "source", "test_type", "resource_type", "config"];
@@ -69,40 +70,34 @@ struct Atom {
     value: String,
 }
 
+/// dbt's node spec grammar (`RAW_SELECTOR_PATTERN` of dbt-core's `graph/selector_spec.py`).
+static SPEC: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\A(?P<at>@)?(?P<parents>(?P<pd>\d*)\+)?((?P<method>[\w.]+):)?(?P<value>.*?)(?P<children>\+(?P<cd>\d*))?\z")
+        .expect("the node spec pattern is valid")
+});
+
 fn parse_atom(raw: &str) -> Result<Atom> {
     let bad = |m: &str| Error::Selector { selector: raw.into(), message: m.into() };
-    let mut s = raw;
-    let at = s.starts_with('@');
-    s = s.trim_start_matches('@');
-    let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
-    let up = if s[digits.len()..].starts_with('+') {
-        s = &s[digits.len() + 1..];
-        Some(digits.parse().ok())
-    } else {
-        None
-    };
-    let tail_digits = s.chars().rev().take_while(char::is_ascii_digit).count();
-    let down = if s[..s.len() - tail_digits].ends_with('+') {
-        let n = s[s.len() - tail_digits..].parse().ok();
-        s = &s[..s.len() - tail_digits - 1];
-        Some(n)
-    } else {
-        None
-    };
-    if s.is_empty() {
-        return Err(bad("empty selector"));
+    let c = SPEC.captures(raw).ok_or_else(|| bad("not a node spec"))?;
+    let at = c.name("at").is_some();
+    if at && c.name("children").is_some() {
+        return Err(bad("\"@\" prefix and \"+\" suffix are incompatible"));
     }
-    let (method, value) = match s.split_once(':') {
-        Some((m, v)) => {
+    let depth = |g: &str| c.name(g).and_then(|d| d.as_str().parse().ok());
+    let up = c.name("parents").map(|_| depth("pd"));
+    let down = c.name("children").map(|_| depth("cd"));
+    let value = c.name("value").map_or("", |v| v.as_str());
+    let (method, value) = match c.name("method").map(|m| m.as_str()) {
+        Some(m) => {
             let base = m.split('.').next().unwrap_or(m);
             if !METHODS.contains(&base) {
                 let msg = format!("unknown method `{m}`{}", crate::error::did_you_mean(&suggest(m, METHODS.iter().copied())));
                 return Err(bad(&msg));
             }
-            (m.to_string(), v.to_string())
+            (m.to_string(), value.to_string())
         }
-        None if s.contains('/') || s.ends_with(".sql") || s.ends_with(".csv") => ("path".into(), s.into()),
-        None => ("fqn".into(), s.into()),
+        None if value.contains('/') || value.ends_with(".sql") || value.ends_with(".csv") => ("path".into(), value.into()),
+        None => ("fqn".into(), value.into()),
     };
     Ok(Atom { at, up, down, method, value })
 }
@@ -163,7 +158,8 @@ fn select_atom(raw: &str, items: &[Item], dag: &Dag) -> Result<BTreeSet<String>>
     Ok(out)
 }
 
-/// Evaluates one selection expression (a list of space-separated unions).
+/// Evaluates one selection expression (a list of space-separated unions). As dbt does, each union
+/// member that matches nothing is warned about (by its text); the selection goes on without it.
 fn evaluate(exprs: &[String], items: &[Item], dag: &Dag) -> Result<BTreeSet<String>> {
     let mut union = BTreeSet::new();
     for expr in exprs.iter().flat_map(|e| e.split_whitespace()) {
@@ -175,7 +171,12 @@ fn evaluate(exprs: &[String], items: &[Item], dag: &Dag) -> Result<BTreeSet<Stri
                 Some(prev) => prev.intersection(&set).cloned().collect(),
             });
         }
-        union.extend(inter.unwrap_or_default());
+        let inter = inter.unwrap_or_default();
+        if inter.is_empty() {
+            let msg = format!("The selection criterion '{expr}' does not match any enabled nodes");
+            printer().event("warn", &msg, serde_json::json!({"spec_raw": expr}));
+        }
+        union.extend(inter);
     }
     Ok(union)
 }
@@ -209,11 +210,15 @@ pub fn selected(m: &Manifest, select: &[String], exclude: &[String], kinds: &[Re
     let items = items(&m.project);
     let chosen = self::select(&items, &m.dag, select, exclude)?;
     let order = m.dag.topo_order()?;
-    Ok(order
+    let ids: Vec<String> = order
         .into_iter()
         .filter(|id| chosen.contains(id))
         .filter(|id| m.project.nodes.get(id).is_some_and(|n| kinds.contains(&n.resource) && n.materialized() != "ephemeral"))
-        .collect())
+        .collect();
+    if ids.is_empty() {
+        printer().event("warn", "Nothing to do. Try checking your model configs and model specification args", serde_json::json!({}));
+    }
+    Ok(ids)
 }
 
 #[cfg(test)]
@@ -229,6 +234,21 @@ mod tests {
         let a = parse_atom("models/staging").unwrap();
         assert_eq!(a.method, "path");
         assert!(parse_atom("tagg:x").unwrap_err().to_string().contains("did you mean `tag`"));
+        let a = parse_atom("3+config.materialized:table+1").unwrap();
+        assert_eq!((a.up, a.down, a.method.as_str(), a.value.as_str()), (Some(Some(3)), Some(Some(1)), "config.materialized", "table"));
+    }
+
+    #[test]
+    fn specs_follow_dbts_pattern() {
+        // dbt: `Invalid node spec @@@+++ - "@" prefix and "+" suffix are incompatible`.
+        for raw in ["@@@+++", "@orders+", "@x+2"] {
+            let e = parse_atom(raw).unwrap_err().to_string();
+            assert!(e.contains(r#""@" prefix and "+" suffix are incompatible"#) && e.contains(raw), "{raw}: {e}");
+        }
+        // What dbt reads as a plain (unmatched) value rather than an error.
+        assert_eq!(parse_atom("+").unwrap().value, "");
+        assert_eq!(parse_atom("orders+abc").unwrap().value, "orders+abc");
+        assert_eq!(parse_atom("").unwrap().method, "fqn");
     }
 
     #[test]

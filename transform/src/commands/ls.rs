@@ -13,11 +13,13 @@ pub fn run(a: LsArgs) -> Result<i32> {
     let m = compile::load(&a.common.options("ls", false), false)?;
     let items = select::items(&m.project);
     let chosen = select::select(&items, &m.dag, &a.selection.select, &a.selection.exclude)?;
+    let wanted = |i: &&select::Item| a.resource_type.is_empty() || a.resource_type.iter().any(|r| r == i.resource.as_str());
+    let shown: Vec<&select::Item> = items.iter().filter(|i| chosen.contains(&i.unique_id)).filter(wanted).collect();
+    if shown.is_empty() {
+        crate::output::printer().event("warn", "No nodes selected!", json!({}));
+    }
     let mut out = std::io::stdout().lock();
-    for item in items.iter().filter(|i| chosen.contains(&i.unique_id)) {
-        if !a.resource_type.is_empty() && !a.resource_type.iter().any(|r| r == item.resource.as_str()) {
-            continue;
-        }
+    for item in shown {
         let line = match a.output {
             LsOutput::Name => item.name.clone(),
             LsOutput::Path => item.path.clone(),

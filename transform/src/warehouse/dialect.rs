@@ -32,6 +32,10 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
             .collect::<Vec<_>>()
             .join(".")
     }
+    /// Whether two identifiers differing only in case name one object (DuckDB: yes, even quoted).
+    fn identifiers_fold_case(&self) -> bool {
+        true
+    }
     /// The type name of a raw-table column.
     fn type_name(&self, t: ColumnType) -> &'static str {
         match t {

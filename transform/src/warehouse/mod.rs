@@ -79,6 +79,9 @@ pub trait Warehouse: Send + Sync {
     fn execute(&self, sql: &str) -> Result<AdapterResponse>;
     /// Runs a query and reads at most `limit` rows.
     fn query(&self, sql: &str, limit: usize) -> Result<Rows>;
+    /// Like `query`, but guaranteed to change nothing (`show`): one query statement, checked by the
+    /// warehouse's own parser or planner before it runs, and run read-only where the warehouse can.
+    fn query_read_only(&self, sql: &str, limit: usize) -> Result<Rows>;
     fn relation_kind(&self, rel: &RelationName) -> Result<Option<RelationKind>>;
     fn columns(&self, rel: &RelationName) -> Result<Vec<WarehouseColumn>>;
     fn create_schema(&self, database: &str, schema: &str) -> Result<()>;
@@ -123,7 +126,9 @@ pub trait Warehouse: Send + Sync {
         let ident = self.quote(&rel.identifier);
         self.execute(&format!("begin;\n{drop_old}alter table {tmp_sql} rename to {ident};\ncommit"))
             .inspect_err(|_| {
+                // The swap failed: nothing changed, and the temporary table must not stay behind.
                 let _ = self.execute("rollback");
+                let _ = self.execute(&self.drop_sql(&tmp_sql, RelationKind::Table));
             })
     }
     /// The statements that apply an incremental batch; the default is standard SQL (DuckDB has MERGE).

@@ -24,6 +24,10 @@ impl Dialect for BigQueryDialect {
     fn default_incremental_strategy(&self) -> &'static str {
         "merge"
     }
+    /// Dataset and table names are case-sensitive in BigQuery.
+    fn identifiers_fold_case(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]
