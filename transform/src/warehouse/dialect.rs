@@ -54,6 +54,18 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
             target.field("schema").or(target.field("dataset")).unwrap_or_default().to_string(),
         )
     }
+    /// A string literal.
+    fn string_literal(&self, s: &str) -> String {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+    /// A JSON value from the JSON document `text` (a literal).
+    fn json_literal(&self, text: &str) -> String {
+        format!("cast({} as json)", self.string_literal(text))
+    }
+    /// The JSON document text of the JSON expression `expr`.
+    fn json_text(&self, expr: &str) -> String {
+        format!("cast({expr} as varchar)")
+    }
     /// The strategy of an incremental model that has a `unique_key` and no `incremental_strategy`.
     fn default_incremental_strategy(&self) -> &'static str {
         "delete+insert"

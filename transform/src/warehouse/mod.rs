@@ -180,10 +180,10 @@ pub trait Warehouse: Send + Sync {
     fn append_rows(&self, batches: &[append::RowBatch], then_sql: &[String]) -> Result<u64> {
         let mut sql = vec!["begin transaction".to_string()];
         let mut n = 0u64;
-        for b in batches.iter().filter(|b| !b.rows.is_empty()) {
+        for b in batches.iter().filter(|b| b.data.num_rows() > 0) {
             let cols: Vec<String> = b.columns.iter().map(|c| self.quote(c)).collect();
-            sql.extend(append::insert_statements(&self.render_relation(&b.rel), &cols, &b.rows, 1000));
-            n += b.rows.len() as u64;
+            sql.extend(append::insert_statements(self.dialect(), &self.render_relation(&b.rel), &cols, &b.data, 1000));
+            n += b.data.num_rows() as u64;
         }
         sql.extend(then_sql.iter().cloned());
         sql.push("commit".into());
