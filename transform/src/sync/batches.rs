@@ -148,6 +148,8 @@ impl Sink {
             if self.staging.insert(s.clone()) {
                 staging::drop(&*self.wh, &self.tables[&s])?;
                 stage.ensure(&*self.wh)?;
+                let msg = format!("  {s}: over {} records without a state: they wait in {} until one covers them", 4 * self.batch_size, stage.rel.identifier);
+                crate::output::printer().info(&msg);
             }
             let n = data.num_rows() as u64;
             self.wh.append_rows(&[self.batch(&stage, data)], &[])?;
