@@ -3,7 +3,7 @@
 //! adds exactly the records the source emits from the saved state, and the incremental marts merge
 //! them (equal to a full rebuild); source errors make sync exit 1 after committing what states
 //! cover and nothing after them; lines that are not messages are logged and skipped; a stream
-//! without states waits in staging and commits at its end.what was read.
+//! without states waits in staging and commits at its end.
 
 mod pipeline_harness;
 
