@@ -11,6 +11,7 @@ pub mod compile;
 pub mod dag;
 pub mod error;
 pub mod execute;
+pub mod fuzzing;
 pub mod fault;
 pub mod jinja;
 pub mod output;

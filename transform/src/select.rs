@@ -158,9 +158,9 @@ fn select_atom(raw: &str, items: &[Item], dag: &Dag) -> Result<BTreeSet<String>>
     Ok(out)
 }
 
-/// Evaluates one selection expression (a list of space-separated unions). As dbt does, each union
-/// member that matches nothing is warned about (by its text); the selection goes on without it.
-fn evaluate(exprs: &[String], items: &[Item], dag: &Dag) -> Result<BTreeSet<String>> {
+/// Evaluates one selection expression (a list of space-separated unions). Each union member that
+/// matches nothing is pushed to `unmatched` (dbt warns about it); the selection goes on without it.
+fn evaluate(exprs: &[String], items: &[Item], dag: &Dag, unmatched: &mut Vec<String>) -> Result<BTreeSet<String>> {
     let mut union = BTreeSet::new();
     for expr in exprs.iter().flat_map(|e| e.split_whitespace()) {
         let mut inter: Option<BTreeSet<String>> = None;
@@ -173,8 +173,7 @@ fn evaluate(exprs: &[String], items: &[Item], dag: &Dag) -> Result<BTreeSet<Stri
         }
         let inter = inter.unwrap_or_default();
         if inter.is_empty() {
-            let msg = format!("The selection criterion '{expr}' does not match any enabled nodes");
-            printer().event("warn", &msg, serde_json::json!({"spec_raw": expr}));
+            unmatched.push(expr.to_string());
         }
         union.extend(inter);
     }
@@ -194,15 +193,32 @@ fn with_tests(set: &BTreeSet<String>, items: &[Item], dag: &Dag, all_parents: bo
     out
 }
 
-/// The selected unique ids: `select` (everything when empty) minus `exclude`.
-pub fn select(items: &[Item], dag: &Dag, select: &[String], exclude: &[String]) -> Result<BTreeSet<String>> {
+/// The selected unique ids, and the union members (of `select` and `exclude`) that match nothing.
+pub struct Selection {
+    pub ids: BTreeSet<String>,
+    pub unmatched: Vec<String>,
+}
+
+/// `select` (everything when empty) minus `exclude`, without printing anything.
+pub fn resolve(items: &[Item], dag: &Dag, select: &[String], exclude: &[String]) -> Result<Selection> {
+    let mut unmatched = vec![];
     let chosen = if select.is_empty() {
         items.iter().map(|i| i.unique_id.clone()).collect()
     } else {
-        with_tests(&evaluate(select, items, dag)?, items, dag, false)
+        with_tests(&evaluate(select, items, dag, &mut unmatched)?, items, dag, false)
     };
-    let excluded = with_tests(&evaluate(exclude, items, dag)?, items, dag, true);
-    Ok(chosen.difference(&excluded).cloned().collect())
+    let excluded = with_tests(&evaluate(exclude, items, dag, &mut unmatched)?, items, dag, true);
+    Ok(Selection { ids: chosen.difference(&excluded).cloned().collect(), unmatched })
+}
+
+/// The selected unique ids; dbt's warning for each union member that matches nothing.
+pub fn select(items: &[Item], dag: &Dag, select: &[String], exclude: &[String]) -> Result<BTreeSet<String>> {
+    let s = resolve(items, dag, select, exclude)?;
+    for expr in &s.unmatched {
+        let msg = format!("The selection criterion '{expr}' does not match any enabled nodes");
+        printer().event("warn", &msg, serde_json::json!({"spec_raw": expr}));
+    }
+    Ok(s.ids)
 }
 
 /// Selected unique ids of the given resource types (never ephemeral models), in topological order.

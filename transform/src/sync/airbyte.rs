@@ -183,7 +183,7 @@ pub struct Reader {
 /// The stdout of a running `read`, one line at a time.
 pub struct Lines {
     exe: PathBuf,
-    out: BufReader<ChildStdout>,
+    out: Box<dyn BufRead + Send>,
     /// Lines read so far (the number of the last line returned).
     pub line: u64,
 }
@@ -202,7 +202,7 @@ impl Reader {
             .spawn()
             .map_err(|e| src_err(exe, format!("cannot run: {e}")))?;
         let stdout = child.stdout.take().ok_or_else(|| src_err(exe, "no stdout"))?;
-        Ok((Reader { child }, Lines { exe: exe.to_path_buf(), out: BufReader::with_capacity(1 << 20, stdout), line: 0 }))
+        Ok((Reader { child }, Lines::new(exe, BufReader::with_capacity(1 << 20, stdout))))
     }
 
     /// Waits for the source to exit; `Err` text when it failed.
@@ -222,6 +222,11 @@ impl Reader {
 }
 
 impl Lines {
+    /// Lines of `out`, as the output of the source `exe` (named in errors).
+    pub fn new(exe: &Path, out: impl BufRead + Send + 'static) -> Lines {
+        Lines { exe: exe.to_path_buf(), out: Box::new(out), line: 0 }
+    }
+
     /// Reads the next line into `buf` (without its newline); false at the end of the output.
     pub fn next_line(&mut self, buf: &mut Vec<u8>) -> Result<bool> {
         buf.clear();

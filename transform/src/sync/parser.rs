@@ -6,7 +6,7 @@
 //! as the Airbyte platform does.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver};
 use std::thread::JoinHandle;
 
 use duckdb::arrow::record_batch::RecordBatch;
@@ -48,47 +48,54 @@ const LOGGED_INVALID: u64 = 100;
 /// Characters of an invalid line shown in its log line.
 const SHOWN_CHARS: usize = 200;
 
-struct Parser {
+struct Parser<'e> {
     tables: HashMap<String, RawTable>,
     rows: HashMap<String, TableRows>,
     sync_id: i64,
     clean_meta: String,
-    tx: SyncSender<Result<Item>>,
+    emit: &'e mut dyn FnMut(Result<Item>) -> bool,
+    /// Log invalid lines (not when fuzzing).
+    log: bool,
     last_stream: Option<String>,
     invalid: u64,
     unknown: BTreeMap<String, u64>,
 }
 
 /// Starts the parser thread; it ends at the end of the output or when the receiver is dropped.
-pub fn spawn(mut reader: Lines, tables: HashMap<String, RawTable>, sync_id: i64) -> (Receiver<Result<Item>>, JoinHandle<Parsed>) {
+pub fn spawn(mut lines: Lines, tables: HashMap<String, RawTable>, sync_id: i64) -> (Receiver<Result<Item>>, JoinHandle<Parsed>) {
     let (tx, rx) = sync_channel(CHANNEL_BOUND);
-    let handle = std::thread::spawn(move || {
-        let rows = tables.iter().map(|(name, t)| (name.clone(), TableRows::new(t))).collect();
-        let mut p = Parser { tables, rows, sync_id, clean_meta: RawTable::clean_meta(sync_id), tx, last_stream: None, invalid: 0, unknown: BTreeMap::new() };
-        let mut line = Vec::with_capacity(1 << 16);
-        loop {
-            match reader.next_line(&mut line) {
-                Ok(true) if p.line(&line, reader.line) => {}
-                Ok(true) => break,
-                Ok(false) => {
-                    p.flush_all();
-                    break;
-                }
-                Err(e) => {
-                    let _ = p.tx.send(Err(e));
-                    break;
-                }
-            }
-        }
-        if p.invalid > LOGGED_INVALID {
-            printer().event("warn", &format!("{} more lines of the source's output were not Airbyte messages (not logged)", p.invalid - LOGGED_INVALID), json!({}));
-        }
-        Parsed { invalid_lines: p.invalid, unknown: p.unknown }
-    });
+    let handle = std::thread::spawn(move || parse(&mut lines, tables, sync_id, &mut |item| tx.send(item).is_ok(), true));
     (rx, handle)
 }
 
-impl Parser {
+/// Parses every line into items handed to `emit` (which returns false to stop); `log` logs the
+/// invalid lines as well as counting them.
+pub fn parse(lines: &mut Lines, tables: HashMap<String, RawTable>, sync_id: i64, emit: &mut dyn FnMut(Result<Item>) -> bool, log: bool) -> Parsed {
+    let rows = tables.iter().map(|(name, t)| (name.clone(), TableRows::new(t))).collect();
+    let clean_meta = RawTable::clean_meta(sync_id);
+    let mut p = Parser { tables, rows, sync_id, clean_meta, emit, log, last_stream: None, invalid: 0, unknown: BTreeMap::new() };
+    let mut line = Vec::with_capacity(1 << 16);
+    loop {
+        match lines.next_line(&mut line) {
+            Ok(true) if p.line(&line, lines.line) => {}
+            Ok(true) => break,
+            Ok(false) => {
+                p.flush_all();
+                break;
+            }
+            Err(e) => {
+                (p.emit)(Err(e));
+                break;
+            }
+        }
+    }
+    if log && p.invalid > LOGGED_INVALID {
+        printer().event("warn", &format!("{} more lines of the source's output were not Airbyte messages (not logged)", p.invalid - LOGGED_INVALID), json!({}));
+    }
+    Parsed { invalid_lines: p.invalid, unknown: p.unknown }
+}
+
+impl Parser<'_> {
     /// Handles one line; false when the committing half is gone (stop reading).
     fn line(&mut self, bytes: &[u8], number: u64) -> bool {
         if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -171,14 +178,14 @@ impl Parser {
         streams.iter().all(|s| self.flush(s))
     }
 
-    fn send(&self, item: Item) -> bool {
-        self.tx.send(Ok(item)).is_ok()
+    fn send(&mut self, item: Item) -> bool {
+        (self.emit)(Ok(item))
     }
 
     /// Logs (the first `LOGGED_INVALID`) and counts a line sync cannot read; reading goes on.
     fn invalid(&mut self, number: u64, text: &str, why: &str) -> bool {
         self.invalid += 1;
-        if self.invalid <= LOGGED_INVALID {
+        if self.log && self.invalid <= LOGGED_INVALID {
             let mut head: String = text.chars().take(SHOWN_CHARS).collect();
             if head.len() < text.len() {
                 head.push('…');

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Fuzz one target for a set time, then minimize its corpus: scripts/fuzz.sh TARGET SECONDS
+#   TARGET: a [[bin]] of fuzz/Cargo.toml (connector_config, connector_catalog, connector_state,
+#           connector_http_body, …); `scripts/fuzz.sh list` lists them.
+# libFuzzer through cargo-fuzz on the stable toolchain (RUSTC_BOOTSTRAP=1), without a sanitizer (the code is
+# safe Rust: the checks are panics, hangs, memory blow-ups and the targets' own assertions). The corpus is
+# fuzz/corpus/TARGET/ (committed, kept small by `cargo fuzz cmin`); crashes land in fuzz/artifacts/TARGET/ and
+# each one becomes a regression test (connector/tests/fuzz_corpus.rs replays every corpus file in CI).
+# Prints one line: TARGET, seconds, executions, execs/s, corpus files and bytes.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root/fuzz"
+export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/bitcoin-pipeline/target-fuzz}"
+# The transform targets link the prebuilt libduckdb.so (dev-env.sh keeps the CARGO_TARGET_DIR above).
+. "$root/scripts/dev-env.sh"
+export RUSTC_BOOTSTRAP=1
+cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+if [ "${1:-}" = list ]; then cargo fuzz list; exit 0; fi
+target="${1:?usage: scripts/fuzz.sh TARGET SECONDS}"
+secs="${2:?usage: scripts/fuzz.sh TARGET SECONDS}"
+mkdir -p "corpus/$target" "artifacts/$target"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+cargo fuzz run --sanitizer none "$target" "corpus/$target" -- \
+  -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 2>&1 | tee "$log" >&2
+status=${PIPESTATUS[0]}
+set -e
+cargo fuzz cmin --sanitizer none "$target" "corpus/$target" >/dev/null 2>&1
+runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
+rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)"
+files="$(find "corpus/$target" -type f | wc -l)"
+bytes="$(du -sb "corpus/$target" | cut -f1)"
+echo "$target: ${secs} s, ${runs:-?} executions, ${rate:-?} execs/s, corpus $files files / $bytes bytes, exit $status"
+exit "$status"
