@@ -11,6 +11,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root/fuzz"
 export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/bitcoin-pipeline/target-fuzz}"
+# The transform targets link the prebuilt libduckdb.so (dev-env.sh keeps the CARGO_TARGET_DIR above).
+. "$root/scripts/dev-env.sh"
 export RUSTC_BOOTSTRAP=1
 cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 if [ "${1:-}" = list ]; then cargo fuzz list; exit 0; fi

@@ -89,8 +89,8 @@ pub struct CommonArgs {
     /// Variables as YAML, overriding dbt_project.yml vars: --vars '{key: value}'.
     #[arg(long)]
     pub vars: Option<String>,
-    /// Worker threads (default: the target's `threads`).
-    #[arg(long)]
+    /// Worker threads (default: the target's `threads`); 1 or more.
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub threads: Option<usize>,
 }
 

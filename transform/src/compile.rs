@@ -74,6 +74,7 @@ fn parse_vars(project: &Project, cli: Option<&str>) -> Result<Map<String, Json>>
 pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     let t0 = Instant::now();
     let mut project = Project::load(&opts.project_dir)?;
+    ensure_target_dir(&project)?;
     timing("load files", t0);
     let profiles = profiles::profiles_path(opts.profiles_dir.as_deref(), &opts.project_dir)?;
     let profile_name = profile_name(&project.cfg.profile);
@@ -111,6 +112,7 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     timing("parse render", t0);
     let t0 = Instant::now();
     resolve_relations(&mut project, &engine)?;
+    unique_relations(&project, adapters::dialect(&target.adapter_type), &target.adapter_type)?;
     let dag = resolve_dependencies(&mut project)?;
     timing("resolve", t0);
     let mut shared = Arc::try_unwrap(std::mem::replace(&mut engine.shared, Arc::new(empty_shared())))
@@ -129,6 +131,18 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
 /// `--profile` (or DBT_PROFILE) over dbt_project.yml's `profile:`.
 fn profile_name(from_project: &str) -> String {
     crate::flags::get().profile.clone().unwrap_or_else(|| from_project.to_string())
+}
+
+/// Creates `target-path` up front, so a file in its place is one error naming it before any node runs.
+fn ensure_target_dir(project: &Project) -> Result<()> {
+    let dir = project.root.join(&project.cfg.target_path);
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        let why = if dir.is_file() { "it is a file, not a directory".to_string() } else { e.to_string() };
+        Error::project(
+            "dbt_project.yml",
+            format!("target-path `{}` ({}) cannot be used: {why}; artifacts are written there (remove it or set another `target-path`)", project.cfg.target_path, dir.display()),
+        )
+    })
 }
 
 /// A connection to the profile's warehouse, without reading the project's files (`sync`, `show`).
@@ -258,6 +272,31 @@ fn resolve_relations(project: &mut Project, engine: &Engine) -> Result<()> {
             cfg.str("database").map(String::from).unwrap_or_else(|| sh.target_database.clone())
         };
         node.relation = RelationName { database, schema, identifier };
+    }
+    Ok(())
+}
+
+/// dbt's ambiguous-relation check: two enabled nodes that would build one relation (same alias, or
+/// schema + alias, or — where the warehouse folds identifier case — names differing only in case).
+fn unique_relations(project: &Project, dialect: &dyn Dialect, adapter: &str) -> Result<()> {
+    let mut seen: HashMap<String, &Node> = HashMap::new();
+    let relational = project.nodes.values().filter(|n| !matches!(n.resource, Resource::Test | Resource::Source) && n.config.enabled());
+    for node in relational {
+        let shown = dialect.render_relation(&node.relation);
+        let key = if dialect.identifiers_fold_case() { shown.to_lowercase() } else { shown.clone() };
+        let Some(first) = seen.insert(key, node) else { continue };
+        let first_shown = dialect.render_relation(&first.relation);
+        let also = if first_shown == shown {
+            String::new()
+        } else {
+            format!(" and \"{first_shown}\", which {adapter} treats as one relation (its identifiers ignore case)")
+        };
+        return Err(Error::Usage(format!(
+            "Compilation Error\n  dbt found two resources with the database representation \"{shown}\"{also}.\n  \
+             dbt cannot create two resources with identical database representations. To fix this,\n  \
+             change the configuration of one of these resources:\n  - {} ({})\n  - {} ({})",
+            first.unique_id, first.original_file_path, node.unique_id, node.original_file_path
+        )));
     }
     Ok(())
 }

@@ -63,6 +63,15 @@ pub fn note(level: Level, msg: &str) -> Event {
     Event::new("Note", "Z050", level, msg.into(), json!({"msg": msg}))
 }
 
+/// A free-form message with structured fields merged into its `data` (JSON logs).
+pub fn note_with(level: Level, msg: &str, fields: Json) -> Event {
+    let mut data = json!({"msg": msg});
+    if let (Some(d), Json::Object(extra)) = (data.as_object_mut(), fields) {
+        d.extend(extra);
+    }
+    Event::new("Note", "Z050", level, msg.into(), data)
+}
+
 /// The error that ended the invocation (dbt's `MainEncounteredError`, Z002).
 pub fn main_error(msg: &str) -> Event {
     Event::new("MainEncounteredError", "Z002", Level::Error, format!("Encountered an error:\n{msg}"), json!({"exc": msg}))

@@ -14,6 +14,7 @@ pub mod docs;
 pub mod error;
 pub mod events;
 pub mod execute;
+pub mod fuzzing;
 pub mod fault;
 pub mod flags;
 pub mod freshness;

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use crate::compile::Manifest;
 use crate::dag::Dag;
 use crate::error::{suggest, Error, Result};
+use crate::output::printer;
 use crate::project::{Project, Resource};
 use crate::cli::SelectArgs;
 use crate::project::selectors::Selector;
@@ -116,43 +117,37 @@ struct Atom {
     value: String,
 }
 
+/// dbt's node spec grammar (`RAW_SELECTOR_PATTERN` of dbt-core's `graph/selector_spec.py`).
+static SPEC: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\A(?P<at>@)?(?P<parents>(?P<pd>\d*)\+)?((?P<method>[\w.]+):)?(?P<value>.*?)(?P<children>\+(?P<cd>\d*))?\z")
+        .expect("the node spec pattern is valid")
+});
+
 fn parse_atom(raw: &str) -> Result<Atom> {
     let bad = |m: &str| Error::Selector { selector: raw.into(), message: m.into() };
-    let mut s = raw;
-    let at = s.starts_with('@');
-    s = s.trim_start_matches('@');
-    let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
-    let up = if s[digits.len()..].starts_with('+') {
-        s = &s[digits.len() + 1..];
-        Some(digits.parse().ok())
-    } else {
-        None
-    };
-    let tail_digits = s.chars().rev().take_while(char::is_ascii_digit).count();
-    let down = if s[..s.len() - tail_digits].ends_with('+') {
-        let n = s[s.len() - tail_digits..].parse().ok();
-        s = &s[..s.len() - tail_digits - 1];
-        Some(n)
-    } else {
-        None
-    };
-    if s.is_empty() {
-        return Err(bad("empty selector"));
+    let c = SPEC.captures(raw).ok_or_else(|| bad("not a node spec"))?;
+    let at = c.name("at").is_some();
+    if at && c.name("children").is_some() {
+        return Err(bad("\"@\" prefix and \"+\" suffix are incompatible"));
     }
-    let (method, value) = match s.split_once(':') {
-        Some((m, v)) => {
+    let depth = |g: &str| c.name(g).and_then(|d| d.as_str().parse().ok());
+    let up = c.name("parents").map(|_| depth("pd"));
+    let down = c.name("children").map(|_| depth("cd"));
+    let value = c.name("value").map_or("", |v| v.as_str());
+    let (method, value) = match c.name("method").map(|m| m.as_str()) {
+        Some(m) => {
             let base = m.split('.').next().unwrap_or(m);
             if !METHODS.contains(&base) {
                 let msg = format!("unknown method `{m}`{}", crate::error::did_you_mean(&suggest(m, METHODS.iter().copied())));
                 return Err(bad(&msg));
             }
-            if base == "state" && !STATE_CHECKS.contains(&v) {
-                return Err(bad(&format!("`state:{v}`: expected one of {}", STATE_CHECKS.join(", "))));
+            if base == "state" && !STATE_CHECKS.contains(&value) {
+                return Err(bad(&format!("`state:{value}`: expected one of {}", STATE_CHECKS.join(", "))));
             }
-            (m.to_string(), v.to_string())
+            (m.to_string(), value.to_string())
         }
-        None if s.contains('/') || s.ends_with(".sql") || s.ends_with(".csv") => ("path".into(), s.into()),
-        None => ("fqn".into(), s.into()),
+        None if value.contains('/') || value.ends_with(".sql") || value.ends_with(".csv") => ("path".into(), value.into()),
+        None => ("fqn".into(), value.into()),
     };
     Ok(Atom { at, up, down, method, value })
 }
@@ -216,8 +211,9 @@ fn select_atom(raw: &str, items: &[Item], dag: &Dag) -> Result<BTreeSet<String>>
     Ok(out)
 }
 
-/// Evaluates one selection expression (a list of space-separated unions).
-fn evaluate(exprs: &[String], items: &[Item], dag: &Dag) -> Result<BTreeSet<String>> {
+/// Evaluates one selection expression (a list of space-separated unions). Each union member that
+/// matches nothing is pushed to `unmatched` (dbt warns about it); the selection goes on without it.
+fn evaluate(exprs: &[String], items: &[Item], dag: &Dag, unmatched: &mut Vec<String>) -> Result<BTreeSet<String>> {
     let mut union = BTreeSet::new();
     for expr in exprs.iter().flat_map(|e| e.split_whitespace()) {
         let mut inter: Option<BTreeSet<String>> = None;
@@ -228,7 +224,11 @@ fn evaluate(exprs: &[String], items: &[Item], dag: &Dag) -> Result<BTreeSet<Stri
                 Some(prev) => prev.intersection(&set).cloned().collect(),
             });
         }
-        union.extend(inter.unwrap_or_default());
+        let inter = inter.unwrap_or_default();
+        if inter.is_empty() {
+            unmatched.push(expr.to_string());
+        }
+        union.extend(inter);
     }
     Ok(union)
 }
@@ -313,24 +313,42 @@ pub fn select(items: &[Item], dag: &Dag, select: &[String], exclude: &[String]) 
     choose(items, dag, &Request::plain(select, exclude))
 }
 
+/// The selected unique ids, and the union members (of `select`, `exclude` or a selector) that match nothing.
+pub struct Selection {
+    pub ids: BTreeSet<String>,
+    pub unmatched: Vec<String>,
+}
+
+/// [`resolve`], then dbt's warning for each union member that matches nothing.
+pub fn choose(items: &[Item], dag: &Dag, r: &Request) -> Result<BTreeSet<String>> {
+    let s = resolve(items, dag, r)?;
+    for expr in &s.unmatched {
+        printer().emit(crate::events::no_nodes_selected(expr));
+    }
+    Ok(s.ids)
+}
+
 /// The selection of a request: its named selector, else `--select`/`--exclude`, else the default selector
 /// of selectors.yml, else every node.
-pub fn choose(items: &[Item], dag: &Dag, r: &Request) -> Result<BTreeSet<String>> {
+/// Prints nothing.
+pub fn resolve(items: &[Item], dag: &Dag, r: &Request) -> Result<Selection> {
+    let mut unmatched = vec![];
     let named = match r.selector {
         Some(name) => Some(find_selector(r.selectors, name)?),
         None if r.select.is_empty() && r.exclude.is_empty() => r.selectors.iter().find(|s| s.default),
         None => None,
     };
     if let Some(sel) = named {
-        return selector_set(&sel.definition, items, dag, r, &mut vec![sel.name.clone()]);
+        let ids = selector_set(&sel.definition, items, dag, r, &mut vec![sel.name.clone()], &mut unmatched)?;
+        return Ok(Selection { ids, unmatched });
     }
     let chosen = if r.select.is_empty() {
         items.iter().map(|i| i.unique_id.clone()).collect()
     } else {
-        with_tests(&evaluate(r.select, items, dag)?, items, dag, r.indirect)
+        with_tests(&evaluate(r.select, items, dag, &mut unmatched)?, items, dag, r.indirect)
     };
-    let excluded = with_tests(&evaluate(r.exclude, items, dag)?, items, dag, Indirect::Cautious);
-    Ok(chosen.difference(&excluded).cloned().collect())
+    let excluded = with_tests(&evaluate(r.exclude, items, dag, &mut unmatched)?, items, dag, Indirect::Cautious);
+    Ok(Selection { ids: chosen.difference(&excluded).cloned().collect(), unmatched })
 }
 
 fn find_selector<'a>(selectors: &'a [Selector], name: &str) -> Result<&'a Selector> {
@@ -341,10 +359,10 @@ fn find_selector<'a>(selectors: &'a [Selector], name: &str) -> Result<&'a Select
 }
 
 /// Evaluates a selectors.yml definition (dbt's union/intersection/exclude over method specs).
-fn selector_set(def: &serde_json::Value, items: &[Item], dag: &Dag, r: &Request, seen: &mut Vec<String>) -> Result<BTreeSet<String>> {
+fn selector_set(def: &serde_json::Value, items: &[Item], dag: &Dag, r: &Request, seen: &mut Vec<String>, unmatched: &mut Vec<String>) -> Result<BTreeSet<String>> {
     use serde_json::Value as Json;
     match def {
-        Json::String(spec) => Ok(with_tests(&evaluate(std::slice::from_ref(spec), items, dag)?, items, dag, r.indirect)),
+        Json::String(spec) => Ok(with_tests(&evaluate(std::slice::from_ref(spec), items, dag, unmatched)?, items, dag, r.indirect)),
         Json::Object(o) if o.get("method").and_then(Json::as_str) == Some("selector") => {
             let name = o.get("value").and_then(Json::as_str).unwrap_or_default();
             if seen.iter().any(|s| s == name) {
@@ -352,13 +370,13 @@ fn selector_set(def: &serde_json::Value, items: &[Item], dag: &Dag, r: &Request,
             }
             seen.push(name.to_string());
             let inner = find_selector(r.selectors, name)?;
-            let out = selector_set(&inner.definition, items, dag, r, seen);
+            let out = selector_set(&inner.definition, items, dag, r, seen, unmatched);
             seen.pop();
             out
         }
         Json::Object(o) if o.contains_key("method") => {
             let mode = Indirect::parse(o.get("indirect_selection").and_then(Json::as_str)).map(|m| if o.contains_key("indirect_selection") { m } else { r.indirect })?;
-            Ok(with_tests(&evaluate(&[crate::project::selectors::atom(o)], items, dag)?, items, dag, mode))
+            Ok(with_tests(&evaluate(&[crate::project::selectors::atom(o)], items, dag, unmatched)?, items, dag, mode))
         }
         Json::Object(o) => {
             let (op, list) = o.iter().next().ok_or_else(|| Error::Usage("selectors.yml: empty definition".into()))?;
@@ -367,11 +385,11 @@ fn selector_set(def: &serde_json::Value, items: &[Item], dag: &Dag, r: &Request,
             for d in list {
                 if let Some(ex) = d.get("exclude").and_then(Json::as_array) {
                     for e in ex {
-                        drop.extend(selector_set(e, items, dag, r, seen)?);
+                        drop.extend(selector_set(e, items, dag, r, seen, unmatched)?);
                     }
                     continue;
                 }
-                let set = selector_set(d, items, dag, r, seen)?;
+                let set = selector_set(d, items, dag, r, seen, unmatched)?;
                 keep = Some(match (keep, op.as_str()) {
                     (None, _) => set,
                     (Some(k), "intersection") => k.intersection(&set).cloned().collect(),
@@ -435,6 +453,21 @@ mod tests {
         let a = parse_atom("models/staging").unwrap();
         assert_eq!(a.method, "path");
         assert!(parse_atom("tagg:x").unwrap_err().to_string().contains("did you mean `tag`"));
+        let a = parse_atom("3+config.materialized:table+1").unwrap();
+        assert_eq!((a.up, a.down, a.method.as_str(), a.value.as_str()), (Some(Some(3)), Some(Some(1)), "config.materialized", "table"));
+    }
+
+    #[test]
+    fn specs_follow_dbts_pattern() {
+        // dbt: `Invalid node spec @@@+++ - "@" prefix and "+" suffix are incompatible`.
+        for raw in ["@@@+++", "@orders+", "@x+2"] {
+            let e = parse_atom(raw).unwrap_err().to_string();
+            assert!(e.contains(r#""@" prefix and "+" suffix are incompatible"#) && e.contains(raw), "{raw}: {e}");
+        }
+        // What dbt reads as a plain (unmatched) value rather than an error.
+        assert_eq!(parse_atom("+").unwrap().value, "");
+        assert_eq!(parse_atom("orders+abc").unwrap().value, "orders+abc");
+        assert_eq!(parse_atom("").unwrap().method, "fqn");
     }
 
     #[test]

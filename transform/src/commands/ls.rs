@@ -38,11 +38,15 @@ pub fn run(a: LsArgs) -> Result<i32> {
         // Cosmos passes them as separate words; one space-separated word works too.
         a.output_keys.iter().flat_map(|k| k.split([' ', ','])).filter(|k| !k.is_empty()).map(String::from).collect()
     };
+    let shown: Vec<&Item> = items
+        .iter()
+        .filter(|i| chosen.contains(&i.unique_id) && wanted(&a.resource_type, &a.exclude_resource_type, i.resource))
+        .collect();
+    if shown.is_empty() {
+        crate::output::printer().note(crate::events::Level::Warn, "No nodes selected!");
+    }
     let mut out = std::io::stdout().lock();
-    for item in items.iter().filter(|i| chosen.contains(&i.unique_id)) {
-        if !wanted(&a.resource_type, &a.exclude_resource_type, item.resource) {
-            continue;
-        }
+    for item in shown {
         let line = match a.output {
             LsOutput::Name => item.name.clone(),
             LsOutput::Path => item.path.clone(),

@@ -1,5 +1,6 @@
 //! `transform show --inline SQL`: runs one query on the profile's warehouse and prints the rows as a
-//! small text table (dbt's `show --inline`). Used by scripts/pipeline.sh to print the headline KPIs.
+//! small text table (dbt's `show --inline`). Read-only: anything but a query is refused before it
+//! runs (`Warehouse::query_read_only`). Used by scripts/pipeline.sh to print the headline KPIs.
 
 use serde_json::Value as Json;
 
@@ -33,7 +34,7 @@ pub fn render(columns: &[String], rows: &[Vec<Json>]) -> String {
 
 pub fn run(a: ShowArgs) -> Result<i32> {
     let wh = compile::connect(&a.common.options("show", false))?;
-    let rows = wh.query(&a.inline, a.limit)?;
+    let rows = wh.query_read_only(&a.inline, a.limit)?;
     println!("{}", render(&rows.columns, &rows.rows));
     Ok(0)
 }

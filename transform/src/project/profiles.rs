@@ -67,6 +67,11 @@ fn render_env(text: &str) -> Result<String> {
     env.render_str(text, ()).map_err(|e| Error::Profile { message: crate::output::redact(&e.to_string()) })
 }
 
+/// `threads:` as dbt's profile schema has it: an integer, and (unlike dbt, which crashes on it) at least 1.
+fn positive_threads(v: &Json) -> Option<usize> {
+    v.as_u64().filter(|n| *n >= 1).and_then(|n| usize::try_from(n).ok())
+}
+
 pub fn load_target(path: &Path, profile: &str, target: Option<&str>, threads: Option<usize>) -> Result<Target> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let doc = parse_yaml(&render_env(&text)?, "profiles.yml")?;
@@ -91,7 +96,15 @@ pub fn load_target(path: &Path, profile: &str, target: Option<&str>, threads: Op
         }
     })?;
     let adapter_type = fields.get("type").and_then(Json::as_str).unwrap_or_default().to_string();
-    let configured = fields.get("threads").and_then(Json::as_u64).unwrap_or(1) as usize;
+    let configured = match fields.get("threads") {
+        None => 1,
+        Some(v) => positive_threads(v).ok_or_else(|| Error::Profile {
+            message: format!(
+                "target `{name}` of profile `{profile}` ({}): at path ['threads']: {v} is not a positive integer (the number of threads, 1 or more)",
+                path.display()
+            ),
+        })?,
+    };
     Ok(Target {
         profile_name: profile.into(),
         name,
@@ -100,4 +113,25 @@ pub fn load_target(path: &Path, profile: &str, target: Option<&str>, threads: Op
         fields,
         profiles_file: path.to_path_buf(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn threads(value: &str) -> Result<usize> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("profiles.yml");
+        std::fs::write(&path, format!("p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      threads: {value}\n")).expect("write");
+        load_target(&path, "p", None, None).map(|t| t.threads)
+    }
+
+    #[test]
+    fn threads_must_be_a_positive_integer_and_the_error_names_the_field() {
+        assert_eq!(threads("3").expect("valid"), 3);
+        for bad in ["-3", "0", "1.5", "abc"] {
+            let e = threads(bad).expect_err(bad).to_string();
+            assert!(e.contains("at path ['threads']") && e.contains("target `dev` of profile `p`"), "{bad}: {e}");
+        }
+    }
 }

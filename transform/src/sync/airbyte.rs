@@ -1,13 +1,15 @@
 //! Talking to an Airbyte source executable: `discover` (its catalog), the configured catalog sync
 //! chooses (incremental where supported, `append_dedup` where a primary key exists, full refresh →
-//! `overwrite`), and `read`, whose stdout is parsed one line at a time as it arrives.
+//! `overwrite`), and `read`, whose stdout is read one line at a time as it arrives; the message
+//! shapes sync reads (borrowed from the line); the config's secrets (from `spec`) for redaction.
 
+use std::borrow::Cow;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
-use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value as Json};
 
 use crate::error::{Error, Result};
@@ -101,59 +103,93 @@ pub enum Kind {
     Other,
 }
 
-/// One Airbyte message, parsed straight into what sync needs (no generic JSON tree for the envelope).
+/// One Airbyte message: its type and its members as raw slices of the line (parsed only as needed).
 #[derive(Debug, Deserialize)]
-pub struct Message {
+pub struct Message<'a> {
     #[serde(rename = "type")]
     pub kind: Kind,
-    pub record: Option<Record>,
-    pub state: Option<Json>,
-    pub trace: Option<Json>,
-    pub log: Option<Json>,
+    #[serde(borrow, default)]
+    pub record: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub state: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub trace: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub log: Option<&'a RawValue>,
 }
 
+/// A RECORD's `record`: the stream, its data (raw) and when it was emitted (ms since the epoch).
 #[derive(Debug, Deserialize)]
-pub struct Record {
-    pub stream: String,
-    #[serde(default)]
-    pub data: Fields,
+pub struct Record<'a> {
+    #[serde(borrow)]
+    pub stream: Cow<'a, str>,
+    #[serde(borrow)]
+    pub data: &'a RawValue,
     #[serde(default)]
     pub emitted_at: f64,
 }
 
-/// A record's top-level fields in emitted order: a plain list (no hashing, no ordered map).
-#[derive(Debug, Default)]
-pub struct Fields(pub Vec<(String, Json)>);
+/// The stream a TRACE STREAM_STATUS COMPLETE reports finished, if `t` is one.
+pub fn stream_complete(t: &Json) -> Option<&str> {
+    let s = t.get("stream_status").filter(|_| t.get("type").and_then(Json::as_str) == Some("STREAM_STATUS"))?;
+    (s.get("status").and_then(Json::as_str) == Some("COMPLETE")).then(|| s.pointer("/stream_descriptor/name").and_then(Json::as_str))?
+}
 
-impl<'de> Deserialize<'de> for Fields {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Fields, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Fields;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object (the record's data)")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Fields, A::Error> {
-                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some(entry) = map.next_entry::<String, Json>()? {
-                    out.push(entry);
-                }
-                Ok(Fields(out))
-            }
+/// The values of `config` at the paths its spec marks `airbyte_secret` (Airbyte's secret rule).
+pub fn secrets(spec: &Json, config: &Json) -> Vec<String> {
+    let mut out = vec![];
+    if spec.get("airbyte_secret").and_then(Json::as_bool) == Some(true) {
+        match config {
+            Json::String(s) if !s.is_empty() => out.push(s.clone()),
+            Json::Null | Json::String(_) => {}
+            other => out.push(other.to_string()),
         }
-        d.deserialize_map(V)
+    }
+    for (name, sub) in spec.get("properties").and_then(Json::as_object).into_iter().flatten() {
+        if let Some(v) = config.get(name) {
+            out.extend(secrets(sub, v));
+        }
+    }
+    for alt in ["oneOf", "anyOf", "allOf"].iter().filter_map(|k| spec.get(*k).and_then(Json::as_array)).flatten() {
+        out.extend(secrets(alt, config));
+    }
+    if let (Some(items), Some(list)) = (spec.get("items"), config.as_array()) {
+        out.extend(list.iter().flat_map(|v| secrets(items, v)));
+    }
+    out
+}
+
+/// Registers the config's secret values for redaction, from `exe spec` (a source without a usable
+/// spec is run anyway; its output is then redacted only of the warehouse's own secrets).
+pub fn register_secrets(exe: &Path, config: &Path) {
+    let Ok(out) = Command::new(exe).arg("spec").stderr(Stdio::null()).output() else { return };
+    let Ok(text) = std::fs::read_to_string(config) else { return };
+    let Ok(config) = serde_json::from_str::<Json>(&text) else { return };
+    let spec = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Json>(l).ok())
+        .find(|m| m["type"] == "SPEC")
+        .map(|m| m["spec"]["connectionSpecification"].clone());
+    for secret in secrets(&spec.unwrap_or_default(), &config) {
+        crate::output::register_secret(&secret);
     }
 }
 
-/// A running `read`: its stdout as Airbyte messages, one line at a time.
+/// A running `read` (the process; its stdout is the `Lines` that `start` returns).
 pub struct Reader {
-    exe: PathBuf,
     child: Child,
-    lines: std::io::Lines<BufReader<ChildStdout>>,
+}
+
+/// The stdout of a running `read`, one line at a time.
+pub struct Lines {
+    exe: PathBuf,
+    out: Box<dyn BufRead + Send>,
+    /// Lines read so far (the number of the last line returned).
+    pub line: u64,
 }
 
 impl Reader {
-    pub fn start(exe: &Path, config: &Path, catalog: &Path, state: &Path) -> Result<Reader> {
+    pub fn start(exe: &Path, config: &Path, catalog: &Path, state: &Path) -> Result<(Reader, Lines)> {
         let mut child = Command::new(exe)
             .args(["read", "--config"])
             .arg(config)
@@ -166,28 +202,11 @@ impl Reader {
             .spawn()
             .map_err(|e| src_err(exe, format!("cannot run: {e}")))?;
         let stdout = child.stdout.take().ok_or_else(|| src_err(exe, "no stdout"))?;
-        let lines = BufReader::with_capacity(1 << 20, stdout).lines();
-        Ok(Reader { exe: exe.to_path_buf(), child, lines })
-    }
-
-    /// The next message; `Ok(None)` at the end of the output. A non-JSON line is an error.
-    pub fn next_message(&mut self) -> Result<Option<Message>> {
-        loop {
-            let Some(line) = self.lines.next() else { return Ok(None) };
-            let line = line.map_err(|e| src_err(&self.exe, format!("reading stdout: {e}")))?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            return serde_json::from_str(&line).map(Some).map_err(|e| {
-                let head: String = line.chars().take(120).collect();
-                src_err(&self.exe, format!("printed a line that is not an Airbyte message ({e}): {head}"))
-            });
-        }
+        Ok((Reader { child }, Lines::new(exe, BufReader::with_capacity(1 << 20, stdout))))
     }
 
     /// Waits for the source to exit; `Err` text when it failed.
     pub fn finish(mut self) -> std::result::Result<(), String> {
-        drop(self.lines);
         match self.child.wait() {
             Ok(s) if s.success() => Ok(()),
             Ok(s) => Err(format!("exited with {s}")),
@@ -195,9 +214,53 @@ impl Reader {
         }
     }
 
-    /// Stops the source after a sync-side error.
+    /// Stops the source (after a sync-side error); its stdout then ends.
     pub fn kill(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Lines {
+    /// Lines of `out`, as the output of the source `exe` (named in errors).
+    pub fn new(exe: &Path, out: impl BufRead + Send + 'static) -> Lines {
+        Lines { exe: exe.to_path_buf(), out: Box::new(out), line: 0 }
+    }
+
+    /// Reads the next line into `buf` (without its newline); false at the end of the output.
+    pub fn next_line(&mut self, buf: &mut Vec<u8>) -> Result<bool> {
+        buf.clear();
+        let n = self.out.read_until(b'\n', buf).map_err(|e| src_err(&self.exe, format!("reading stdout: {e}")))?;
+        if n == 0 {
+            return Ok(false);
+        }
+        self.line += 1;
+        while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            buf.pop();
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_follow_the_spec_marks() {
+        let spec = json!({"properties": {
+            "api_key": {"type": "string", "airbyte_secret": true}, "name": {"type": "string"},
+            "auth": {"oneOf": [{"properties": {"token": {"airbyte_secret": true}}}]},
+            "keys": {"type": "array", "items": {"type": "string", "airbyte_secret": true}}}});
+        let config = json!({"api_key": "k1", "name": "visible", "auth": {"token": "t1"}, "keys": ["a1", "a2"]});
+        assert_eq!(secrets(&spec, &config), vec!["k1", "t1", "a1", "a2"]);
+    }
+
+    #[test]
+    fn stream_complete_reads_the_status_trace() {
+        let t = json!({"type": "STREAM_STATUS", "stream_status": {"stream_descriptor": {"name": "s"}, "status": "COMPLETE"}});
+        assert_eq!(stream_complete(&t), Some("s"));
+        let running = json!({"type": "STREAM_STATUS", "stream_status": {"stream_descriptor": {"name": "s"}, "status": "RUNNING"}});
+        assert_eq!(stream_complete(&running), None);
     }
 }

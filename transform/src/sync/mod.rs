@@ -1,12 +1,15 @@
 //! `transform sync`: what the Airbyte platform does for one source, on one machine. Runs the source
-//! executable (`discover`, then `read` with the state saved in the warehouse), writes its records
-//! into raw tables (`raw_tables`) in batches (`batches`), each committed with the state that followed
-//! it (`state_store`). Source TRACE errors or a failed exit make the sync exit 1 after committing.
+//! executable (`discover`, then `read` with the state saved in the warehouse), parses its records
+//! into raw-table rows on a thread of their own (`parser`, `rows`), and commits them in batches
+//! (`batches`), each with the state that covers it (`state_store`). Source TRACE errors or a failed
+//! exit make the sync exit 1 after committing what states cover (and nothing else).
 
 pub mod airbyte;
 mod batches;
-mod parser;
+pub mod parser;
 pub mod raw_tables;
+pub mod rows;
+mod staging;
 pub mod state_store;
 
 use std::collections::HashMap;
@@ -14,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::Value as Json;
+use serde_json::{json, Value as Json};
 
 use crate::error::{Error, Result};
 use crate::events::Level;
@@ -90,9 +93,9 @@ fn pump(items: std::sync::mpsc::Receiver<Result<parser::Item>>, sink: &mut batch
     let mut errors = vec![];
     for item in items {
         match item? {
-            parser::Item::Row(stream, row) => sink.row(stream, row)?,
-            parser::Item::Unknown(stream) => *sink.unknown.entry(stream).or_default() += 1,
+            parser::Item::Rows(stream, rows) => sink.rows(stream, rows)?,
             parser::Item::State(state) => sink.state(&state)?,
+            parser::Item::StreamDone(stream) => sink.stream_done(&stream),
             parser::Item::SourceError(e) => {
                 printer().note(Level::Error, &format!("source error: {}", crate::output::redact(&e)));
                 errors.push(e);
@@ -109,45 +112,61 @@ pub fn run(wh: Arc<dyn Warehouse>, a: &Request) -> Result<i32> {
     let database = wh.database().to_string();
     wh.create_schema(&database, a.raw_schema)?;
     let store = StateStore::open(&*wh, &database, a.raw_schema)?;
+    airbyte::register_secrets(a.source, a.config);
     let streams = airbyte::discover(a.source, a.config)?;
     let catalog = airbyte::configured_catalog(&streams, a.streams)?;
     let tables = prepare_tables(&*wh, &catalog, &database, a.raw_schema)?;
+    staging::drop_leftovers(&*wh, tables.values())?;
     let files = TempFiles::write(&catalog, &store.load(&*wh)?)?;
     printer().info(&format!("Syncing {} streams from {} into {database}.{}", tables.len(), a.source.display(), a.raw_schema));
     let sync_id = chrono::Utc::now().timestamp();
-    let reader = airbyte::Reader::start(a.source, a.config, &files.path("catalog.json"), &files.path("state.json"))?;
-    let (items, parsing) = parser::spawn(reader, tables.clone(), sync_id);
+    let (reader, lines) = airbyte::Reader::start(a.source, a.config, &files.path("catalog.json"), &files.path("state.json"))?;
+    let (items, parsing) = parser::spawn(lines, tables.clone(), sync_id);
     let mut sink = batches::Sink::new(wh.clone(), store, tables, a.batch_size);
-    let pumped = pump(items, &mut sink);
-    let reader = parsing.join().map_err(|_| Error::Usage("the sync parser thread panicked".into()))?;
-    let errors = match pumped.and_then(|e| sink.flush().map(|_| e)) {
+    let errors = match pump(items, &mut sink) {
         Ok(e) => e,
         Err(e) => {
             reader.kill();
+            let _ = parsing.join();
             return Err(e);
         }
     };
+    let parsed = parsing.join().map_err(|_| Error::Usage("the sync parser thread panicked".into()))?;
     let exit = reader.finish();
-    report(&sink, start.elapsed().as_secs_f64(), a.source);
+    let ok = exit.is_ok() && errors.is_empty();
+    sink.finish(ok)?;
+    report(&sink, &parsed, start.elapsed().as_secs_f64(), a.source);
     if let Err(why) = &exit {
         printer().note(Level::Error, &format!("source {}: {why}", a.source.display()));
     }
-    if exit.is_err() || !errors.is_empty() {
-        printer().info(&format!("Sync finished with {} source error(s); what was read is committed", errors.len() + exit.is_err() as usize));
+    if !ok {
+        let dropped = sink.dropped();
+        printer().info(&format!(
+            "Sync finished with {} source error(s); what the saved states cover is committed ({dropped} records after them were not: the next sync reads them again)",
+            errors.len() + exit.is_err() as usize
+        ));
         return Ok(1);
     }
     sink.finish_overwrites()?;
     Ok(0)
 }
 
-fn report(sink: &batches::Sink, secs: f64, source: &Path) {
+fn report(sink: &batches::Sink, parsed: &parser::Parsed, secs: f64, source: &Path) {
     let total: u64 = sink.committed.values().sum();
     for (stream, n) in &sink.committed {
         printer().info(&format!("  {stream}: {n} records"));
     }
-    for (stream, n) in &sink.unknown {
+    for (stream, n) in &parsed.unknown {
         printer().info(&format!("  {stream}: {n} records ignored (stream not in the configured catalog)"));
     }
+    if parsed.invalid_lines > 0 {
+        let n = parsed.invalid_lines;
+        printer().emit(crate::events::note_with(Level::Warn, &format!("  {n} lines of the source's output were not Airbyte messages sync can read (skipped)"), json!({"invalid_lines": n})));
+    }
     let rate = if secs > 0.0 { total as f64 / secs } else { 0.0 };
-    printer().info(&format!("Synced {total} records in {} batches from {} in {secs:.2}s ({rate:.0} records/s)", sink.batches, source.display()));
+    printer().emit(crate::events::note_with(
+        Level::Info,
+        &format!("Synced {total} records in {} batches from {} in {secs:.2}s ({rate:.0} records/s)", sink.batches, source.display()),
+        json!({"records": total, "batches": sink.batches, "elapsed": secs, "invalid_lines": parsed.invalid_lines}),
+    ));
 }

@@ -1,17 +1,20 @@
 //! The raw-table layout of DESIGN.md (what Airbyte's BigQuery destination writes): `_airbyte_raw_id`,
 //! `_airbyte_extracted_at`, `_airbyte_meta`, `_airbyte_generation_id`, then one typed column per
-//! top-level schema property. Owns: schema → column types (named by the warehouse's dialect), creating/widening tables, and turning a
-//! record into a row (a value that does not fit its column is nulled and noted in `_airbyte_meta`).
+//! top-level schema property. Owns: schema → column types (named by the warehouse's dialect and as
+//! Arrow types), creating/widening tables, the record id and timestamp helpers. Rows: `rows.rs`.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use serde_json::{json, Value as Json};
 
+use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+
 use crate::error::Result;
 use crate::project::RelationName;
-use crate::warehouse::append::Cell;
+use crate::warehouse::append::JSON_FIELD;
 use crate::warehouse::dialect::{ColumnType, Dialect};
 use crate::warehouse::{Warehouse, WarehouseColumn};
 
@@ -88,58 +91,31 @@ impl RawTable {
         json!({"sync_id": sync_id, "changes": []}).to_string()
     }
 
-    /// The row for one record's `data` fields (consumed: text moves into the row); `emitted_at_ms`
-    /// is the record's milliseconds since the epoch. Fields outside the schema are dropped.
-    pub fn row(&self, fields: Vec<(String, Json)>, emitted_at_ms: i64, sync_id: i64, clean_meta: &str) -> Vec<Cell> {
-        let mut changes = vec![];
-        let mut cells = vec![Cell::Null; self.properties.len() + 4];
-        cells[0] = Cell::Text(uuid_v4());
-        cells[1] = Cell::Timestamp(emitted_at_ms.saturating_mul(1000));
-        cells[3] = Cell::Int(self.generation);
-        let mut next = 0;
-        for (name, v) in fields {
-            // Sources usually emit fields in schema order: try the next column before searching.
-            let idx = match self.properties.get(next) {
-                Some((n, _)) if *n == name => next,
-                _ => match self.properties.iter().position(|(n, _)| *n == name) {
-                    Some(i) => i,
-                    None => continue,
-                },
-            };
-            next = idx + 1;
-            let was_null = v.is_null();
-            let cell = to_cell(v, self.properties[idx].1);
-            if cell == Cell::Null && !was_null {
-                changes.push(json!({"field": name, "change": "NULLED", "reason": "DESTINATION_SERIALIZATION_ERROR"}));
-            }
-            cells[idx + 4] = cell;
-        }
-        cells[2] = if changes.is_empty() {
-            Cell::Json(clean_meta.to_string())
-        } else {
-            Cell::Json(json!({"sync_id": sync_id, "changes": changes}).to_string())
-        };
-        cells
+    /// The Arrow schema of this table's rows, in `column_names` order (JSON columns marked).
+    pub fn arrow_schema(&self) -> SchemaRef {
+        let meta = [ColumnType::Text, ColumnType::Timestamp, ColumnType::Json, ColumnType::Int];
+        let columns = META_COLUMNS.iter().map(|c| c.to_string()).zip(meta).chain(self.properties.iter().cloned());
+        let fields: Vec<Field> = columns
+            .map(|(name, kind)| {
+                let field = Field::new(name, arrow_type(kind), true);
+                if kind == ColumnType::Json {
+                    field.with_metadata([(JSON_FIELD.to_string(), "true".to_string())].into())
+                } else {
+                    field
+                }
+            })
+            .collect();
+        Arc::new(Schema::new(fields))
     }
 }
 
-/// Converts a JSON value to its column's cell; a value that does not fit becomes NULL.
-pub fn to_cell(v: Json, kind: ColumnType) -> Cell {
-    match (kind, &v) {
-        (_, Json::Null) => Cell::Null,
-        (ColumnType::Int, Json::Number(n)) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18).map(|f| f as i64)).map_or(Cell::Null, Cell::Int),
-        (ColumnType::Int, Json::String(s)) => s.trim().parse().map_or(Cell::Null, Cell::Int),
-        (ColumnType::Float, Json::Number(n)) => n.as_f64().map_or(Cell::Null, Cell::Float),
-        (ColumnType::Float, Json::String(s)) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map_or(Cell::Null, Cell::Float),
-        (ColumnType::Bool, Json::Bool(b)) => Cell::Bool(*b),
-        (ColumnType::Timestamp, Json::String(s)) => parse_timestamp(s).map_or(Cell::Null, Cell::Timestamp),
-        (ColumnType::Text, Json::String(_)) => match v {
-            Json::String(s) => Cell::Text(s),
-            _ => Cell::Null,
-        },
-        (ColumnType::Text, Json::Number(_) | Json::Bool(_)) => Cell::Text(v.to_string()),
-        (ColumnType::Json, _) => Cell::Json(v.to_string()),
-        _ => Cell::Null,
+fn arrow_type(kind: ColumnType) -> DataType {
+    match kind {
+        ColumnType::Int => DataType::Int64,
+        ColumnType::Float => DataType::Float64,
+        ColumnType::Bool => DataType::Boolean,
+        ColumnType::Text | ColumnType::Json => DataType::Utf8,
+        ColumnType::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
     }
 }
 
@@ -157,9 +133,10 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
     Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_micros())
 }
 
-/// A random (version 4) UUID. The randomness is std's per-process random hasher keys mixed with a
-/// counter: unique per record without another dependency; not for cryptographic use.
-pub fn uuid_v4() -> String {
+/// A random (version 4) UUID, written into `out` (no allocation per record). The randomness is
+/// std's per-process random hasher keys mixed with a counter: unique per record without another
+/// dependency; not for cryptographic use.
+pub fn uuid_v4(out: &mut [u8; 36]) -> &str {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     thread_local!(static KEYS: std::collections::hash_map::RandomState = std::collections::hash_map::RandomState::new());
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -174,14 +151,16 @@ pub fn uuid_v4() -> String {
     let x = ((a as u128) << 64 | b as u128) & !(0xF000u128 << 64) | (0x4000u128 << 64);
     let x = x & !(0xC000u128 << 48) | (0x8000u128 << 48);
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(36);
+    let mut at = 0;
     for i in 0..32 {
         if matches!(i, 8 | 12 | 16 | 20) {
-            s.push('-');
+            out[at] = b'-';
+            at += 1;
         }
-        s.push(HEX[((x >> (124 - 4 * i)) & 0xF) as usize] as char);
+        out[at] = HEX[((x >> (124 - 4 * i)) & 0xF) as usize];
+        at += 1;
     }
-    s
+    std::str::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -198,20 +177,9 @@ mod tests {
     }
 
     #[test]
-    fn misfit_values_are_nulled_and_noted() {
-        let t = RawTable::new(RelationName { database: "d".into(), schema: "raw".into(), identifier: "s".into() },
-            &json!({"properties": {"n": {"type": "integer"}, "t": {"type": "string", "format": "date-time"}}}));
-        let fields = vec![("t".to_string(), json!("2026-01-02T03:04:05+01:00")), ("n".to_string(), json!("x")), ("zz".to_string(), json!(1))];
-        let row = t.row(fields, 1_000, 7, &RawTable::clean_meta(7));
-        assert_eq!(row[4], Cell::Null);
-        assert_eq!(row[5], Cell::Timestamp(parse_timestamp("2026-01-02T02:04:05Z").unwrap()));
-        let Cell::Json(meta) = &row[2] else { panic!("meta is JSON") };
-        assert!(meta.contains("\"field\":\"n\""), "{meta}");
-    }
-
-    #[test]
     fn uuids_are_distinct_v4() {
-        let (a, b) = (uuid_v4(), uuid_v4());
+        let (mut x, mut y) = ([0u8; 36], [0u8; 36]);
+        let (a, b) = (uuid_v4(&mut x).to_string(), uuid_v4(&mut y).to_string());
         assert_ne!(a, b);
         assert_eq!(&a[14..15], "4");
         assert_eq!(a.len(), 36);

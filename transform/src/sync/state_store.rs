@@ -1,6 +1,7 @@
 //! Where `transform sync` keeps the source's state: a `_sync_state` table in the raw schema, one row
 //! per state key (a stream name, or `__global` / `__legacy`), holding the last STATE message whose
-//! records are committed. Saves are SQL statements the caller runs in the batch's own transaction.
+//! records are committed. Saves are SQL statements the caller runs in the batch's own transaction;
+//! literals and the JSON ↔ text conversions are the warehouse dialect's (BigQuery has no JSON casts).
 
 use serde_json::Value as Json;
 
@@ -14,10 +15,6 @@ pub const TABLE: &str = "_sync_state";
 pub struct StateStore {
     rel: RelationName,
     rendered: String,
-}
-
-fn lit(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }
 
 /// The key a STATE message is saved under: its stream name, or its kind for GLOBAL/LEGACY states.
@@ -49,7 +46,8 @@ impl StateStore {
 
     /// Every saved STATE message (the `state` object of the Airbyte message), for `read --state`.
     pub fn load(&self, wh: &dyn Warehouse) -> Result<Vec<Json>> {
-        let rows = wh.query(&format!("select state_key, cast(state as varchar) from {} order by state_key", self.rendered), 1_000_000)?;
+        let text = wh.dialect().json_text("state");
+        let rows = wh.query(&format!("select state_key, {text} from {} order by state_key", self.rendered), 1_000_000)?;
         rows.rows
             .iter()
             .map(|r| {
@@ -62,12 +60,12 @@ impl StateStore {
     }
 
     /// The statements that replace the saved state of `key` (run inside the batch transaction).
-    pub fn save_sql(&self, key: &str, state: &Json) -> String {
-        let t = &self.rendered;
+    pub fn save_sql(&self, wh: &dyn Warehouse, key: &str, state: &Json) -> String {
+        let (t, d) = (&self.rendered, wh.dialect());
         format!(
-            "delete from {t} where state_key = {k};\ninsert into {t} (state_key, state, updated_at) values ({k}, cast({s} as json), current_timestamp)",
-            k = lit(key),
-            s = lit(&state.to_string())
+            "delete from {t} where state_key = {k};\ninsert into {t} (state_key, state, updated_at) values ({k}, {s}, current_timestamp)",
+            k = d.string_literal(key),
+            s = d.json_literal(&state.to_string())
         )
     }
 }

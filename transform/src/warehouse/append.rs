@@ -1,82 +1,68 @@
-//! Batch appends of typed rows (what `transform sync` writes into raw tables). `Cell` is the
-//! warehouse-neutral value; the trait's default appends with multi-row `insert … values` and runs
-//! the caller's follow-up statements (the state save) in the same transaction. DuckDB overrides it
-//! with its Appender (`duckdb_append`), which is ~20× faster.
+//! Batch appends of typed rows (what `transform sync` writes into raw tables). A `RowBatch` holds
+//! one table's rows as Arrow columns (Int64, Float64, Boolean, Utf8, Timestamp(µs)); the trait's
+//! default appends them with multi-row `insert … values` in the warehouse's dialect and runs the
+//! caller's follow-up statements (the state save) in the same transaction. DuckDB overrides it with
+//! its Appender fed whole Arrow batches (`duckdb_append`).
 
-use duckdb::types::{TimeUnit, ToSql, ToSqlOutput, ValueRef};
+use duckdb::arrow::array::{Array, AsArray};
+use duckdb::arrow::datatypes::{DataType, Float64Type, Int64Type, TimestampMicrosecondType};
+use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::Connection;
 
+use super::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::project::RelationName;
 
-/// One value of a raw table row.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Null,
-    Int(i64),
-    Float(f64),
-    Bool(bool),
-    Text(String),
-    /// Microseconds since the epoch, UTC (written as a naive UTC TIMESTAMP).
-    Timestamp(i64),
-    /// A JSON document, serialized.
-    Json(String),
-}
-
-/// Rows for one table; every row has one cell per entry of `columns`.
+/// Rows for one table: `columns` names the columns of `data`, in order. A column whose field
+/// metadata has `json = true` holds JSON documents (text) for a JSON column.
 #[derive(Debug, Clone)]
 pub struct RowBatch {
     pub rel: RelationName,
     pub columns: Vec<String>,
-    pub rows: Vec<Vec<Cell>>,
+    pub data: RecordBatch,
 }
 
-fn quote_str(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
+/// Marks an Arrow field as holding JSON documents (the column's SQL literal is a JSON value).
+pub const JSON_FIELD: &str = "transform.json";
 
-/// A standard SQL literal for `c`.
-pub fn literal(c: &Cell) -> String {
-    match c {
-        Cell::Null => "null".into(),
-        Cell::Int(i) => i.to_string(),
-        Cell::Float(f) if f.is_finite() => format!("{f:?}"),
-        Cell::Float(_) => "null".into(),
-        Cell::Bool(b) => b.to_string(),
-        Cell::Text(s) => quote_str(s),
-        Cell::Timestamp(us) => match chrono::DateTime::from_timestamp_micros(*us) {
-            Some(t) => format!("cast({} as timestamp)", quote_str(&t.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f").to_string())),
+/// The SQL literal of row `row` of `col`, in `dialect`.
+fn literal(dialect: &dyn Dialect, col: &dyn Array, json: bool, row: usize) -> String {
+    if col.is_null(row) {
+        return "null".into();
+    }
+    match col.data_type() {
+        DataType::Int64 => col.as_primitive::<Int64Type>().value(row).to_string(),
+        DataType::Float64 => match col.as_primitive::<Float64Type>().value(row) {
+            f if f.is_finite() => format!("{f:?}"),
+            _ => "null".into(),
+        },
+        DataType::Boolean => col.as_boolean().value(row).to_string(),
+        DataType::Utf8 if json => dialect.json_literal(col.as_string::<i32>().value(row)),
+        DataType::Utf8 => dialect.string_literal(col.as_string::<i32>().value(row)),
+        DataType::Timestamp(_, _) => match chrono::DateTime::from_timestamp_micros(col.as_primitive::<TimestampMicrosecondType>().value(row)) {
+            Some(t) => format!("cast({} as timestamp)", dialect.string_literal(&t.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f").to_string())),
             None => "null".into(),
         },
-        Cell::Json(s) => format!("cast({} as json)", quote_str(s)),
+        _ => "null".into(),
     }
 }
 
 /// `insert into rel (cols) values (…), (…)` statements of at most `chunk` rows each.
-pub fn insert_statements(rel: &str, quoted_cols: &[String], rows: &[Vec<Cell>], chunk: usize) -> Vec<String> {
-    rows.chunks(chunk.max(1))
-        .map(|part| {
-            let values: Vec<String> =
-                part.iter().map(|r| format!("({})", r.iter().map(literal).collect::<Vec<_>>().join(", "))).collect();
+pub fn insert_statements(dialect: &dyn Dialect, rel: &str, quoted_cols: &[String], data: &RecordBatch, chunk: usize) -> Vec<String> {
+    let schema = data.schema();
+    let json: Vec<bool> = schema.fields().iter().map(|f| f.metadata().contains_key(JSON_FIELD)).collect();
+    let row_sql = |r: usize| {
+        let cells: Vec<String> = data.columns().iter().zip(&json).map(|(c, j)| literal(dialect, c.as_ref(), *j, r)).collect();
+        format!("({})", cells.join(", "))
+    };
+    (0..data.num_rows())
+        .collect::<Vec<_>>()
+        .chunks(chunk.max(1))
+        .map(|rows| {
+            let values: Vec<String> = rows.iter().map(|r| row_sql(*r)).collect();
             format!("insert into {rel} ({}) values\n{}", quoted_cols.join(", "), values.join(",\n"))
         })
         .collect()
-}
-
-/// A cell handed to the Appender without copying its text.
-struct CellRef<'a>(&'a Cell);
-
-impl ToSql for CellRef<'_> {
-    fn to_sql(&self) -> duckdb::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::Borrowed(match self.0 {
-            Cell::Null => ValueRef::Null,
-            Cell::Int(i) => ValueRef::BigInt(*i),
-            Cell::Float(f) => ValueRef::Double(*f),
-            Cell::Bool(b) => ValueRef::Boolean(*b),
-            Cell::Text(s) | Cell::Json(s) => ValueRef::Text(s.as_bytes()),
-            Cell::Timestamp(us) => ValueRef::Timestamp(TimeUnit::Microsecond, *us),
-        }))
-    }
 }
 
 fn err(e: duckdb::Error) -> Error {
@@ -85,14 +71,12 @@ fn err(e: duckdb::Error) -> Error {
 
 fn append_all(conn: &Connection, batches: &[RowBatch]) -> Result<u64> {
     let mut n = 0u64;
-    for b in batches.iter().filter(|b| !b.rows.is_empty()) {
+    for b in batches.iter().filter(|b| b.data.num_rows() > 0) {
         let cols: Vec<&str> = b.columns.iter().map(String::as_str).collect();
         let mut app = conn.appender_with_columns_to_db(&b.rel.identifier, &b.rel.schema, &cols).map_err(err)?;
-        for row in &b.rows {
-            app.append_row(duckdb::appender_params_from_iter(row.iter().map(CellRef))).map_err(err)?;
-        }
+        app.append_record_batch(b.data.clone()).map_err(err)?;
         app.flush().map_err(err)?;
-        n += b.rows.len() as u64;
+        n += b.data.num_rows() as u64;
     }
     Ok(n)
 }
@@ -117,20 +101,41 @@ pub fn duckdb_append(conn: &Connection, batches: &[RowBatch], then_sql: &[String
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::sync::Arc;
 
-    #[test]
-    fn literals_are_typed_and_quoted() {
-        assert_eq!(literal(&Cell::Text("it's".into())), "'it''s'");
-        assert_eq!(literal(&Cell::Float(f64::NAN)), "null");
-        assert_eq!(literal(&Cell::Timestamp(1_000_001)), "cast('1970-01-01 00:00:01.000001' as timestamp)");
-        assert_eq!(literal(&Cell::Json("{\"a\":1}".into())), "cast('{\"a\":1}' as json)");
+    use duckdb::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray};
+    use duckdb::arrow::datatypes::{Field, Schema, TimeUnit};
+
+    use super::*;
+    use crate::warehouse::dialect::Standard;
+
+    fn batch() -> RecordBatch {
+        let json = Field::new("j", DataType::Utf8, true).with_metadata([(JSON_FIELD.to_string(), "true".to_string())].into());
+        let schema = Schema::new(vec![
+            Field::new("i", DataType::Int64, true),
+            Field::new("f", DataType::Float64, true),
+            Field::new("b", DataType::Boolean, true),
+            Field::new("s", DataType::Utf8, true),
+            Field::new("t", DataType::Timestamp(TimeUnit::Microsecond, None), true),
+            json,
+        ]);
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(vec![Some(1), None])),
+            Arc::new(Float64Array::from(vec![Some(f64::NAN), Some(0.5)])),
+            Arc::new(BooleanArray::from(vec![Some(true), None])),
+            Arc::new(StringArray::from(vec![Some("it's"), None])),
+            Arc::new(TimestampMicrosecondArray::from(vec![Some(1_000_001), None])),
+            Arc::new(StringArray::from(vec![Some("{\"a\":1}"), None])),
+        ];
+        RecordBatch::try_new(Arc::new(schema), cols).expect("batch")
     }
 
     #[test]
-    fn inserts_are_chunked() {
-        let rows = vec![vec![Cell::Int(1)], vec![Cell::Int(2)], vec![Cell::Null]];
-        let sql = insert_statements("t", &["\"c\"".into()], &rows, 2);
-        assert_eq!(sql, vec!["insert into t (\"c\") values\n(1),\n(2)", "insert into t (\"c\") values\n(null)"]);
+    fn inserts_are_typed_quoted_and_chunked() {
+        let cols: Vec<String> = ["i", "f", "b", "s", "t", "j"].iter().map(|c| format!("\"{c}\"")).collect();
+        let sql = insert_statements(&Standard, "t", &cols, &batch(), 1);
+        assert_eq!(sql.len(), 2);
+        assert!(sql[0].ends_with("(1, null, true, 'it''s', cast('1970-01-01 00:00:01.000001' as timestamp), cast('{\"a\":1}' as json))"), "{}", sql[0]);
+        assert!(sql[1].ends_with("(null, 0.5, null, null, null, null)"), "{}", sql[1]);
     }
 }

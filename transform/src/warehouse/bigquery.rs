@@ -140,6 +140,17 @@ impl Warehouse for BigQuery {
         s.rt.block_on(jobs::read_rows(&s.client, &s.profile, &out.job_id, limit, self.node.as_deref()))
     }
 
+    /// BigQuery has no read-only session: a dry run (nothing runs, nothing is billed) must report a
+    /// `SELECT` statement (a DDL/DML statement or a multi-statement `SCRIPT` is refused), then it runs.
+    fn query_read_only(&self, sql: &str, limit: usize) -> Result<Rows> {
+        let kind = self.job(sql, true)?.statement_type;
+        match kind.as_deref() {
+            Some("SELECT") => self.query(sql, limit),
+            Some(other) => Err(Error::Warehouse(format!("only a query (SELECT) can be shown; BigQuery's dry run reads this SQL as {other}"))),
+            None => Err(Error::Warehouse("only a query (SELECT) can be shown, and BigQuery's dry run did not say what this SQL is".into())),
+        }
+    }
+
     fn relation_kind(&self, rel: &RelationName) -> Result<Option<RelationKind>> {
         Ok(self.table(rel)?.map(|t| match t.r#type.as_deref() {
             Some("VIEW") | Some("MATERIALIZED_VIEW") => RelationKind::View,

@@ -32,6 +32,10 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
             .collect::<Vec<_>>()
             .join(".")
     }
+    /// Whether two identifiers differing only in case name one object (DuckDB: yes, even quoted).
+    fn identifiers_fold_case(&self) -> bool {
+        true
+    }
     /// The type name of a raw-table column.
     fn type_name(&self, t: ColumnType) -> &'static str {
         match t {
@@ -49,6 +53,18 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
             target.field("database").or(target.field("project")).unwrap_or_default().to_string(),
             target.field("schema").or(target.field("dataset")).unwrap_or_default().to_string(),
         )
+    }
+    /// A string literal.
+    fn string_literal(&self, s: &str) -> String {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+    /// A JSON value from the JSON document `text` (a literal).
+    fn json_literal(&self, text: &str) -> String {
+        format!("cast({} as json)", self.string_literal(text))
+    }
+    /// The JSON document text of the JSON expression `expr`.
+    fn json_text(&self, expr: &str) -> String {
+        format!("cast({expr} as varchar)")
     }
     /// The strategy of an incremental model that has a `unique_key` and no `incremental_strategy`.
     fn default_incremental_strategy(&self) -> &'static str {

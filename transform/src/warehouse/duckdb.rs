@@ -163,6 +163,20 @@ fn to_json(v: DValue) -> Json {
     }
 }
 
+/// At most `limit` rows of one query's result.
+fn read_rows(c: &Connection, sql: &str, limit: usize) -> Result<Rows> {
+    let mut stmt = c.prepare(sql).map_err(err)?;
+    let mut rows = stmt.query([]).map_err(err)?;
+    let columns = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
+    let mut out = Rows { columns, rows: vec![] };
+    while out.rows.len() < limit {
+        let Some(row) = rows.next().map_err(err)? else { break };
+        let vals = (0..out.columns.len()).map(|i| row.get::<_, DValue>(i).map(to_json)).collect::<Result<Vec<_>, _>>();
+        out.rows.push(vals.map_err(err)?);
+    }
+    Ok(out)
+}
+
 impl Warehouse for DuckDb {
     fn adapter_type(&self) -> &'static str {
         "duckdb"
@@ -189,17 +203,27 @@ impl Warehouse for DuckDb {
     }
 
     fn query(&self, sql: &str, limit: usize) -> Result<Rows> {
+        self.with_conn(|c| read_rows(c, sql, limit))
+    }
+
+    /// DuckDB's parser must see SELECT statements only (`json_serialize_sql` refuses anything else,
+    /// so `commit; drop …` cannot end the transaction), and the query runs in a read-only transaction.
+    fn query_read_only(&self, sql: &str, limit: usize) -> Result<Rows> {
+        let verdict = self.query(&format!("select cast(json_serialize_sql({}) as varchar)", lit(sql)), 1)?;
+        let text = verdict.rows.first().and_then(|r| r.first()).and_then(Json::as_str).unwrap_or("{}");
+        let parsed: Json = serde_json::from_str(text).unwrap_or_default();
+        if parsed["error"] == true {
+            let why = parsed["error_message"].as_str().unwrap_or("unknown");
+            return Err(Error::Warehouse(match parsed["error_type"].as_str() {
+                Some("not implemented") => format!("only a query (SELECT) can be shown, and this SQL holds another statement ({why})"),
+                _ => why.to_string(),
+            }));
+        }
         self.with_conn(|c| {
-            let mut stmt = c.prepare(sql).map_err(err)?;
-            let mut rows = stmt.query([]).map_err(err)?;
-            let columns = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
-            let mut out = Rows { columns, rows: vec![] };
-            while out.rows.len() < limit {
-                let Some(row) = rows.next().map_err(err)? else { break };
-                let vals = (0..out.columns.len()).map(|i| row.get::<_, DValue>(i).map(to_json)).collect::<Result<Vec<_>, _>>();
-                out.rows.push(vals.map_err(err)?);
-            }
-            Ok(out)
+            c.execute_batch("begin transaction read only").map_err(err)?;
+            let out = read_rows(c, sql, limit);
+            let _ = c.execute_batch("rollback");
+            out
         })
     }
 

@@ -79,6 +79,9 @@ pub trait Warehouse: Send + Sync {
     fn execute(&self, sql: &str) -> Result<AdapterResponse>;
     /// Runs a query and reads at most `limit` rows.
     fn query(&self, sql: &str, limit: usize) -> Result<Rows>;
+    /// Like `query`, but guaranteed to change nothing (`show`): one query statement, checked by the
+    /// warehouse's own parser or planner before it runs, and run read-only where the warehouse can.
+    fn query_read_only(&self, sql: &str, limit: usize) -> Result<Rows>;
     fn relation_kind(&self, rel: &RelationName) -> Result<Option<RelationKind>>;
     fn columns(&self, rel: &RelationName) -> Result<Vec<WarehouseColumn>>;
     fn create_schema(&self, database: &str, schema: &str) -> Result<()>;
@@ -123,7 +126,9 @@ pub trait Warehouse: Send + Sync {
         let ident = self.quote(&rel.identifier);
         self.execute(&format!("begin;\n{drop_old}alter table {tmp_sql} rename to {ident};\ncommit"))
             .inspect_err(|_| {
+                // The swap failed: nothing changed, and the temporary table must not stay behind.
                 let _ = self.execute("rollback");
+                let _ = self.execute(&self.drop_sql(&tmp_sql, RelationKind::Table));
             })
     }
     /// The statements that apply an incremental batch; the default is standard SQL (DuckDB has MERGE).
@@ -200,10 +205,10 @@ pub trait Warehouse: Send + Sync {
     fn append_rows(&self, batches: &[append::RowBatch], then_sql: &[String]) -> Result<u64> {
         let mut sql = vec!["begin transaction".to_string()];
         let mut n = 0u64;
-        for b in batches.iter().filter(|b| !b.rows.is_empty()) {
+        for b in batches.iter().filter(|b| b.data.num_rows() > 0) {
             let cols: Vec<String> = b.columns.iter().map(|c| self.quote(c)).collect();
-            sql.extend(append::insert_statements(&self.render_relation(&b.rel), &cols, &b.rows, 1000));
-            n += b.rows.len() as u64;
+            sql.extend(append::insert_statements(self.dialect(), &self.render_relation(&b.rel), &cols, &b.data, 1000));
+            n += b.data.num_rows() as u64;
         }
         sql.extend(then_sql.iter().cloned());
         sql.push("commit".into());

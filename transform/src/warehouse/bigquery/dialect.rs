@@ -24,6 +24,22 @@ impl Dialect for BigQueryDialect {
     fn default_incremental_strategy(&self) -> &'static str {
         "merge"
     }
+    /// GoogleSQL escapes with backslashes (`''` is no escape there).
+    fn string_literal(&self, s: &str) -> String {
+        ddl::lit(s)
+    }
+    /// GoogleSQL has no STRING → JSON cast.
+    fn json_literal(&self, text: &str) -> String {
+        format!("parse_json({})", ddl::lit(text))
+    }
+    /// Nor a JSON → STRING cast.
+    fn json_text(&self, expr: &str) -> String {
+        format!("to_json_string({expr})")
+    }
+    /// Dataset and table names are case-sensitive in BigQuery.
+    fn identifiers_fold_case(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]
