@@ -113,10 +113,10 @@ fn node_out<'a>(m: &'a Manifest, n: &'a Node) -> NodeOut<'a> {
         unique_id: &n.unique_id,
         resource_type: n.resource.as_str(),
         name: &n.name,
-        package_name: &m.project.cfg.name,
+        package_name: &n.package_name,
         path: &n.path,
-        original_file_path: &n.original_file_path,
-        patch_path: n.patch_path.as_ref().map(|p| format!("{}://{p}", m.project.cfg.name)),
+        original_file_path: m.project.in_package(&n.package_name, &n.original_file_path),
+        patch_path: n.patch_path.as_ref().map(|p| format!("{}://{}", n.package_name, m.project.in_package(&n.package_name, p))),
         fqn: &n.fqn,
         database: &n.relation.database,
         schema: &n.relation.schema,
@@ -142,7 +142,7 @@ fn node_out<'a>(m: &'a Manifest, n: &'a Node) -> NodeOut<'a> {
 fn source_json(m: &Manifest, s: &Source) -> Json {
     json!({
         "unique_id": s.unique_id, "resource_type": "source", "name": s.name, "source_name": s.source_name,
-        "package_name": m.project.cfg.name, "original_file_path": s.original_file_path, "fqn": s.fqn,
+        "package_name": s.package_name, "original_file_path": m.project.in_package(&s.package_name, &s.original_file_path), "fqn": s.fqn,
         "database": s.relation.database, "schema": s.relation.schema, "identifier": s.relation.identifier,
         "relation_name": m.dialect.render_relation(&s.relation), "description": s.description,
         "loaded_at_field": s.loaded_at_field, "freshness": s.freshness, "tags": s.tags, "meta": s.meta,
@@ -207,13 +207,15 @@ pub fn write_manifest(m: &Manifest) -> Result<()> {
     write!(w, "{{\"metadata\":{}", metadata(m, "manifest/v12")).map_err(io)?;
     write_nodes(&mut w, m).map_err(io)?;
     write_map(&mut w, "sources", m.project.sources.iter().map(|(k, s)| (k, source_json(m, s)))).map_err(io)?;
-    let macros: Vec<(String, Json)> = m
-        .engine
-        .shared
-        .macros
-        .iter()
-        .map(|(name, mc)| (format!("macro.{}.{name}", m.project.cfg.name), json!({"name": name, "original_file_path": mc.file, "resource_type": "macro"})))
-        .collect();
+    let mut macros: Vec<(String, Json)> = vec![];
+    for (package, table) in &m.engine.shared.macros.by_package {
+        for (name, mc) in table {
+            let file = m.project.in_package(package, &mc.file);
+            let entry = json!({"name": name, "package_name": package, "original_file_path": file, "resource_type": "macro"});
+            macros.push((format!("macro.{package}.{name}"), entry));
+        }
+    }
+    macros.sort_by(|a, b| a.0.cmp(&b.0));
     write_map(&mut w, "macros", macros.iter().map(|(k, v)| (k, v.clone()))).map_err(io)?;
     let docs: Vec<(String, Json)> = m.project.docs.iter().map(|(k, v)| (format!("doc.{}.{k}", m.project.cfg.name), json!({"name": k, "block_contents": v}))).collect();
     write_map(&mut w, "docs", docs.iter().map(|(k, v)| (k, v.clone()))).map_err(io)?;

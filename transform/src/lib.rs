@@ -14,6 +14,7 @@ pub mod execute;
 pub mod fault;
 pub mod jinja;
 pub mod output;
+pub mod packages;
 pub mod parallel;
 pub mod project;
 pub mod select;

@@ -7,6 +7,7 @@ mod build;
 mod clean;
 mod compile;
 mod debug;
+mod deps;
 mod estimate;
 mod freshness;
 mod ls;
@@ -31,6 +32,7 @@ pub fn dispatch(command: Command) -> Result<i32> {
         Command::Ls(a) => ls::run(a),
         Command::Debug(a) => debug::run(a),
         Command::Clean(a) => clean::run(a),
+        Command::Deps(a) => deps::run(a),
         Command::Source { command: SourceCommand::Freshness(a) } => freshness::run(a),
         Command::Sync(a) => sync::run(a),
         Command::Show(a) => show::run(a),

@@ -37,21 +37,16 @@ fn flatten(v: &Json) -> Vec<String> {
     }
 }
 
-/// dbt's name for a generic test: `<test>_<target>_<column>__<arg values>` (hashed when too long).
+/// dbt's name for a generic test: `<test>_<target>_` and the argument values (`column_name` among
+/// them) sorted by argument name, joined by `__` (hashed when too long).
 fn synthesize_name(test: &str, target: &str, column: Option<&str>, kwargs: &Map<String, Json>) -> String {
-    let mut name = format!("{test}_{target}");
+    let mut args: Vec<(&str, Vec<String>)> = kwargs.iter().map(|(k, v)| (k.as_str(), flatten(v))).collect();
     if let Some(c) = column {
-        name.push('_');
-        name.push_str(&clean(c));
+        args.push(("column_name", vec![clean(c)]));
     }
-    let mut keys: Vec<&String> = kwargs.keys().collect();
-    keys.sort();
-    for k in keys {
-        for part in flatten(&kwargs[k]) {
-            name.push_str("__");
-            name.push_str(&part);
-        }
-    }
+    args.sort_by(|a, b| a.0.cmp(b.0));
+    let parts: Vec<String> = args.into_iter().flat_map(|(_, p)| p).collect();
+    let name = format!("{test}_{target}_{}", parts.join("__"));
     if name.len() > 63 {
         format!("{test}_{target}_{}", &short_hash(&name)[..10])
     } else {
@@ -80,11 +75,19 @@ fn split_spec(spec: &Json, file: &str) -> Result<(String, Map<String, Json>)> {
     }
 }
 
-pub fn add_generic_test(project: &mut Project, file: &str, attached_to: &str, target_name: &str, column: Option<&str>, spec: &Json) -> Result<()> {
-    let (test_name, mut args) = split_spec(spec, file)?;
-    if test_name.contains('.') {
-        return Err(Error::project(file, format!("test `{test_name}`: tests from packages are not supported")));
+/// `dbt_utils.expression_is_true` -> (Some("dbt_utils"), "expression_is_true").
+fn split_namespace(full: &str, file: &str) -> Result<(Option<String>, String)> {
+    let ident = |s: &str| s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    match full.split('.').collect::<Vec<_>>().as_slice() {
+        [name] if ident(name) => Ok((None, name.to_string())),
+        [ns, name] if ident(ns) && ident(name) => Ok((Some(ns.to_string()), name.to_string())),
+        _ => Err(Error::project(file, format!("data test `{full}` is not a test name (`name` or `package.name`)"))),
     }
+}
+
+pub fn add_generic_test(project: &mut Project, package: &str, file: &str, attached_to: &str, target_name: &str, column: Option<&str>, spec: &Json) -> Result<()> {
+    let (full_name, mut args) = split_spec(spec, file)?;
+    let (namespace, test_name) = split_namespace(&full_name, file)?;
     let mut own_cfg = args.remove("config").and_then(|c| c.as_object().cloned()).unwrap_or_default();
     let custom_name = args.remove("name").and_then(|n| n.as_str().map(String::from));
     args.remove("description");
@@ -97,22 +100,24 @@ pub fn add_generic_test(project: &mut Project, file: &str, attached_to: &str, ta
             kwargs.insert(k, v);
         }
     }
-    let name = custom_name.unwrap_or_else(|| synthesize_name(&test_name, target_name, column.as_deref(), &kwargs));
-    let dir = std::path::Path::new(file).parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut fqn = vec![project.cfg.name.clone()];
+    let prefixed = namespace.as_ref().map(|ns| format!("{ns}_{test_name}")).unwrap_or_else(|| test_name.clone());
+    let name = custom_name.unwrap_or_else(|| synthesize_name(&prefixed, target_name, column.as_deref(), &kwargs));
+    let dir = std::path::Path::new(project.in_package(package, file)).parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut fqn = vec![package.to_string()];
     fqn.extend(dir.split('/').skip(1).filter(|s| !s.is_empty()).map(String::from));
     fqn.push(name.clone());
-    let config = test_config(project, &fqn, &own_cfg, file)?;
-    let raw = format!("{{{{ test_{test_name}(**_dbt_generic_test_kwargs) }}}}");
-    let mut node = project.new_node(Resource::Test, &name, file, format!("{name}.sql"), fqn, raw, config);
+    let config = test_config(project, package, &fqn, &own_cfg, file)?;
+    let qualified = namespace.as_ref().map(|ns| format!("{ns}.")).unwrap_or_default();
+    let raw = format!("{{{{ {qualified}test_{test_name}(**_dbt_generic_test_kwargs) }}}}");
+    let mut node = project.new_node(package, Resource::Test, &name, file, format!("{name}.sql"), fqn, raw, config);
     node.unique_id = format!("{}.{}", node.unique_id, &short_hash(&format!("{attached_to}{name}"))[..10]);
-    node.generic = Some(GenericTest { test_name, column_name: column, kwargs, attached_to: attached_to.to_string() });
+    node.generic = Some(GenericTest { test_name, namespace, column_name: column, kwargs, attached_to: attached_to.to_string() });
     project.insert(node)
 }
 
-/// The config of a generic test: project `data_tests:` tree, then the test's own `config:`.
-fn test_config(project: &Project, fqn: &[String], own: &Map<String, Json>, file: &str) -> Result<Config> {
-    let mut cfg = project.cfg.config_for(Tree::Tests, fqn)?;
+/// The config of a generic test: the `data_tests:` trees (package's, then root's), then its own `config:`.
+fn test_config(project: &Project, package: &str, fqn: &[String], own: &Map<String, Json>, file: &str) -> Result<Config> {
+    let mut cfg = project.tree_config(package, Tree::Tests, fqn)?;
     validate_keys(own, TEST_KEYS, file, &format!("test {}", fqn.last().map(String::as_str).unwrap_or("")))?;
     cfg.merge(own);
     Ok(cfg)
@@ -131,5 +136,10 @@ mod tests {
         assert_eq!(synthesize_name("accepted_values", "orders", Some("status"), &kw), "accepted_values_orders_status__placed__shipped");
         let kw = json!({"to": "ref('customers')", "field": "id"}).as_object().cloned().unwrap_or_default();
         assert_eq!(synthesize_name("relationships", "orders", Some("customer_id"), &kw), "relationships_orders_customer_id__id__ref_customers_");
+        // dbt 1.10's names for dbt_utils tests: arguments sorted by name, `column_name` among them.
+        let kw = json!({"at_least": 0.6}).as_object().cloned().unwrap_or_default();
+        assert_eq!(synthesize_name("dbt_utils_not_null_proportion", "orders_enriched", Some("discount"), &kw), "dbt_utils_not_null_proportion_orders_enriched_0_6__discount");
+        let kw = json!({"compare_model": "ref('raw_orders')"}).as_object().cloned().unwrap_or_default();
+        assert_eq!(synthesize_name("dbt_utils_equal_rowcount", "orders_enriched", None, &kw), "dbt_utils_equal_rowcount_orders_enriched_ref_raw_orders_");
     }
 }

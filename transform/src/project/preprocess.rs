@@ -19,7 +19,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// Rewrites test blocks and lists the macros a file defines (name, line).
-pub fn macro_file(rel: &str, text: &str) -> Result<MacroFile> {
+pub fn macro_file(package: &str, rel: &str, text: &str) -> Result<MacroFile> {
     static UNSUPPORTED: OnceLock<Regex> = OnceLock::new();
     static TEST: OnceLock<Regex> = OnceLock::new();
     static ENDTEST: OnceLock<Regex> = OnceLock::new();
@@ -41,7 +41,7 @@ pub fn macro_file(rel: &str, text: &str) -> Result<MacroFile> {
     // Mangle definitions so every call, even within this file, goes through the global MacroCaller
     // (which gives each call its own `return()` slot).
     let source = macro_re.replace_all(&source, "{%${1} macro __m_${2}(").into_owned();
-    Ok(MacroFile { path: rel.to_string(), source, macros })
+    Ok(MacroFile { path: rel.to_string(), package: package.to_string(), source, macros })
 }
 
 /// `{% docs name %}...{% enddocs %}` blocks of a markdown file.
@@ -61,14 +61,14 @@ mod tests {
 
     #[test]
     fn test_blocks_become_macros_on_the_same_lines() {
-        let f = macro_file("macros/t.sql", "\n{% test positive(model, column_name) %}\nselect 1\n{% endtest %}").unwrap();
+        let f = macro_file("p", "macros/t.sql", "\n{% test positive(model, column_name) %}\nselect 1\n{% endtest %}").unwrap();
         assert_eq!(f.macros, vec![("test_positive".to_string(), 2)]);
         assert!(f.source.contains("{% endmacro %}"));
     }
 
     #[test]
     fn materializations_are_rejected_with_line() {
-        let err = macro_file("macros/m.sql", "x\n{% materialization foo, default %}").unwrap_err().to_string();
+        let err = macro_file("p", "macros/m.sql", "x\n{% materialization foo, default %}").unwrap_err().to_string();
         assert!(err.contains("macros/m.sql:2") && err.contains("materialization"), "{err}");
     }
 }
