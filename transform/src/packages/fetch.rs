@@ -87,6 +87,10 @@ impl<'a> Fetcher<'a> {
         let name = subdirectory.map(|s| format!("{url}/{s}")).unwrap_or_else(|| url.to_string());
         let checkout = git::checkout(url, revision, subdirectory, &self.downloads, &format!("{:x}", md5::compute(name.as_bytes())))?;
         let dir = subdirectory.map(|s| checkout.dir.join(s)).unwrap_or(checkout.dir);
+        if !dir.join("dbt_project.yml").is_file() {
+            let place = subdirectory.map(|s| format!(" in `{s}`")).unwrap_or_default();
+            return Err(Error::Deps(format!("git package {}: no dbt_project.yml{place} at revision {revision}", git::display_url(url))));
+        }
         let (project, packages) = read_package_project(&dir, self.render)?;
         Ok(Metadata { name: project, packages, dir: Some(dir), sha: Some(checkout.sha), tarball: None })
     }

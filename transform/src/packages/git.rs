@@ -66,11 +66,6 @@ pub fn checkout(url: &str, revision: &str, subdirectory: Option<&str>, downloads
         git(&dir, &["reset", "--hard", revision], &format!("{what}: checkout {revision}"))?;
     }
     let sha = git(&dir, &["rev-parse", "HEAD"], &format!("{what}: rev-parse"))?;
-    if let Some(sub) = subdirectory {
-        if !dir.join(sub).join("dbt_project.yml").exists() {
-            return Err(Error::Deps(format!("{what}: no dbt_project.yml in subdirectory `{sub}` at revision {revision}")));
-        }
-    }
     Ok(Checkout { dir, sha })
 }
 
