@@ -415,7 +415,7 @@ impl Manifest {
         // dbt's layout: target/compiled/<package>/<path within the package>.
         let own = self.project.in_package(&node.package_name, &node.original_file_path);
         let rel = match node.generic {
-            Some(_) => format!("{own}/{}.sql", node.name),
+            Some(_) => format!("{own}/{}", node.path),
             None => own.to_string(),
         };
         let path = self.target_dir().join("compiled").join(&node.package_name).join(rel);

@@ -69,7 +69,8 @@ pub fn macro_table(project: &Project, adapter: &str) -> Result<Namespaces> {
     }
     for f in builtin_files()?.iter().chain(&project.macro_files) {
         for (name, _) in &f.macros {
-            table.add(&f.package, MacroCaller { name: name.clone(), file: f.path.clone() });
+            let catch_all = f.catch_all.iter().find(|(n, _)| n == name).map(|(_, params)| Arc::new(params.clone()));
+            table.add(&f.package, MacroCaller { name: name.clone(), file: f.path.clone(), catch_all });
         }
     }
     Ok(table)
@@ -139,7 +140,7 @@ impl Engine {
         let ctx = self.context(node, this, execute, wh);
         let ctx_value = Value::from_dyn_object(ctx.clone());
         let sql = match &node.generic {
-            Some(g) => self.render_generic(node, g, &ctx, ctx_value, execute)?,
+            Some(g) => self.render_generic(node, g, &ctx, ctx_value)?,
             None => {
                 let tmpl = self.env.get_template(&node.original_file_path).map_err(|e| format_error(&e, Some(&self.shared)))?;
                 tmpl.render(ctx_value).map_err(|e| format_error(&e, Some(&self.shared)))?
@@ -151,7 +152,7 @@ impl Engine {
     }
 
     /// A generic test: evaluates its YAML arguments (`to: ref('x')`) and calls `test_<name>`.
-    fn render_generic(&self, node: &Node, g: &crate::project::GenericTest, ctx: &Arc<RenderCtx>, ctx_value: Value, execute: bool) -> Result<String> {
+    fn render_generic(&self, node: &Node, g: &crate::project::GenericTest, ctx: &Arc<RenderCtx>, ctx_value: Value) -> Result<String> {
         let here = |e: minijinja::Error| Error::Jinja(format!("{}: test {}: {}", node.original_file_path, node.name, chain_text(&e)));
         let macro_name = format!("test_{}", g.test_name);
         let found = match &g.namespace {
@@ -192,9 +193,8 @@ impl Engine {
         }
         let model = self.attached_relation(g, ctx).map_err(here)?;
         kwargs.push(("model".into(), model));
-        if !execute {
-            return Ok(String::new());
-        }
+        // Rendered at parse too (execute = false), as dbt does: `config()` in a test macro
+        // (dbt_utils' `fail_calc`) is recorded then.
         let out = caller.invoke(&self.env, ctx_value, &[Value::from(Kwargs::from_iter(kwargs))]);
         out.map(|v| v.to_string()).map_err(|e| format_error(&e, Some(&self.shared)))
     }

@@ -37,20 +37,23 @@ fn flatten(v: &Json) -> Vec<String> {
     }
 }
 
-/// dbt's name for a generic test: `<test>_<target>_` and the argument values (`column_name` among
-/// them) sorted by argument name, joined by `__` (hashed when too long).
-fn synthesize_name(test: &str, target: &str, column: Option<&str>, kwargs: &Map<String, Json>) -> String {
+/// dbt's names for a generic test: the full name, `<test>_<target>_` and the argument values
+/// (`column_name` among them) sorted by argument name joined by `__`; and the name of its compiled
+/// file, the same unless 64 characters or longer: then its first 30 characters and an md5.
+fn synthesize_names(test: &str, target: &str, column: Option<&str>, kwargs: &Map<String, Json>) -> (String, String) {
     let mut args: Vec<(&str, Vec<String>)> = kwargs.iter().map(|(k, v)| (k.as_str(), flatten(v))).collect();
     if let Some(c) = column {
         args.push(("column_name", vec![clean(c)]));
     }
     args.sort_by(|a, b| a.0.cmp(b.0));
     let parts: Vec<String> = args.into_iter().flat_map(|(_, p)| p).collect();
-    let name = format!("{test}_{target}_{}", parts.join("__"));
-    if name.len() > 63 {
-        format!("{test}_{target}_{}", &short_hash(&name)[..10])
+    let identifier = format!("{test}_{target}");
+    let name = format!("{identifier}_{}", parts.join("__"));
+    if name.len() >= 64 {
+        let short = format!("{}_{:x}", identifier.chars().take(30).collect::<String>(), md5::compute(name.as_bytes()));
+        (name, short)
     } else {
-        name
+        (name.clone(), name)
     }
 }
 
@@ -101,7 +104,10 @@ pub fn add_generic_test(project: &mut Project, package: &str, file: &str, attach
         }
     }
     let prefixed = namespace.as_ref().map(|ns| format!("{ns}_{test_name}")).unwrap_or_else(|| test_name.clone());
-    let name = custom_name.unwrap_or_else(|| synthesize_name(&prefixed, target_name, column.as_deref(), &kwargs));
+    let (name, file_name) = match custom_name {
+        Some(n) => (n.clone(), n),
+        None => synthesize_names(&prefixed, target_name, column.as_deref(), &kwargs),
+    };
     let dir = std::path::Path::new(project.in_package(package, file)).parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
     let mut fqn = vec![package.to_string()];
     fqn.extend(dir.split('/').skip(1).filter(|s| !s.is_empty()).map(String::from));
@@ -109,7 +115,7 @@ pub fn add_generic_test(project: &mut Project, package: &str, file: &str, attach
     let config = test_config(project, package, &fqn, &own_cfg, file)?;
     let qualified = namespace.as_ref().map(|ns| format!("{ns}.")).unwrap_or_default();
     let raw = format!("{{{{ {qualified}test_{test_name}(**_dbt_generic_test_kwargs) }}}}");
-    let mut node = project.new_node(package, Resource::Test, &name, file, format!("{name}.sql"), fqn, raw, config);
+    let mut node = project.new_node(package, Resource::Test, &name, file, format!("{file_name}.sql"), fqn, raw, config);
     node.unique_id = format!("{}.{}", node.unique_id, &short_hash(&format!("{attached_to}{name}"))[..10]);
     node.generic = Some(GenericTest { test_name, namespace, column_name: column, kwargs, attached_to: attached_to.to_string() });
     project.insert(node)
@@ -131,15 +137,20 @@ mod tests {
     #[test]
     fn names_follow_dbt() {
         let none = Map::new();
-        assert_eq!(synthesize_name("not_null", "orders", Some("id"), &none), "not_null_orders_id");
+        assert_eq!(synthesize_names("not_null", "orders", Some("id"), &none).0, "not_null_orders_id");
         let kw = json!({"values": ["placed", "shipped"]}).as_object().cloned().unwrap_or_default();
-        assert_eq!(synthesize_name("accepted_values", "orders", Some("status"), &kw), "accepted_values_orders_status__placed__shipped");
+        assert_eq!(synthesize_names("accepted_values", "orders", Some("status"), &kw).0, "accepted_values_orders_status__placed__shipped");
         let kw = json!({"to": "ref('customers')", "field": "id"}).as_object().cloned().unwrap_or_default();
-        assert_eq!(synthesize_name("relationships", "orders", Some("customer_id"), &kw), "relationships_orders_customer_id__id__ref_customers_");
+        assert_eq!(synthesize_names("relationships", "orders", Some("customer_id"), &kw).0, "relationships_orders_customer_id__id__ref_customers_");
         // dbt 1.10's names for dbt_utils tests: arguments sorted by name, `column_name` among them.
         let kw = json!({"at_least": 0.6}).as_object().cloned().unwrap_or_default();
-        assert_eq!(synthesize_name("dbt_utils_not_null_proportion", "orders_enriched", Some("discount"), &kw), "dbt_utils_not_null_proportion_orders_enriched_0_6__discount");
+        assert_eq!(synthesize_names("dbt_utils_not_null_proportion", "orders_enriched", Some("discount"), &kw).0, "dbt_utils_not_null_proportion_orders_enriched_0_6__discount");
         let kw = json!({"compare_model": "ref('raw_orders')"}).as_object().cloned().unwrap_or_default();
-        assert_eq!(synthesize_name("dbt_utils_equal_rowcount", "orders_enriched", None, &kw), "dbt_utils_equal_rowcount_orders_enriched_ref_raw_orders_");
+        assert_eq!(synthesize_names("dbt_utils_equal_rowcount", "orders_enriched", None, &kw).0, "dbt_utils_equal_rowcount_orders_enriched_ref_raw_orders_");
+        // Past 63 characters the compiled file is named by a hash, as dbt names it.
+        let kw = json!({"field": "order_id", "to": "ref('raw_orders')"}).as_object().cloned().unwrap_or_default();
+        let (full, file) = synthesize_names("dbt_utils_cardinality_equality", "orders_enriched", Some("order_id"), &kw);
+        assert_eq!(full, "dbt_utils_cardinality_equality_orders_enriched_order_id__order_id__ref_raw_orders_");
+        assert_eq!(file, "dbt_utils_cardinality_equality_9a7b522f828a248aa0b44097cb838af3");
     }
 }

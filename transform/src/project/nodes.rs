@@ -125,6 +125,8 @@ pub struct MacroFile {
     pub package: String,
     pub source: String,
     pub macros: Vec<(String, usize)>,
+    /// Macros whose body reads `kwargs`/`varargs` (they accept extra arguments), with their parameters.
+    pub catch_all: Vec<(String, Vec<String>)>,
 }
 
 /// An installed package: its own dbt_project.yml and where it is, relative to the root project.
