@@ -209,11 +209,14 @@ pub fn selected(m: &Manifest, select: &[String], exclude: &[String], kinds: &[Re
     let items = items(&m.project);
     let chosen = self::select(&items, &m.dag, select, exclude)?;
     let order = m.dag.topo_order()?;
-    Ok(order
+    let ids: Vec<String> = order
         .into_iter()
         .filter(|id| chosen.contains(id))
         .filter(|id| m.project.nodes.get(id).is_some_and(|n| kinds.contains(&n.resource) && n.materialized() != "ephemeral"))
-        .collect())
+        .collect();
+    // Templates see the command's selection as `selected_resources` (set once, by the first selection).
+    let _ = m.engine.shared.selected.set(ids.clone());
+    Ok(ids)
 }
 
 #[cfg(test)]

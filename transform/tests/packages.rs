@@ -231,6 +231,13 @@ fn hub_packages_resolve_version_ranges_like_dbt() {
     assert!(f.read("package-lock.yml").contains("version: 1.2.0-rc1\n"), "{}", f.read("package-lock.yml"));
     assert!(f.read("package-lock.yml").ends_with("sha1_hash: 030d38eadc6b4b6426ed477e0e5c485af06edc59\n"));
 
+    // A tarball package: downloaded, its one top folder installed under the given name.
+    f.write("packages.yml", &format!("packages:\n  - tarball: \"{url}tarballs/acme/tiny_base/0.1.0.tar.gz\"\n    name: tiny_base\n"));
+    let o = f.run_env(&["deps"], &env);
+    assert_eq!(o.code, 0, "{}", o.all());
+    assert!(f.path("dbt_packages/tiny_base/macros/base_word.sql").exists());
+    assert!(f.read("package-lock.yml").contains(&format!("  - name: tiny_base\n    tarball: {url}tarballs/acme/tiny_base/0.1.0.tar.gz\n")), "{}", f.read("package-lock.yml"));
+
     // dbt's errors.
     f.write("packages.yml", "packages: [{package: acme/tiny_hub, version: [\">=3.0.0\"]}]\n");
     let o = f.run_env(&["deps"], &env);

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use minijinja::value::{from_args, Kwargs, Object, ObjectRepr};
 use minijinja::{Error, ErrorKind, State, Value};
 
-use super::context::RenderCtx;
+use super::render_ctx::RenderCtx;
 use super::relation::{Column, Relation, EPHEMERAL_PREFIX};
 use super::statement;
 use crate::project::RelationName;

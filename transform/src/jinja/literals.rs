@@ -39,11 +39,7 @@ pub fn rewrite(source: &str) -> String {
                 inserts.push((start, "__dict("));
                 open.push(true);
             }
-            Token::BracketClose | Token::BraceClose => {
-                if open.pop() == Some(true) {
-                    inserts.push((end, ")"));
-                }
-            }
+            Token::BracketClose | Token::BraceClose if open.pop() == Some(true) => inserts.push((end, ")")),
             Token::VariableStart | Token::BlockStart | Token::VariableEnd | Token::BlockEnd => open.clear(),
             _ => {}
         }

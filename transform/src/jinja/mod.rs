@@ -13,6 +13,7 @@ pub mod mutable;
 pub mod namespace;
 pub mod regex_module;
 pub mod relation;
+pub mod render_ctx;
 pub mod statement;
 pub mod table;
 

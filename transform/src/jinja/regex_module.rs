@@ -66,7 +66,7 @@ struct Match {
 }
 
 impl Match {
-    fn new(re: &Regex, caps: regex::Captures) -> Value {
+    fn value(re: &Regex, caps: regex::Captures) -> Value {
         let groups = (0..caps.len()).map(|i| caps.get(i).map(|m| (m.start(), m.end(), m.as_str().to_string()))).collect();
         let names = re.capture_names().map(|n| n.map(String::from)).collect();
         Value::from_object(Match { groups, names })
@@ -148,7 +148,7 @@ fn apply(method: &str, args: &[Value], bound_flags: i64) -> Result<Value, Error>
                 _ => pattern,
             };
             let re = build(&anchored, flag_arg(1)?)?;
-            re.captures(&s).map(|c| Match::new(&re, c)).unwrap_or(Value::from(()))
+            re.captures(&s).map(|c| Match::value(&re, c)).unwrap_or(Value::from(()))
         }
         "sub" => {
             let (repl, s) = (text(0)?, text(1)?);

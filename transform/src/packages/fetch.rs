@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value as Json;
 
 use super::hub::Hub;
-use super::resolve::Pinned;
+use super::pinned::Pinned;
 use super::spec::PackageSpec;
 use super::{git, read_package_files, Render};
 use crate::error::{Error, Result};
@@ -147,7 +147,7 @@ pub fn read_package_project(dir: &Path, render: &Render) -> Result<(String, Vec<
     let project = dir.join("dbt_project.yml");
     let text = std::fs::read_to_string(&project).map_err(|e| Error::io(&project, e))?;
     let doc: Json = serde_yaml::from_str(&text).map_err(|e| Error::Deps(format!("{}: invalid YAML: {e}", project.display())))?;
-    let name = doc.get("name").map(|n| render(n)).transpose()?.and_then(|n| n.as_str().map(String::from));
+    let name = doc.get("name").map(render).transpose()?.and_then(|n| n.as_str().map(String::from));
     let name = name.ok_or_else(|| Error::Deps(format!("{}: `name` is required", project.display())))?;
     let (packages, _) = read_package_files(dir, render)?;
     Ok((name, packages))

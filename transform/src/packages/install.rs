@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::fetch::{unpack_single_folder, Fetcher};
-use super::resolve::{Pinned, Resolved};
+use super::pinned::Pinned;
+use super::resolve::Resolved;
 use crate::error::{Error, Result};
 
 /// Empties the install folder (dbt deletes and recreates it).

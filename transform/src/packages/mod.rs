@@ -8,6 +8,7 @@ pub mod git;
 pub mod hub;
 pub mod install;
 pub mod lock;
+pub mod pinned;
 pub mod pyjson;
 pub mod resolve;
 pub mod semver;

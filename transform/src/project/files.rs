@@ -31,3 +31,12 @@ pub fn read(root: &Path, rel: &str) -> Result<String> {
     let p = root.join(rel);
     std::fs::read_to_string(&p).map_err(|e| Error::io(p, e))
 }
+
+/// `rel/dir` for a package, `dir` for the root project.
+pub fn under(rel: &str, dir: &str) -> String {
+    if rel.is_empty() {
+        dir.to_string()
+    } else {
+        format!("{rel}/{dir}")
+    }
+}

@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::Map;
 
 use super::dbt_project::{DbtProject, Tree};
-use super::files::{discover, read};
+use super::files::{discover, read, under};
 use super::nodes::{Package, Project, Resource};
 use super::render::YamlRenderer;
 use super::{preprocess, properties, Config};
@@ -24,15 +24,6 @@ fn path_and_fqn(project: &str, dir: &str, rel: &str) -> (String, Vec<String>) {
     let stem = inner.rsplit_once('.').map(|(s, _)| s).unwrap_or(&inner);
     fqn.extend(stem.split('/').map(String::from));
     (inner, fqn)
-}
-
-/// `rel/dir` for a package, `dir` for the root project.
-pub fn under(rel: &str, dir: &str) -> String {
-    if rel.is_empty() {
-        dir.to_string()
-    } else {
-        format!("{rel}/{dir}")
-    }
 }
 
 /// The installed packages, each read with its own dbt_project.yml.

@@ -101,7 +101,7 @@ fn property_files(project: &Project) -> Result<Vec<(String, String)>> {
     let mut out = vec![];
     for (cfg, rel) in project.projects() {
         for dir in cfg.model_paths.iter().chain(&cfg.seed_paths) {
-            let dir = super::load::under(rel, dir);
+            let dir = super::files::under(rel, dir);
             for ext in ["yml", "yaml"] {
                 out.extend(discover(&project.root, &dir, ext)?.into_iter().map(|f| (cfg.name.clone(), f)));
             }
