@@ -61,8 +61,8 @@ fn main() -> anyhow::Result<()> {
         anyhow::bail!("usage: compare_marts PROFILES_DIR PROFILE TARGET_A TARGET_B SCHEMA...");
     };
     let path = Path::new(dir).join("profiles.yml");
-    let a = connect(&load_target(&path, profile, Some(ta), None)?, Path::new("."))?;
-    let b = connect(&load_target(&path, profile, Some(tb), None)?, Path::new("."))?;
+    let a = connect(&load_target(&path, profile, Some(ta), None, &Default::default())?, Path::new("."))?;
+    let b = connect(&load_target(&path, profile, Some(tb), None, &Default::default())?, Path::new("."))?;
     let (mut checked, mut failed) = (0, 0);
     for schema in schemas {
         for table in tables(a.as_ref(), schema)? {

@@ -41,6 +41,9 @@ pub enum Command {
     Debug(CommonArgs),
     /// Delete the clean-targets of dbt_project.yml (target/ by default).
     Clean(CommonArgs),
+    /// Install the packages of packages.yml (or dependencies.yml) into packages-install-path,
+    /// pinning them in package-lock.yml.
+    Deps(DepsArgs),
     /// Source commands: `transform source freshness`.
     Source {
         #[command(subcommand)]
@@ -64,9 +67,6 @@ pub enum Command {
     Retry(CommonArgs),
     /// Call a macro: `transform run-operation grant_select --args '{role: reporter}'`.
     RunOperation(RunOperationArgs),
-    /// Accepted for dbt's workflows: `transform deps` installs nothing when the project has no
-    /// packages.yml/dependencies.yml, and says that packages are not supported otherwise.
-    Deps(CommonArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -214,6 +214,21 @@ pub struct RunOperationArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+pub struct DepsArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Resolve packages.yml again even when package-lock.yml matches it.
+    #[arg(long)]
+    pub upgrade: bool,
+    /// Only write package-lock.yml; install nothing.
+    #[arg(long)]
+    pub lock: bool,
+    /// Also offer hub versions whose `require_dbt_version` excludes this dbt version.
+    #[arg(long)]
+    pub no_version_check: bool,
+}
+
+#[derive(Args, Debug, Clone)]
 pub struct SyncArgs {
     #[command(flatten)]
     pub common: CommonArgs,
@@ -341,9 +356,10 @@ impl Command {
             Command::Compile(a) | Command::Source { command: SourceCommand::Freshness(a) } => &a.common,
             Command::Run(a) | Command::Test(a) | Command::Build(a) | Command::Seed(a) => &a.common,
             Command::Ls(a) => &a.common,
+            Command::Deps(a) => &a.common,
             Command::Sync(a) => &a.common,
             Command::Show(a) => &a.common,
-            Command::Retry(a) | Command::Deps(a) => a,
+            Command::Retry(a) => a,
             Command::RunOperation(a) => &a.common,
             Command::Dashboard { command: DashboardCommand::Serve(a) } => &a.common,
             Command::Dashboard { command: DashboardCommand::Export(a) } => &a.common,

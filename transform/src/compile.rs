@@ -14,10 +14,12 @@ use serde_json::{Map, Value as Json};
 use crate::dag::Dag;
 use crate::error::{suggest, Error, Result};
 use crate::jinja::context::{RefTarget, Shared};
-use crate::jinja::{self, Engine, BUILTINS_FILE};
+use crate::jinja::{self, Engine};
 use crate::project::config::validate_values;
+use crate::project::dbt_project::DbtProject;
 use crate::project::profiles::{self, Target};
-use crate::project::{Node, Project, RelationName, Resource};
+use crate::project::render::YamlRenderer;
+use crate::project::{pick_ref, Node, Project, RelationName, Resource};
 use crate::warehouse::dialect::Dialect;
 use crate::warehouse::{adapters, Warehouse};
 
@@ -52,45 +54,66 @@ pub struct Manifest {
     created_dirs: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
 }
 
-fn parse_vars(project: &Project, cli: Option<&str>) -> Result<Map<String, Json>> {
-    let mut vars = Map::new();
-    for (k, v) in &project.cfg.vars {
-        match (k == &project.cfg.name, v) {
-            (true, Json::Object(inner)) => vars.extend(inner.clone()),
+/// `--vars` as a mapping.
+pub fn cli_vars(cli: Option<&str>) -> Result<Map<String, Json>> {
+    let Some(text) = cli else { return Ok(Map::new()) };
+    let parsed = crate::project::dbt_project::parse_yaml(text, "--vars")?;
+    parsed.as_object().cloned().ok_or_else(|| Error::Usage("--vars must be a YAML/JSON mapping, e.g. '{key: value}'".into()))
+}
+
+/// A project's vars as seen by nodes of `package`: global ones, then those scoped to `package`.
+fn scoped_vars(vars: &Map<String, Json>, package: &str, into: &mut Map<String, Json>) {
+    for (k, v) in vars {
+        match (k == package, v) {
+            (true, Json::Object(inner)) => into.extend(inner.clone()),
             _ => {
-                vars.insert(k.clone(), v.clone());
+                into.insert(k.clone(), v.clone());
             }
         }
     }
-    if let Some(text) = cli {
-        let parsed = crate::project::dbt_project::parse_yaml(text, "--vars")?;
-        let obj = parsed.as_object().ok_or_else(|| Error::Usage("--vars must be a YAML/JSON mapping, e.g. '{key: value}'".into()))?;
-        vars.extend(obj.clone());
+    if let Some(Json::Object(inner)) = vars.get(package) {
+        into.extend(inner.clone());
     }
-    Ok(vars)
+}
+
+/// Vars per package, as dbt scopes them: the package's own dbt_project.yml, then the root's (global,
+/// then scoped to the package), then `--vars`.
+fn parse_vars(project: &Project, cli: &Map<String, Json>) -> HashMap<String, Map<String, Json>> {
+    let mut out = HashMap::new();
+    for (cfg, _) in project.projects() {
+        let mut vars = Map::new();
+        if cfg.name != project.cfg.name {
+            scoped_vars(&cfg.vars, &cfg.name, &mut vars);
+        }
+        scoped_vars(&project.cfg.vars, &cfg.name, &mut vars);
+        vars.extend(cli.clone());
+        out.insert(cfg.name.clone(), vars);
+    }
+    out
 }
 
 /// Loads, parses and resolves the project; connects to the warehouse when `connect` is set.
 pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     let t0 = Instant::now();
-    let mut project = Project::load(&opts.project_dir)?;
-    ensure_target_dir(&project)?;
-    timing("load files", t0);
-    let profiles = profiles::profiles_path(opts.profiles_dir.as_deref(), &opts.project_dir)?;
-    let profile_name = profile_name(&project.cfg.profile);
-    let target = profiles::load_target(&profiles, &profile_name, opts.target.as_deref(), opts.threads)?;
+    let vars = cli_vars(opts.vars.as_deref())?;
+    let (target, profiles, profile_name) = load_target(opts, &vars)?;
     let wh = if connect { Some(adapters::connect(&target, &opts.project_dir)?) } else { None };
     let (database, schema) = match &wh {
         Some(w) => (w.database().to_string(), w.schema().to_string()),
         None => adapters::target_location(&target),
     };
-    let (_, macros) = jinja::macro_table(&project)?;
+    let target_json = jinja::target_value(&target, &database, &schema);
+    let renderer = YamlRenderer::new("dbt_project.yml", &vars, Some(&target_json), false);
+    let mut project = Project::load_with(&opts.project_dir, &renderer)?;
+    ensure_target_dir(&project)?;
+    timing("load files", t0);
+    let macros = jinja::macro_table(&project, &target.adapter_type)?;
     let mut shared = Shared {
         project_name: project.cfg.name.clone(),
         adapter_type: target.adapter_type.clone(),
         dialect: adapters::dialect(&target.adapter_type),
-        vars: parse_vars(&project, opts.vars.as_deref())?,
-        target: jinja::target_value(&target, &database, &schema),
+        vars: parse_vars(&project, &vars),
+        target: target_json,
         target_database: database,
         target_schema: schema,
         full_refresh: opts.full_refresh,
@@ -98,10 +121,12 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
         command: opts.command.clone(),
         // One id for the invocation's log events and its artifacts.
         invocation_id: crate::output::printer().invocation_id().to_string(),
-        run_started_at: chrono::Utc::now().to_rfc3339(),
-        macros,
+        run_started_at: chrono::Utc::now(),
+        macros: Arc::new(macros),
         refs: HashMap::new(),
         sources: HashMap::new(),
+        graph: Json::Null,
+        selected: Default::default(),
     };
     resolve_sources(&mut project, &mut shared);
     let t0 = Instant::now();
@@ -118,6 +143,7 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     let mut shared = Arc::try_unwrap(std::mem::replace(&mut engine.shared, Arc::new(empty_shared())))
         .map_err(|_| Error::Usage("internal: render context still in use".into()))?;
     shared.refs = ref_targets(&project);
+    shared.graph = graph(&project);
     engine.shared = Arc::new(shared);
     let dialect = adapters::dialect(&target.adapter_type);
     let profiles_dir = profiles.parent().map(|p| p.to_path_buf()).unwrap_or_default();
@@ -145,11 +171,19 @@ fn ensure_target_dir(project: &Project) -> Result<()> {
     })
 }
 
+/// The profile target the project names (its `profile:` rendered without a target, as dbt does, unless
+/// `--profile` names another), with the profiles.yml it came from and the profile's name.
+pub fn load_target(opts: &Options, vars: &Map<String, Json>) -> Result<(Target, PathBuf, String)> {
+    let from_project = DbtProject::profile_name(&opts.project_dir, &YamlRenderer::new("dbt_project.yml", vars, None, false))?;
+    let profile = profile_name(&from_project);
+    let path = profiles::profiles_path(opts.profiles_dir.as_deref(), &opts.project_dir)?;
+    let target = profiles::load_target(&path, &profile, opts.target.as_deref(), opts.threads, vars)?;
+    Ok((target, path, profile))
+}
+
 /// A connection to the profile's warehouse, without reading the project's files (`sync`, `show`).
 pub fn connect(opts: &Options) -> Result<Arc<dyn Warehouse>> {
-    let project = crate::project::dbt_project::DbtProject::load(&opts.project_dir)?;
-    let path = profiles::profiles_path(opts.profiles_dir.as_deref(), &opts.project_dir)?;
-    let target = profiles::load_target(&path, &profile_name(&project.profile), opts.target.as_deref(), opts.threads)?;
+    let target = load_target(opts, &cli_vars(opts.vars.as_deref())?)?.0;
     adapters::connect(&target, &opts.project_dir)
 }
 
@@ -165,7 +199,7 @@ fn empty_shared() -> Shared {
         project_name: String::new(),
         adapter_type: String::new(),
         dialect: &crate::warehouse::dialect::Standard,
-        vars: Map::new(),
+        vars: HashMap::new(),
         target: Json::Null,
         target_database: String::new(),
         target_schema: String::new(),
@@ -173,10 +207,12 @@ fn empty_shared() -> Shared {
         empty: false,
         command: String::new(),
         invocation_id: String::new(),
-        run_started_at: String::new(),
-        macros: HashMap::new(),
+        run_started_at: chrono::Utc::now(),
+        macros: Default::default(),
         refs: HashMap::new(),
         sources: HashMap::new(),
+        graph: Json::Null,
+        selected: Default::default(),
     }
 }
 
@@ -239,8 +275,9 @@ fn with_line(e: Error, raw: &str) -> Error {
     }
 }
 
+/// Whether the root project defines its own `generate_schema_name` (and the like).
 fn user_overrides(engine: &Engine, name: &str) -> bool {
-    engine.shared.macros.get(name).is_some_and(|m| m.file != BUILTINS_FILE)
+    engine.shared.macros.get(&engine.shared.project_name, name).is_some()
 }
 
 /// Database, schema and identifier of every node, following dbt's generate_*_name macros.
@@ -301,23 +338,57 @@ fn unique_relations(project: &Project, dialect: &dyn Dialect, adapter: &str) -> 
     Ok(())
 }
 
-fn ref_targets(project: &Project) -> HashMap<String, RefTarget> {
+fn ref_targets(project: &Project) -> HashMap<String, Vec<(String, RefTarget)>> {
+    let target = |n: &Node| RefTarget { unique_id: n.unique_id.clone(), relation: n.relation.clone(), ephemeral: n.materialized() == "ephemeral" };
     project
         .by_name()
         .into_iter()
-        .map(|(name, n)| {
-            let t = RefTarget { unique_id: n.unique_id.clone(), relation: n.relation.clone(), ephemeral: n.materialized() == "ephemeral" };
-            (name.to_string(), t)
-        })
+        .map(|(name, list)| (name.to_string(), list.into_iter().map(|(p, n)| (p.to_string(), target(n))).collect()))
         .collect()
+}
+
+/// dbt's `graph` context value: every node and source by unique id, with the fields macros read.
+fn graph(project: &Project) -> Json {
+    let nodes: Map<String, Json> = project
+        .nodes
+        .values()
+        .map(|n| {
+            let v = serde_json::json!({
+                "unique_id": n.unique_id, "name": n.name, "resource_type": n.resource.as_str(), "package_name": n.package_name,
+                "original_file_path": project.in_package(&n.package_name, &n.original_file_path), "path": n.path, "fqn": n.fqn,
+                "database": n.relation.database, "schema": n.relation.schema, "alias": n.relation.identifier,
+                "config": n.config.0, "tags": n.config.tags(), "depends_on": {"nodes": n.depends_on},
+                "description": n.description,
+            });
+            (n.unique_id.clone(), v)
+        })
+        .collect();
+    let sources: Map<String, Json> = project
+        .sources
+        .values()
+        .map(|s| {
+            let v = serde_json::json!({
+                "unique_id": s.unique_id, "name": s.name, "source_name": s.source_name, "resource_type": "source",
+                "package_name": s.package_name, "database": s.relation.database, "schema": s.relation.schema,
+                "identifier": s.relation.identifier, "fqn": s.fqn, "tags": s.tags,
+            });
+            (s.unique_id.clone(), v)
+        })
+        .collect();
+    serde_json::json!({"nodes": nodes, "sources": sources})
 }
 
 /// Turns recorded refs/sources into unique ids (naming the culprit when missing) and builds the DAG.
 fn resolve_dependencies(project: &mut Project) -> Result<Dag> {
-    let names: HashMap<String, String> = project.by_name().into_iter().map(|(k, n)| (k.to_string(), n.unique_id.clone())).collect();
+    let root = project.cfg.name.clone();
+    let names: HashMap<String, Vec<(String, String)>> = project
+        .by_name()
+        .into_iter()
+        .map(|(k, list)| (k.to_string(), list.into_iter().map(|(p, n)| (p.to_string(), n.unique_id.clone())).collect()))
+        .collect();
     let sources: HashMap<(String, String), String> =
         project.sources.values().map(|s| ((s.source_name.clone(), s.name.clone()), s.unique_id.clone())).collect();
-    let uids: std::collections::HashSet<String> = names.values().cloned().collect();
+    let uids: std::collections::HashSet<String> = names.values().flatten().map(|(_, u)| u.clone()).collect();
     let mut dag = Dag::default();
     for s in project.sources.keys() {
         dag.add_node(s);
@@ -333,7 +404,12 @@ fn resolve_dependencies(project: &mut Project) -> Result<Dag> {
         }
         for r in &node.refs {
             let name = r.last().cloned().unwrap_or_default();
-            let uid = names.get(&name).ok_or_else(|| Error::MissingRef {
+            let package = (r.len() > 1).then(|| r[0].as_str());
+            let found = names.get(&name).and_then(|list| {
+                let candidates: Vec<(&str, &String)> = list.iter().map(|(p, u)| (p.as_str(), u)).collect();
+                pick_ref(&candidates, &root, &node.package_name, package).copied()
+            });
+            let uid = found.ok_or_else(|| Error::MissingRef {
                 file: located(&node.original_file_path, &node.raw_code, &name),
                 node: node.name.clone(),
                 what: "model",
@@ -398,11 +474,13 @@ impl Manifest {
 
     /// Writes compiled SQL under target/compiled/<project>/<original path>.
     pub fn write_compiled(&self, node: &Node, sql: &str) -> Result<PathBuf> {
+        // dbt's layout: target/compiled/<package>/<path within the package>.
+        let own = self.project.in_package(&node.package_name, &node.original_file_path);
         let rel = match node.generic {
-            Some(_) => format!("{}/{}", node.original_file_path, node.path),
-            None => node.original_file_path.clone(),
+            Some(_) => format!("{own}/{}", node.path),
+            None => own.to_string(),
         };
-        let path = self.target_dir().join("compiled").join(&self.project.cfg.name).join(rel);
+        let path = self.target_dir().join("compiled").join(&node.package_name).join(rel);
         if let Some(parent) = path.parent() {
             let known = self.created_dirs.lock().map(|d| d.contains(parent)).unwrap_or(false);
             if !known {

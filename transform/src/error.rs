@@ -44,6 +44,10 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    /// `deps` or package loading: a package that cannot be resolved, fetched or installed.
+    #[error("{0}")]
+    Deps(String),
+
     #[error("source `{source_name}`: {message}")]
     Source { source_name: String, message: String },
 }

@@ -20,6 +20,7 @@ pub mod flags;
 pub mod freshness;
 pub mod jinja;
 pub mod output;
+pub mod packages;
 pub mod parallel;
 pub mod project;
 pub mod select;

@@ -428,11 +428,14 @@ pub fn selected(m: &Manifest, a: &SelectArgs, kinds: &[Resource], state: Option<
     let items = items_with_state(&m.project, state)?;
     let chosen = choose(&items, &m.dag, &request)?;
     let order = m.dag.topo_order()?;
-    Ok(order
+    let ids: Vec<String> = order
         .into_iter()
         .filter(|id| chosen.contains(id))
         .filter(|id| m.project.nodes.get(id).is_some_and(|n| kinds.contains(&n.resource) && n.materialized() != "ephemeral"))
-        .collect())
+        .collect();
+    // Templates see the command's selection as `selected_resources` (set once, by the first selection).
+    let _ = m.engine.shared.selected.set(ids.clone());
+    Ok(ids)
 }
 
 /// `--state DIR` (or, for deferral, `--defer-state DIR`), loaded once per invocation.

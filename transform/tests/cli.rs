@@ -299,7 +299,8 @@ fn hooks_columns_introspection_and_jinja_test_arguments() {
     assert!(o.stdout.contains("PASS accepted_values_audit_"), "{}", o.stdout);
     assert_eq!(f.count("select n from main_marts.audit_log"), 1, "the post-hook ran after the build");
     let cols = f.query("select col_2 from main_marts.audit");
-    assert!(cols[0][0].contains("first_name:VARCHAR"), "{cols:?}");
+    // dbt's Column.data_type: a string of unknown size is `character varying(256)` (dbt-duckdb too).
+    assert!(cols[0][0].contains("first_name:character varying(256)"), "{cols:?}");
 }
 
 #[test]
@@ -387,5 +388,5 @@ fn two_argument_ref_names_this_project() {
     assert!(o.stdout.contains("\"main\".\"stg_orders\""), "{}", o.stdout);
     f.write("models/two.sql", "select * from {{ ref('dbt_utils', 'stg_orders') }}");
     let o = f.run(&["parse"]);
-    assert!(o.code == 2 && o.stderr.contains("packages are not supported"), "{}", o.all());
+    assert!(o.code == 2 && o.stderr.contains("no project or installed package is named `dbt_utils`"), "{}", o.all());
 }

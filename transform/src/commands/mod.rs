@@ -36,12 +36,12 @@ pub fn dispatch(command: Command) -> Result<i32> {
         Command::Ls(a) => ls::run(a),
         Command::Debug(a) => debug::run(a),
         Command::Clean(a) => clean::run(a),
+        Command::Deps(a) => deps::run(a),
         Command::Source { command: SourceCommand::Freshness(a) } => freshness::run(a),
         Command::Sync(a) => sync::run(a),
         Command::Show(a) => show::run(a),
         Command::Retry(a) => retry::run(a),
         Command::RunOperation(a) => run_operation::run(a),
-        Command::Deps(a) => deps::run(a),
         Command::Dashboard { command } => dashboard::run(command),
         Command::Docs { command } => docs::run(command),
     }

@@ -21,7 +21,7 @@ pub fn run(a: CommonArgs) -> Result<i32> {
         count(Resource::Test),
         count(Resource::Seed),
         m.project.sources.len(),
-        m.engine.shared.macros.len(),
+        m.engine.shared.macros.count(),
         start.elapsed().as_secs_f64()
     ));
     // No warehouse is open: skip freeing a project-sized structure right before the process exits.

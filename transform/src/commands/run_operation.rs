@@ -19,16 +19,11 @@ pub fn run(a: RunOperationArgs) -> Result<i32> {
     if !args.is_object() {
         return Err(Error::Usage(format!("--args must be a YAML mapping of the macro's keyword arguments, got {args}")));
     }
-    let name = match a.macro_name.split_once('.') {
-        Some((pkg, name)) if pkg == m.project.cfg.name => name.to_string(),
-        Some((pkg, _)) => return Err(Error::Usage(format!("run-operation {}: package `{pkg}` is not this project", a.macro_name))),
-        None => a.macro_name.clone(),
-    };
-    if !m.engine.shared.macros.contains_key(&name) {
-        let hint = crate::error::did_you_mean(&crate::error::suggest(&name, m.engine.shared.macros.keys().map(String::as_str)));
-        return Err(Error::Usage(format!("run-operation: no macro named `{name}`{hint}")));
-    }
-    let node = m.project.new_node(Resource::Model, &name, "run-operation", String::new(), vec![m.project.cfg.name.clone(), name.clone()], String::new(), Config::default());
+    // `package.macro` or a bare name: the engine looks it up as dbt does (root, packages, dbt's own).
+    let name = a.macro_name.clone();
+    let bare = name.rsplit('.').next().unwrap_or(&name).to_string();
+    let root = m.project.cfg.name.clone();
+    let node = m.project.new_node(&root, Resource::Model, &bare, "run-operation", String::new(), vec![root.clone(), bare.clone()], String::new(), Config::default());
     match m.engine.run_operation(&node, &name, &args, &wh) {
         Ok(_) => Ok(0),
         Err(e) => {

@@ -25,13 +25,15 @@ pub fn defer(m: &mut Manifest, selected: &[String], state: &State, favor_state: 
             (Some(wh), false) => wh.relation_kind(&n.relation)?.is_some(),
         };
         if !here {
-            moved.push((n.name.clone(), relation));
+            moved.push((n.package_name.clone(), n.name.clone(), relation));
         }
     }
     let shared = Arc::get_mut(&mut m.engine.shared).ok_or_else(|| Error::Usage("internal: render context shared during --defer".into()))?;
-    for (name, relation) in &moved {
-        if let Some(t) = shared.refs.get_mut(name) {
-            t.relation = relation.clone();
+    for (owner, name, relation) in &moved {
+        for (package, t) in shared.refs.get_mut(name).into_iter().flatten() {
+            if package == owner {
+                t.relation = relation.clone();
+            }
         }
     }
     if !moved.is_empty() {

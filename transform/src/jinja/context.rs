@@ -1,82 +1,25 @@
 //! The per-node render context: `ref`, `source`, `config`, `var`, `env_var`, `this`,
-//! `is_incremental`, `target`, `execute`, `adapter`, `run_query`, `log`, `exceptions`, `model`.
-//! Calls made while rendering are recorded (refs, sources, config) for the DAG and the manifest.
+//! `is_incremental`, `target`, `execute`, `adapter`, `api`, `statement`, `load_result`, `run_query`,
+//! `log`, `exceptions`, `model`, `graph`, `modules`… and every macro, found by name from the node's
+//! package (`namespace.rs`). Calls made while rendering are recorded (refs, sources, config) for the
+//! DAG and the manifest.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use minijinja::value::{Kwargs, Object, ObjectRepr};
 use minijinja::{Error, ErrorKind, State, Value};
 use serde_json::{Map, Value as Json};
 
-use super::macros::MacroCaller;
-use super::relation::{column_value, to_value, Relation, Table};
+use super::adapter::{load_relation, Adapter, Api};
+use super::namespace::INTERNAL;
+use super::relation::{to_value, Relation};
+use super::statement::{self, Statement};
 use crate::project::config::{validate_keys, Config, MODEL_KEYS, SEED_KEYS, TEST_KEYS};
-use crate::project::{RelationName, Resource};
-use crate::warehouse::dialect::Dialect;
+use crate::project::{pick_ref, RelationName, Resource};
 use crate::warehouse::{RelationKind, Warehouse};
 
-/// What a `ref()` resolves to once the project is parsed.
-#[derive(Debug, Clone)]
-pub struct RefTarget {
-    pub unique_id: String,
-    pub relation: RelationName,
-    pub ephemeral: bool,
-}
-
-/// Project-wide render inputs, shared by every node render.
-pub struct Shared {
-    pub project_name: String,
-    /// The profile `type`: `adapter.type`, and the prefix `adapter.dispatch` looks for.
-    pub adapter_type: String,
-    /// How the target's SQL quotes and names relations (no connection needed).
-    pub dialect: &'static dyn Dialect,
-    pub vars: Map<String, Json>,
-    pub target: Json,
-    pub target_database: String,
-    pub target_schema: String,
-    pub full_refresh: bool,
-    /// `--empty`: refs and sources render as `(select * from … where false limit 0)` when executing.
-    pub empty: bool,
-    pub command: String,
-    pub invocation_id: String,
-    pub run_started_at: String,
-    pub macros: HashMap<String, MacroCaller>,
-    /// Filled after parse: model/seed name → relation.
-    pub refs: HashMap<String, RefTarget>,
-    pub sources: HashMap<(String, String), (String, RelationName)>,
-}
-
-/// What one render recorded.
-#[derive(Debug, Default)]
-pub struct Captures {
-    pub refs: Vec<Vec<String>>,
-    pub sources: Vec<(String, String)>,
-    pub config: Map<String, Json>,
-    pub ephemerals: Vec<String>,
-}
-
-pub struct RenderCtx {
-    pub shared: Arc<Shared>,
-    pub unique_id: String,
-    pub name: String,
-    pub file: String,
-    pub resource: Resource,
-    pub config: Config,
-    pub this: RelationName,
-    pub execute: bool,
-    /// The handle of the node being executed (none at parse).
-    pub warehouse: Option<Arc<dyn Warehouse>>,
-    pub captures: Mutex<Captures>,
-    /// For generic tests: the kwargs handed to the test macro.
-    pub test_kwargs: Option<Value>,
-}
-
-impl std::fmt::Debug for RenderCtx {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "<context of {}>", self.unique_id)
-    }
-}
+pub use super::render_ctx::{Captures, RefTarget, RenderCtx, Shared};
 
 fn err(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, msg.into())
@@ -100,12 +43,12 @@ impl Object for BoundFn {
     fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
         (self.1)(&self.0, state, args)
     }
-    fn call_method(self: &Arc<Self>, state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
         match (self.2, method) {
             ("config", "get") => config_get(&self.0, args, false),
             ("config", "require") => config_get(&self.0, args, true),
-            ("exceptions", "raise_compiler_error") => {
-                let (msg,): (String,) = minijinja::value::from_args(args)?;
+            ("exceptions", "raise_compiler_error" | "raise_not_implemented" | "raise_fail_fast_error" | "raise_database_error") => {
+                let (msg, _): (String, &[Value]) = minijinja::value::from_args(args)?;
                 Err(err(msg))
             }
             ("exceptions", "warn") => {
@@ -113,46 +56,88 @@ impl Object for BoundFn {
                 crate::output::printer().note(crate::events::Level::Warn, &format!("Warning in {}: {msg}", self.0.file));
                 Ok(Value::from(""))
             }
-            ("adapter", m) => adapter_method(&self.0, state, m, args),
             _ => Err(Error::new(ErrorKind::UnknownMethod, format!("`{}` has no method `{method}`", self.2))),
         }
     }
 }
 
 pub const CONTEXT_NAMES: &[&str] = &[
-    "ref", "source", "config", "var", "env_var", "this", "is_incremental", "target", "execute", "adapter",
-    "run_query", "log", "exceptions", "model", "project_name", "flags", "invocation_id", "run_started_at", "return",
+    "ref", "source", "config", "var", "env_var", "this", "is_incremental", "target", "execute", "adapter", "api",
+    "run_query", "statement", "load_result", "store_result", "store_raw_result", "load_relation", "log", "exceptions",
+    "model", "project_name", "flags", "invocation_id", "run_started_at", "modules", "builtins", "graph",
+    "selected_resources", "dbt_version", "return",
 ];
 
 impl Object for RenderCtx {
+    /// Names resolve as in dbt: the user's macros (node's package, root) over the context's own
+    /// functions; then packages (`dbt_utils.x`, `dbt.x`); then transform's built-in macros.
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        match key {
+            "__ctx" => return Some(Value::from_dyn_object(self.clone())),
+            "_dbt_generic_test_kwargs" => return self.test_kwargs.clone(),
+            _ => {}
+        }
+        let macros = &self.shared.macros;
+        if let Some(m) = macros.user_macro(&self.package, key) {
+            return Some(Value::from_object(m.clone()));
+        }
+        self.builtin(key)
+            .or_else(|| macros.package_value(key))
+            .or_else(|| macros.get(INTERNAL, key).map(|m| Value::from_object(m.clone())))
+    }
+}
+
+/// `builtins.ref`, `builtins.config`…: the context's own functions, for macros that override them.
+#[derive(Debug)]
+struct Builtins(Arc<RenderCtx>);
+
+impl Object for Builtins {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.0.builtin(key.as_str()?)
+    }
+}
+
+impl RenderCtx {
+    /// The context's own functions and values (not macros).
+    fn builtin(self: &Arc<Self>, key: &str) -> Option<Value> {
         let bound = |f: Bound, name: &'static str| Some(Value::from_object(BoundFn(self.clone(), f, name)));
-        match key.as_str()? {
-            "__ctx" => Some(Value::from_dyn_object(self.clone())),
+        let sh = &self.shared;
+        match key {
             "ref" => bound(ref_fn, "ref"),
             "source" => bound(source_fn, "source"),
             "config" => bound(config_fn, "config"),
             "var" => bound(var_fn, "var"),
             "env_var" => bound(env_var_fn, "env_var"),
             "is_incremental" => bound(is_incremental_fn, "is_incremental"),
-            "run_query" => bound(run_query_fn, "run_query"),
+            "run_query" => bound(|c, _, a| statement::run_query(c, a), "run_query"),
+            "load_result" => bound(|c, _, a| statement::load_result(c, a), "load_result"),
+            "store_result" => bound(|c, _, a| statement::store_result(c, a), "store_result"),
+            "store_raw_result" => bound(|c, _, a| statement::store_raw_result(c, a), "store_raw_result"),
+            "load_relation" => bound(|c, _, a| load_relation(c, a.first().unwrap_or(&Value::from(()))), "load_relation"),
+            "statement" => Some(Value::from_object(Statement(self.clone()))),
             "log" => bound(log_fn, "log"),
             "exceptions" => bound(no_call, "exceptions"),
-            "adapter" => bound(no_call, "adapter"),
-            "this" => Some(Relation::new(self.this.clone(), self.shared.dialect, "").value()),
-            "target" => Some(to_value(&self.shared.target)),
+            "adapter" => Some(Value::from_object(Adapter(self.clone()))),
+            "api" => Some(Value::from_object(Api(self.clone(), "api"))),
+            "builtins" => Some(Value::from_object(Builtins(self.clone()))),
+            "modules" => Some(super::modules::modules()),
+            "this" => Some(Relation::new(self.this.clone(), sh.dialect, "").value()),
+            "target" => Some(to_value(&sh.target)),
             "execute" => Some(Value::from(self.execute)),
-            "project_name" => Some(Value::from(self.shared.project_name.clone())),
-            "invocation_id" => Some(Value::from(self.shared.invocation_id.clone())),
-            "run_started_at" => Some(Value::from(self.shared.run_started_at.clone())),
+            "project_name" => Some(Value::from(sh.project_name.clone())),
+            "invocation_id" => Some(Value::from(sh.invocation_id.clone())),
+            "run_started_at" => Some(super::modules::run_started_at(sh.run_started_at)),
+            "dbt_version" => Some(Value::from(crate::packages::DBT_VERSION)),
+            "graph" => Some(to_value(&sh.graph)),
+            "selected_resources" => Some(to_value(sh.selected.get().cloned().unwrap_or_default())),
             "flags" => Some(to_value(serde_json::json!({
-                "FULL_REFRESH": self.shared.full_refresh, "EMPTY": self.shared.empty, "WHICH": self.shared.command,
+                "FULL_REFRESH": sh.full_refresh, "EMPTY": sh.empty, "WHICH": sh.command, "STORE_FAILURES": false,
             }))),
             "model" => Some(to_value(serde_json::json!({
                 "name": self.name, "unique_id": self.unique_id, "resource_type": self.resource.as_str(),
-                "original_file_path": self.file, "config": self.effective_config().0,
+                "package_name": self.package, "original_file_path": self.file, "config": self.effective_config().0,
             }))),
-            "_dbt_generic_test_kwargs" => self.test_kwargs.clone(),
             _ => None,
         }
     }
@@ -191,17 +176,21 @@ impl RenderCtx {
         r
     }
 
-    /// `ref(name)`: recorded, then resolved.
-    pub fn ref_value(&self, name: &str) -> Result<Value, Error> {
+    /// `ref(name)` of the node a test is attached to (by unique id): recorded, then resolved.
+    pub fn ref_value(&self, package: &str, name: &str) -> Result<Value, Error> {
         if let Ok(mut c) = self.captures.lock() {
-            c.refs.push(vec![name.to_string()]);
+            c.refs.push(vec![package.to_string(), name.to_string()]);
         }
-        self.relation_for_ref(name)
+        self.relation_for_ref(Some(package), name)
     }
 
-    fn relation_for_ref(&self, name: &str) -> Result<Value, Error> {
+    fn relation_for_ref(&self, package: Option<&str>, name: &str) -> Result<Value, Error> {
         let dialect = self.shared.dialect;
-        match self.shared.refs.get(name) {
+        let found = self.shared.refs.get(name).and_then(|list| {
+            let candidates: Vec<(&str, &RefTarget)> = list.iter().map(|(p, t)| (p.as_str(), t)).collect();
+            pick_ref(&candidates, &self.shared.project_name, &self.package, package).copied()
+        });
+        match found {
             Some(t) if t.ephemeral => {
                 if let Ok(mut c) = self.captures.lock() {
                     c.ephemerals.push(t.unique_id.clone());
@@ -219,7 +208,10 @@ impl RenderCtx {
                 };
                 Ok(Relation::new(name, dialect, "").value())
             }
-            None => Err(err(format!("ref('{name}') was not found"))),
+            None => Err(err(match package {
+                Some(p) => format!("ref('{p}', '{name}') was not found"),
+                None => format!("ref('{name}') was not found"),
+            })),
         }
     }
 
@@ -231,17 +223,19 @@ impl RenderCtx {
 fn ref_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {
     let (a, b, kwargs): (String, Option<String>, Kwargs) = minijinja::value::from_args(args)?;
     let _version: Option<Value> = kwargs.get("v").or_else(|_| kwargs.get("version"))?;
-    if b.is_some() && a != ctx.shared.project_name {
-        return Err(err(format!("ref('{a}', ...): package `{a}` is not this project; packages are not supported")));
-    }
-    let parts = match &b {
-        Some(b) => vec![a.clone(), b.clone()],
-        None => vec![a.clone()],
+    let (package, name) = match &b {
+        Some(b) => (Some(a.as_str()), b.as_str()),
+        None => (None, a.as_str()),
     };
-    if let Ok(mut c) = ctx.captures.lock() {
-        c.refs.push(parts);
+    if let Some(p) = package {
+        if !ctx.shared.macros.is_package(p) {
+            return Err(err(format!("ref('{p}', '{name}'): no project or installed package is named `{p}`")));
+        }
     }
-    ctx.relation_for_ref(b.as_deref().unwrap_or(&a))
+    if let Ok(mut c) = ctx.captures.lock() {
+        c.refs.push(package.into_iter().chain([name]).map(String::from).collect());
+    }
+    ctx.relation_for_ref(package, name)
 }
 
 fn source_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {
@@ -282,9 +276,14 @@ fn config_get(ctx: &Arc<RenderCtx>, args: &[Value], require: bool) -> Result<Val
     }
 }
 
-fn var_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {
+fn var_fn(ctx: &Arc<RenderCtx>, state: &State, args: &[Value]) -> Result<Value, Error> {
     let (name, default): (String, Option<Value>) = minijinja::value::from_args(args)?;
-    match (ctx.shared.vars.get(&name), default) {
+    let vars = ctx.shared.vars.get(&ctx.package);
+    match (vars.and_then(|v| v.get(&name)), default) {
+        // dbt renders a var's Jinja when it is read, in the reading node's context.
+        (Some(Json::String(s)), _) if s.contains("{{") || s.contains("{%") => {
+            state.env().render_str(s, Value::from_dyn_object(ctx.clone())).map(Value::from)
+        }
         (Some(v), _) => Ok(to_value(v)),
         (None, Some(d)) => Ok(d),
         (None, None) => Err(err(format!(
@@ -318,15 +317,6 @@ fn is_incremental_fn(ctx: &Arc<RenderCtx>, _: &State, _: &[Value]) -> Result<Val
     Ok(Value::from(kind == Some(RelationKind::Table)))
 }
 
-fn run_query_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {
-    let (sql,): (String,) = minijinja::value::from_args(args)?;
-    if !ctx.execute {
-        return Ok(Value::from(()));
-    }
-    let rows = ctx.warehouse()?.query(&sql, 100_000).map_err(|e| err(e.to_string()))?;
-    Ok(Value::from_object(Table(rows)))
-}
-
 fn log_fn(_: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {
     let (msg, info, kwargs): (String, Option<bool>, Kwargs) = minijinja::value::from_args(args)?;
     let info = info.or(kwargs.get::<Option<bool>>("info")?);
@@ -336,58 +326,9 @@ fn log_fn(_: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error>
     Ok(Value::from(""))
 }
 
-fn adapter_method(ctx: &Arc<RenderCtx>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
-    let (adapter, dialect) = (ctx.shared.adapter_type.clone(), ctx.shared.dialect);
-    match method {
-        "dispatch" => {
-            let (name, _ns, kwargs): (String, Option<String>, Kwargs) = minijinja::value::from_args(args)?;
-            let _: Option<String> = kwargs.get("macro_namespace")?;
-            dispatch(&ctx.shared, &name)
-        }
-        "quote" => {
-            let (s,): (String,) = minijinja::value::from_args(args)?;
-            Ok(Value::from(dialect.quote(&s)))
-        }
-        "type" => Ok(Value::from(adapter)),
-        "get_relation" => {
-            let (kwargs,): (Kwargs,) = minijinja::value::from_args(args)?;
-            let name = RelationName {
-                database: kwargs.get("database")?,
-                schema: kwargs.get("schema")?,
-                identifier: kwargs.get("identifier")?,
-            };
-            if !ctx.execute {
-                return Ok(Value::from(()));
-            }
-            match ctx.warehouse()?.relation_kind(&name).map_err(|e| err(e.to_string()))? {
-                Some(k) => Ok(Relation::new(name, dialect, if k == RelationKind::View { "view" } else { "table" }).value()),
-                None => Ok(Value::from(())),
-            }
-        }
-        "get_columns_in_relation" => {
-            let (rel,): (Value,) = minijinja::value::from_args(args)?;
-            let Some(r) = rel.downcast_object_ref::<Relation>() else { return Err(err("expected a relation")) };
-            if !ctx.execute {
-                return Ok(Value::from(Vec::<Value>::new()));
-            }
-            let cols = ctx.warehouse()?.columns(&r.name).map_err(|e| err(e.to_string()))?;
-            Ok(Value::from_iter(cols.iter().map(|c| column_value(c, dialect))))
-        }
-        _ => Err(Error::new(ErrorKind::UnknownMethod, format!("adapter has no method `{method}`"))),
-    }
-}
-
-/// `adapter.dispatch('name')`: `<adapter>__name`, then `default__name`.
-pub fn dispatch(shared: &Shared, name: &str) -> Result<Value, Error> {
-    let candidates = [format!("{}__{name}", shared.adapter_type), format!("default__{name}")];
-    candidates
-        .iter()
-        .find_map(|c| shared.macros.get(c))
-        .map(|m| Value::from_object(m.clone()))
-        .ok_or_else(|| err(format!("adapter.dispatch: no macro named {} or {}", candidates[0], candidates[1])))
-}
-
 /// Names of every macro and context function, for did-you-mean on unknown functions.
 pub fn known_names(shared: &Shared) -> BTreeSet<String> {
-    shared.macros.keys().cloned().chain(CONTEXT_NAMES.iter().map(|s| s.to_string())).collect()
+    let mut names = shared.macros.names();
+    names.extend(CONTEXT_NAMES.iter().map(|s| s.to_string()));
+    names
 }

@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use minijinja::value::{Object, ObjectRepr};
+use minijinja::value::{from_args, Kwargs, Object, ObjectRepr};
 use minijinja::{Error, ErrorKind, State, Value};
 
 /// The marker error `return()` raises; the enclosing `MacroCaller` turns it into the value.
@@ -15,13 +15,17 @@ const RETURN_MARKER: &str = "__transform_return__";
 pub struct MacroCaller {
     pub name: String,
     pub file: String,
+    /// When the body reads `kwargs`/`varargs`: its parameters (arguments beyond them land there, as in Jinja).
+    pub catch_all: Option<Arc<Vec<String>>>,
 }
 
-/// The context a macro body sees: the caller's node context plus its own return slot.
+/// The context a macro body sees: the caller's node context, its own return slot, and the extra
+/// arguments of a catch-all macro (`kwargs`, `varargs`).
 #[derive(Debug)]
 struct MacroScope {
     base: Value,
     slot: Arc<Mutex<Option<Value>>>,
+    extra: (Value, Value),
 }
 
 #[derive(Debug, Default)]
@@ -33,6 +37,8 @@ impl Object for MacroScope {
         match key.as_str()? {
             "__return_slot" => Some(Value::from_object(ReturnSlot(self.slot.clone()))),
             "__ctx" => Some(self.base.clone()),
+            "kwargs" => Some(self.extra.0.clone()),
+            "varargs" => Some(self.extra.1.clone()),
             k => self.base.get_attr(k).ok().filter(|v| !v.is_undefined()),
         }
     }
@@ -61,10 +67,15 @@ impl MacroCaller {
 
     fn invoke_inner(&self, env: &minijinja::Environment<'_>, ctx: Value, args: &[Value]) -> Result<Value, Error> {
         let slot = Arc::new(Mutex::new(None));
-        let scope = Value::from_object(MacroScope { base: ctx, slot: slot.clone() });
+        // Split before the file renders: a macro captures the names it reads when it is defined.
+        let (args, extra) = match &self.catch_all {
+            Some(params) => split_extra(params, args)?,
+            None => (args.to_vec(), (super::mutable::map(Vec::<(String, Value)>::new()), Value::from(Vec::<Value>::new()))),
+        };
+        let scope = MacroScope { base: ctx, slot: slot.clone(), extra };
         let tmpl = env.get_template(&self.file)?;
-        let mut captured = tmpl.render_captured(scope)?;
-        let result = captured.with_state_mut(|st| st.call_macro(&format!("__m_{}", self.name), args));
+        let mut captured = tmpl.render_captured(Value::from_object(scope))?;
+        let result = captured.with_state_mut(|st| st.call_macro(&format!("__m_{}", self.name), &args));
         let returned = slot.lock().ok().and_then(|mut s| s.take());
         match (result, returned) {
             (_, Some(v)) => Ok(v),
@@ -74,6 +85,27 @@ impl MacroCaller {
             }
         }
     }
+}
+
+/// Keeps the arguments the macro declares; the rest become its (`kwargs`, `varargs`).
+fn split_extra(declared: &[String], args: &[Value]) -> Result<(Vec<Value>, (Value, Value)), Error> {
+    let (positional, kwargs): (&[Value], Kwargs) = from_args(args)?;
+    let keep = positional.len().min(declared.len());
+    let mut own: Vec<(String, Value)> = vec![];
+    let mut extra: Vec<(String, Value)> = vec![];
+    for key in kwargs.args() {
+        let v: Value = kwargs.get(key)?;
+        if declared.iter().any(|d| d == key) || key == "caller" {
+            own.push((key.to_string(), v));
+        } else {
+            extra.push((key.to_string(), v));
+        }
+    }
+    let mut out = positional[..keep].to_vec();
+    if !own.is_empty() {
+        out.push(Value::from(Kwargs::from_iter(own)));
+    }
+    Ok((out, (super::mutable::map(extra), Value::from(positional[keep..].to_vec()))))
 }
 
 impl Object for MacroCaller {

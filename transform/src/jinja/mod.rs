@@ -1,10 +1,21 @@
 //! The Jinja engine: one minijinja environment holding every model, singular test and macro file
-//! (plus the built-in macros), with minijinja-contrib's Python-compatible methods. `render` turns a
-//! node into SQL with its context; errors become `file:line:col` messages with the macro stack.
+//! (the project's, its packages' and transform's own `dbt` macros in `dbt/`), with minijinja-contrib's
+//! Python-compatible methods and mutable lists and dicts (`mutable.rs`, `literals.rs`). `render`
+//! turns a node into SQL with its context; errors become `file:line:col` messages with the macro stack.
 
+pub mod adapter;
 pub mod context;
+pub mod helpers;
+pub mod literals;
 pub mod macros;
+pub mod modules;
+pub mod mutable;
+pub mod namespace;
+pub mod regex_module;
 pub mod relation;
+pub mod render_ctx;
+pub mod statement;
+pub mod table;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,15 +26,24 @@ use serde_json::Value as Json;
 
 use crate::error::{suggest, Error, Result};
 use crate::project::preprocess;
-use crate::project::{Config, Node, Project, RelationName, Resource};
+use crate::project::{Config, MacroFile, Node, Project, RelationName, Resource};
 use crate::warehouse::Warehouse;
 use context::{Captures, RenderCtx, Shared};
 use macros::MacroCaller;
+use namespace::{Namespaces, INTERNAL};
 pub use relation::to_value;
 use relation::Relation;
 
-pub const BUILTINS_FILE: &str = "dbt/builtins.sql";
-const BUILTINS: &str = include_str!("builtins.sql");
+/// transform's own macros: dbt's global project (schema names, generic tests, cross-database macros).
+const DBT_MACROS: &[(&str, &str)] = &[
+    ("dbt/builtins.sql", include_str!("dbt/builtins.sql")),
+    ("dbt/dates.sql", include_str!("dbt/dates.sql")),
+    ("dbt/series.sql", include_str!("dbt/series.sql")),
+    ("dbt/sets.sql", include_str!("dbt/sets.sql")),
+    ("dbt/strings.sql", include_str!("dbt/strings.sql")),
+    ("dbt/tests.sql", include_str!("dbt/tests.sql")),
+    ("dbt/types.sql", include_str!("dbt/types.sql")),
+];
 
 pub struct Engine {
     pub env: Environment<'static>,
@@ -37,40 +57,62 @@ pub struct Rendered {
     pub config: Config,
 }
 
-/// All macros by name: built-ins first, project macros override them.
-/// Macro files as (template name, source), and every macro by name.
-pub type MacroTable = (Vec<(String, String)>, HashMap<String, MacroCaller>);
+/// transform's built-in macro files, preprocessed like a project's.
+fn builtin_files() -> Result<Vec<MacroFile>> {
+    DBT_MACROS.iter().map(|(path, text)| preprocess::macro_file(INTERNAL, path, text)).collect()
+}
 
-pub fn macro_table(project: &Project) -> Result<MacroTable> {
-    let builtins = preprocess::macro_file(BUILTINS_FILE, BUILTINS)?;
-    let mut files = vec![(BUILTINS_FILE.to_string(), builtins.source.clone())];
-    let mut table = HashMap::new();
-    for f in std::iter::once(&builtins).chain(&project.macro_files) {
+/// Every macro by package (built-ins as package `dbt`), with the root project's `dispatch:` orders.
+pub fn macro_table(project: &Project, adapter: &str) -> Result<Namespaces> {
+    let mut table = Namespaces::new(&project.cfg.name, adapter, &project.cfg.dispatch);
+    for (cfg, _) in project.projects() {
+        table.add_project(&cfg.name);
+    }
+    for f in builtin_files()?.iter().chain(&project.macro_files) {
         for (name, _) in &f.macros {
-            table.insert(name.clone(), MacroCaller { name: name.clone(), file: f.path.clone() });
-        }
-        if f.path != BUILTINS_FILE {
-            files.push((f.path.clone(), f.source.clone()));
+            let catch_all = f.catch_all.iter().find(|(n, _)| n == name).map(|(_, params)| Arc::new(params.clone()));
+            table.add(&f.package, MacroCaller { name: name.clone(), file: f.path.clone(), catch_all });
         }
     }
-    Ok((files, table))
+    Ok(table)
+}
+
+/// Adds a template, with its list and dict literals made mutable (`literals.rs`).
+fn add_template(env: &mut Environment<'static>, name: &str, source: &str) -> Result<()> {
+    env.add_template_owned(name.to_string(), literals::rewrite(source)).map_err(|e| format_error(&e, None))
+}
+
+/// The functions every template sees besides its node's context.
+fn add_functions(env: &mut Environment<'static>) {
+    minijinja_contrib::add_to_environment(env);
+    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env.add_function("return", macros::return_fn);
+    env.add_function("__list", mutable::list_fn);
+    env.add_function("__dict", mutable::dict_fn);
+    env.add_function("dict", mutable::dict_global);
+    env.add_filter("list", mutable::list_filter);
+    helpers::register(env);
+}
+
+/// An environment with the engine's functions and no project, for unit tests of single features.
+#[cfg(test)]
+pub fn test_render(src: &str) -> String {
+    let mut env = Environment::new();
+    add_functions(&mut env);
+    env.add_global("modules", modules::modules());
+    env.add_global("run_started_at", modules::run_started_at(chrono::DateTime::from_timestamp(1704164645, 6000).unwrap_or_default()));
+    env.render_str(&literals::rewrite(src), ()).unwrap_or_else(|e| format!("ERR {e:#}"))
 }
 
 impl Engine {
     pub fn new(project: &Project, shared: Shared) -> Result<Engine> {
         let mut env = Environment::new();
-        minijinja_contrib::add_to_environment(&mut env);
-        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
-        env.add_function("return", macros::return_fn);
-        let (files, _) = macro_table(project)?;
-        for (name, source) in files {
-            env.add_template_owned(name, source).map_err(|e| format_error(&e, None))?;
-        }
-        for (name, m) in &shared.macros {
-            env.add_global(name.clone(), Value::from_object(m.clone()));
+        add_functions(&mut env);
+        for f in builtin_files()?.iter().chain(&project.macro_files) {
+            add_template(&mut env, &f.path, &f.source)?;
         }
         for n in project.nodes.values().filter(|n| n.generic.is_none() && n.resource != Resource::Seed) {
-            env.add_template_owned(n.original_file_path.clone(), n.raw_code.clone()).map_err(|e| format_error(&e, None))?;
+            add_template(&mut env, &n.original_file_path, &n.raw_code)?;
         }
         Ok(Engine { env, shared: Arc::new(shared) })
     }
@@ -80,6 +122,7 @@ impl Engine {
             shared: self.shared.clone(),
             unique_id: node.unique_id.clone(),
             name: node.name.clone(),
+            package: node.package_name.clone(),
             file: node.original_file_path.clone(),
             resource: node.resource,
             config: node.config.clone(),
@@ -88,6 +131,7 @@ impl Engine {
             warehouse: wh.cloned(),
             captures: Mutex::new(Captures::default()),
             test_kwargs: None,
+            results: Mutex::new(HashMap::new()),
         })
     }
 
@@ -97,7 +141,7 @@ impl Engine {
         let ctx = self.context(node, this, execute, wh);
         let ctx_value = Value::from_dyn_object(ctx.clone());
         let sql = match &node.generic {
-            Some(g) => self.render_generic(node, g, &ctx, ctx_value, execute)?,
+            Some(g) => self.render_generic(node, g, &ctx, ctx_value)?,
             None => {
                 let tmpl = self.env.get_template(&node.original_file_path).map_err(|e| format_error(&e, Some(&self.shared)))?;
                 tmpl.render(ctx_value).map_err(|e| format_error(&e, Some(&self.shared)))?
@@ -109,15 +153,23 @@ impl Engine {
     }
 
     /// A generic test: evaluates its YAML arguments (`to: ref('x')`) and calls `test_<name>`.
-    fn render_generic(&self, node: &Node, g: &crate::project::GenericTest, ctx: &Arc<RenderCtx>, ctx_value: Value, execute: bool) -> Result<String> {
+    fn render_generic(&self, node: &Node, g: &crate::project::GenericTest, ctx: &Arc<RenderCtx>, ctx_value: Value) -> Result<String> {
         let here = |e: minijinja::Error| Error::Jinja(format!("{}: test {}: {}", node.original_file_path, node.name, chain_text(&e)));
         let macro_name = format!("test_{}", g.test_name);
-        let caller = self.shared.macros.get(&macro_name).ok_or_else(|| Error::MissingRef {
-            file: node.original_file_path.clone(),
-            node: format!("data test on {}", g.attached_to),
-            what: "generic test",
-            name: g.test_name.clone(),
-            suggestion: suggest(&macro_name, self.shared.macros.keys().map(String::as_str)).map(|s| s.trim_start_matches("test_").to_string()),
+        let found = match &g.namespace {
+            Some(ns) => self.shared.macros.get(ns, &macro_name),
+            None => self.shared.macros.lookup(&node.package_name, &macro_name),
+        };
+        let caller = found.ok_or_else(|| {
+            let names = self.shared.macros.names();
+            let wanted = g.namespace.as_ref().map(|ns| format!("{ns}.{macro_name}")).unwrap_or_else(|| macro_name.clone());
+            Error::MissingRef {
+                file: node.original_file_path.clone(),
+                node: format!("data test on {}", g.attached_to),
+                what: "generic test",
+                name: wanted.replace("test_", ""),
+                suggestion: suggest(&wanted, names.iter().map(String::as_str)).map(|s| s.replace("test_", "")),
+            }
         })?;
         let mut kwargs: Vec<(String, Value)> = vec![];
         for (k, v) in &g.kwargs {
@@ -133,7 +185,7 @@ impl Engine {
                 Some(s) if s.contains("ref(") || s.contains("source(") => {
                     self.env.compile_expression(s).and_then(|e| e.eval(ctx_value.clone())).map_err(here)?
                 }
-                _ => to_value(v),
+                _ => mutable::from_json(v),
             };
             kwargs.push((k.clone(), value));
         }
@@ -142,9 +194,8 @@ impl Engine {
         }
         let model = self.attached_relation(g, ctx).map_err(here)?;
         kwargs.push(("model".into(), model));
-        if !execute {
-            return Ok(String::new());
-        }
+        // Rendered at parse too (execute = false), as dbt does: `config()` in a test macro
+        // (dbt_utils' `fail_calc`) is recorded then.
         let out = caller.invoke(&self.env, ctx_value, &[Value::from(Kwargs::from_iter(kwargs))]);
         out.map(|v| v.to_string()).map_err(|e| format_error(&e, Some(&self.shared)))
     }
@@ -153,7 +204,7 @@ impl Engine {
     fn attached_relation(&self, g: &crate::project::GenericTest, ctx: &Arc<RenderCtx>) -> Result<Value, minijinja::Error> {
         let rel = match g.attached_to.split('.').collect::<Vec<_>>().as_slice() {
             ["source", _, src, table] => ctx.source_value(src, table)?,
-            [_, _, name] => ctx.ref_value(name)?,
+            [_, package, name] => ctx.ref_value(package, name)?,
             _ => return Err(minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, "bad test target")),
         };
         let filter = ctx.config.str("where").map(String::from);
@@ -176,8 +227,19 @@ impl Engine {
     /// `run-operation`: calls macro `name` with keyword `args`, executing (statements and `run_query`
     /// run on `wh`); `node` stands for the operation. Returns what the macro rendered or returned.
     pub fn run_operation(&self, node: &Node, name: &str, args: &Json, wh: &Arc<dyn Warehouse>) -> Result<String> {
-        let caller = self.shared.macros.get(name).ok_or_else(|| {
-            let hint = crate::error::did_you_mean(&suggest(name, self.shared.macros.keys().map(String::as_str)));
+        // dbt's search: `package.macro` in that package; a bare name in the root project, then in
+        // the installed packages, then dbt's own.
+        let macros = &self.shared.macros;
+        let found = match name.split_once('.') {
+            Some((package, bare)) => macros.get(package, bare),
+            None => macros
+                .get(&self.shared.project_name, name)
+                .or_else(|| macros.by_package.iter().filter(|(p, _)| p.as_str() != INTERNAL).find_map(|(_, t)| t.get(name)))
+                .or_else(|| macros.get(INTERNAL, name)),
+        };
+        let caller = found.ok_or_else(|| {
+            let names = macros.names();
+            let hint = crate::error::did_you_mean(&suggest(name, names.iter().map(String::as_str)));
             Error::Usage(format!("run-operation: no macro named `{name}`{hint}"))
         })?;
         let ctx = Value::from_dyn_object(self.context(node, RelationName::default(), true, Some(wh)));
@@ -193,6 +255,7 @@ impl Engine {
             shared: self.shared.clone(),
             unique_id: name.to_string(),
             name: name.to_string(),
+            package: self.shared.project_name.clone(),
             file: file.to_string(),
             resource: Resource::Model,
             config: Config::default(),
@@ -201,15 +264,17 @@ impl Engine {
             warehouse: None,
             captures: Mutex::new(Captures::default()),
             test_kwargs: None,
+            results: Mutex::new(HashMap::new()),
         });
         let sql = self.env.render_str(text, Value::from_dyn_object(ctx.clone())).map_err(|e| format_error(&e, Some(&self.shared)))?;
         let captures = ctx.captures.lock().map(|mut c| std::mem::take(&mut *c)).unwrap_or_default();
         Ok(Rendered { sql, captures, config: Config::default() })
     }
 
-    /// Calls a project macro by name with positional arguments, outside any node (schema names).
+    /// Calls the root project's macro (else the built-in one) by name with positional arguments,
+    /// outside any node's SQL (schema and alias names: dbt ignores packages' versions of these).
     pub fn call_macro(&self, node: &Node, name: &str, args: &[Value]) -> Result<String> {
-        let caller = self.shared.macros.get(name).ok_or_else(|| Error::Usage(format!("macro {name} not found")))?;
+        let caller = self.shared.macros.root_or_internal(name).ok_or_else(|| Error::Usage(format!("macro {name} not found")))?;
         let ctx = Value::from_dyn_object(self.context(node, RelationName::default(), false, None));
         caller.invoke(&self.env, ctx, args).map(|v| v.to_string().trim().to_string()).map_err(|e| format_error(&e, Some(&self.shared)))
     }

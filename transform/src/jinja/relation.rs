@@ -1,21 +1,25 @@
 //! Jinja values for warehouse objects: `Relation` (what `ref`, `source`, `this` return; renders as the
-//! name quoted by the target's dialect), `Column` (from `adapter.get_columns_in_relation`) and
-//! `Table` (from `run_query`); and `to_value`, any serializable value as a Jinja value.
+//! name quoted by the target's dialect, and is a mapping with dbt's `metadata.type` as dbt_utils
+//! checks), `Column` (dbt's Column: `name`, `data_type`, `quoted`, `is_string()`…), and `to_value`,
+//! any serializable value as a Jinja value. Query results (`Table`) are in `table.rs`.
 
 use std::fmt;
 use std::sync::Arc;
 
-use minijinja::value::{Kwargs, Object, ObjectRepr};
-use minijinja::{Error, State, Value};
+use minijinja::value::{from_args, Enumerator, Kwargs, Object, ObjectRepr};
+use minijinja::{Error, ErrorKind, State, Value};
 
 use crate::project::RelationName;
-use crate::warehouse::dialect::Dialect;
-use crate::warehouse::{Rows, WarehouseColumn};
+use crate::warehouse::dialect::{Dialect, TypeClass};
+use crate::warehouse::WarehouseColumn;
 
 /// Any serializable Rust value as a Jinja value.
 pub fn to_value<T: serde::Serialize>(v: T) -> Value {
     Value::from(minijinja::value::Serde(v))
 }
+
+/// The ephemeral-model CTE prefix (`api.Relation.add_ephemeral_prefix`).
+pub const EPHEMERAL_PREFIX: &str = "__dbt__cte__";
 
 #[derive(Debug, Clone)]
 pub struct Relation {
@@ -37,22 +41,41 @@ impl Relation {
     pub fn text(&self) -> String {
         self.rendered.clone().unwrap_or_else(|| self.dialect.render_relation(&self.name))
     }
+    fn without(&self, keep: impl Fn(&str) -> bool) -> Relation {
+        let mut r = self.clone();
+        for (part, field) in [("database", &mut r.name.database), ("schema", &mut r.name.schema), ("identifier", &mut r.name.identifier)] {
+            if !keep(part) {
+                field.clear();
+            }
+        }
+        r.rendered = None;
+        r
+    }
 }
 
+const RELATION_KEYS: &[&str] = &["database", "schema", "identifier", "name", "type", "metadata"];
+
 impl Object for Relation {
+    /// A mapping, as dbt's relations are: `obj is mapping and obj.get('metadata')...` holds.
     fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Plain
+        ObjectRepr::Map
+    }
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(RELATION_KEYS)
     }
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let n = &self.name;
+        let text = |s: &String| Value::from(s.clone());
         Some(match key.as_str()? {
-            "database" | "project" => Value::from(n.database.clone()),
-            "schema" | "dataset" => Value::from(n.schema.clone()),
-            "identifier" | "name" | "table" => Value::from(n.identifier.clone()),
-            "type" => Value::from(self.kind.clone()),
+            "database" | "project" => text(&n.database),
+            "schema" | "dataset" => text(&n.schema),
+            "identifier" | "name" | "table" => text(&n.identifier),
+            "type" => text(&self.kind),
             "is_table" => Value::from(self.kind == "table"),
             "is_view" => Value::from(self.kind == "view"),
             "is_cte" => Value::from(self.kind == "cte"),
+            "metadata" => super::mutable::map([("type", Value::from(self.dialect.relation_class()))]),
+            "path" => super::mutable::map([("database", text(&n.database)), ("schema", text(&n.schema)), ("identifier", text(&n.identifier))]),
             _ => return None,
         })
     }
@@ -60,23 +83,39 @@ impl Object for Relation {
         match method {
             "render" => Ok(Value::from(self.text())),
             "include" => {
-                let (_, kwargs): (&[Value], Kwargs) = minijinja::value::from_args(args)?;
-                let keep = |k: &str| kwargs.get::<Option<bool>>(k).map(|v| v.unwrap_or(true));
-                let mut r = (**self).clone();
-                if !keep("database")? {
-                    r.name.database.clear();
-                }
-                if !keep("schema")? {
-                    r.name.schema.clear();
-                }
-                if !keep("identifier")? {
-                    r.name.identifier.clear();
+                let (_, kwargs): (&[Value], Kwargs) = from_args(args)?;
+                let mut keep = vec![];
+                for part in ["database", "schema", "identifier"] {
+                    keep.push((part, kwargs.get::<Option<bool>>(part)?.unwrap_or(true)));
                 }
                 kwargs.assert_all_used()?;
-                r.rendered = None;
+                Ok(self.without(|p| keep.iter().any(|(k, on)| *k == p && *on)).value())
+            }
+            "without_identifier" => Ok(self.without(|p| p != "identifier").value()),
+            "incorporate" => {
+                let (kwargs,): (Kwargs,) = from_args(args)?;
+                let mut r = (**self).clone();
+                if let Some(t) = kwargs.get::<Option<String>>("type")? {
+                    r.kind = t;
+                }
+                if let Some(path) = kwargs.get::<Option<Value>>("path")? {
+                    for (part, field) in [("database", &mut r.name.database), ("schema", &mut r.name.schema), ("identifier", &mut r.name.identifier)] {
+                        if let Ok(v) = path.get_attr(part) {
+                            if let Some(s) = v.as_str() {
+                                *field = s.to_string();
+                            }
+                        }
+                    }
+                    r.rendered = None;
+                }
+                kwargs.assert_all_used()?;
                 Ok(r.value())
             }
-            _ => Err(Error::new(minijinja::ErrorKind::UnknownMethod, format!("relation has no method `{method}`"))),
+            "get" => {
+                let (key, default): (Value, Option<Value>) = from_args(args)?;
+                Ok(self.get_value(&key).unwrap_or_else(|| default.unwrap_or_default()))
+            }
+            _ => Err(Error::new(ErrorKind::UnknownMethod, format!("relation has no method `{method}`"))),
         }
     }
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -84,66 +123,68 @@ impl Object for Relation {
     }
 }
 
-pub fn column_value(c: &WarehouseColumn, dialect: &dyn Dialect) -> Value {
-    to_value(serde_json::json!({
-        "name": c.name, "column": c.name, "data_type": c.data_type, "dtype": c.data_type,
-        "quoted": dialect.quote(&c.name),
-    }))
+/// dbt's `Column`, as `adapter.get_columns_in_relation` returns it.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub dtype: String,
+    pub char_size: Option<i64>,
+    pub dialect: &'static dyn Dialect,
 }
 
-/// The agate-like table `run_query` returns: `.rows`, `.columns[i].values()`, iteration over rows.
-#[derive(Debug)]
-pub struct Table(pub Rows);
-
-#[derive(Debug)]
-struct TableColumn {
-    name: String,
-    values: Vec<serde_json::Value>,
-}
-
-impl Object for TableColumn {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        match key.as_str()? {
-            "name" => Some(Value::from(self.name.clone())),
-            _ => None,
-        }
+impl Column {
+    pub fn value(c: &WarehouseColumn, dialect: &'static dyn Dialect) -> Value {
+        // `VARCHAR(12)` carries its size; dbt splits it the same way (`Column.from_description`).
+        let (dtype, char_size) = match c.data_type.split_once('(') {
+            Some((base, rest)) if !rest.contains(',') => (base.trim().to_string(), rest.trim_end_matches(')').trim().parse().ok()),
+            _ => (c.data_type.clone(), None),
+        };
+        Value::from_object(Column { name: c.name.clone(), dtype, char_size, dialect })
     }
-    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, _args: &[Value]) -> Result<Value, Error> {
-        match method {
-            "values" => Ok(to_value(&self.values)),
-            _ => Err(Error::new(minijinja::ErrorKind::UnknownMethod, format!("column has no method `{method}`"))),
-        }
+    fn class(&self) -> TypeClass {
+        self.dialect.type_class(&self.dtype)
     }
 }
 
-impl Table {
-    fn rows(&self) -> Value {
-        to_value(&self.0.rows)
-    }
-    fn columns(&self) -> Value {
-        let cols = self.0.columns.iter().enumerate().map(|(i, name)| {
-            Value::from_object(TableColumn {
-                name: name.clone(),
-                values: self.0.rows.iter().map(|r| r.get(i).cloned().unwrap_or_default()).collect(),
-            })
-        });
-        Value::from_iter(cols)
-    }
-}
-
-impl Object for Table {
+impl Object for Column {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Iterable
+        ObjectRepr::Plain
     }
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        match key.as_str() {
-            Some("rows") => Some(self.rows()),
-            Some("columns") => Some(self.columns()),
-            Some("column_names") => Some(to_value(&self.0.columns)),
-            _ => key.as_usize().and_then(|i| self.0.rows.get(i)).map(to_value),
-        }
+        Some(match key.as_str()? {
+            "name" | "column" => Value::from(self.name.clone()),
+            "dtype" => Value::from(self.dtype.clone()),
+            "data_type" | "expanded_data_type" => Value::from(self.dialect.column_data_type(&self.dtype, self.char_size)),
+            "quoted" => Value::from(self.dialect.quote(&self.name)),
+            "char_size" => self.char_size.map(Value::from).unwrap_or_default(),
+            "numeric_precision" | "numeric_scale" => Value::from(()),
+            _ => return None,
+        })
     }
-    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
-        minijinja::value::Enumerator::Values(self.0.rows.iter().map(to_value).collect())
+    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+        let class = self.class();
+        Ok(match method {
+            "is_string" => Value::from(class == TypeClass::String),
+            "is_integer" => Value::from(class == TypeClass::Integer),
+            "is_float" => Value::from(class == TypeClass::Float),
+            "is_numeric" => Value::from(class == TypeClass::Numeric),
+            "is_number" => Value::from(matches!(class, TypeClass::Integer | TypeClass::Float | TypeClass::Numeric)),
+            "string_size" if class == TypeClass::String => Value::from(if self.dtype == "text" { 256 } else { self.char_size.unwrap_or(256) }),
+            "string_size" => return Err(Error::new(ErrorKind::InvalidOperation, "Called string_size() on non-string field!")),
+            "can_expand_to" => {
+                let (other,): (Value,) = from_args(args)?;
+                let other = other.downcast_object_ref::<Column>().ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "can_expand_to() needs a column"))?;
+                let size = |c: &Column| c.char_size.unwrap_or(256);
+                Value::from(class == TypeClass::String && other.class() == TypeClass::String && size(other) > size(self))
+            }
+            "literal" => {
+                let (v,): (Value,) = from_args(args)?;
+                Value::from(self.dialect.column_literal(&v.to_string(), &self.dtype))
+            }
+            _ => return Err(Error::new(ErrorKind::UnknownMethod, format!("column has no method `{method}`"))),
+        })
+    }
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<Column {} ({})>", self.name, self.dialect.column_data_type(&self.dtype, self.char_size))
     }
 }

@@ -1,18 +1,33 @@
-//! `dbt_project.yml`: the project's name, paths, vars and the hierarchical `models:`/`seeds:`/
-//! `data_tests:` config trees. Unknown top-level keys and unknown config keys are errors.
+//! `dbt_project.yml`: the project's name, paths, vars, `dispatch:` search orders, where packages are
+//! installed, and the hierarchical `models:`/`seeds:`/`data_tests:` config trees. Its strings are
+//! rendered first (`render.rs`: `env_var`, `--vars`, `target`), except `vars:` and hooks, which dbt
+//! renders later in each node's context. Unknown top-level keys and unknown config keys are errors.
 
 use std::path::Path;
 
 use serde_json::{Map, Value as Json};
 
 use crate::error::{suggest, Error, Result};
+use crate::packages::semver::{self, Spec};
 use super::config::{validate_keys, Config, MODEL_KEYS, SEED_KEYS, TEST_KEYS};
+use super::render::YamlRenderer;
 
 const TOP_KEYS: &[&str] = &[
     "name", "profile", "version", "config-version", "model-paths", "seed-paths", "test-paths", "macro-paths",
     "docs-paths", "analysis-paths", "snapshot-paths", "target-path", "clean-targets", "vars", "models", "seeds",
-    "data_tests", "tests", "require-dbt-version", "flags", "quoting",
+    "data_tests", "tests", "require-dbt-version", "flags", "quoting", "packages-install-path", "dispatch", "log-path",
 ];
+
+/// Keys dbt does not render at load: `vars` (rendered when read), run hooks, and model hooks.
+fn rendered_later(path: &[String]) -> bool {
+    match path.first().map(String::as_str) {
+        Some("vars" | "on-run-start" | "on-run-end" | "query-comment") => true,
+        Some("models" | "seeds" | "snapshots" | "tests" | "data_tests") => {
+            path.iter().any(|k| matches!(k.trim_start_matches(['+', ' ']), "pre-hook" | "post-hook" | "pre_hook" | "post_hook"))
+        }
+        _ => false,
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct DbtProject {
@@ -29,6 +44,10 @@ pub struct DbtProject {
     pub models: Map<String, Json>,
     pub seeds: Map<String, Json>,
     pub data_tests: Map<String, Json>,
+    /// `packages-install-path` (default `dbt_packages`).
+    pub packages_install_path: String,
+    /// `dispatch:`: a macro namespace and the packages to search for its implementations, in order.
+    pub dispatch: Vec<(String, Vec<String>)>,
 }
 
 /// Parses a YAML file into JSON, mapping syntax errors to file:line.
@@ -57,14 +76,63 @@ fn object(v: Option<&Json>) -> Map<String, Json> {
     v.and_then(Json::as_object).cloned().unwrap_or_default()
 }
 
+fn dispatch_list(v: Option<&Json>, file: &str) -> Result<Vec<(String, Vec<String>)>> {
+    let Some(v) = v else { return Ok(vec![]) };
+    let bad = || Error::project(file, "`dispatch` must be a list of `{macro_namespace: <package>, search_order: [<package>, ...]}`");
+    let mut out = vec![];
+    for entry in v.as_array().ok_or_else(bad)? {
+        let ns = entry.get("macro_namespace").and_then(Json::as_str).ok_or_else(bad)?;
+        let order = entry.get("search_order").and_then(Json::as_array).ok_or_else(bad)?;
+        out.push((ns.to_string(), order.iter().filter_map(|p| p.as_str().map(String::from)).collect()));
+    }
+    Ok(out)
+}
+
+/// dbt's check that a project supports this dbt version (`require-dbt-version`).
+fn check_dbt_version(name: &str, required: Option<&Json>) -> Result<()> {
+    let wanted: Vec<String> = match required {
+        Some(Json::String(s)) => vec![s.clone()],
+        Some(Json::Array(a)) => a.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
+        _ => return Ok(()),
+    };
+    let specs: Vec<Spec> = wanted.iter().map(|w| Spec::parse(w).map_err(|e| Error::project("dbt_project.yml", format!("{name}: require-dbt-version: {e}")))).collect::<Result<_>>()?;
+    let installed = Spec::parse(crate::packages::DBT_VERSION).map_err(Error::Deps)?;
+    if semver::compatible(&installed, &specs) {
+        return Ok(());
+    }
+    Err(Error::Deps(format!(
+        "This version of dbt is not supported with the '{name}' package.\n  Installed version of dbt: ={}\n  Required version of dbt for '{name}': {:?}\nCheck for a different version of the '{name}' package, or run dbt deps to install an available version.",
+        crate::packages::DBT_VERSION, wanted
+    )))
+}
+
 impl DbtProject {
+    /// The project rendered without a profile target (`clean`, `deps`; `target` is undefined there).
     pub fn load(dir: &Path) -> Result<Self> {
+        Self::load_with(dir, &YamlRenderer::new("dbt_project.yml", &Map::new(), None, false))
+    }
+
+    /// The `profile:` it names, rendered before any profile is read (as dbt does).
+    pub fn profile_name(dir: &Path, renderer: &YamlRenderer) -> Result<String> {
+        let doc = Self::read(dir)?;
+        let pick = |k: &str| doc.get(k).map(|v| renderer.render(v)).transpose();
+        match (pick("profile")?, pick("name")?) {
+            (Some(Json::String(p)), _) | (None, Some(Json::String(p))) => Ok(p),
+            _ => Err(Error::project("dbt_project.yml", "`name` is required")),
+        }
+    }
+
+    fn read(dir: &Path) -> Result<Json> {
         let path = dir.join("dbt_project.yml");
         if !path.exists() {
             return Err(Error::NoProject { dir: dir.to_path_buf() });
         }
+        read_yaml(&path, "dbt_project.yml")
+    }
+
+    pub fn load_with(dir: &Path, renderer: &YamlRenderer) -> Result<Self> {
         let file = "dbt_project.yml";
-        let doc = read_yaml(&path, file)?;
+        let doc = renderer.render_tree(&Self::read(dir)?, &mut vec![], &rendered_later)?;
         let top = doc.as_object().ok_or_else(|| Error::project(file, "expected a mapping at the top level"))?;
         for key in top.keys() {
             if !TOP_KEYS.contains(&key.as_str()) {
@@ -78,6 +146,7 @@ impl DbtProject {
             }
         }
         let name = top.get("name").and_then(Json::as_str).ok_or_else(|| Error::project(file, "`name` is required"))?;
+        check_dbt_version(name, top.get("require-dbt-version"))?;
         let tests = top.get("data_tests").or_else(|| top.get("tests"));
         Ok(DbtProject {
             name: name.to_string(),
@@ -93,6 +162,8 @@ impl DbtProject {
             models: object(top.get("models")),
             seeds: object(top.get("seeds")),
             data_tests: object(tests),
+            packages_install_path: top.get("packages-install-path").and_then(Json::as_str).unwrap_or(crate::packages::DEFAULT_INSTALL_PATH).to_string(),
+            dispatch: dispatch_list(top.get("dispatch"), file)?,
         })
     }
 

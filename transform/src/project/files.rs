@@ -54,3 +54,12 @@ pub fn seed_checksum(root: &Path, rel: &str) -> Result<(String, String)> {
     }
     Ok(("sha256".into(), hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()))
 }
+
+/// `rel/dir` for a package, `dir` for the root project.
+pub fn under(rel: &str, dir: &str) -> String {
+    if rel.is_empty() {
+        dir.to_string()
+    } else {
+        format!("{rel}/{dir}")
+    }
+}

@@ -35,11 +35,19 @@ fn model_string(attached_to: &str) -> String {
     format!("{{{{ get_where_subquery({target}) }}}}")
 }
 
-pub fn add_generic_test(project: &mut Project, file: &str, attached_to: &str, target_name: &str, column: Option<&str>, spec: &Json) -> Result<()> {
-    let (test_name, mut args) = split_spec(spec, file)?;
-    if test_name.contains('.') {
-        return Err(Error::project(file, format!("test `{test_name}`: tests from packages are not supported")));
+/// `dbt_utils.expression_is_true` -> (Some("dbt_utils"), "expression_is_true").
+fn split_namespace(full: &str, file: &str) -> Result<(Option<String>, String)> {
+    let ident = |s: &str| s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    match full.split('.').collect::<Vec<_>>().as_slice() {
+        [name] if ident(name) => Ok((None, name.to_string())),
+        [ns, name] if ident(ns) && ident(name) => Ok((Some(ns.to_string()), name.to_string())),
+        _ => Err(Error::project(file, format!("data test `{full}` is not a test name (`name` or `package.name`)"))),
     }
+}
+
+pub fn add_generic_test(project: &mut Project, package: &str, file: &str, attached_to: &str, target_name: &str, column: Option<&str>, spec: &Json) -> Result<()> {
+    let (full_name, mut args) = split_spec(spec, file)?;
+    let (namespace, test_name) = split_namespace(&full_name, file)?;
     let mut own_cfg = args.remove("config").and_then(|c| c.as_object().cloned()).unwrap_or_default();
     let custom_name = args.remove("name").and_then(|n| n.as_str().map(String::from));
     args.remove("description");
@@ -52,10 +60,7 @@ pub fn add_generic_test(project: &mut Project, file: &str, attached_to: &str, ta
             kwargs.insert(k, v);
         }
     }
-    let (namespace, macro_name) = match test_name.split_once('.') {
-        Some((ns, name)) => (Some(ns.to_string()), name.to_string()),
-        None => (None, test_name.clone()),
-    };
+    let macro_name = test_name.clone();
     // dbt's macro arguments as it hashes them: column_name, the arguments, and the tested relation.
     let mut hashed_kwargs = Map::new();
     if let Some(c) = &column {
@@ -64,6 +69,7 @@ pub fn add_generic_test(project: &mut Project, file: &str, attached_to: &str, ta
     hashed_kwargs.extend(kwargs.clone());
     hashed_kwargs.insert("model".into(), Json::String(model_string(attached_to)));
     let on_source = attached_to.starts_with("source.");
+    // dbt prefixes `source_` first, then the namespace (`dbt_utils_source_at_least_one_…`).
     let test_type = format!("{}{}{macro_name}", namespace.as_ref().map(|n| format!("{n}_")).unwrap_or_default(), if on_source { "source_" } else { "" });
     let (short, full) = test_names::synthesize(&test_type, target_name, &hashed_kwargs);
     let name = custom_name.clone().unwrap_or(full);
@@ -71,23 +77,24 @@ pub fn add_generic_test(project: &mut Project, file: &str, attached_to: &str, ta
     if custom_name.is_none() && short != name && !own_cfg.contains_key("alias") {
         own_cfg.insert("alias".into(), Json::String(short));
     }
-    let dir = std::path::Path::new(file).parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut fqn = vec![project.cfg.name.clone()];
+    let dir = std::path::Path::new(project.in_package(package, file)).parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut fqn = vec![package.to_string()];
     fqn.extend(dir.split('/').skip(1).filter(|s| !s.is_empty()).map(String::from));
     fqn.push(name.clone());
-    let config = test_config(project, &fqn, &own_cfg, file)?;
-    let raw = format!("{{{{ test_{test_name}(**_dbt_generic_test_kwargs) }}}}");
-    let mut node = project.new_node(Resource::Test, &name, file, format!("{file_name}.sql"), fqn, raw, config);
+    let config = test_config(project, package, &fqn, &own_cfg, file)?;
+    let qualified = namespace.as_ref().map(|ns| format!("{ns}.")).unwrap_or_default();
+    let raw = format!("{{{{ {qualified}test_{test_name}(**_dbt_generic_test_kwargs) }}}}");
+    let mut node = project.new_node(package, Resource::Test, &name, file, format!("{file_name}.sql"), fqn, raw, config);
     let metadata = serde_json::json!({"namespace": namespace, "name": macro_name, "kwargs": hashed_kwargs});
     node.unique_id = format!("{}.{}", node.unique_id, test_names::unique_id_hash(&name, &metadata));
     node.checksum = ("none".into(), String::new());
-    node.generic = Some(GenericTest { test_name, column_name: column, kwargs, attached_to: attached_to.to_string() });
+    node.generic = Some(GenericTest { test_name, namespace, column_name: column, kwargs, attached_to: attached_to.to_string() });
     project.insert(node)
 }
 
-/// The config of a generic test: project `data_tests:` tree, then the test's own `config:`.
-fn test_config(project: &Project, fqn: &[String], own: &Map<String, Json>, file: &str) -> Result<Config> {
-    let mut cfg = project.cfg.config_for(Tree::Tests, fqn)?;
+/// The config of a generic test: the `data_tests:` trees (package's, then root's), then its own `config:`.
+fn test_config(project: &Project, package: &str, fqn: &[String], own: &Map<String, Json>, file: &str) -> Result<Config> {
+    let mut cfg = project.tree_config(package, Tree::Tests, fqn)?;
     validate_keys(own, TEST_KEYS, file, &format!("test {}", fqn.last().map(String::as_str).unwrap_or("")))?;
     cfg.merge(own);
     Ok(cfg)
@@ -108,5 +115,9 @@ mod tests {
         let kw = serde_json::json!({"column_name": "customer_id", "to": "ref('customers')", "field": "id", "model": model_string("model.p.orders")});
         let (_, full) = test_names::synthesize("relationships", "orders", kw.as_object().unwrap_or(&Map::new()));
         assert_eq!(full, "relationships_orders_customer_id__id__ref_customers_");
+        // dbt 1.10's names for dbt_utils tests: arguments sorted by name, `column_name` among them.
+        let kw = serde_json::json!({"column_name": "discount", "at_least": 0.6});
+        let (_, full) = test_names::synthesize("dbt_utils_not_null_proportion", "orders_enriched", kw.as_object().unwrap_or(&Map::new()));
+        assert_eq!(full, "dbt_utils_not_null_proportion_orders_enriched_0_6__discount");
     }
 }

@@ -13,9 +13,10 @@ pub mod nodes;
 pub mod preprocess;
 pub mod profiles;
 pub mod properties;
+pub mod render;
 pub mod selectors;
 pub mod test_names;
 
 pub use config::Config;
 pub use files::{discover, read};
-pub use nodes::{Column, GenericTest, MacroFile, Node, Project, RelationName, Resource, Source};
+pub use nodes::{pick_ref, Column, GenericTest, MacroFile, Node, Package, Project, RelationName, Resource, Source};

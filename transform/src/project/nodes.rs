@@ -1,6 +1,7 @@
-//! What a loaded project is made of: `Project` (its nodes, sources, macro files and docs blocks),
-//! `Node` (a model, seed or test), `Source`, `RelationName` (where a relation lives) and the
-//! generic-test attachment. Loading them from files is `load`; nothing here reads a file.
+//! What a loaded project is made of: `Project` (the root project and its installed `Package`s, their
+//! nodes, sources, macro files and docs blocks), `Node` (a model, seed or test), `Source`,
+//! `RelationName` (where a relation lives), the generic-test attachment, and how `ref()` picks a node
+//! across packages. Loading them from files is `load`; nothing here reads a file.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -50,6 +51,8 @@ pub struct RelationName {
 #[derive(Debug, Clone, Serialize)]
 pub struct GenericTest {
     pub test_name: String,
+    /// The package named in YAML (`dbt_utils.expression_is_true`), if any.
+    pub namespace: Option<String>,
     pub column_name: Option<String>,
     /// Arguments other than `model` and `column_name`; strings like `ref('x')` are rendered.
     pub kwargs: serde_json::Map<String, serde_json::Value>,
@@ -62,6 +65,9 @@ pub struct Node {
     pub unique_id: String,
     pub resource: Resource,
     pub name: String,
+    /// The project the node belongs to: the root project's name or an installed package's.
+    pub package_name: String,
+    /// Relative to the root project (`dbt_packages/dbt_utils/models/x.sql` for a package's file).
     pub original_file_path: String,
     pub path: String,
     pub fqn: Vec<String>,
@@ -102,6 +108,7 @@ impl Node {
 #[derive(Debug, Clone, Serialize)]
 pub struct Source {
     pub unique_id: String,
+    pub package_name: String,
     pub source_name: String,
     pub name: String,
     pub original_file_path: String,
@@ -121,9 +128,22 @@ pub struct Source {
 /// A macro file (`{% test %}` blocks already rewritten to macros) and the macros it defines.
 #[derive(Debug, Clone)]
 pub struct MacroFile {
+    /// Relative to the root project; also the file's template name.
     pub path: String,
+    /// The project the macros belong to (`dbt` for transform's built-in ones).
+    pub package: String,
     pub source: String,
     pub macros: Vec<(String, usize)>,
+    /// Macros whose body reads `kwargs`/`varargs` (they accept extra arguments), with their parameters.
+    pub catch_all: Vec<(String, Vec<String>)>,
+}
+
+/// An installed package: its own dbt_project.yml and where it is, relative to the root project.
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub cfg: DbtProject,
+    /// `dbt_packages/<folder>` (the folder may be a symlink, for `local:` packages).
+    pub rel: String,
 }
 
 impl MacroFile {
@@ -141,6 +161,8 @@ impl MacroFile {
 pub struct Project {
     pub root: PathBuf,
     pub cfg: DbtProject,
+    /// Installed packages (not the root project), in folder order.
+    pub packages: Vec<Package>,
     pub nodes: BTreeMap<String, Node>,
     pub sources: BTreeMap<String, Source>,
     pub macro_files: Vec<MacroFile>,
@@ -155,12 +177,31 @@ impl Project {
         super::selectors::manifest_json(&self.selectors)
     }
 
+    /// The root project and then every package: (its dbt_project.yml, its folder relative to the root).
+    pub fn projects(&self) -> Vec<(&DbtProject, &str)> {
+        std::iter::once((&self.cfg, "")).chain(self.packages.iter().map(|p| (&p.cfg, p.rel.as_str()))).collect()
+    }
+
+    /// A project's dbt_project.yml by name (the root's or a package's).
+    pub fn project_cfg(&self, name: &str) -> Option<&DbtProject> {
+        self.projects().into_iter().map(|(c, _)| c).find(|c| c.name == name)
+    }
+
+    /// `path` relative to its own project (dbt's `original_file_path` for a package's file).
+    pub fn in_package<'a>(&self, package: &str, path: &'a str) -> &'a str {
+        match self.packages.iter().find(|p| p.cfg.name == package) {
+            Some(p) => path.strip_prefix(&p.rel).map(|r| r.trim_start_matches('/')).unwrap_or(path),
+            None => path,
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
-    pub fn new_node(&self, resource: Resource, name: &str, rel: &str, path: String, fqn: Vec<String>, raw: String, config: Config) -> Node {
+    pub fn new_node(&self, package: &str, resource: Resource, name: &str, rel: &str, path: String, fqn: Vec<String>, raw: String, config: Config) -> Node {
         Node {
-            unique_id: format!("{}.{}.{}", resource.as_str(), self.cfg.name, name),
+            unique_id: format!("{}.{}.{}", resource.as_str(), package, name),
             resource,
             name: name.to_string(),
+            package_name: package.to_string(),
             original_file_path: rel.to_string(),
             path,
             fqn,
@@ -190,12 +231,26 @@ impl Project {
         Ok(())
     }
 
-    /// Enabled models and seeds by name, for `ref()` resolution.
-    pub fn by_name(&self) -> HashMap<&str, &Node> {
-        self.nodes
-            .values()
-            .filter(|n| matches!(n.resource, Resource::Model | Resource::Seed) && n.config.enabled())
-            .map(|n| (n.name.as_str(), n))
-            .collect()
+    /// Enabled models and seeds by name, each with its package (root project first), for `ref()`.
+    pub fn by_name(&self) -> HashMap<&str, Vec<(&str, &Node)>> {
+        let mut out: HashMap<&str, Vec<(&str, &Node)>> = HashMap::new();
+        for n in self.nodes.values().filter(|n| matches!(n.resource, Resource::Model | Resource::Seed) && n.config.enabled()) {
+            out.entry(n.name.as_str()).or_default().push((n.package_name.as_str(), n));
+        }
+        for list in out.values_mut() {
+            list.sort_by_key(|(p, _)| (*p != self.cfg.name, *p));
+        }
+        out
+    }
+}
+
+/// Which of the same-named candidates (package, item) a `ref()` gets, by dbt's rule: `ref('p', 'x')`
+/// only package `p`; `ref('x')` from the root project the root's, else any package's; from a package,
+/// the root's, then the package's own, then any package's.
+pub fn pick_ref<'a, T>(candidates: &'a [(&str, T)], root: &str, from: &str, package: Option<&str>) -> Option<&'a T> {
+    let find = |p: &str| candidates.iter().find(|(c, _)| *c == p).map(|(_, t)| t);
+    match package {
+        Some(p) => find(p),
+        None => find(root).or_else(|| find(from)).or_else(|| candidates.first().map(|(_, t)| t)),
     }
 }

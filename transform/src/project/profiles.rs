@@ -1,14 +1,15 @@
 //! `profiles.yml`: found in `--profiles-dir`, `DBT_PROFILES_DIR`, the project dir, then `~/.dbt/`;
-//! rendered with `env_var()` before parsing; the target chosen by `--target` or the profile's `target:`.
-//! The target's raw fields are kept so each warehouse adapter parses its own keys.
+//! the target chosen by `--target` or the profile's `target:`, whose values are rendered as dbt does
+//! (`env_var()`, secrets allowed and registered for redaction; `var()` from --vars; one-expression values
+//! keep their type). The target's raw fields are kept so each warehouse adapter parses its own keys.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value as Json};
 
 use crate::error::{Error, Result};
-use crate::output::register_secret;
 use super::dbt_project::parse_yaml;
+use super::render::YamlRenderer;
 
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -48,44 +49,30 @@ pub fn profiles_path(explicit: Option<&Path>, project_dir: &Path) -> Result<Path
         .ok_or_else(|| Error::Profile { message: format!("profiles.yml not found (looked in: {})", tried.join(", ")) })
 }
 
-/// Renders `{{ env_var('X', 'default') }}` in the profile text; secrets are registered for redaction.
-fn render_env(text: &str) -> Result<String> {
-    let mut env = minijinja::Environment::new();
-    env.add_function("env_var", |name: String, default: Option<String>| -> Result<String, minijinja::Error> {
-        match std::env::var(&name) {
-            Ok(v) => {
-                if name.starts_with("DBT_ENV_SECRET") {
-                    register_secret(&v);
-                }
-                Ok(v)
-            }
-            Err(_) => default.ok_or_else(|| {
-                minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("env var `{name}` is not set"))
-            }),
-        }
-    });
-    env.render_str(text, ()).map_err(|e| Error::Profile { message: crate::output::redact(&e.to_string()) })
-}
-
 /// `threads:` as dbt's profile schema has it: an integer, and (unlike dbt, which crashes on it) at least 1.
 fn positive_threads(v: &Json) -> Option<usize> {
     v.as_u64().filter(|n| *n >= 1).and_then(|n| usize::try_from(n).ok())
 }
 
-pub fn load_target(path: &Path, profile: &str, target: Option<&str>, threads: Option<usize>) -> Result<Target> {
+pub fn load_target(path: &Path, profile: &str, target: Option<&str>, threads: Option<usize>, vars: &Map<String, Json>) -> Result<Target> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let doc = parse_yaml(&render_env(&text)?, "profiles.yml")?;
+    let doc = parse_yaml(&text, "profiles.yml")?;
+    let renderer = YamlRenderer::new("profiles.yml", vars, None, true);
+    let rendered = |v: &Json| renderer.render(v).map_err(|e| Error::Profile { message: e.to_string().trim_start_matches("profiles.yml: ").to_string() });
     let prof = doc.get(profile).and_then(Json::as_object).ok_or_else(|| Error::Profile {
         message: format!("profile `{profile}` (named in dbt_project.yml) not found in {}", path.display()),
     })?;
     let name = match target {
         Some(t) => t.to_string(),
-        None => prof.get("target").and_then(Json::as_str).unwrap_or("dev").to_string(),
+        None => match prof.get("target").map(&rendered).transpose()? {
+            Some(Json::String(t)) => t,
+            _ => "dev".to_string(),
+        },
     };
     let outputs = prof.get("outputs").and_then(Json::as_object).ok_or_else(|| Error::Profile {
         message: format!("profile `{profile}` has no `outputs:`"),
     })?;
-    let fields = outputs.get(&name).and_then(Json::as_object).cloned().ok_or_else(|| {
+    let raw = outputs.get(&name).and_then(Json::as_object).cloned().ok_or_else(|| {
         let names: Vec<&str> = outputs.keys().map(String::as_str).collect();
         Error::Profile {
             message: format!(
@@ -95,6 +82,11 @@ pub fn load_target(path: &Path, profile: &str, target: Option<&str>, threads: Op
             ),
         }
     })?;
+    let fields = match renderer.render_tree(&Json::Object(raw), &mut vec![], &|_| false) {
+        Ok(Json::Object(f)) => f,
+        Ok(_) => Map::new(),
+        Err(e) => return Err(Error::Profile { message: e.to_string().trim_start_matches("profiles.yml: ").to_string() }),
+    };
     let adapter_type = fields.get("type").and_then(Json::as_str).unwrap_or_default().to_string();
     let configured = match fields.get("threads") {
         None => 1,
@@ -123,7 +115,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("profiles.yml");
         std::fs::write(&path, format!("p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      threads: {value}\n")).expect("write");
-        load_target(&path, "p", None, None).map(|t| t.threads)
+        load_target(&path, "p", None, None, &Map::new()).map(|t| t.threads)
     }
 
     #[test]

@@ -88,6 +88,7 @@ fn render_docs(project: &Project, s: &str, file: &str) -> Result<String> {
 }
 
 struct Pending {
+    package: String,
     file: String,
     attached_to: String,
     target_name: String,
@@ -95,30 +96,39 @@ struct Pending {
     spec: Json,
 }
 
-pub fn apply_property_files(project: &mut Project) -> Result<()> {
-    let dirs: Vec<String> = project.cfg.model_paths.iter().chain(&project.cfg.seed_paths).cloned().collect();
-    let mut pending = vec![];
-    for dir in dirs {
-        let mut files = discover(&project.root, &dir, "yml")?;
-        files.extend(discover(&project.root, &dir, "yaml")?);
-        for rel in files {
-            let doc = read_yaml(&project.root.join(&rel), &rel)?;
-            if let Some(obj) = doc.as_object() {
-                check(obj, FILE_KEYS, &rel, "the top level")?;
-            }
-            for e in entries(&doc, "models", &rel)? {
-                patch_node(project, e, &rel, Resource::Model, &mut pending)?;
-            }
-            for e in entries(&doc, "seeds", &rel)? {
-                patch_node(project, e, &rel, Resource::Seed, &mut pending)?;
-            }
-            for e in entries(&doc, "sources", &rel)? {
-                add_source(project, e, &rel, &mut pending)?;
+/// The YAML property files of every project (root and packages), as (package, file relative to the root).
+fn property_files(project: &Project) -> Result<Vec<(String, String)>> {
+    let mut out = vec![];
+    for (cfg, rel) in project.projects() {
+        for dir in cfg.model_paths.iter().chain(&cfg.seed_paths) {
+            let dir = super::files::under(rel, dir);
+            for ext in ["yml", "yaml"] {
+                out.extend(discover(&project.root, &dir, ext)?.into_iter().map(|f| (cfg.name.clone(), f)));
             }
         }
     }
+    Ok(out)
+}
+
+pub fn apply_property_files(project: &mut Project) -> Result<()> {
+    let mut pending = vec![];
+    for (package, rel) in property_files(project)? {
+        let doc = read_yaml(&project.root.join(&rel), &rel)?;
+        if let Some(obj) = doc.as_object() {
+            check(obj, FILE_KEYS, &rel, "the top level")?;
+        }
+        for e in entries(&doc, "models", &rel)? {
+            patch_node(project, &package, e, &rel, Resource::Model, &mut pending)?;
+        }
+        for e in entries(&doc, "seeds", &rel)? {
+            patch_node(project, &package, e, &rel, Resource::Seed, &mut pending)?;
+        }
+        for e in entries(&doc, "sources", &rel)? {
+            add_source(project, &package, e, &rel, &mut pending)?;
+        }
+    }
     for p in pending {
-        add_generic_test(project, &p.file, &p.attached_to, &p.target_name, p.column.as_deref(), &p.spec)?;
+        add_generic_test(project, &p.package, &p.file, &p.attached_to, &p.target_name, p.column.as_deref(), &p.spec)?;
     }
     Ok(())
 }
@@ -140,13 +150,13 @@ fn columns(project: &Project, obj: &Map<String, Json>, file: &str, at: &str) -> 
     Ok(out)
 }
 
-fn patch_node(project: &mut Project, e: &Map<String, Json>, file: &str, resource: Resource, pending: &mut Vec<Pending>) -> Result<()> {
+fn patch_node(project: &mut Project, package: &str, e: &Map<String, Json>, file: &str, resource: Resource, pending: &mut Vec<Pending>) -> Result<()> {
     let name = name_of(e, file, resource.as_str())?;
     check(e, MODEL_ENTRY, file, &format!("{}s.{name}", resource.as_str()))?;
-    let uid = format!("{}.{}.{}", resource.as_str(), project.cfg.name, name);
+    let uid = format!("{}.{}.{}", resource.as_str(), package, name);
     if !project.nodes.contains_key(&uid) {
         let names: Vec<&str> =
-            project.nodes.values().filter(|n| n.resource == resource).map(|n| n.name.as_str()).collect();
+            project.nodes.values().filter(|n| n.resource == resource && n.package_name == package).map(|n| n.name.as_str()).collect();
         return Err(Error::MissingRef {
             file: file.into(),
             node: "a property entry".into(),
@@ -169,17 +179,19 @@ fn patch_node(project: &mut Project, e: &Map<String, Json>, file: &str, resource
     node.description = description;
     node.columns = cols.into_iter().map(|(c, _)| c).collect();
     node.patch_path = Some(file.to_string());
-    queue_tests(e, file, &uid, &name, pending);
+    queue_tests(package, e, file, &uid, &name, pending);
     Ok(())
 }
 
-fn queue_tests(e: &Map<String, Json>, file: &str, uid: &str, target: &str, pending: &mut Vec<Pending>) {
+fn queue_tests(package: &str, e: &Map<String, Json>, file: &str, uid: &str, target: &str, pending: &mut Vec<Pending>) {
     for spec in test_specs(e) {
-        pending.push(Pending { file: file.into(), attached_to: uid.into(), target_name: target.into(), column: None, spec: spec.clone() });
+        let p = Pending { package: package.into(), file: file.into(), attached_to: uid.into(), target_name: target.into(), column: None, spec: spec.clone() };
+        pending.push(p);
     }
     for c in e.get("columns").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_object) {
         for spec in test_specs(c) {
             pending.push(Pending {
+                package: package.into(),
                 file: file.into(),
                 attached_to: uid.into(),
                 target_name: target.into(),
@@ -190,14 +202,14 @@ fn queue_tests(e: &Map<String, Json>, file: &str, uid: &str, target: &str, pendi
     }
 }
 
-fn add_source(project: &mut Project, e: &Map<String, Json>, file: &str, pending: &mut Vec<Pending>) -> Result<()> {
+fn add_source(project: &mut Project, package: &str, e: &Map<String, Json>, file: &str, pending: &mut Vec<Pending>) -> Result<()> {
     let src = name_of(e, file, "source")?;
     check(e, SOURCE_ENTRY, file, &format!("sources.{src}"))?;
     for t in e.get("tables").and_then(Json::as_array).into_iter().flatten() {
         let t = t.as_object().ok_or_else(|| Error::project(file, format!("sources.{src}: each table must be a mapping")))?;
         let name = name_of(t, file, "source table")?;
         check(t, TABLE_ENTRY, file, &format!("sources.{src}.tables.{name}"))?;
-        let uid = format!("source.{}.{src}.{name}", project.cfg.name);
+        let uid = format!("source.{package}.{src}.{name}");
         let identifier = t.get("identifier").and_then(Json::as_str).unwrap_or(&name).to_string();
         let cols = columns(project, t, file, &name)?;
         let freshness = t.get("freshness").or_else(|| e.get("freshness")).cloned().unwrap_or(Json::Null);
@@ -210,10 +222,11 @@ fn add_source(project: &mut Project, e: &Map<String, Json>, file: &str, pending:
             .collect();
         let source = Source {
             unique_id: uid.clone(),
+            package_name: package.to_string(),
             source_name: src.clone(),
             name: name.clone(),
             original_file_path: file.into(),
-            fqn: source_fqn(&project.cfg.name, file, &src, &name),
+            fqn: source_fqn(package, project.in_package(package, file), &src, &name),
             description: render_docs(project, &text(t, "description"), file)?,
             columns: cols.into_iter().map(|(c, _)| c).collect(),
             loaded_at_field: loaded_at.map(String::from),
@@ -225,7 +238,7 @@ fn add_source(project: &mut Project, e: &Map<String, Json>, file: &str, pending:
             meta: t.get("meta").cloned().unwrap_or(Json::Null),
         };
         project.sources.insert(uid.clone(), source);
-        queue_tests(t, file, &uid, &format!("{src}_{name}"), pending);
+        queue_tests(package, t, file, &uid, &format!("{src}_{name}"), pending);
     }
     Ok(())
 }

@@ -18,6 +18,16 @@ pub enum ColumnType {
     Json,
 }
 
+/// What a column's type is, for dbt's `Column.is_string()`/`is_integer()`/... (union_relations, star).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypeClass {
+    String,
+    Integer,
+    Float,
+    Numeric,
+    Other,
+}
+
 pub trait Dialect: Send + Sync + std::fmt::Debug {
     /// One identifier, quoted.
     fn quote(&self, ident: &str) -> String {
@@ -69,6 +79,46 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     /// The strategy of an incremental model that has a `unique_key` and no `incremental_strategy`.
     fn default_incremental_strategy(&self) -> &'static str {
         "delete+insert"
+    }
+    /// dbt's relation class name (`relation.metadata.type`, which dbt_utils checks ends in `Relation`).
+    fn relation_class(&self) -> &'static str {
+        "BaseRelation"
+    }
+    /// `api.Column.translate_type`: dbt's generic type labels (`string`) in this warehouse's spelling.
+    fn translate_type(&self, label: &str) -> String {
+        if label.eq_ignore_ascii_case("string") { "TEXT".into() } else { label.into() }
+    }
+    /// `api.Column.numeric_type`: `numeric(28,6)`, or the bare type without precision and scale.
+    fn numeric_type(&self, dtype: &str, precision: Option<i64>, scale: Option<i64>) -> String {
+        match (precision, scale) {
+            (Some(p), Some(s)) => format!("{dtype}({p},{s})"),
+            _ => dtype.into(),
+        }
+    }
+    /// `api.Column.string_type`.
+    fn string_type(&self, size: i64) -> String {
+        format!("character varying({size})")
+    }
+    /// Which kind of type a column's raw type name (`dtype`) is.
+    fn type_class(&self, dtype: &str) -> TypeClass {
+        match dtype.to_ascii_lowercase().as_str() {
+            "text" | "character varying" | "character" | "varchar" => TypeClass::String,
+            "smallint" | "integer" | "bigint" | "smallserial" | "serial" | "bigserial" | "int2" | "int4" | "int8" => TypeClass::Integer,
+            "real" | "float4" | "float" | "double precision" | "float8" | "double" => TypeClass::Float,
+            "numeric" | "decimal" => TypeClass::Numeric,
+            _ => TypeClass::Other,
+        }
+    }
+    /// dbt's `Column.data_type`: strings sized (`character varying(256)` when unknown), else `dtype`.
+    fn column_data_type(&self, dtype: &str, char_size: Option<i64>) -> String {
+        match self.type_class(dtype) {
+            TypeClass::String => self.string_type(if dtype == "text" { 256 } else { char_size.unwrap_or(256) }),
+            _ => dtype.into(),
+        }
+    }
+    /// dbt's `Column.literal(value)`.
+    fn column_literal(&self, value: &str, dtype: &str) -> String {
+        format!("{value}::{}", self.column_data_type(dtype, None))
     }
 }
 

@@ -8,7 +8,7 @@ use duckdb::types::Value as DValue;
 use duckdb::Connection;
 use serde_json::Value as Json;
 
-use super::dialect::Dialect;
+use super::dialect::{Dialect, Standard, TypeClass};
 use super::{AdapterResponse, RelationKind, Rows, Warehouse, WarehouseColumn};
 use crate::error::{Error, Result};
 use crate::project::profiles::Target;
@@ -31,13 +31,31 @@ fn db_path(target: &Target, project_dir: &Path) -> String {
     }
 }
 
-/// DuckDB's dialect is standard SQL; only where a target's relations live differs.
+/// DuckDB's dialect is standard SQL; where a target's relations live differs, and dbt-duckdb knows
+/// more integer and float type names.
 #[derive(Debug)]
 pub struct DuckDbDialect;
 
 impl Dialect for DuckDbDialect {
     fn location(&self, target: &Target) -> (String, String) {
         location(target)
+    }
+    fn relation_class(&self) -> &'static str {
+        "DuckDBRelation"
+    }
+    fn type_class(&self, dtype: &str) -> TypeClass {
+        let lower = dtype.to_ascii_lowercase();
+        let integers = [
+            "tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint", "uinteger", "ubigint", "int1", "int2", "int4",
+            "int8", "short", "int", "signed", "long",
+        ];
+        if integers.contains(&lower.as_str()) {
+            TypeClass::Integer
+        } else if ["real", "float", "float4", "float8", "double"].contains(&lower.as_str()) {
+            TypeClass::Float
+        } else {
+            Standard.type_class(dtype)
+        }
     }
 }
 

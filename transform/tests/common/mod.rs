@@ -7,6 +7,8 @@ use std::process::Command;
 
 pub struct Fixture {
     pub dir: tempfile::TempDir,
+    /// The project inside `dir` the binary runs in (`dir` itself, or a sub-folder).
+    pub project: PathBuf,
 }
 
 pub struct Outcome {
@@ -39,14 +41,20 @@ fn copy_dir(from: &Path, to: &Path) {
 
 impl Fixture {
     pub fn new() -> Fixture {
+        Fixture::copy("jaffle", "")
+    }
+
+    /// A fresh copy of `tests/fixtures/<name>`, run in its sub-folder `project` ("" for the top).
+    pub fn copy(name: &str, project: &str) -> Fixture {
         let dir = tempfile::tempdir().expect("tempdir");
-        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/jaffle");
+        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
         copy_dir(&src, dir.path());
-        Fixture { dir }
+        let project = dir.path().join(project);
+        Fixture { dir, project }
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
+        self.project.join(rel)
     }
 
     pub fn write(&self, rel: &str, text: &str) {
@@ -69,7 +77,7 @@ impl Fixture {
 
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Outcome {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_transform"));
-        cmd.args(args).current_dir(self.dir.path()).env_remove("DBT_PROFILES_DIR").env("HOME", self.dir.path()).env("NO_COLOR", "1");
+        cmd.args(args).current_dir(&self.project).env_remove("DBT_PROFILES_DIR").env("HOME", self.dir.path()).env("NO_COLOR", "1");
         for (k, v) in env {
             cmd.env(k, v);
         }

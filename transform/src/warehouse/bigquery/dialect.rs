@@ -2,7 +2,7 @@
 //! (INT64, FLOAT64, BOOL, STRING), and `merge` as the default incremental strategy (dbt-bigquery's).
 
 use super::ddl;
-use crate::warehouse::dialect::{ColumnType, Dialect};
+use crate::warehouse::dialect::{ColumnType, Dialect, TypeClass};
 
 #[derive(Debug)]
 pub struct BigQueryDialect;
@@ -39,6 +39,38 @@ impl Dialect for BigQueryDialect {
     /// Dataset and table names are case-sensitive in BigQuery.
     fn identifiers_fold_case(&self) -> bool {
         false
+    }
+    fn relation_class(&self) -> &'static str {
+        "BigQueryRelation"
+    }
+    /// dbt-bigquery's labels: `text` -> STRING, `float` -> FLOAT64, `integer` -> INT64.
+    fn translate_type(&self, label: &str) -> String {
+        match label.to_ascii_uppercase().as_str() {
+            "TEXT" => "STRING".into(),
+            "FLOAT" => "FLOAT64".into(),
+            "INTEGER" => "INT64".into(),
+            _ => label.into(),
+        }
+    }
+    /// BigQuery's NUMERIC takes no precision in dbt-bigquery's casts.
+    fn numeric_type(&self, dtype: &str, _precision: Option<i64>, _scale: Option<i64>) -> String {
+        dtype.into()
+    }
+    fn type_class(&self, dtype: &str) -> TypeClass {
+        match dtype.to_ascii_lowercase().as_str() {
+            "string" => TypeClass::String,
+            "int64" => TypeClass::Integer,
+            "float64" => TypeClass::Float,
+            "numeric" => TypeClass::Numeric,
+            _ => TypeClass::Other,
+        }
+    }
+    /// dbt-bigquery's `Column.data_type` is the type as BigQuery names it.
+    fn column_data_type(&self, dtype: &str, _char_size: Option<i64>) -> String {
+        dtype.into()
+    }
+    fn column_literal(&self, value: &str, dtype: &str) -> String {
+        format!("cast({value} as {dtype})")
     }
 }
 

@@ -1,0 +1,87 @@
+//! The data a render works with: `Shared` (project-wide inputs: the target, vars per package, every
+//! macro, resolved refs and sources, `graph`), `RenderCtx` (one node's render: its package, config,
+//! `this`, warehouse handle, what the render recorded and its statement results) and `Captures`. The
+//! context functions that read them are in `context.rs`, `adapter.rs` and `statement.rs`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use minijinja::Value;
+use serde_json::{Map, Value as Json};
+
+use super::namespace::Namespaces;
+use crate::project::{Config, RelationName, Resource};
+use crate::warehouse::dialect::Dialect;
+use crate::warehouse::Warehouse;
+
+/// What a `ref()` resolves to once the project is parsed.
+#[derive(Debug, Clone)]
+pub struct RefTarget {
+    pub unique_id: String,
+    pub relation: RelationName,
+    pub ephemeral: bool,
+}
+
+/// Project-wide render inputs, shared by every node render.
+pub struct Shared {
+    pub project_name: String,
+    /// The profile `type`: `adapter.type`, and the prefix `adapter.dispatch` looks for.
+    pub adapter_type: String,
+    /// How the target's SQL quotes and names relations (no connection needed).
+    pub dialect: &'static dyn Dialect,
+    /// Vars as each package's nodes see them (dbt's per-project scoping), `--vars` included.
+    pub vars: HashMap<String, Map<String, Json>>,
+    pub target: Json,
+    pub target_database: String,
+    pub target_schema: String,
+    pub full_refresh: bool,
+    /// `--empty`: refs and sources render as `(select * from … where false limit 0)` when executing.
+    pub empty: bool,
+    pub command: String,
+    pub invocation_id: String,
+    pub run_started_at: chrono::DateTime<chrono::Utc>,
+    pub macros: Arc<Namespaces>,
+    /// Filled after parse: model/seed name → its (package, relation)s, root project first.
+    pub refs: HashMap<String, Vec<(String, RefTarget)>>,
+    pub sources: HashMap<(String, String), (String, RelationName)>,
+    /// dbt's `graph` (nodes and sources by unique id), filled after parse.
+    pub graph: Json,
+    /// `selected_resources`: the unique ids the command selected (set once it has).
+    pub selected: std::sync::OnceLock<Vec<String>>,
+}
+
+/// What one render recorded.
+#[derive(Debug, Default)]
+pub struct Captures {
+    pub refs: Vec<Vec<String>>,
+    pub sources: Vec<(String, String)>,
+    pub config: Map<String, Json>,
+    pub ephemerals: Vec<String>,
+}
+
+pub struct RenderCtx {
+    pub shared: Arc<Shared>,
+    pub unique_id: String,
+    pub name: String,
+    /// The node's package: bare macro names and vars resolve there first.
+    pub package: String,
+    pub file: String,
+    pub resource: Resource,
+    pub config: Config,
+    pub this: RelationName,
+    pub execute: bool,
+    /// The handle of the node being executed (none at parse).
+    pub warehouse: Option<Arc<dyn Warehouse>>,
+    pub captures: Mutex<Captures>,
+    /// For generic tests: the kwargs handed to the test macro.
+    pub test_kwargs: Option<Value>,
+    /// `statement` results by name, for `load_result`.
+    pub results: Mutex<HashMap<String, Value>>,
+}
+
+impl std::fmt::Debug for RenderCtx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<context of {}>", self.unique_id)
+    }
+}
+
