@@ -20,6 +20,8 @@ RUN cargo build --release -p source-bitcoin --bin source-bitcoin \
 # DuckDB is compiled from source here (the crate's default `bundled` feature; ~35 min on 2 cores).
 # These stages come before the connector's final stage, which stays the default target.
 FROM rust:1.95-slim-bookworm AS transform-build
+# Build stage only: the compiler comes from the pinned toolchain image's Debian release.
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends g++ \
  && rm -rf /var/lib/apt/lists/*
@@ -33,6 +35,9 @@ RUN cargo build --release -p transform --bin transform \
  && install -D target/release/transform /out/transform
 
 FROM debian:bookworm-slim AS transform
+# The BigQuery adapter's OAuth and API calls verify TLS against the system roots; bookworm's
+# ca-certificates follows the release (pinning a version would break on its next security update).
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
@@ -44,7 +49,7 @@ COPY --chown=transform dbt_project.yml profiles.yml /project/
 COPY --chown=transform models /project/models
 COPY --chown=transform macros /project/macros
 WORKDIR /project
-USER transform
+USER 10001:10001
 ENV TRANSFORM_DUCKDB_PATH=/data/bitcoin.duckdb \
     DBT_PROFILES_DIR=/project
 VOLUME /data
