@@ -11,6 +11,17 @@ const POW10: [f64; 20] = [
     1e17, 1e18, 1e19,
 ];
 
+/// The same as integers.
+const POW10_INT: [u64; 20] = {
+    let mut table = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
 /// The chart of a plain body, or `None` to leave it to serde.
 pub fn read(body: &[u8]) -> Option<Chart> {
     let mut s = Scanner { b: body, i: 0 };
@@ -147,7 +158,7 @@ impl<'a> Scanner<'a> {
             }
         }
         let exact = (!exponent && int_digits + fraction_digits <= 19).then(|| {
-            let significand = int * 10u64.pow(fraction_digits as u32) + fraction;
+            let significand = int * POW10_INT[fraction_digits] + fraction;
             match fraction_digits {
                 0 => Some(significand as f64),
                 k if significand <= 1 << 53 => Some(significand as f64 / POW10[k]),
@@ -167,16 +178,34 @@ impl<'a> Scanner<'a> {
     }
 
     /// The decimal digits at the cursor: their value (wrapping past 20 digits, then refused by the caller)
-    /// and their count.
+    /// and their count. Eight at a time while eight follow (a market chart's times have 13).
     fn digits(&mut self) -> (u64, usize) {
         let start = self.i;
         let mut value = 0u64;
+        while let Some(eight) = self.b.get(self.i..self.i + 8).and_then(eight_digits) {
+            value = value.wrapping_mul(100_000_000).wrapping_add(eight);
+            self.i += 8;
+        }
         while let Some(&c @ b'0'..=b'9') = self.b.get(self.i) {
             value = value.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
             self.i += 1;
         }
         (value, self.i - start)
     }
+}
+
+/// The value of eight ASCII digits, or `None` when any byte is not a digit (the SWAR check and
+/// conversion of simdjson's `parse_eight_digits_unrolled`).
+fn eight_digits(bytes: &[u8]) -> Option<u64> {
+    let v = u64::from_le_bytes(bytes.try_into().ok()?);
+    let high = v & 0xF0F0_F0F0_F0F0_F0F0;
+    let over = (v.wrapping_add(0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4;
+    if high | over != 0x3333_3333_3333_3333 {
+        return None;
+    }
+    let v = (v & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul(2561) >> 8;
+    let v = (v & 0x00FF_00FF_00FF_00FF).wrapping_mul(6_553_601) >> 16;
+    Some((v & 0x0000_FFFF_0000_FFFF).wrapping_mul(42_949_672_960_001) >> 32)
 }
 
 #[cfg(test)]
@@ -263,6 +292,21 @@ mod tests {
             );
             let fast = read(body.as_bytes()).unwrap_or_else(|| panic!("not read: {body}"));
             assert_eq!(bits(&fast), bits(&serde(&body).unwrap()), "{body}");
+        }
+    }
+
+    #[test]
+    fn eight_digits_at_once() {
+        assert_eq!(eight_digits(b"12345678"), Some(12_345_678));
+        assert_eq!(eight_digits(b"00000009"), Some(9));
+        for bad in [
+            b"1234567/",
+            b"1234567:",
+            b"123.4567",
+            b" 1234567",
+            b"1234567\xb0",
+        ] {
+            assert_eq!(eight_digits(bad), None, "{bad:?}");
         }
     }
 
