@@ -44,13 +44,16 @@ cat > "$work/catalog.json" <<JSON
   "sync_mode": "incremental", "destination_sync_mode": "append"}]}
 JSON
 
+# serve: starts a fresh replay server and sets `url` (not in a `$(...)` subshell, so `server_pid` stays here).
 serve() {
-  "$bin/replay-server" "$work/routes.json" --port 0 > "$work/server.out" &
+  rm -f "$work/server.out"
+  "$bin/replay-server" "$work/routes.json" --port 0 > "$work/server.out" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do grep -q listening "$work/server.out" 2>/dev/null && break; sleep 0.05; done
-  sed -n 's/^listening on //p' "$work/server.out"
+  url="$(sed -n 's/^listening on //p' "$work/server.out")"
+  [ -n "$url" ] || { echo "replay server did not start" >&2; exit 1; }
 }
-stop() { kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
+stop() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
 
 # run NAME URL COMMAND...: the command's stdout counted, its own CPU/RSS from /usr/bin/time, requests served.
 run() {
@@ -59,7 +62,7 @@ run() {
   python3 -c 'import json, sys, urllib.request; print(sum(1 for r in json.load(urllib.request.urlopen(sys.argv[1] + "/__requests")) if r["path"] != "/__requests"))' "$url" > "$work/$name.requests"
 }
 
-url="$(serve)"
+serve
 cat > "$work/ours.json" <<JSON
 {"start_date": "2013-04-28", "market_chart_hourly_days": $days, "rate_limits": {"coingecko": 1000000000},
  "base_urls": {"coingecko": "$url/coingecko/api/v3"}}
@@ -67,7 +70,7 @@ JSON
 run ours "$url" "$bin/source-bitcoin" read --config "$work/ours.json" --catalog "$work/catalog.json"
 stop
 if [ "$peer" = yes ]; then
-  url="$(serve)"
+  serve
   cat > "$work/peer.json" <<JSON
 {"base_url": "$url/coingecko/api/v3", "start_date": "2013-04-28", "hourly_days": $days}
 JSON

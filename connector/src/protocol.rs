@@ -1,9 +1,8 @@
 //! Airbyte protocol messages and the one stdout writer. Every line on stdout is one JSON message written here;
-//! records are buffered (1 MiB: fewer, larger writes to the pipe) and the buffer is flushed after each STATE,
-//! TRACE and at the end, so
-//! the platform sees checkpoints promptly. Human-readable text (LOG, TRACE, CONNECTION_STATUS) is redacted of
+//! records are assembled straight into a 1 MiB buffer (fewer, larger writes to the pipe) that is flushed after
+//! each STATE, TRACE and at the end, so the platform sees checkpoints promptly. Human-readable text (LOG, TRACE, CONNECTION_STATUS) is redacted of
 //! every configured secret before it is written, and LOG lines are copied to stderr.
-use std::io::{BufWriter, Stdout, Write};
+use std::io::{Stdout, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{json, Value};
@@ -23,19 +22,58 @@ pub struct Output {
 }
 
 struct Inner {
-    out: BufWriter<Stdout>,
-    /// The RECORD line being assembled (reused: no allocation per record).
-    line: Line,
+    out: Buffered,
+    /// The start of the RECORD lines of the stream being written.
+    head: Head,
     secrets: Vec<String>,
+}
+
+/// Bytes on their way to stdout, written out once they pass [`Buffered::CAPACITY`] and on every flush. Unlike
+/// a `BufWriter`, its buffer is open: a RECORD line is assembled in place, not copied in.
+struct Buffered {
+    buf: Vec<u8>,
+    stdout: Stdout,
+}
+
+impl Buffered {
+    const CAPACITY: usize = 1024 * 1024;
+
+    /// Writes the buffer out when it is full enough.
+    fn spill(&mut self) -> std::io::Result<()> {
+        if self.buf.len() >= Self::CAPACITY {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let mut stdout = self.stdout.lock();
+        stdout.write_all(&self.buf)?;
+        self.buf.clear();
+        stdout.flush()
+    }
+}
+
+impl Drop for Buffered {
+    /// What is left goes out, as a `BufWriter` does when dropped (an error has nowhere to go by then).
+    fn drop(&mut self) {
+        if !self.buf.is_empty() {
+            let _ = self.flush();
+        }
+    }
 }
 
 impl Output {
     pub fn stdout() -> Self {
-        let out = BufWriter::with_capacity(1024 * 1024, std::io::stdout());
+        let out = Buffered {
+            // Room for the line that crosses the threshold.
+            buf: Vec::with_capacity(Buffered::CAPACITY + 64 * 1024),
+            stdout: std::io::stdout(),
+        };
         Output {
             inner: Arc::new(Mutex::new(Inner {
                 out,
-                line: Line::default(),
+                head: Head::default(),
                 secrets: Vec::new(),
             })),
         }
@@ -58,9 +96,9 @@ impl Output {
     /// records are the bulk of the output.
     pub fn record(&self, stream: &str, data: &Record, emitted_at: i64) -> std::io::Result<()> {
         let mut inner = self.lock();
-        let Inner { out, line, .. } = &mut *inner;
-        record_line(line, stream, data, emitted_at)?;
-        out.write_all(&line.bytes)
+        let Inner { out, head, .. } = &mut *inner;
+        record_line(head, &mut out.buf, stream, data, emitted_at)?;
+        out.spill()
     }
 
     /// A per-stream STATE; `record_count` is the number of records of this stream since its previous STATE.
@@ -145,8 +183,8 @@ impl Output {
 
     fn write_flushed(&self, msg: &Value) -> std::io::Result<()> {
         let mut inner = self.lock();
-        serde_json::to_writer(&mut inner.out, msg)?;
-        inner.out.write_all(b"\n")?;
+        serde_json::to_writer(&mut inner.out.buf, msg)?;
+        inner.out.buf.push(b'\n');
         inner.out.flush()
     }
 
@@ -158,35 +196,31 @@ impl Output {
     }
 }
 
-/// One RECORD line and the start it shares with the other records of its stream.
+/// The start of a RECORD line, `{"type":"RECORD","record":{"stream":"…","data":`, the same for all the
+/// records of a stream: serialized once per stream, not once per record.
 #[derive(Default)]
-struct Line {
+struct Head {
     stream: String,
-    head: Vec<u8>,
     bytes: Vec<u8>,
 }
 
-/// Writes one RECORD line (with its newline) into `line.bytes`, replacing what it held.
+/// Appends one RECORD line (with its newline) to `line`.
 fn record_line(
-    line: &mut Line,
+    head: &mut Head,
+    line: &mut Vec<u8>,
     stream: &str,
     data: &Record,
     emitted_at: i64,
 ) -> std::io::Result<()> {
-    if line.stream != stream {
-        // The line's start, `{"type":"RECORD","record":{"stream":"…","data":`, is the same for a stream's records.
-        line.head.clear();
-        line.head
+    if head.stream != stream {
+        head.bytes.clear();
+        head.bytes
             .extend_from_slice(br#"{"type":"RECORD","record":{"stream":"#);
-        serde_json::to_writer(&mut line.head, stream)?;
-        line.head.extend_from_slice(br#","data":"#);
-        line.stream = stream.to_string();
+        serde_json::to_writer(&mut head.bytes, stream)?;
+        head.bytes.extend_from_slice(br#","data":"#);
+        head.stream = stream.to_string();
     }
-    let Line {
-        head, bytes: line, ..
-    } = line;
-    line.clear();
-    line.extend_from_slice(head);
+    line.extend_from_slice(&head.bytes);
     data.write_json(line);
     line.extend_from_slice(br#","emitted_at":"#);
     line.extend_from_slice(itoa::Buffer::new().format(emitted_at).as_bytes());
@@ -224,9 +258,10 @@ mod tests {
         let mut data = Record::new();
         data.insert("price", json!(50000.0));
         data.insert("name", json!("a\"b"));
-        let mut line = Line::default();
-        record_line(&mut line, "other", &data, 1).unwrap();
-        record_line(&mut line, "s\"x", &data, 1_700_000_000_123).unwrap();
+        let (mut head, mut line) = (Head::default(), Vec::new());
+        record_line(&mut head, &mut line, "other", &data, 1).unwrap();
+        line.clear();
+        record_line(&mut head, &mut line, "s\"x", &data, 1_700_000_000_123).unwrap();
         let line_struct = RecordLine {
             kind: "RECORD",
             record: RecordBody {
@@ -236,7 +271,7 @@ mod tests {
             },
         };
         let want = serde_json::to_string(&line_struct).unwrap() + "\n";
-        assert_eq!(String::from_utf8(line.bytes).unwrap(), want);
+        assert_eq!(String::from_utf8(line).unwrap(), want);
     }
 
     #[test]

@@ -16,14 +16,16 @@ pub struct Record {
 }
 
 /// One field's value: any JSON value, or — on the hot paths, without an allocation per record — a text
-/// shared by the records of a page, or a time (written as RFC 3339 text, read back as a cursor unparsed).
-/// Each writes exactly the JSON a `Value` of the same content would.
+/// shared by the records of a page, a float, or a time (written as RFC 3339 text, read back as a cursor
+/// unparsed). Each writes exactly the JSON a `Value` of the same content would.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Field {
     Json(Value),
     /// Text that needs no JSON escaping (made by [`Field::text`], which checks).
     Text(Arc<str>),
     Time(DateTime<Utc>),
+    /// A float, written as serde_json writes an `f64` (`null` when not finite, like `Number::from_f64`).
+    Float(f64),
 }
 
 impl Field {
@@ -98,6 +100,7 @@ impl Record {
                     out.extend_from_slice(s.as_bytes());
                     out.push(b'"');
                 }
+                Field::Float(f) => json_float(out, *f),
                 Field::Time(t) => {
                     let mut buf = [0u8; rfc3339::LONGEST];
                     match rfc3339::write(*t, &mut buf) {
@@ -139,7 +142,16 @@ fn json_number(out: &mut Vec<u8>, n: &serde_json::Number) {
     } else if let Some(i) = n.as_i64() {
         out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
     } else if let Some(f) = n.as_f64() {
+        json_float(out, f);
+    }
+}
+
+/// A float as serde_json writes an `f64`: shortest round-trip digits by `zmij`, `null` when not finite.
+fn json_float(out: &mut Vec<u8>, f: f64) {
+    if f.is_finite() {
         out.extend_from_slice(zmij::Buffer::new().format_finite(f).as_bytes());
+    } else {
+        out.extend_from_slice(b"null");
     }
 }
 
@@ -154,6 +166,7 @@ impl serde::Serialize for Field {
             Field::Json(v) => v.serialize(serializer),
             Field::Text(s) => serializer.serialize_str(s),
             Field::Time(t) => serializer.serialize_str(&rfc3339::format(*t)),
+            Field::Float(f) => serializer.serialize_f64(*f),
         }
     }
 }
@@ -317,6 +330,14 @@ mod tests {
         .enumerate()
         {
             r.insert(["n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7"][i], n);
+        }
+        for (key, f) in [
+            ("f0", 0.1),
+            ("f1", 50000.0),
+            ("f2", -1e-7),
+            ("f3", f64::NAN),
+        ] {
+            r.insert(key, Field::Float(f));
         }
         r.insert("null", Value::Null);
         r.insert("nested", json!({"a": [1, "x"]}));

@@ -96,11 +96,29 @@ fn parse_canonical(b: &[u8]) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
-/// Writes `value` as exactly `out.len()` decimal digits (zero-padded).
+/// `00`, `01`, … `99`: two digits per lookup.
+const PAIRS: [u8; 200] = {
+    let mut table = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        table[2 * i] = b'0' + (i / 10) as u8;
+        table[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    table
+};
+
+/// Writes `value` as exactly `out.len()` decimal digits (zero-padded), two at a time.
 fn digits(out: &mut [u8], mut value: u32) {
-    for slot in out.iter_mut().rev() {
-        *slot = b'0' + (value % 10) as u8;
-        value /= 10;
+    let mut end = out.len();
+    while end >= 2 {
+        let pair = (value % 100) as usize * 2;
+        out[end - 2..end].copy_from_slice(&PAIRS[pair..pair + 2]);
+        value /= 100;
+        end -= 2;
+    }
+    if end == 1 {
+        out[0] = b'0' + (value % 10) as u8;
     }
 }
 

@@ -1,13 +1,16 @@
 //! A market chart body read straight into its three series, without a JSON tree: the hot path of long
 //! backfills (a 90-day hourly window is 2,160 points × 3 series). Only the plain shape is read here — every
 //! point `[number, number | null, …]`; any other body (or a point of another shape) is not this fast path's
-//! to judge, and the stream reads it through the JSON tree instead, with the same result.
+//! to judge, and the stream reads it through the JSON tree instead, with the same result. The commonest
+//! body of all is read faster still by hand (`chart_scan.rs`), into these same types.
 use std::fmt;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
+
+use crate::record::Field;
 
 /// The series of `/coins/{id}/market_chart/range`.
 #[derive(Deserialize)]
@@ -68,9 +71,7 @@ pub fn value_at(series: &[Point], i: usize, ms: i64) -> Option<f64> {
         .and_then(|p| p.value)
 }
 
-/// A JSON number, or null: what `record::num` makes of a number.
-pub fn number(value: Option<f64>) -> Value {
-    value
-        .and_then(serde_json::Number::from_f64)
-        .map_or(Value::Null, Value::Number)
+/// A float field, or null: what `record::num` makes of a number.
+pub fn number(value: Option<f64>) -> Field {
+    value.map_or(Field::Json(Value::Null), Field::Float)
 }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::chart::{self, Chart};
+use super::chart_scan;
 use super::Section;
 use crate::provider::Provider;
 use crate::record::{from_unix_millis, from_unix_seconds, int, num, time_value, Field, Record};
@@ -103,8 +104,10 @@ impl Stream for MarketChart {
             (Some(from), Some(to)) if to - from > 90 * DAY => "daily",
             _ => "hourly",
         };
-        // The plain shape straight from the bytes; anything else through the JSON tree (same records).
-        match serde_json::from_slice::<Chart>(page.bytes()) {
+        // The common shape by hand, else the plain shape by serde; anything else through the JSON tree (the
+        // same records each way).
+        let bytes = page.bytes();
+        match chart_scan::read(bytes).map_or_else(|| serde_json::from_slice::<Chart>(bytes), Ok) {
             Ok(chart) => self.points(&chart, granularity, out),
             Err(_) => self.tree_points(page.json(), granularity, out)?,
         }

@@ -17,6 +17,7 @@ use crate::settings::{identifier, properties, secret, Document, Site};
 use crate::stream::Stream;
 
 mod chart;
+mod chart_scan;
 mod coins;
 mod market;
 
