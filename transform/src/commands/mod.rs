@@ -14,6 +14,7 @@ mod parse;
 mod run;
 mod seed;
 mod show;
+mod snapshot;
 mod sync;
 mod test;
 
@@ -27,6 +28,7 @@ pub fn dispatch(command: Command) -> Result<i32> {
         Command::Run(a) => run::run(a),
         Command::Test(a) => test::run(a),
         Command::Seed(a) => seed::run(a),
+        Command::Snapshot(a) => snapshot::run(a),
         Command::Build(a) => build::run(a),
         Command::Ls(a) => ls::run(a),
         Command::Debug(a) => debug::run(a),

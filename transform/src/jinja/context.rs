@@ -11,7 +11,7 @@ use serde_json::{Map, Value as Json};
 
 use super::macros::MacroCaller;
 use super::relation::{column_value, to_value, Relation, Table};
-use crate::project::config::{validate_keys, Config, MODEL_KEYS, SEED_KEYS, TEST_KEYS};
+use crate::project::config::{validate_keys, Config, MODEL_KEYS, SEED_KEYS, SNAPSHOT_KEYS, TEST_KEYS};
 use crate::project::{RelationName, Resource};
 use crate::warehouse::dialect::Dialect;
 use crate::warehouse::{RelationKind, Warehouse};
@@ -54,6 +54,28 @@ pub struct Captures {
     pub ephemerals: Vec<String>,
 }
 
+/// A unit test's substitutions while its model renders: given inputs become CTEs, and the
+/// overridden vars, env vars and macros win over the project's.
+#[derive(Debug, Default)]
+pub struct UnitRender {
+    /// `unit_test.<project>.<model>.<test>` and its file, for errors.
+    pub unique_id: String,
+    pub file: String,
+    /// ref name (or `name.v<version>`) → CTE name.
+    pub refs: HashMap<String, String>,
+    pub sources: HashMap<(String, String), String>,
+    pub this: Option<String>,
+    pub vars: Map<String, Json>,
+    pub env_vars: Map<String, Json>,
+    pub macros: Map<String, Json>,
+}
+
+impl UnitRender {
+    fn missing(&self, name: &str) -> Error {
+        err(format!("Unit_Test '{}' ({}) depends on a node named '{name}' which was not found", self.unique_id, self.file))
+    }
+}
+
 pub struct RenderCtx {
     pub shared: Arc<Shared>,
     pub unique_id: String,
@@ -68,6 +90,8 @@ pub struct RenderCtx {
     pub captures: Mutex<Captures>,
     /// For generic tests: the kwargs handed to the test macro.
     pub test_kwargs: Option<Value>,
+    /// Set while a unit test renders its model.
+    pub unit: Option<Arc<UnitRender>>,
 }
 
 impl std::fmt::Debug for RenderCtx {
@@ -125,6 +149,9 @@ pub const CONTEXT_NAMES: &[&str] = &[
 impl Object for RenderCtx {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let bound = |f: Bound, name: &'static str| Some(Value::from_object(BoundFn(self.clone(), f, name)));
+        if let Some(v) = self.unit.as_ref().and_then(|u| unit_value(u, key.as_str()?, self.shared.dialect)) {
+            return Some(v);
+        }
         match key.as_str()? {
             "__ctx" => Some(Value::from_dyn_object(self.clone())),
             "ref" => bound(ref_fn, "ref"),
@@ -156,6 +183,34 @@ impl Object for RenderCtx {
     }
 }
 
+/// A unit test's `this` (when given) and its overridden macros (each returns the given value).
+fn unit_value(u: &UnitRender, key: &str, dialect: &'static dyn Dialect) -> Option<Value> {
+    match key {
+        "this" => u.this.as_ref().map(|cte| cte_relation(cte, dialect)),
+        "is_incremental" => None,
+        k => u.macros.get(k).map(|v| Value::from_object(Constant(to_value(v)))),
+    }
+}
+
+fn cte_relation(cte: &str, dialect: &'static dyn Dialect) -> Value {
+    let mut r = Relation::new(RelationName { identifier: cte.to_string(), ..Default::default() }, dialect, "cte");
+    r.rendered = Some(cte.to_string());
+    r.value()
+}
+
+/// A macro replaced by a unit test's `overrides.macros`: calling it returns the value.
+#[derive(Debug)]
+struct Constant(Value);
+
+impl Object for Constant {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+    fn call(self: &Arc<Self>, _: &mut State<'_, '_>, _: &[Value]) -> Result<Value, Error> {
+        Ok(self.0.clone())
+    }
+}
+
 fn no_call(_: &Arc<RenderCtx>, _: &State, _: &[Value]) -> Result<Value, Error> {
     Err(err("this object is not callable"))
 }
@@ -175,6 +230,10 @@ impl RenderCtx {
         if let Ok(mut c) = self.captures.lock() {
             c.sources.push((src.to_string(), table.to_string()));
         }
+        if let Some(u) = &self.unit {
+            let cte = u.sources.get(&(src.to_string(), table.to_string())).ok_or_else(|| u.missing(table))?;
+            return Ok(cte_relation(cte, self.shared.dialect));
+        }
         match self.shared.sources.get(&(src.to_string(), table.to_string())) {
             Some((_, rel)) => Ok(Relation::new(rel.clone(), self.shared.dialect, "table").value()),
             None => Err(err(format!("source('{src}', '{table}') is not defined in any sources: YAML"))),
@@ -191,6 +250,9 @@ impl RenderCtx {
 
     fn relation_for_ref(&self, name: &str) -> Result<Value, Error> {
         let dialect = self.shared.dialect;
+        if let Some(u) = &self.unit {
+            return u.refs.get(name).map(|cte| cte_relation(cte, dialect)).ok_or_else(|| u.missing(name));
+        }
         match self.shared.refs.get(name) {
             Some(t) if t.ephemeral => {
                 if let Ok(mut c) = self.captures.lock() {
@@ -250,6 +312,7 @@ fn config_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, E
     let known = match ctx.resource {
         Resource::Seed => SEED_KEYS,
         Resource::Test => TEST_KEYS,
+        Resource::Snapshot => SNAPSHOT_KEYS,
         _ => MODEL_KEYS,
     };
     if let Err(crate::error::Error::UnknownKey { key, suggestion, .. }) = validate_keys(&map, known, &ctx.file, "config()") {
@@ -274,7 +337,8 @@ fn config_get(ctx: &Arc<RenderCtx>, args: &[Value], require: bool) -> Result<Val
 
 fn var_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {
     let (name, default): (String, Option<Value>) = minijinja::value::from_args(args)?;
-    match (ctx.shared.vars.get(&name), default) {
+    let overridden = ctx.unit.as_ref().and_then(|u| u.vars.get(&name));
+    match (overridden.or(ctx.shared.vars.get(&name)), default) {
         (Some(v), _) => Ok(to_value(v)),
         (None, Some(d)) => Ok(d),
         (None, None) => Err(err(format!(
@@ -283,10 +347,13 @@ fn var_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Erro
     }
 }
 
-fn env_var_fn(_: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {
+fn env_var_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {
     let (name, default): (String, Option<Value>) = minijinja::value::from_args(args)?;
     if name.starts_with("DBT_ENV_SECRET") {
         return Err(err(format!("secret env var `{name}` may only be used in profiles.yml")));
+    }
+    if let Some(v) = ctx.unit.as_ref().and_then(|u| u.env_vars.get(&name)) {
+        return Ok(Value::from(v.as_str().map(String::from).unwrap_or_else(|| v.to_string())));
     }
     match (std::env::var(&name), default) {
         (Ok(v), _) => Ok(Value::from(v)),
@@ -296,6 +363,9 @@ fn env_var_fn(_: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Er
 }
 
 fn is_incremental_fn(ctx: &Arc<RenderCtx>, _: &State, _: &[Value]) -> Result<Value, Error> {
+    if let Some(u) = &ctx.unit {
+        return Ok(Value::from(u.macros.get("is_incremental").and_then(Json::as_bool).unwrap_or(false)));
+    }
     let cfg = ctx.effective_config();
     let full_refresh = match cfg.get("full_refresh").and_then(Json::as_bool) {
         Some(forced) => forced,

@@ -9,7 +9,7 @@ use super::dbt_project::{DbtProject, Tree};
 use super::files::{discover, read};
 use super::nodes::{Project, Resource};
 use super::{preprocess, properties};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Splits `models/staging/stg_x.sql` under resource dir `models` into (path, fqn).
 fn path_and_fqn(project: &str, dir: &str, rel: &str) -> (String, Vec<String>) {
@@ -28,6 +28,7 @@ impl Project {
         project.load_macros_and_docs()?;
         project.load_sql_nodes()?;
         project.load_seeds()?;
+        project.load_snapshots()?;
         properties::apply_property_files(&mut project)?;
         project.check_config_paths()?;
         Ok(project)
@@ -56,6 +57,11 @@ impl Project {
 
     fn load_sql_nodes(&mut self) -> Result<()> {
         let name = self.cfg.name.clone();
+        for dir in &self.cfg.model_paths {
+            if let Some(py) = discover(&self.root, dir, "py")?.into_iter().next() {
+                return Err(Error::project(py, "Python models are not supported: dbt-duckdb runs Python models; transform does not"));
+            }
+        }
         for (dirs, resource) in [(self.cfg.model_paths.clone(), Resource::Model), (self.cfg.test_paths.clone(), Resource::Test)] {
             for dir in dirs {
                 for rel in discover(&self.root, &dir, "sql")? {
@@ -83,6 +89,19 @@ impl Project {
             }
         }
         Ok(())
+    }
+
+    /// The folders dbt reads property files from (every resource path, each once).
+    pub fn source_paths(&self) -> Vec<String> {
+        let c = &self.cfg;
+        let mut dirs: Vec<String> = vec![];
+        for d in [&c.model_paths, &c.seed_paths, &c.snapshot_paths, &c.analysis_paths, &c.macro_paths, &c.test_paths].into_iter().flatten() {
+            let d = d.trim_end_matches('/').to_string();
+            if !dirs.contains(&d) {
+                dirs.push(d);
+            }
+        }
+        dirs
     }
 
     /// Every fqn prefix of every node, to tell folder keys from typos in dbt_project.yml.

@@ -18,6 +18,9 @@ pub enum Resource {
     Seed,
     Test,
     Source,
+    Snapshot,
+    #[serde(rename = "unit_test")]
+    UnitTest,
 }
 
 impl Resource {
@@ -27,8 +30,23 @@ impl Resource {
             Resource::Seed => "seed",
             Resource::Test => "test",
             Resource::Source => "source",
+            Resource::Snapshot => "snapshot",
+            Resource::UnitTest => "unit_test",
         }
     }
+
+    /// Resources that are relations `ref()` can name (models, seeds, snapshots).
+    pub fn is_relation(self) -> bool {
+        matches!(self, Resource::Model | Resource::Seed | Resource::Snapshot)
+    }
+}
+
+/// A node whose template is one block of a file (`{% snapshot %}`): the template's name and its
+/// source, padded with blank lines so errors point at the file's own line numbers.
+#[derive(Debug, Clone, Serialize)]
+pub struct SqlBlock {
+    pub template: String,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -77,6 +95,11 @@ pub struct Node {
     pub depends_on_macros: Vec<String>,
     pub relation: RelationName,
     pub generic: Option<GenericTest>,
+    /// Set when the node's SQL is a block inside a larger file (snapshots).
+    pub block: Option<SqlBlock>,
+    /// Set for unit tests: the tested model, inputs, expected rows and overrides.
+    #[serde(skip)]
+    pub unit: Option<super::unit_tests::UnitSpec>,
 }
 
 impl Node {
@@ -86,7 +109,19 @@ impl Node {
             Resource::Seed => "seed",
             Resource::Test => "test",
             Resource::Source => "source",
+            Resource::Snapshot => "snapshot",
+            Resource::UnitTest => "unit_test",
         }
+    }
+
+    /// The name of the node's Jinja template (its file, or its block within the file).
+    pub fn template_name(&self) -> &str {
+        self.block.as_ref().map_or(&self.original_file_path, |b| &b.template)
+    }
+
+    /// The node's Jinja source (its file, or its padded block).
+    pub fn template_source(&self) -> &str {
+        self.block.as_ref().map_or(&self.raw_code, |b| &b.source)
     }
 }
 
@@ -147,6 +182,8 @@ impl Project {
             depends_on_macros: vec![],
             relation: RelationName::default(),
             generic: None,
+            block: None,
+            unit: None,
         }
     }
 
@@ -161,11 +198,11 @@ impl Project {
         Ok(())
     }
 
-    /// Enabled models and seeds by name, for `ref()` resolution.
+    /// Enabled models, seeds and snapshots by name, for `ref()` resolution.
     pub fn by_name(&self) -> HashMap<&str, &Node> {
         self.nodes
             .values()
-            .filter(|n| matches!(n.resource, Resource::Model | Resource::Seed) && n.config.enabled())
+            .filter(|n| n.resource.is_relation() && n.config.enabled())
             .map(|n| (n.name.as_str(), n))
             .collect()
     }

@@ -4,15 +4,17 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::config::{validate_keys, validate_values, MODEL_KEYS, SEED_KEYS};
+use super::config::{validate_keys, validate_values, MODEL_KEYS, SEED_KEYS, SNAPSHOT_KEYS};
 use super::dbt_project::read_yaml;
 use super::generic_tests::add_generic_test;
 use super::files::discover;
 use super::nodes::{Column, Project, RelationName, Resource, Source};
 use crate::error::{suggest, Error, Result};
 
-const FILE_KEYS: &[&str] = &["version", "models", "sources", "seeds", "data_tests", "macros"];
+const FILE_KEYS: &[&str] = &["version", "models", "sources", "seeds", "snapshots", "data_tests", "macros", "unit_tests"];
 const MODEL_ENTRY: &[&str] = &["name", "description", "columns", "data_tests", "tests", "config", "meta", "docs", "tags"];
+/// A YAML snapshot's own keys besides a model entry's.
+const SNAPSHOT_ENTRY: &[&str] = &["name", "description", "columns", "data_tests", "tests", "config", "meta", "docs", "tags", "relation"];
 const COLUMN_ENTRY: &[&str] = &["name", "description", "data_type", "data_tests", "tests", "meta", "tags", "quote"];
 const SOURCE_ENTRY: &[&str] = &[
     "name", "description", "database", "schema", "loader", "loaded_at_field", "freshness", "tables", "meta", "tags",
@@ -96,9 +98,10 @@ struct Pending {
 }
 
 pub fn apply_property_files(project: &mut Project) -> Result<()> {
-    let dirs: Vec<String> = project.cfg.model_paths.iter().chain(&project.cfg.seed_paths).cloned().collect();
     let mut pending = vec![];
-    for dir in dirs {
+    // Unit tests name their model: added once every file's models are known.
+    let mut units = vec![];
+    for dir in project.source_paths() {
         let mut files = discover(&project.root, &dir, "yml")?;
         files.extend(discover(&project.root, &dir, "yaml")?);
         for rel in files {
@@ -115,10 +118,20 @@ pub fn apply_property_files(project: &mut Project) -> Result<()> {
             for e in entries(&doc, "sources", &rel)? {
                 add_source(project, e, &rel, &mut pending)?;
             }
+            for e in entries(&doc, "snapshots", &rel)? {
+                if e.contains_key("relation") {
+                    project.add_yaml_snapshot(e, &rel, &dir)?;
+                }
+                patch_node(project, e, &rel, Resource::Snapshot, &mut pending)?;
+            }
+            units.extend(entries(&doc, "unit_tests", &rel)?.into_iter().map(|e| (e.clone(), rel.clone(), dir.clone())));
         }
     }
     for p in pending {
         add_generic_test(project, &p.file, &p.attached_to, &p.target_name, p.column.as_deref(), &p.spec)?;
+    }
+    for (e, file, dir) in units {
+        project.add_unit_test(&e, &file, &dir)?;
     }
     Ok(())
 }
@@ -142,7 +155,8 @@ fn columns(project: &Project, obj: &Map<String, Json>, file: &str, at: &str) -> 
 
 fn patch_node(project: &mut Project, e: &Map<String, Json>, file: &str, resource: Resource, pending: &mut Vec<Pending>) -> Result<()> {
     let name = name_of(e, file, resource.as_str())?;
-    check(e, MODEL_ENTRY, file, &format!("{}s.{name}", resource.as_str()))?;
+    let entry_keys = if resource == Resource::Snapshot { SNAPSHOT_ENTRY } else { MODEL_ENTRY };
+    check(e, entry_keys, file, &format!("{}s.{name}", resource.as_str()))?;
     let uid = format!("{}.{}.{}", resource.as_str(), project.cfg.name, name);
     if !project.nodes.contains_key(&uid) {
         let names: Vec<&str> =
@@ -158,14 +172,20 @@ fn patch_node(project: &mut Project, e: &Map<String, Json>, file: &str, resource
     let cols = columns(project, e, file, &name)?;
     let description = render_docs(project, &text(e, "description"), file)?;
     let cfg = e.get("config").and_then(Json::as_object).cloned().unwrap_or_default();
-    let known = if resource == Resource::Seed { SEED_KEYS } else { MODEL_KEYS };
+    let known = match resource {
+        Resource::Seed => SEED_KEYS,
+        Resource::Snapshot => SNAPSHOT_KEYS,
+        _ => MODEL_KEYS,
+    };
     validate_keys(&cfg, known, file, &format!("{name}.config"))?;
     let node = project.nodes.get_mut(&uid).ok_or_else(|| Error::Usage(uid.clone()))?;
     node.config.merge(&cfg);
     if let Some(tags) = e.get("tags") {
         node.config.merge(&Map::from_iter([("tags".to_string(), tags.clone())]));
     }
-    validate_values(&node.config, file)?;
+    if resource == Resource::Model {
+        validate_values(&node.config, file)?;
+    }
     node.description = description;
     node.columns = cols.into_iter().map(|(c, _)| c).collect();
     node.patch_path = Some(file.to_string());
