@@ -365,9 +365,11 @@ impl Manifest {
 
     /// Writes compiled SQL under target/compiled/<project>/<original path>.
     pub fn write_compiled(&self, node: &Node, sql: &str) -> Result<PathBuf> {
-        let rel = match (&node.generic, node.resource) {
-            (Some(_), _) | (None, Resource::UnitTest) => format!("{}/{}.sql", node.original_file_path, node.name),
-            _ => node.original_file_path.clone(),
+        // Nodes defined in YAML (generic tests, unit tests, YAML snapshots) go under `<file>/<name>.sql`.
+        let from_yaml = [".yml", ".yaml"].iter().any(|e| node.original_file_path.ends_with(e));
+        let rel = match from_yaml {
+            true => format!("{}/{}.sql", node.original_file_path, node.name),
+            false => node.original_file_path.clone(),
         };
         let path = self.target_dir().join("compiled").join(&self.project.cfg.name).join(rel);
         if let Some(parent) = path.parent() {

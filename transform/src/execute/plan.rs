@@ -63,7 +63,8 @@ pub fn order_unit_tests(m: &Manifest, ids: &[String], deps: &mut HashMap<String,
             by_model.entry(u.model.as_str()).or_default().push(id);
         }
     }
-    for (model, tests) in by_model {
+    for (model, mut tests) in by_model {
+        tests.sort();
         let first_deps = deps.get(model).cloned().unwrap_or_default();
         let mut previous: Option<&String> = None;
         for t in &tests {
