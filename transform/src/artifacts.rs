@@ -9,7 +9,7 @@ use serde_json::{json, Value as Json};
 
 use crate::compile::Manifest;
 use crate::error::{Error, Result};
-use crate::project::{Node, Source};
+use crate::project::{Node, Resource, Source};
 use crate::execute::runner::NodeResult;
 
 const DBT_VERSION: &str = "1.11.0";
@@ -150,6 +150,23 @@ fn source_json(m: &Manifest, s: &Source) -> Json {
     })
 }
 
+/// A unit test as dbt's manifest has it (under `unit_tests`, not `nodes`).
+fn unit_test_json(m: &Manifest, n: &Node) -> Json {
+    let mut out = n.unit.as_ref().map(|u| u.manifest.clone()).unwrap_or_default();
+    let model = n.unit.as_ref().and_then(|u| m.project.nodes.get(&u.model));
+    let fields = json!({
+        "model": model.map(|t| t.name.as_str()), "name": n.name, "resource_type": "unit_test",
+        "package_name": m.project.cfg.name, "path": n.path, "original_file_path": n.original_file_path,
+        "unique_id": n.unique_id, "fqn": n.fqn, "description": n.description,
+        "depends_on": {"macros": n.depends_on_macros, "nodes": n.depends_on}, "config": n.config,
+        "schema": n.relation.schema, "version": null,
+    });
+    if let Json::Object(f) = fields {
+        out.extend(f);
+    }
+    Json::Object(out)
+}
+
 fn create(path: &Path) -> Result<BufWriter<std::fs::File>> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -174,7 +191,7 @@ fn write_map<'a, W: Write, V: serde::Serialize>(w: &mut W, key: &str, items: imp
 /// `"nodes": {...}`, serialized in parallel in bounded rounds (memory: a few chunks, not the map).
 fn write_nodes<W: Write>(w: &mut W, m: &Manifest) -> std::io::Result<()> {
     const CHUNK: usize = 512;
-    let nodes: Vec<&Node> = m.project.nodes.values().collect();
+    let nodes: Vec<&Node> = m.project.nodes.values().filter(|n| n.resource != Resource::UnitTest).collect();
     w.write_all(b",\"nodes\":{")?;
     for (round, group) in nodes.chunks(CHUNK * 4).enumerate() {
         let parts: Vec<&[&Node]> = group.chunks(CHUNK).collect();
@@ -222,7 +239,9 @@ pub fn write_manifest(m: &Manifest) -> Result<()> {
     let ids: Vec<&String> = m.project.nodes.keys().chain(m.project.sources.keys()).collect();
     write_map(&mut w, "parent_map", ids.iter().map(|id| (*id, json!(m.dag.parents(id))))).map_err(io)?;
     write_map(&mut w, "child_map", ids.iter().map(|id| (*id, json!(m.dag.children(id))))).map_err(io)?;
-    write!(w, ",\"exposures\":{{}},\"metrics\":{{}},\"groups\":{{}},\"selectors\":{{}},\"disabled\":{{}},\"semantic_models\":{{}},\"saved_queries\":{{}},\"unit_tests\":{{}}}}").map_err(io)?;
+    let units = m.project.nodes.iter().filter(|(_, n)| n.unit.is_some()).map(|(k, n)| (k, unit_test_json(m, n)));
+    write_map(&mut w, "unit_tests", units).map_err(io)?;
+    write!(w, ",\"exposures\":{{}},\"metrics\":{{}},\"groups\":{{}},\"selectors\":{{}},\"disabled\":{{}},\"semantic_models\":{{}},\"saved_queries\":{{}}}}").map_err(io)?;
     w.flush().map_err(io)
 }
 

@@ -124,7 +124,12 @@ fn matches(atom: &Atom, item: &Item) -> bool {
         }
         "tag" => item.tags.iter().any(|t| glob(v, t)),
         "resource_type" => item.resource.as_str() == v,
-        "test_type" => item.resource == Resource::Test && (if item.generic_test { ["generic", "schema"] } else { ["singular", "data"] }).contains(&v),
+        "test_type" => match item.resource {
+            Resource::UnitTest => v == "unit",
+            Resource::Test if item.generic_test => ["generic", "schema", "data"].contains(&v),
+            Resource::Test => ["singular", "data"].contains(&v),
+            _ => false,
+        },
         "source" => match (&item.source_name, v.split_once('.')) {
             (Some(src), Some((s, t))) => glob(s, src) && glob(t, &item.name),
             (Some(src), None) => glob(v, src),
@@ -183,8 +188,8 @@ fn evaluate(exprs: &[String], items: &[Item], dag: &Dag) -> Result<BTreeSet<Stri
 /// Tests whose parents are in `set` (eager); with `all_parents`, only tests whose parents all are.
 fn with_tests(set: &BTreeSet<String>, items: &[Item], dag: &Dag, all_parents: bool) -> BTreeSet<String> {
     let mut out = set.clone();
-    for t in items.iter().filter(|i| i.resource == Resource::Test) {
-        let parents: Vec<String> = dag.parents(&t.unique_id).into_iter().filter(|p| !p.starts_with("test.")).collect();
+    for t in items.iter().filter(|i| matches!(i.resource, Resource::Test | Resource::UnitTest)) {
+        let parents: Vec<String> = dag.parents(&t.unique_id).into_iter().filter(|p| !p.starts_with("test.") && !p.starts_with("unit_test.")).collect();
         let hit = if all_parents { !parents.is_empty() && parents.iter().all(|p| set.contains(p)) } else { parents.iter().any(|p| set.contains(p)) };
         if hit {
             out.insert(t.unique_id.clone());

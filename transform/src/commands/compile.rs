@@ -14,7 +14,7 @@ use crate::select;
 pub fn run(a: SelectCommand) -> Result<i32> {
     let start = Instant::now();
     let m = compile::load(&a.common.options("compile", false), true)?;
-    let ids = select::selected(&m, &a.selection.select, &a.selection.exclude, &[Resource::Model, Resource::Test])?;
+    let ids = select::selected(&m, &a.selection.select, &a.selection.exclude, &[Resource::Model, Resource::Snapshot, Resource::Test])?;
     // Nodes compile independently: split them over the cores, and write the manifest meanwhile.
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(m.target.threads.max(2));
     let chunk = ids.len().div_ceil(workers).max(1);

@@ -23,6 +23,7 @@ pub fn run(a: LsArgs) -> Result<i32> {
             LsOutput::Path => item.path.clone(),
             LsOutput::Selector => match item.resource {
                 Resource::Source => format!("source:{}", item.fqn.join(".")),
+                Resource::UnitTest => format!("unit_test:{}.{}", m.project.cfg.name, item.name),
                 _ => item.fqn.join("."),
             },
             LsOutput::Json => json!({

@@ -15,6 +15,7 @@ mod parse;
 mod run;
 mod seed;
 mod show;
+mod snapshot;
 mod sync;
 mod test;
 
@@ -28,6 +29,7 @@ pub fn dispatch(command: Command) -> Result<i32> {
         Command::Run(a) => run::run(a),
         Command::Test(a) => test::run(a),
         Command::Seed(a) => seed::run(a),
+        Command::Snapshot(a) => snapshot::run(a),
         Command::Build(a) => build::run(a),
         Command::Ls(a) => ls::run(a),
         Command::Debug(a) => debug::run(a),

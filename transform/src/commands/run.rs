@@ -11,7 +11,7 @@ use crate::cli::RunArgs;
 use crate::compile;
 use crate::error::{Error, Result};
 use crate::execute::node::execute_node;
-use crate::execute::plan::{add_test_gates, selected_deps};
+use crate::execute::plan::{add_test_gates, order_unit_tests, selected_deps};
 use crate::execute::summary::print_summary;
 use crate::execute::{self, runner};
 use crate::output::printer;
@@ -37,6 +37,7 @@ pub(super) fn nodes(a: RunArgs, command: &str, kinds: &[Resource], test_gates: b
     let mut deps = selected_deps(&ids, |id| m.dag.parents(id));
     if test_gates {
         add_test_gates(&m, &ids, &mut deps);
+        order_unit_tests(&m, &ids, &mut deps);
     }
     printer().info(&format!("Running with transform {} on {} ({} threads)", env!("CARGO_PKG_VERSION"), m.target.adapter_type, m.target.threads));
     let work = |id: &str, idx: usize, total: usize| execute_node(&m, id, idx, total, a.full_refresh);

@@ -1,5 +1,5 @@
 //! What a worker does with one node: compile and materialize a model (with its hooks), load a seed,
-//! or run a test — all on the node's own warehouse handle (`Warehouse::for_node`, so BigQuery jobs
+//! run a test or a unit test — all on the node's own warehouse handle (`Warehouse::for_node`, so BigQuery jobs
 //! carry the node's id) — then the node's progress line.
 
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::data_test::{format_sample, run_test, TestStatus};
 use super::materialize::materialize;
+use super::unit_test::run_unit_test;
 use super::runner::{NodeResult, Status, Timing};
 use crate::compile::Manifest;
 use crate::error::{Error, Result};
@@ -23,6 +24,10 @@ fn now() -> String {
 fn display_name(m: &Manifest, n: &Node) -> String {
     match n.resource {
         Resource::Test => n.name.clone(),
+        Resource::UnitTest => {
+            let model = n.unit.as_ref().and_then(|u| m.project.nodes.get(&u.model)).map_or("", |t| t.name.as_str());
+            format!("{model}::{}", n.name)
+        }
         _ => format!("{}.{}", n.relation.schema, n.relation.identifier),
     }
     .replace(&format!("{}.", m.engine.shared.target_database), "")
@@ -43,6 +48,7 @@ pub fn execute_node(m: &Manifest, id: &str, idx: usize, total: usize, full_refre
         Some(wh) => match node.resource {
             Resource::Seed => run_seed(m, node, wh.as_ref(), &mut r),
             Resource::Test => run_one_test(m, node, &wh, &mut r),
+            Resource::UnitTest => run_unit(m, node, &wh, &mut r),
             _ => run_model(m, node, &wh, &mut r, full_refresh),
         },
     };
@@ -52,7 +58,7 @@ pub fn execute_node(m: &Manifest, id: &str, idx: usize, total: usize, full_refre
     }
     r.execution_time = started.elapsed().as_secs_f64();
     r.timing = vec![Timing { name: "execute".into(), started_at: start_ts, completed_at: now() }];
-    if node.resource != Resource::Test && node.materialized() != "ephemeral" {
+    if !matches!(node.resource, Resource::Test | Resource::UnitTest) && node.materialized() != "ephemeral" {
         r.relation_name = Some(m.dialect.render_relation(&node.relation));
     }
     print_line(m, node, &r, idx, total);
@@ -64,14 +70,17 @@ fn print_line(m: &Manifest, node: &Node, r: &NodeResult, idx: usize, total: usiz
     let kind = match node.resource {
         Resource::Seed => "seed file".to_string(),
         Resource::Test => "test".to_string(),
+        Resource::UnitTest => "unit_test".to_string(),
+        Resource::Snapshot => "snapshot".to_string(),
         _ => format!("sql {} model", node.materialized()),
     };
+    let done = if node.resource == Resource::Snapshot { "OK snapshotted".to_string() } else { format!("OK created {kind}") };
     let (tag, tone, what) = match r.status {
-        Status::Success => ("OK".to_string(), Tone::Good, format!("OK created {kind} {name}")),
+        Status::Success => ("OK".to_string(), Tone::Good, format!("{done} {name}")),
         Status::Pass => ("PASS".into(), Tone::Good, format!("PASS {name}")),
         Status::Warn => (format!("WARN {}", r.failures.unwrap_or(0)), Tone::Warn, format!("WARN {} {name}", r.failures.unwrap_or(0))),
         Status::Fail => (format!("FAIL {}", r.failures.unwrap_or(0)), Tone::Bad, format!("FAIL {} {name}", r.failures.unwrap_or(0))),
-        Status::Error if node.resource == Resource::Test => ("ERROR".into(), Tone::Bad, format!("ERROR {name}")),
+        Status::Error if matches!(node.resource, Resource::Test | Resource::UnitTest) => ("ERROR".into(), Tone::Bad, format!("ERROR {name}")),
         Status::Error => ("ERROR".into(), Tone::Bad, format!("ERROR creating {kind} {name}")),
         Status::Skipped => ("SKIP".into(), Tone::Warn, format!("SKIP {kind} {name}")),
     };
@@ -105,6 +114,22 @@ fn run_seed(m: &Manifest, node: &Node, wh: &dyn Warehouse, r: &mut NodeResult) -
     let rows = wh.load_seed(&node.relation, &m.project.root.join(&node.original_file_path), &node.config)?;
     r.message = Some(format!("INSERT {rows}"));
     r.adapter_response = json!({"_message": format!("INSERT {rows}"), "code": "INSERT", "rows_affected": rows});
+    Ok(())
+}
+
+fn run_unit(m: &Manifest, node: &Node, wh: &Arc<dyn Warehouse>, r: &mut NodeResult) -> Result<()> {
+    let outcome = run_unit_test(m, node, wh)?;
+    m.write_compiled(node, &outcome.sql)?;
+    r.compiled_code = Some(outcome.sql);
+    match outcome.diff {
+        None => r.status = Status::Pass,
+        Some(d) => {
+            r.status = Status::Fail;
+            r.failures = Some(1);
+            r.message = Some(format!("\n\nactual differs from expected:\n\n{d}\n"));
+        }
+    }
+    r.adapter_response = json!({"_message": "OK"});
     Ok(())
 }
 

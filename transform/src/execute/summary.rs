@@ -18,7 +18,7 @@ pub fn print_summary(m: &Manifest, results: &[NodeResult], elapsed: f64) -> i32 
         let Ok(node) = m.node(&r.unique_id) else { continue };
         let kind = match (r.status, node.resource) {
             (Status::Warn, _) => "Warning in",
-            (Status::Fail, Resource::Test) => "Failure in",
+            (Status::Fail, Resource::Test | Resource::UnitTest) | (Status::Error, Resource::UnitTest) => "Failure in",
             _ => "Error in",
         };
         let mut text = format!("{kind} {} {} ({})", node.resource.as_str(), node.name, node.original_file_path);
@@ -28,7 +28,7 @@ pub fn print_summary(m: &Manifest, results: &[NodeResult], elapsed: f64) -> i32 
         if let Some(d) = &r.detail {
             text.push_str(&format!("\n  first failing rows:\n    {}", d.replace('\n', "\n    ")));
         }
-        if node.resource == Resource::Test {
+        if matches!(node.resource, Resource::Test | Resource::UnitTest) {
             let compiled = m.target_dir().join("compiled").join(&m.project.cfg.name);
             text.push_str(&format!("\n  compiled SQL under {}", compiled.display()));
         }

@@ -78,6 +78,7 @@ impl Project {
             project.load_macros_and_docs(cfg, rel)?;
             project.load_sql_nodes(cfg, rel)?;
             project.load_seeds(cfg, rel)?;
+            project.load_snapshots(cfg, rel)?;
         }
         properties::apply_property_files(&mut project)?;
         project.check_config_paths()?;
@@ -113,6 +114,11 @@ impl Project {
     }
 
     fn load_sql_nodes(&mut self, cfg: &DbtProject, rel: &str) -> Result<()> {
+        for dir in &cfg.model_paths {
+            if let Some(py) = discover(&self.root, &under(rel, dir), "py")?.into_iter().next() {
+                return Err(Error::project(py, "Python models are not supported: dbt-duckdb runs Python models; transform does not"));
+            }
+        }
         for (dirs, resource, tree) in [(&cfg.model_paths, Resource::Model, Tree::Models), (&cfg.test_paths, Resource::Test, Tree::Tests)] {
             for dir in dirs {
                 let dir = under(rel, dir);
