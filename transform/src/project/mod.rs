@@ -3,7 +3,7 @@
 //! trees; `config`: node config keys and values; `properties`: YAML property files;
 //! `generic_tests`: test nodes from YAML; `preprocess`: macro and docs file rewrites; `profiles`:
 //! profiles.yml → target; `snapshots`: snapshot blocks and their checked config; `unit_tests`:
-//! unit tests from YAML. The Jinja pass (`compile`) then fills each node's refs and config.
+//! unit tests from YAML (`unit_spec`: their data). The Jinja pass (`compile`) then fills each node's refs and config.
 
 pub mod config;
 pub mod dbt_project;
@@ -16,6 +16,7 @@ pub mod profiles;
 pub mod properties;
 pub mod render;
 pub mod snapshots;
+pub mod unit_spec;
 pub mod unit_tests;
 
 pub use config::Config;

@@ -105,7 +105,7 @@ pub struct Node {
     pub block: Option<SqlBlock>,
     /// Set for unit tests: the tested model, inputs, expected rows and overrides.
     #[serde(skip)]
-    pub unit: Option<super::unit_tests::UnitSpec>,
+    pub unit: Option<super::unit_spec::UnitSpec>,
 }
 
 impl Node {
