@@ -119,8 +119,9 @@ fn snapshots_keep_history_on_duckdb() {
     // Hard deletes are ignored by default: banana stays current in items_ts, closed in items_check.
     assert_eq!(f.count("select count(*) from main_snapshots.items_ts where dbt_valid_to is null"), 4);
     assert_eq!(f.count("select count(*) from main.items_check where dbt_valid_to is null and dbt_is_deleted = 'True'"), 1);
+    // As in dbt, selecting the snapshots selects their tests too (eager indirect selection).
     let ls = f.expect(&["ls", "-s", "resource_type:snapshot", "--output", "name"], 0);
-    assert_eq!(ls.stdout.lines().collect::<Vec<_>>(), vec!["items_check", "items_ts", "items_yaml"]);
+    assert_eq!(ls.stdout.lines().collect::<Vec<_>>(), vec!["items_check", "items_ts", "items_yaml", "not_null_items_yaml_id"]);
 }
 
 /// DuckDB values as `Fixture::query` prints them (`Text("x")`, `Int(1)`, `Null`) → plain text.

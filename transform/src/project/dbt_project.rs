@@ -60,6 +60,8 @@ pub struct DbtProject {
     pub on_run_start: Vec<String>,
     pub on_run_end: Vec<String>,
     pub log_path: String,
+    /// `quoting:` as written; only the root project's counts (dbt ignores a package's).
+    pub quoting: Map<String, Json>,
 }
 
 /// Parses a YAML file into JSON, mapping syntax errors to file:line.
@@ -160,7 +162,6 @@ impl DbtProject {
         let name = top.get("name").and_then(Json::as_str).ok_or_else(|| Error::project(file, "`name` is required"))?;
         check_dbt_version(name, top.get("require-dbt-version"))?;
         let tests = top.get("data_tests").or_else(|| top.get("tests"));
-        check_quoting(top.get("quoting"), file)?;
         check_query_comment(top.get("query-comment"), file)?;
         let trees = ["sources", "unit_tests", "exposures", "metrics", "semantic-models", "saved-queries", "analyses"]
             .iter()
@@ -189,7 +190,23 @@ impl DbtProject {
             on_run_start: str_list(top.get("on-run-start"), &[]),
             on_run_end: str_list(top.get("on-run-end"), &[]),
             log_path: top.get("log-path").and_then(Json::as_str).unwrap_or("logs").to_string(),
+            quoting: object(top.get("quoting")),
         })
+    }
+
+    /// The root project's `quoting:` (dbt's adapter quotes as the root project says, ignoring
+    /// packages'): transform always quotes, so only `true` is accepted.
+    pub fn check_quoting(&self) -> Result<()> {
+        let file = "dbt_project.yml";
+        for (k, v) in &self.quoting {
+            if !["database", "schema", "identifier", "column"].contains(&k.as_str()) {
+                return Err(Error::project(file, format!("quoting: unknown key `{k}` (database, schema, identifier)")));
+            }
+            if v == &Json::Bool(false) {
+                return Err(Error::project(file, format!("quoting.{k}: false is not supported: transform always quotes identifiers")));
+            }
+        }
+        Ok(())
     }
 
     /// The folders dbt reads property files from (every resource path, each once).
@@ -259,19 +276,6 @@ static EMPTY: std::sync::LazyLock<Map<String, Json>> = std::sync::LazyLock::new(
 const OTHER_KEYS: &[&str] = &["enabled", "meta", "tags", "group", "docs", "export_as", "schema", "cache"];
 
 /// transform always quotes identifiers (dbt's default); turning quoting off is not supported.
-fn check_quoting(v: Option<&Json>, file: &str) -> Result<()> {
-    let Some(q) = v.and_then(Json::as_object) else { return Ok(()) };
-    for (k, v) in q {
-        if !["database", "schema", "identifier", "column"].contains(&k.as_str()) {
-            return Err(Error::project(file, format!("quoting: unknown key `{k}` (database, schema, identifier)")));
-        }
-        if v == &Json::Bool(false) {
-            return Err(Error::project(file, format!("quoting.{k}: false is not supported: transform always quotes identifiers")));
-        }
-    }
-    Ok(())
-}
-
 /// transform adds no query comments; `query-comment` may only turn dbt's comment off.
 fn check_query_comment(v: Option<&Json>, file: &str) -> Result<()> {
     match v {

@@ -63,6 +63,7 @@ impl Project {
 
     pub fn load_with(root: &Path, renderer: &YamlRenderer) -> Result<Project> {
         let cfg = DbtProject::load_with(root, renderer)?;
+        cfg.check_quoting()?;
         let packages = load_packages(root, &cfg, renderer)?;
         let mut project = Project {
             root: root.to_path_buf(),
