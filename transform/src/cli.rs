@@ -34,6 +34,8 @@ pub enum Command {
     Build(RunArgs),
     /// Load CSV seeds into the warehouse.
     Seed(RunArgs),
+    /// Build or update the selected snapshots (SCD2 tables).
+    Snapshot(RunArgs),
     /// List selected resources.
     #[command(alias = "list")]
     Ls(LsArgs),
@@ -354,7 +356,7 @@ impl Command {
         match self {
             Command::Parse(a) | Command::Debug(a) | Command::Clean(a) => a,
             Command::Compile(a) | Command::Source { command: SourceCommand::Freshness(a) } => &a.common,
-            Command::Run(a) | Command::Test(a) | Command::Build(a) | Command::Seed(a) => &a.common,
+            Command::Run(a) | Command::Test(a) | Command::Build(a) | Command::Seed(a) | Command::Snapshot(a) => &a.common,
             Command::Ls(a) => &a.common,
             Command::Deps(a) => &a.common,
             Command::Sync(a) => &a.common,

@@ -227,7 +227,7 @@ fn resolve_sources(project: &mut Project, shared: &mut Shared) {
 /// The parse render: records refs, sources and `config()` of every model and test.
 fn parse_nodes(project: &mut Project, engine: &Engine) -> Result<()> {
     // Renders are independent: run them on all cores, then apply the results in node order.
-    let nodes: Vec<&Node> = project.nodes.values().filter(|n| n.resource != Resource::Seed).collect();
+    let nodes: Vec<&Node> = project.nodes.values().filter(|n| !matches!(n.resource, Resource::Seed | Resource::UnitTest)).collect();
     let rendered: Vec<Result<crate::jinja::Rendered>> =
         crate::parallel::map(&nodes, |n| {
             // Before configs are known, `this` is the node in the target schema (as in dbt's parse).
@@ -243,8 +243,12 @@ fn parse_nodes(project: &mut Project, engine: &Engine) -> Result<()> {
         let r = r?;
         let Some(node) = project.nodes.get_mut(&id) else { continue };
         node.config = r.config;
-        if let Err(e) = validate_values(&node.config, &node.original_file_path) {
-            return Err(with_line(e, &node.raw_code));
+        if node.resource == Resource::Snapshot {
+            if node.config.enabled() {
+                crate::project::snapshots::Spec::from_config(&node.config, &node.original_file_path)?;
+            }
+        } else if let Err(e) = validate_values(&node.config, &node.original_file_path) {
+            return Err(with_line(e, node.template_source()));
         }
         node.refs = r.captures.refs;
         node.sources = r.captures.sources;
@@ -253,6 +257,8 @@ fn parse_nodes(project: &mut Project, engine: &Engine) -> Result<()> {
     // Like dbt, tests defined on a disabled model are disabled with it.
     let alive: std::collections::HashSet<String> = project.nodes.keys().chain(project.sources.keys()).cloned().collect();
     project.nodes.retain(|_, n| n.generic.as_ref().is_none_or(|g| alive.contains(&g.attached_to)));
+    project.nodes.retain(|_, n| n.unit.as_ref().is_none_or(|u| alive.contains(&u.model)));
+    crate::project::unit_tests::check_incremental_overrides(project)?;
     Ok(())
 }
 
@@ -284,7 +290,7 @@ fn user_overrides(engine: &Engine, name: &str) -> bool {
 fn resolve_relations(project: &mut Project, engine: &Engine) -> Result<()> {
     let sh = &engine.shared;
     let custom = ["generate_schema_name", "generate_alias_name", "generate_database_name"].map(|m| user_overrides(engine, m));
-    for node in project.nodes.values_mut() {
+    for node in project.nodes.values_mut().filter(|n| n.resource != Resource::UnitTest) {
         let cfg = &node.config;
         let node_value = || crate::jinja::to_value(serde_json::json!({
             "name": node.name, "unique_id": node.unique_id, "resource_type": node.resource.as_str(),
@@ -303,12 +309,30 @@ fn resolve_relations(project: &mut Project, engine: &Engine) -> Result<()> {
         } else {
             cfg.str("alias").map(|s| s.trim().to_string()).unwrap_or_else(|| node.name.clone())
         };
-        let database = if custom[2] {
+        let mut database = if custom[2] {
             engine.call_macro(node, "generate_database_name", &[arg("database"), node_value()])?
         } else {
             cfg.str("database").map(String::from).unwrap_or_else(|| sh.target_database.clone())
         };
+        let mut schema = schema;
+        // Snapshots keep dbt's legacy `target_schema`/`target_database`: used as written.
+        if node.resource == Resource::Snapshot {
+            if let Some(s) = cfg.str("target_schema").filter(|s| !s.is_empty()) {
+                schema = s.to_string();
+            }
+            if let Some(d) = cfg.str("target_database").filter(|d| !d.is_empty()) {
+                database = d.to_string();
+            }
+        }
         node.relation = RelationName { database, schema, identifier };
+    }
+    // A unit test's scratch relations live beside its model (dbt gives it the model's schema).
+    let models: HashMap<String, RelationName> =
+        project.nodes.values().filter(|n| n.resource == Resource::Model).map(|n| (n.unique_id.clone(), n.relation.clone())).collect();
+    for node in project.nodes.values_mut() {
+        if let Some(rel) = node.unit.as_ref().and_then(|u| models.get(&u.model)) {
+            node.relation = RelationName { identifier: node.name.clone(), ..rel.clone() };
+        }
     }
     Ok(())
 }
@@ -402,6 +426,9 @@ fn resolve_dependencies(project: &mut Project) -> Result<Dag> {
             }
             deps.push(g.attached_to.clone());
         }
+        if let Some(u) = &node.unit {
+            deps.push(u.model.clone());
+        }
         for r in &node.refs {
             let name = r.last().cloned().unwrap_or_default();
             let package = (r.len() > 1).then(|| r[0].as_str());
@@ -410,7 +437,7 @@ fn resolve_dependencies(project: &mut Project) -> Result<Dag> {
                 pick_ref(&candidates, &root, &node.package_name, package).copied()
             });
             let uid = found.ok_or_else(|| Error::MissingRef {
-                file: located(&node.original_file_path, &node.raw_code, &name),
+                file: located(&node.original_file_path, node.template_source(), &name),
                 node: node.name.clone(),
                 what: "model",
                 suggestion: suggest(&name, names.keys().map(String::as_str)),
@@ -422,7 +449,7 @@ fn resolve_dependencies(project: &mut Project) -> Result<Dag> {
             let uid = sources.get(&(src.clone(), table.clone())).ok_or_else(|| {
                 let known: Vec<String> = sources.keys().map(|(a, b)| format!("{a}.{b}")).collect();
                 Error::MissingRef {
-                    file: located(&node.original_file_path, &node.raw_code, table),
+                    file: located(&node.original_file_path, node.template_source(), table),
                     node: node.name.clone(),
                     what: "source",
                     name: format!("{src}.{table}"),
@@ -472,13 +499,20 @@ impl Manifest {
         Ok(inject_ctes(&sql, &ctes))
     }
 
-    /// Writes compiled SQL under target/compiled/<project>/<original path>.
+    /// Writes compiled SQL under target/compiled/<package>/ (dbt's layout).
     pub fn write_compiled(&self, node: &Node, sql: &str) -> Result<PathBuf> {
-        // dbt's layout: target/compiled/<package>/<path within the package>.
+        // dbt's get_target_write_path, under target/compiled/<package>/: a node that is its whole
+        // file goes at the file's path; one of a file's many (tests, unit tests, YAML snapshots) at
+        // `<file>/<path>`, where a unit test's path is dbt's pseudo test path `<folder>/<name>.sql`.
         let own = self.project.in_package(&node.package_name, &node.original_file_path);
-        let rel = match node.generic {
-            Some(_) => format!("{own}/{}", node.path),
-            None => own.to_string(),
+        let path = match node.resource {
+            Resource::UnitTest => format!("{}{}.sql", own.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/")), node.name),
+            _ => node.path.clone(),
+        };
+        let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+        let rel = match base(&path) == base(own) {
+            true => own.to_string(),
+            false => format!("{own}/{path}"),
         };
         let path = self.target_dir().join("compiled").join(&node.package_name).join(rel);
         if let Some(parent) = path.parent() {

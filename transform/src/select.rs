@@ -172,7 +172,12 @@ fn matches(atom: &Atom, item: &Item) -> bool {
         "state" => item.state_checks.contains(v),
         "result" => item.result.as_deref() == Some(v),
         "package" => glob(v, &item.package),
-        "test_type" => item.resource == Resource::Test && (if item.generic_test { ["generic", "schema"] } else { ["singular", "data"] }).contains(&v),
+        "test_type" => match item.resource {
+            Resource::UnitTest => v == "unit",
+            Resource::Test if item.generic_test => ["generic", "schema", "data"].contains(&v),
+            Resource::Test => ["singular", "data"].contains(&v),
+            _ => false,
+        },
         "source" => match (&item.source_name, v.split_once('.')) {
             (Some(src), Some((s, t))) => glob(s, src) && glob(t, &item.name),
             (Some(src), None) => glob(v, src),
@@ -265,8 +270,8 @@ fn with_tests(set: &BTreeSet<String>, items: &[Item], dag: &Dag, mode: Indirect)
         Indirect::Buildable => set.iter().flat_map(|id| dag.reach(id, true, None)).collect(),
         _ => BTreeSet::new(),
     };
-    for t in items.iter().filter(|i| i.resource == Resource::Test) {
-        let parents: Vec<String> = dag.parents(&t.unique_id).into_iter().filter(|p| !p.starts_with("test.")).collect();
+    for t in items.iter().filter(|i| matches!(i.resource, Resource::Test | Resource::UnitTest)) {
+        let parents: Vec<String> = dag.parents(&t.unique_id).into_iter().filter(|p| !p.starts_with("test.") && !p.starts_with("unit_test.")).collect();
         let hit = match mode {
             Indirect::Eager => parents.iter().any(|p| set.contains(p)),
             Indirect::Cautious => !parents.is_empty() && parents.iter().all(|p| set.contains(p)),

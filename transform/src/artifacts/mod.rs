@@ -14,7 +14,7 @@ use crate::compile::Manifest;
 use crate::error::{Error, Result};
 use crate::events::DBT_VERSION;
 use crate::execute::runner::NodeResult;
-use crate::project::Node;
+use crate::project::{Node, Resource};
 
 fn metadata(m: &Manifest, schema: &str) -> Json {
     json!({
@@ -74,7 +74,7 @@ fn write_map<'a, W: Write, V: serde::Serialize>(w: &mut W, key: &str, items: imp
 /// `"nodes": {...}`, serialized in parallel in bounded rounds (memory: a few chunks, not the map).
 fn write_nodes<W: Write>(w: &mut W, m: &Manifest) -> std::io::Result<()> {
     const CHUNK: usize = 512;
-    let nodes: Vec<&Node> = m.project.nodes.values().collect();
+    let nodes: Vec<&Node> = m.project.nodes.values().filter(|n| n.resource != Resource::UnitTest).collect();
     w.write_all(b",\"nodes\":{")?;
     for (round, group) in nodes.chunks(CHUNK * 4).enumerate() {
         let parts: Vec<&[&Node]> = group.chunks(CHUNK).collect();
@@ -111,7 +111,8 @@ pub fn write_manifest(m: &Manifest) -> Result<()> {
     write!(w, "{{\"metadata\":{}", metadata(m, "manifest/v12")).map_err(io)?;
     write_nodes(&mut w, m).map_err(io)?;
     write_map(&mut w, "sources", m.project.sources.iter().map(|(k, s)| (k, nodes::source_json(m, s)))).map_err(io)?;
-    let macros: Vec<(String, Json)> = m.project.macro_files.iter().flat_map(|f| nodes::macros_json(project, f)).collect();
+    let mut macros: Vec<(String, Json)> = m.project.macro_files.iter().flat_map(|f| nodes::macros_json(m, f)).collect();
+    macros.sort_by(|a, b| a.0.cmp(&b.0));
     write_map(&mut w, "macros", macros.iter().map(|(k, v)| (k, v))).map_err(io)?;
     let docs: Vec<(String, Json)> = m.project.docs.iter().map(|(k, v)| (format!("doc.{project}.{k}"), json!({"name": k, "block_contents": v}))).collect();
     write_map(&mut w, "docs", docs.iter().map(|(k, v)| (k, v))).map_err(io)?;
@@ -119,7 +120,9 @@ pub fn write_manifest(m: &Manifest) -> Result<()> {
     write_map(&mut w, "parent_map", ids.iter().map(|id| (*id, json!(m.dag.parents(id))))).map_err(io)?;
     write_map(&mut w, "child_map", ids.iter().map(|id| (*id, json!(m.dag.children(id))))).map_err(io)?;
     write!(w, ",\"selectors\":{}", m.project.selectors_json()).map_err(io)?;
-    write!(w, ",\"exposures\":{{}},\"metrics\":{{}},\"groups\":{{}},\"disabled\":{{}},\"group_map\":{{}},\"semantic_models\":{{}},\"saved_queries\":{{}},\"unit_tests\":{{}}}}").map_err(io)?;
+    let units = m.project.nodes.iter().filter(|(_, n)| n.unit.is_some()).map(|(k, n)| (k, nodes::unit_test_json(m, n)));
+    write_map(&mut w, "unit_tests", units).map_err(io)?;
+    write!(w, ",\"exposures\":{{}},\"metrics\":{{}},\"groups\":{{}},\"disabled\":{{}},\"group_map\":{{}},\"semantic_models\":{{}},\"saved_queries\":{{}}}}").map_err(io)?;
     w.flush().map_err(io)?;
     crate::output::printer().emit(crate::events::artifact_written("WritableManifest", &path.display().to_string()));
     Ok(())

@@ -92,14 +92,16 @@ fn columns_json(cols: &[crate::project::Column]) -> Json {
 
 /// One manifest node, keys in dbt's order.
 pub fn node_json(m: &Manifest, n: &Node) -> Json {
-    let project = &m.project.cfg.name;
+    // A package's node: its own package name and paths within the package, as dbt writes them.
+    let project = &n.package_name;
+    let own_path = m.project.in_package(project, &n.original_file_path);
     let relation_name = match n.materialized() {
         "ephemeral" | "test" => Json::Null,
         _ => json!(m.dialect.render_relation(&n.relation)),
     };
     let folder = match n.resource {
-        Resource::Test if n.generic.is_some() => n.original_file_path.clone() + "/" + &n.path,
-        _ => n.original_file_path.clone(),
+        Resource::Test if n.generic.is_some() => format!("{own_path}/{}", n.path),
+        _ => own_path.to_string(),
     };
     let mut o = Map::new();
     let mut put = |k: &str, v: Json| {
@@ -111,7 +113,7 @@ pub fn node_json(m: &Manifest, n: &Node) -> Json {
     put("resource_type", json!(n.resource.as_str()));
     put("package_name", json!(project));
     put("path", json!(n.path));
-    put("original_file_path", json!(n.original_file_path));
+    put("original_file_path", json!(own_path));
     put("unique_id", json!(n.unique_id));
     put("fqn", json!(n.fqn));
     put("alias", json!(n.relation.identifier));
@@ -123,7 +125,7 @@ pub fn node_json(m: &Manifest, n: &Node) -> Json {
     put("meta", n.config.get("meta").cloned().unwrap_or(json!({})));
     put("group", Json::Null);
     put("docs", n.config.get("docs").cloned().unwrap_or(json!({"show": true, "node_color": null})));
-    put("patch_path", json!(n.patch_path.as_ref().map(|p| format!("{project}://{p}"))));
+    put("patch_path", json!(n.patch_path.as_ref().map(|p| format!("{project}://{}", m.project.in_package(project, p)))));
     put("build_path", json!(format!("{}/run/{project}/{folder}", m.project.cfg.target_path)));
     put("unrendered_config", Json::Object(n.config.0.clone()));
     put("relation_name", relation_name);
@@ -176,7 +178,8 @@ pub fn source_json(m: &Manifest, s: &Source) -> Json {
                         "loaded_at_query": null, "meta": s_meta, "tags": s.tags});
     json!({
         "database": s.relation.database, "schema": s.relation.schema, "name": s.name, "resource_type": "source",
-        "package_name": m.project.cfg.name, "path": s.original_file_path, "original_file_path": s.original_file_path,
+        "package_name": s.package_name, "path": m.project.in_package(&s.package_name, &s.original_file_path),
+        "original_file_path": m.project.in_package(&s.package_name, &s.original_file_path),
         "unique_id": s.unique_id, "fqn": s.fqn, "source_name": s.source_name, "source_description": "", "loader": "",
         "identifier": s.relation.identifier,
         "quoting": {"database": null, "schema": null, "identifier": null, "column": null},
@@ -189,15 +192,17 @@ pub fn source_json(m: &Manifest, s: &Source) -> Json {
     })
 }
 
-/// The macros of one file, as manifest entries (`macro.<project>.<name>` → {name, macro_sql, …}).
-pub fn macros_json(project: &str, file: &MacroFile) -> Vec<(String, Json)> {
+/// The macros of one file, as manifest entries (`macro.<package>.<name>` → {name, macro_sql, …}).
+pub fn macros_json(m: &Manifest, file: &MacroFile) -> Vec<(String, Json)> {
+    let project = file.package.as_str();
+    let path = m.project.in_package(project, &file.path);
     file.macros
         .iter()
         .map(|(name, _)| {
             let id = format!("macro.{project}.{name}");
             let entry = json!({
-                "name": name, "resource_type": "macro", "package_name": project, "path": file.path,
-                "original_file_path": file.path, "unique_id": id, "macro_sql": file.macro_sql(name).unwrap_or_default(),
+                "name": name, "resource_type": "macro", "package_name": project, "path": path,
+                "original_file_path": path, "unique_id": id, "macro_sql": file.macro_sql(name).unwrap_or_default(),
                 "depends_on": {"macros": []}, "description": "", "meta": {}, "docs": {"show": true, "node_color": null},
                 "patch_path": null, "arguments": [], "supported_languages": null,
             });
@@ -212,4 +217,21 @@ pub fn only_keys(entry: Json, keys: &[String]) -> Json {
         Json::Object(o) => Json::Object(o.into_iter().filter(|(k, _)| keys.iter().any(|w| w == k)).collect()),
         other => other,
     }
+}
+
+/// A unit test as dbt's manifest has it (under `unit_tests`, not `nodes`).
+pub fn unit_test_json(m: &Manifest, n: &Node) -> Json {
+    let mut out = n.unit.as_ref().map(|u| u.manifest.clone()).unwrap_or_default();
+    let model = n.unit.as_ref().and_then(|u| m.project.nodes.get(&u.model));
+    let fields = json!({
+        "model": model.map(|t| t.name.as_str()), "name": n.name, "resource_type": "unit_test",
+        "package_name": n.package_name, "path": n.path, "original_file_path": m.project.in_package(&n.package_name, &n.original_file_path),
+        "unique_id": n.unique_id, "fqn": n.fqn, "description": n.description,
+        "depends_on": {"macros": n.depends_on_macros, "nodes": n.depends_on}, "config": n.config,
+        "schema": n.relation.schema, "version": null,
+    });
+    if let Json::Object(f) = fields {
+        out.extend(f);
+    }
+    Json::Object(out)
 }

@@ -14,7 +14,7 @@ use crate::select;
 pub fn run(a: SelectCommand) -> Result<i32> {
     let start = Instant::now();
     let m = compile::load(&a.common.options("compile", false), true)?;
-    let ids = select::selected(&m, &a.selection, &[Resource::Model, Resource::Test], select::load_state(&a.selection)?.as_ref())?;
+    let ids = select::selected(&m, &a.selection, &[Resource::Model, Resource::Snapshot, Resource::Test], select::load_state(&a.selection)?.as_ref())?;
     write_all(&m, &ids)?;
     printer().info(&format!("Compiled {} nodes into {} in {:.2}s", ids.len(), m.target_dir().join("compiled").display(), start.elapsed().as_secs_f64()));
     if let [only] = ids.as_slice() {

@@ -52,6 +52,7 @@ pub fn run(a: LsArgs) -> Result<i32> {
             LsOutput::Path => item.path.clone(),
             LsOutput::Selector => match item.resource {
                 Resource::Source => format!("source:{}.{}.{}", item.package, item.source_name.as_deref().unwrap_or_default(), item.name),
+                Resource::UnitTest => format!("unit_test:{}.{}", m.project.cfg.name, item.name),
                 _ => item.fqn.join("."),
             },
             LsOutput::Json => json_line(&m, item, &keys),

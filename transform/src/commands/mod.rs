@@ -19,6 +19,7 @@ mod run;
 mod run_operation;
 mod seed;
 mod show;
+mod snapshot;
 mod sync;
 mod test;
 
@@ -32,6 +33,7 @@ pub fn dispatch(command: Command) -> Result<i32> {
         Command::Run(a) => run::run(a),
         Command::Test(a) => test::run(a),
         Command::Seed(a) => seed::run(a),
+        Command::Snapshot(a) => snapshot::run(a),
         Command::Build(a) => build::run(a),
         Command::Ls(a) => ls::run(a),
         Command::Debug(a) => debug::run(a),

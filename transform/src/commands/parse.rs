@@ -16,9 +16,11 @@ pub fn run(a: CommonArgs) -> Result<i32> {
     artifacts::write_manifest(&m)?;
     let count = |r: Resource| m.project.nodes.values().filter(|n| n.resource == r).count();
     printer().info(&format!(
-        "Parsed {} models, {} data tests, {} seeds, {} sources, {} macros in {:.2}s",
+        "Parsed {} models, {} snapshots, {} data tests, {} unit tests, {} seeds, {} sources, {} macros in {:.2}s",
         count(Resource::Model),
+        count(Resource::Snapshot),
         count(Resource::Test),
+        count(Resource::UnitTest),
         count(Resource::Seed),
         m.project.sources.len(),
         m.engine.shared.macros.count(),

@@ -13,7 +13,7 @@ use crate::compile::{self, Manifest};
 use crate::error::{Error, Result};
 use crate::execute::node::execute_node;
 use crate::execute::node_events;
-use crate::execute::plan::{add_test_gates, selected_deps};
+use crate::execute::plan::{add_test_gates, order_unit_tests, selected_deps};
 use crate::execute::runner::{NodeResult, Status};
 use crate::execute::summary::print_summary;
 use crate::execute::{self, defer, runner};
@@ -96,6 +96,7 @@ pub(super) fn execute_ids(
     let mut deps = selected_deps(ids, |id| m.dag.parents(id));
     if test_gates {
         add_test_gates(m, ids, &mut deps);
+        order_unit_tests(m, ids, &mut deps);
     }
     p.emit(crate::events::concurrency(m.target.threads, &m.target.name, ids.len()));
     p.info(&format!("Running with transform {} on {} ({} threads)", env!("CARGO_PKG_VERSION"), m.target.adapter_type, m.target.threads));

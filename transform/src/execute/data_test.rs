@@ -1,5 +1,6 @@
 //! Running a compiled data test with dbt's semantics: `fail_calc`, `warn_if`/`error_if`,
-//! `severity`, `limit`, `store_failures` (into the audit schema), and a sample of failing rows.
+//! `severity`, `limit`, `store_failures`/`store_failures_as` (into the audit schema), and a sample of
+//! failing rows.
 //! Building test nodes from YAML is `project::generic_tests`.
 
 use serde_json::Value as Json;
@@ -45,9 +46,20 @@ pub fn run_test(wh: &dyn Warehouse, node: &Node, sql: &str, audit: Option<&Relat
     } else {
         TestStatus::Pass
     };
-    if let Some(rel) = audit.filter(|_| cfg.bool_or("store_failures", false)) {
+    if let (Some(rel), Some(kind)) = (audit, store_failures_as(cfg)) {
         wh.create_schema(&rel.database, &rel.schema)?;
-        wh.build_table(rel, sql, &Config::default())?;
+        match kind {
+            "view" => {
+                let name = wh.render_relation(rel);
+                if wh.relation_kind(rel)? == Some(crate::warehouse::RelationKind::Table) {
+                    wh.execute(&wh.drop_sql(&name, crate::warehouse::RelationKind::Table))?;
+                }
+                wh.execute(&wh.create_view_sql(&name, sql, &Config::default()))?;
+            }
+            _ => {
+                wh.build_table(rel, sql, &Config::default())?;
+            }
+        }
     }
     let sample = if failures > 0 { wh.query(&format!("select * from (\n{sql}\n) dbt_failures"), 5)? } else { Rows::default() };
     let message = match status {
@@ -56,6 +68,16 @@ pub fn run_test(wh: &dyn Warehouse, node: &Node, sql: &str, audit: Option<&Relat
         TestStatus::Fail => format!("Got {failures} result(s), configured to fail if {error_if}"),
     };
     Ok(TestOutcome { status, failures, sample, message })
+}
+
+/// How a test's failing rows are stored: dbt's `store_failures_as` (`table`, `view`, `ephemeral` =
+/// not stored) wins over `store_failures` (true = `table`).
+pub fn store_failures_as(cfg: &Config) -> Option<&str> {
+    match cfg.str("store_failures_as") {
+        Some("ephemeral") => None,
+        Some(kind) => Some(kind),
+        None => cfg.bool_or("store_failures", false).then_some("table"),
+    }
 }
 
 /// Failing rows as a small aligned text table for the terminal.

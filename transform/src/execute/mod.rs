@@ -1,6 +1,7 @@
 //! Executing selected nodes, below the commands: `plan` (which node waits for which), `runner`
 //! (the `--threads` pool walking the DAG), `node` (what a worker does with one node), `materialize`
-//! (models), `data_test` (tests) and `summary` (dbt's closing report). Here: the schemas to create.
+//! (models), `snapshot` (SCD2 snapshots), `data_test` (tests), `unit_test` and `summary` (dbt's closing report).
+//! Here: the schemas to create.
 
 pub mod data_test;
 pub mod defer;
@@ -9,6 +10,8 @@ pub mod node;
 pub mod node_events;
 pub mod plan;
 pub mod runner;
+pub mod snapshot;
+pub mod unit_test;
 pub mod summary;
 
 use crate::compile::Manifest;

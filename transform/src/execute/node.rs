@@ -1,5 +1,5 @@
 //! What a worker does with one node: compile and materialize a model (with its hooks), load a seed,
-//! or run a test — all on the node's own warehouse handle (`Warehouse::for_node`, so BigQuery jobs
+//! run a test or a unit test — all on the node's own warehouse handle (`Warehouse::for_node`, so BigQuery jobs
 //! carry the node's id) — with its dbt events before and after (`node_events`).
 
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::data_test::{format_sample, run_test, TestStatus};
 use super::materialize::materialize;
+use super::unit_test::run_unit_test;
 use super::runner::{NodeResult, Status, Timing};
 use crate::compile::Manifest;
 use crate::error::{Error, Result};
@@ -17,7 +18,7 @@ use crate::project::{Node, Resource};
 use crate::warehouse::Warehouse;
 
 fn now() -> String {
-    crate::events::timestamp()
+    chrono::Utc::now().to_rfc3339()
 }
 
 pub fn execute_node(m: &Manifest, id: &str, idx: usize, total: usize, full_refresh: bool) -> NodeResult {
@@ -38,6 +39,7 @@ pub fn execute_node(m: &Manifest, id: &str, idx: usize, total: usize, full_refre
         Some(wh) => match node.resource {
             Resource::Seed => run_seed(m, node, wh.as_ref(), &mut r),
             Resource::Test => run_one_test(m, node, &wh, &mut r),
+            Resource::UnitTest => run_unit(m, node, &wh, &mut r),
             _ => run_model(m, node, &wh, &mut r, full_refresh),
         },
     };
@@ -47,7 +49,7 @@ pub fn execute_node(m: &Manifest, id: &str, idx: usize, total: usize, full_refre
     }
     r.execution_time = started.elapsed().as_secs_f64();
     r.timing = vec![Timing { name: "execute".into(), started_at: start_ts, completed_at: now() }];
-    if node.resource != Resource::Test && node.materialized() != "ephemeral" {
+    if !matches!(node.resource, Resource::Test | Resource::UnitTest) && node.materialized() != "ephemeral" {
         r.relation_name = Some(m.dialect.render_relation(&node.relation));
     }
     info.finished_at = node_events::node_time(&chrono::Utc::now());
@@ -81,6 +83,22 @@ fn run_seed(m: &Manifest, node: &Node, wh: &dyn Warehouse, r: &mut NodeResult) -
     let rows = wh.load_seed(&node.relation, &m.project.root.join(&node.original_file_path), &node.config)?;
     r.message = Some(format!("INSERT {rows}"));
     r.adapter_response = json!({"_message": format!("INSERT {rows}"), "code": "INSERT", "rows_affected": rows});
+    Ok(())
+}
+
+fn run_unit(m: &Manifest, node: &Node, wh: &Arc<dyn Warehouse>, r: &mut NodeResult) -> Result<()> {
+    let outcome = run_unit_test(m, node, wh)?;
+    m.write_compiled(node, &outcome.sql)?;
+    r.compiled_code = Some(outcome.sql);
+    match outcome.diff {
+        None => r.status = Status::Pass,
+        Some(d) => {
+            r.status = Status::Fail;
+            r.failures = Some(1);
+            r.message = Some(format!("\n\nactual differs from expected:\n\n{d}\n"));
+        }
+    }
+    r.adapter_response = json!({"_message": "OK"});
     Ok(())
 }
 

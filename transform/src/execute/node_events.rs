@@ -60,14 +60,20 @@ fn kind(n: &Node) -> String {
     match n.resource {
         Resource::Seed => "seed file".to_string(),
         Resource::Test => "test".to_string(),
+        Resource::UnitTest => "unit_test".to_string(),
+        Resource::Snapshot => "snapshot".to_string(),
         _ => format!("sql {} model", n.materialized()),
     }
 }
 
-/// `schema.alias` (tests: their name), as dbt names nodes in its lines.
+/// `schema.alias` (tests: their name; unit tests: `model::name`), as dbt names nodes in its lines.
 pub fn display_name(m: &Manifest, n: &Node) -> String {
     match n.resource {
         Resource::Test => n.name.clone(),
+        Resource::UnitTest => {
+            let model = n.unit.as_ref().and_then(|u| m.project.nodes.get(&u.model)).map_or("", |t| t.name.as_str());
+            format!("{model}::{}", n.name)
+        }
         _ => format!("{}.{}", n.relation.schema, n.relation.identifier),
     }
     .replace(&format!("{}.", m.engine.shared.target_database), "")
@@ -101,11 +107,12 @@ pub fn finished(m: &Manifest, n: &Node, info: &NodeInfo, r: &NodeResult, idx: us
     let name = display_name(m, n);
     let failures = r.failures.unwrap_or(0);
     let (tag, tone, what) = match r.status {
+        Status::Success if n.resource == Resource::Snapshot => ("OK".to_string(), Tone::Good, format!("OK snapshotted {name}")),
         Status::Success => ("OK".to_string(), Tone::Good, format!("OK created {} {name}", kind(n))),
         Status::Pass => ("PASS".into(), Tone::Good, format!("PASS {name}")),
         Status::Warn => (format!("WARN {failures}"), Tone::Warn, format!("WARN {failures} {name}")),
         Status::Fail => (format!("FAIL {failures}"), Tone::Bad, format!("FAIL {failures} {name}")),
-        Status::Error if n.resource == Resource::Test => ("ERROR".into(), Tone::Bad, format!("ERROR {name}")),
+        Status::Error if matches!(n.resource, Resource::Test | Resource::UnitTest) => ("ERROR".into(), Tone::Bad, format!("ERROR {name}")),
         Status::Error => ("ERROR".into(), Tone::Bad, format!("ERROR creating {} {name}", kind(n))),
         Status::Skipped => ("SKIP".into(), Tone::Warn, format!("SKIP {} {name}", kind(n))),
     };

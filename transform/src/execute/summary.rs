@@ -13,7 +13,7 @@ fn problem_text(m: &Manifest, r: &NodeResult) -> Option<String> {
     let node = m.node(&r.unique_id).ok()?;
     let kind = match (r.status, node.resource) {
         (Status::Warn, _) => "Warning in",
-        (Status::Fail, Resource::Test) => "Failure in",
+        (Status::Fail, Resource::Test | Resource::UnitTest) | (Status::Error, Resource::UnitTest) => "Failure in",
         _ => "Error in",
     };
     let mut text = format!("{kind} {} {} ({})", node.resource.as_str(), node.name, node.original_file_path);
@@ -23,7 +23,7 @@ fn problem_text(m: &Manifest, r: &NodeResult) -> Option<String> {
     if let Some(d) = &r.detail {
         text.push_str(&format!("\n  first failing rows:\n    {}", d.replace('\n', "\n    ")));
     }
-    if node.resource == Resource::Test {
+    if matches!(node.resource, Resource::Test | Resource::UnitTest) {
         let compiled = m.target_dir().join("compiled").join(&m.project.cfg.name);
         text.push_str(&format!("\n  compiled SQL under {}", compiled.display()));
     }

@@ -15,11 +15,12 @@ use super::adapter::{load_relation, Adapter, Api};
 use super::namespace::INTERNAL;
 use super::relation::{to_value, Relation};
 use super::statement::{self, Statement};
-use crate::project::config::{validate_keys, Config, MODEL_KEYS, SEED_KEYS, TEST_KEYS};
+use crate::project::config::{validate_keys, Config, MODEL_KEYS, SEED_KEYS, SNAPSHOT_KEYS, TEST_KEYS};
 use crate::project::{pick_ref, RelationName, Resource};
+use crate::warehouse::dialect::Dialect;
 use crate::warehouse::{RelationKind, Warehouse};
 
-pub use super::render_ctx::{Captures, RefTarget, RenderCtx, Shared};
+pub use super::render_ctx::{Captures, RefTarget, RenderCtx, Shared, UnitRender};
 
 fn err(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, msg.into())
@@ -77,6 +78,10 @@ impl Object for RenderCtx {
             "__ctx" => return Some(Value::from_dyn_object(self.clone())),
             "_dbt_generic_test_kwargs" => return self.test_kwargs.clone(),
             _ => {}
+        }
+        // A unit test's `this` and overridden macros win over everything.
+        if let Some(v) = self.unit.as_ref().and_then(|u| unit_value(u, key, self.shared.dialect)) {
+            return Some(v);
         }
         let macros = &self.shared.macros;
         if let Some(m) = macros.user_macro(&self.package, key) {
@@ -143,6 +148,34 @@ impl RenderCtx {
     }
 }
 
+/// A unit test's `this` (when given) and its overridden macros (each returns the given value).
+fn unit_value(u: &UnitRender, key: &str, dialect: &'static dyn Dialect) -> Option<Value> {
+    match key {
+        "this" => u.this.as_ref().map(|cte| cte_relation(cte, dialect)),
+        "is_incremental" => None,
+        k => u.macros.get(k).map(|v| Value::from_object(Constant(to_value(v)))),
+    }
+}
+
+fn cte_relation(cte: &str, dialect: &'static dyn Dialect) -> Value {
+    let mut r = Relation::new(RelationName { identifier: cte.to_string(), ..Default::default() }, dialect, "cte");
+    r.rendered = Some(cte.to_string());
+    r.value()
+}
+
+/// A macro replaced by a unit test's `overrides.macros`: calling it returns the value.
+#[derive(Debug)]
+struct Constant(Value);
+
+impl Object for Constant {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+    fn call(self: &Arc<Self>, _: &mut State<'_, '_>, _: &[Value]) -> Result<Value, Error> {
+        Ok(self.0.clone())
+    }
+}
+
 fn no_call(_: &Arc<RenderCtx>, _: &State, _: &[Value]) -> Result<Value, Error> {
     Err(err("this object is not callable"))
 }
@@ -161,6 +194,10 @@ impl RenderCtx {
     pub fn source_value(&self, src: &str, table: &str) -> Result<Value, Error> {
         if let Ok(mut c) = self.captures.lock() {
             c.sources.push((src.to_string(), table.to_string()));
+        }
+        if let Some(u) = &self.unit {
+            let cte = u.sources.get(&(src.to_string(), table.to_string())).ok_or_else(|| u.missing(table))?;
+            return Ok(cte_relation(cte, self.shared.dialect));
         }
         match self.shared.sources.get(&(src.to_string(), table.to_string())) {
             Some((_, rel)) => Ok(self.limited(Relation::new(rel.clone(), self.shared.dialect, "table")).value()),
@@ -186,6 +223,9 @@ impl RenderCtx {
 
     fn relation_for_ref(&self, package: Option<&str>, name: &str) -> Result<Value, Error> {
         let dialect = self.shared.dialect;
+        if let Some(u) = &self.unit {
+            return u.refs.get(name).map(|cte| cte_relation(cte, dialect)).ok_or_else(|| u.missing(name));
+        }
         let found = self.shared.refs.get(name).and_then(|list| {
             let candidates: Vec<(&str, &RefTarget)> = list.iter().map(|(p, t)| (p.as_str(), t)).collect();
             pick_ref(&candidates, &self.shared.project_name, &self.package, package).copied()
@@ -254,6 +294,7 @@ fn config_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, E
     let known = match ctx.resource {
         Resource::Seed => SEED_KEYS,
         Resource::Test => TEST_KEYS,
+        Resource::Snapshot => SNAPSHOT_KEYS,
         _ => MODEL_KEYS,
     };
     if let Err(crate::error::Error::UnknownKey { key, suggestion, .. }) = validate_keys(&map, known, &ctx.file, "config()") {
@@ -278,8 +319,9 @@ fn config_get(ctx: &Arc<RenderCtx>, args: &[Value], require: bool) -> Result<Val
 
 fn var_fn(ctx: &Arc<RenderCtx>, state: &State, args: &[Value]) -> Result<Value, Error> {
     let (name, default): (String, Option<Value>) = minijinja::value::from_args(args)?;
+    let overridden = ctx.unit.as_ref().and_then(|u| u.vars.get(&name));
     let vars = ctx.shared.vars.get(&ctx.package);
-    match (vars.and_then(|v| v.get(&name)), default) {
+    match (overridden.or(vars.and_then(|v| v.get(&name))), default) {
         // dbt renders a var's Jinja when it is read, in the reading node's context.
         (Some(Json::String(s)), _) if s.contains("{{") || s.contains("{%") => {
             state.env().render_str(s, Value::from_dyn_object(ctx.clone())).map(Value::from)
@@ -292,10 +334,13 @@ fn var_fn(ctx: &Arc<RenderCtx>, state: &State, args: &[Value]) -> Result<Value, 
     }
 }
 
-fn env_var_fn(_: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {
+fn env_var_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {
     let (name, default): (String, Option<Value>) = minijinja::value::from_args(args)?;
     if name.starts_with("DBT_ENV_SECRET") {
         return Err(err(format!("secret env var `{name}` may only be used in profiles.yml")));
+    }
+    if let Some(v) = ctx.unit.as_ref().and_then(|u| u.env_vars.get(&name)) {
+        return Ok(Value::from(v.as_str().map(String::from).unwrap_or_else(|| v.to_string())));
     }
     match (std::env::var(&name), default) {
         (Ok(v), _) => Ok(Value::from(v)),
@@ -305,6 +350,9 @@ fn env_var_fn(_: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Er
 }
 
 fn is_incremental_fn(ctx: &Arc<RenderCtx>, _: &State, _: &[Value]) -> Result<Value, Error> {
+    if let Some(u) = &ctx.unit {
+        return Ok(Value::from(u.macros.get("is_incremental").and_then(Json::as_bool).unwrap_or(false)));
+    }
     let cfg = ctx.effective_config();
     let full_refresh = match cfg.get("full_refresh").and_then(Json::as_bool) {
         Some(forced) => forced,

@@ -29,6 +29,7 @@ use crate::project::preprocess;
 use crate::project::{Config, MacroFile, Node, Project, RelationName, Resource};
 use crate::warehouse::Warehouse;
 use context::{Captures, RenderCtx, Shared};
+pub use context::UnitRender;
 use macros::MacroCaller;
 use namespace::{Namespaces, INTERNAL};
 pub use relation::to_value;
@@ -111,13 +112,17 @@ impl Engine {
         for f in builtin_files()?.iter().chain(&project.macro_files) {
             add_template(&mut env, &f.path, &f.source)?;
         }
-        for n in project.nodes.values().filter(|n| n.generic.is_none() && n.resource != Resource::Seed) {
-            add_template(&mut env, &n.original_file_path, &n.raw_code)?;
+        for n in project.nodes.values().filter(|n| n.generic.is_none() && !matches!(n.resource, Resource::Seed | Resource::UnitTest)) {
+            add_template(&mut env, n.template_name(), n.template_source())?;
         }
         Ok(Engine { env, shared: Arc::new(shared) })
     }
 
     fn context(&self, node: &Node, this: RelationName, execute: bool, wh: Option<&Arc<dyn Warehouse>>) -> Arc<RenderCtx> {
+        self.context_with(node, this, execute, wh, None)
+    }
+
+    fn context_with(&self, node: &Node, this: RelationName, execute: bool, wh: Option<&Arc<dyn Warehouse>>, unit: Option<Arc<UnitRender>>) -> Arc<RenderCtx> {
         Arc::new(RenderCtx {
             shared: self.shared.clone(),
             unique_id: node.unique_id.clone(),
@@ -132,7 +137,15 @@ impl Engine {
             captures: Mutex::new(Captures::default()),
             test_kwargs: None,
             results: Mutex::new(HashMap::new()),
+            unit,
         })
+    }
+
+    /// Renders `model` for a unit test: its inputs are the test's fixture CTEs, with its overrides.
+    pub fn render_unit(&self, model: &Node, unit: UnitRender, wh: Option<&Arc<dyn Warehouse>>) -> Result<String> {
+        let ctx = self.context_with(model, model.relation.clone(), true, wh, Some(Arc::new(unit)));
+        let tmpl = self.env.get_template(model.template_name()).map_err(|e| format_error(&e, Some(&self.shared)))?;
+        tmpl.render(Value::from_dyn_object(ctx)).map_err(|e| format_error(&e, Some(&self.shared)))
     }
 
     /// Renders a model or test; `execute` is false during parse (no warehouse, refs unresolved).
@@ -143,7 +156,7 @@ impl Engine {
         let sql = match &node.generic {
             Some(g) => self.render_generic(node, g, &ctx, ctx_value)?,
             None => {
-                let tmpl = self.env.get_template(&node.original_file_path).map_err(|e| format_error(&e, Some(&self.shared)))?;
+                let tmpl = self.env.get_template(node.template_name()).map_err(|e| format_error(&e, Some(&self.shared)))?;
                 tmpl.render(ctx_value).map_err(|e| format_error(&e, Some(&self.shared)))?
             }
         };
@@ -265,6 +278,7 @@ impl Engine {
             captures: Mutex::new(Captures::default()),
             test_kwargs: None,
             results: Mutex::new(HashMap::new()),
+            unit: None,
         });
         let sql = self.env.render_str(text, Value::from_dyn_object(ctx.clone())).map_err(|e| format_error(&e, Some(&self.shared)))?;
         let captures = ctx.captures.lock().map(|mut c| std::mem::take(&mut *c)).unwrap_or_default();

@@ -1,6 +1,7 @@
 //! The data a render works with: `Shared` (project-wide inputs: the target, vars per package, every
 //! macro, resolved refs and sources, `graph`), `RenderCtx` (one node's render: its package, config,
-//! `this`, warehouse handle, what the render recorded and its statement results) and `Captures`. The
+//! `this`, warehouse handle, what the render recorded, its statement results, a unit test's
+//! substitutions: `UnitRender`) and `Captures`. The
 //! context functions that read them are in `context.rs`, `adapter.rs` and `statement.rs`.
 
 use std::collections::HashMap;
@@ -77,6 +78,31 @@ pub struct RenderCtx {
     pub test_kwargs: Option<Value>,
     /// `statement` results by name, for `load_result`.
     pub results: Mutex<HashMap<String, Value>>,
+    /// Set while a unit test renders its model.
+    pub unit: Option<Arc<UnitRender>>,
+}
+
+/// A unit test's substitutions while its model renders: given inputs become CTEs, and the
+/// overridden vars, env vars and macros win over the project's.
+#[derive(Debug, Default)]
+pub struct UnitRender {
+    /// `unit_test.<project>.<model>.<test>` and its file, for errors.
+    pub unique_id: String,
+    pub file: String,
+    /// ref name (or `name.v<version>`) → CTE name.
+    pub refs: HashMap<String, String>,
+    pub sources: HashMap<(String, String), String>,
+    pub this: Option<String>,
+    pub vars: Map<String, Json>,
+    pub env_vars: Map<String, Json>,
+    pub macros: Map<String, Json>,
+}
+
+impl UnitRender {
+    pub fn missing(&self, name: &str) -> minijinja::Error {
+        let msg = format!("Unit_Test '{}' ({}) depends on a node named '{name}' which was not found", self.unique_id, self.file);
+        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, msg)
+    }
 }
 
 impl std::fmt::Debug for RenderCtx {

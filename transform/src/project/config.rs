@@ -6,22 +6,67 @@ use serde_json::{Map, Value as Json};
 
 use crate::error::{suggest, Error, Result};
 
-/// Keys the engine honours on every adapter.
+/// Keys the engine honours on every adapter (dbt's `ModelConfig`, dbt-duckdb's and dbt-bigquery's
+/// model configs). Keys only dbt Cloud or other warehouses act on are in `UNSUPPORTED`.
 pub const MODEL_KEYS: &[&str] = &[
     "materialized", "schema", "alias", "database", "tags", "meta", "enabled", "unique_key",
     "incremental_strategy", "on_schema_change", "full_refresh", "docs", "description",
-    "pre_hook", "post_hook", "pre-hook", "post-hook",
+    "pre_hook", "post_hook", "pre-hook", "post-hook", "group", "access", "contract", "grants", "persist_docs",
+    "sql_header", "event_time", "freshness", "column_types", "on_configuration_change", "packages", "quoting",
+    "batch_size", "lookback", "begin", "concurrent_batches",
     // BigQuery physical-layout options: accepted everywhere so one project builds on both warehouses.
     "partition_by", "cluster_by", "labels", "require_partition_filter", "partition_expiration_days",
+    "kms_key_name", "hours_to_expiration", "enable_change_history",
     "merge_update_columns", "merge_exclude_columns", "incremental_predicates",
+    // dbt-duckdb: indexes, and the `external` materialization.
+    "indexes", "location", "format", "delimiter", "options",
 ];
-pub const SEED_KEYS: &[&str] =
-    &["schema", "alias", "database", "tags", "meta", "enabled", "column_types", "full_refresh", "docs", "delimiter"];
+pub const SEED_KEYS: &[&str] = &[
+    "schema", "alias", "database", "tags", "meta", "enabled", "column_types", "full_refresh", "docs", "delimiter",
+    "quote_columns", "group", "grants", "persist_docs", "pre_hook", "post_hook", "pre-hook", "post-hook", "event_time",
+    "description",
+];
 pub const TEST_KEYS: &[&str] = &[
-    "severity", "warn_if", "error_if", "where", "limit", "store_failures", "fail_calc", "tags", "meta",
-    "enabled", "schema", "alias", "database",
+    "severity", "warn_if", "error_if", "where", "limit", "store_failures", "store_failures_as", "fail_calc", "tags",
+    "meta", "enabled", "schema", "alias", "database", "group",
 ];
-pub const MATERIALIZATIONS: &[&str] = &["view", "table", "incremental", "ephemeral"];
+pub const SNAPSHOT_KEYS: &[&str] = &[
+    "strategy", "unique_key", "updated_at", "check_cols", "target_schema", "target_database", "hard_deletes",
+    "invalidate_hard_deletes", "snapshot_meta_column_names", "dbt_valid_to_current", "materialized", "schema",
+    "alias", "database", "tags", "meta", "enabled", "docs", "description", "group", "grants", "persist_docs",
+    "event_time", "quoting", "quote_columns", "pre_hook", "post_hook", "pre-hook", "post-hook",
+    "partition_by", "cluster_by", "labels", "kms_key_name", "hours_to_expiration",
+];
+pub const UNIT_TEST_KEYS: &[&str] = &["tags", "meta", "enabled"];
+pub const SOURCE_KEYS: &[&str] =
+    &["enabled", "tags", "meta", "freshness", "loaded_at_field", "loaded_at_query", "event_time", "external_location"];
+
+/// Keys dbt (or an adapter) accepts that transform does not act on: using one is an error naming it.
+pub const UNSUPPORTED: &[(&str, &str)] = &[
+    ("grant_access_to", "BigQuery authorized views (dataset ACLs) are not managed by transform"),
+    ("partitions", "static insert_overwrite partitions are not supported; transform replaces the partitions the new rows touch"),
+    ("enable_refresh", "materialized views are not supported"),
+    ("refresh_interval_minutes", "materialized views are not supported"),
+    ("max_staleness", "materialized views are not supported"),
+    ("submission_method", "Python models are not supported"),
+    ("notebook_template_id", "Python models are not supported"),
+    ("enable_list_inference", "Python models are not supported"),
+    ("intermediate_format", "Python models are not supported"),
+    ("glue_register", "AWS Glue registration of external tables is not supported"),
+    ("glue_database", "AWS Glue registration of external tables is not supported"),
+    ("copy_grants", "a Snowflake config"),
+    ("transient", "a Snowflake config"),
+    ("snowflake_warehouse", "a Snowflake config"),
+    ("secure", "a Snowflake config"),
+    ("target_lag", "a Snowflake config"),
+    ("file_format", "a Spark/Databricks config"),
+    ("tblproperties", "a Spark/Databricks config"),
+    ("backup", "a Redshift config"),
+    ("bind", "a Redshift config"),
+    ("auto_refresh", "a Redshift/Snowflake config"),
+];
+
+pub const MATERIALIZATIONS: &[&str] = &["view", "table", "incremental", "ephemeral", "external"];
 pub const STRATEGIES: &[&str] = &["append", "merge", "delete+insert", "insert_overwrite"];
 pub const ON_SCHEMA_CHANGE: &[&str] = &["ignore", "fail", "append_new_columns"];
 
@@ -104,6 +149,9 @@ impl Config {
 pub fn validate_keys(cfg: &Map<String, Json>, known: &[&str], file: &str, at: &str) -> Result<()> {
     for key in cfg.keys() {
         let k = key.trim_start_matches('+');
+        if let Some((_, why)) = UNSUPPORTED.iter().find(|(u, _)| *u == k) {
+            return Err(Error::project(file, format!("config `{k}` at {at} is not supported by transform ({why})")));
+        }
         if !known.contains(&k) {
             return Err(Error::UnknownKey {
                 file: file.into(),
@@ -119,10 +167,11 @@ pub fn validate_keys(cfg: &Map<String, Json>, known: &[&str], file: &str, at: &s
 
 /// Checks values that have a closed set of choices (materialization, strategy, on_schema_change).
 pub fn validate_values(cfg: &Config, file: &str) -> Result<()> {
-    let checks: [(&str, &[&str]); 3] = [
+    let checks: [(&str, &[&str]); 4] = [
         ("materialized", MATERIALIZATIONS),
         ("incremental_strategy", STRATEGIES),
         ("on_schema_change", ON_SCHEMA_CHANGE),
+        ("store_failures_as", &["table", "view", "ephemeral"]),
     ];
     for (key, allowed) in checks {
         if let Some(v) = cfg.str(key) {

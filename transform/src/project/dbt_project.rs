@@ -1,5 +1,5 @@
 //! `dbt_project.yml`: the project's name, paths, vars, `dispatch:` search orders, where packages are
-//! installed, and the hierarchical `models:`/`seeds:`/`data_tests:` config trees. Its strings are
+//! installed, and the hierarchical config trees (`models:`, `seeds:`, `snapshots:`, `data_tests:`…). Its strings are
 //! rendered first (`render.rs`: `env_var`, `--vars`, `target`), except `vars:` and hooks, which dbt
 //! renders later in each node's context. Unknown top-level keys and unknown config keys are errors.
 
@@ -9,13 +9,16 @@ use serde_json::{Map, Value as Json};
 
 use crate::error::{suggest, Error, Result};
 use crate::packages::semver::{self, Spec};
-use super::config::{validate_keys, Config, MODEL_KEYS, SEED_KEYS, TEST_KEYS};
+use super::config::{validate_keys, Config, MODEL_KEYS, SEED_KEYS, SNAPSHOT_KEYS, SOURCE_KEYS, TEST_KEYS, UNIT_TEST_KEYS};
 use super::render::YamlRenderer;
 
 const TOP_KEYS: &[&str] = &[
     "name", "profile", "version", "config-version", "model-paths", "seed-paths", "test-paths", "macro-paths",
     "docs-paths", "analysis-paths", "snapshot-paths", "target-path", "clean-targets", "vars", "models", "seeds",
-    "data_tests", "tests", "require-dbt-version", "flags", "quoting", "packages-install-path", "dispatch", "log-path",
+    "data_tests", "tests", "require-dbt-version", "flags", "quoting", "snapshots", "sources", "unit_tests",
+    "exposures", "metrics", "semantic-models", "saved-queries", "on-run-start", "on-run-end", "log-path",
+    "packages-install-path", "asset-paths", "dbt-cloud", "query-comment", "restrict-access", "source-paths",
+    "data-paths", "project-root", "analyses", "dispatch",
 ];
 
 /// Keys dbt does not render at load: `vars` (rendered when read), run hooks, and model hooks.
@@ -48,6 +51,17 @@ pub struct DbtProject {
     pub packages_install_path: String,
     /// `dispatch:`: a macro namespace and the packages to search for its implementations, in order.
     pub dispatch: Vec<(String, Vec<String>)>,
+    pub snapshot_paths: Vec<String>,
+    pub analysis_paths: Vec<String>,
+    pub snapshots: Map<String, Json>,
+    /// `sources:`, `unit_tests:`, `exposures:`, `metrics:`, `semantic-models:`, `saved-queries:`,
+    /// `analyses:` config trees, by their dbt_project.yml key.
+    pub trees: Map<String, Json>,
+    pub on_run_start: Vec<String>,
+    pub on_run_end: Vec<String>,
+    pub log_path: String,
+    /// `quoting:` as written; only the root project's counts (dbt ignores a package's).
+    pub quoting: Map<String, Json>,
 }
 
 /// Parses a YAML file into JSON, mapping syntax errors to file:line.
@@ -148,11 +162,16 @@ impl DbtProject {
         let name = top.get("name").and_then(Json::as_str).ok_or_else(|| Error::project(file, "`name` is required"))?;
         check_dbt_version(name, top.get("require-dbt-version"))?;
         let tests = top.get("data_tests").or_else(|| top.get("tests"));
+        check_query_comment(top.get("query-comment"), file)?;
+        let trees = ["sources", "unit_tests", "exposures", "metrics", "semantic-models", "saved-queries", "analyses"]
+            .iter()
+            .map(|k| (k.to_string(), Json::Object(object(top.get(*k)))))
+            .collect();
         Ok(DbtProject {
             name: name.to_string(),
             profile: top.get("profile").and_then(Json::as_str).unwrap_or(name).to_string(),
-            model_paths: str_list(top.get("model-paths"), &["models"]),
-            seed_paths: str_list(top.get("seed-paths"), &["seeds"]),
+            model_paths: str_list(top.get("model-paths").or(top.get("source-paths")), &["models"]),
+            seed_paths: str_list(top.get("seed-paths").or(top.get("data-paths")), &["seeds"]),
             test_paths: str_list(top.get("test-paths"), &["tests"]),
             macro_paths: str_list(top.get("macro-paths"), &["macros"]),
             docs_paths: str_list(top.get("docs-paths"), &[]),
@@ -164,16 +183,47 @@ impl DbtProject {
             data_tests: object(tests),
             packages_install_path: top.get("packages-install-path").and_then(Json::as_str).unwrap_or(crate::packages::DEFAULT_INSTALL_PATH).to_string(),
             dispatch: dispatch_list(top.get("dispatch"), file)?,
+            snapshot_paths: str_list(top.get("snapshot-paths"), &["snapshots"]),
+            analysis_paths: str_list(top.get("analysis-paths"), &[]),
+            snapshots: object(top.get("snapshots")),
+            trees,
+            on_run_start: str_list(top.get("on-run-start"), &[]),
+            on_run_end: str_list(top.get("on-run-end"), &[]),
+            log_path: top.get("log-path").and_then(Json::as_str).unwrap_or("logs").to_string(),
+            quoting: object(top.get("quoting")),
         })
+    }
+
+    /// The root project's `quoting:` (dbt's adapter quotes as the root project says, ignoring
+    /// packages'): transform always quotes, so only `true` is accepted.
+    pub fn check_quoting(&self) -> Result<()> {
+        let file = "dbt_project.yml";
+        for (k, v) in &self.quoting {
+            if !["database", "schema", "identifier", "column"].contains(&k.as_str()) {
+                return Err(Error::project(file, format!("quoting: unknown key `{k}` (database, schema, identifier)")));
+            }
+            if v == &Json::Bool(false) {
+                return Err(Error::project(file, format!("quoting.{k}: false is not supported: transform always quotes identifiers")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The folders dbt reads property files from (every resource path, each once).
+    pub fn source_paths(&self) -> Vec<String> {
+        let mut dirs: Vec<String> = vec![];
+        for d in [&self.model_paths, &self.seed_paths, &self.snapshot_paths, &self.analysis_paths, &self.macro_paths, &self.test_paths].into_iter().flatten() {
+            let d = d.trim_end_matches('/').to_string();
+            if !dirs.contains(&d) {
+                dirs.push(d);
+            }
+        }
+        dirs
     }
 
     /// The merged hierarchical config for a node at `fqn` (project name, folders..., node name).
     pub fn config_for(&self, tree: Tree, fqn: &[String]) -> Result<Config> {
-        let (root, known, section) = match tree {
-            Tree::Models => (&self.models, MODEL_KEYS, "models"),
-            Tree::Seeds => (&self.seeds, SEED_KEYS, "seeds"),
-            Tree::Tests => (&self.data_tests, TEST_KEYS, "data_tests"),
-        };
+        let (root, known, section) = self.tree(tree);
         let mut cfg = Config::default();
         let mut level = root;
         let mut at = section.to_string();
@@ -195,12 +245,43 @@ impl DbtProject {
     /// Reports keys in the config trees that are neither configs nor existing paths, e.g.
     /// `materialised:` — dbt silently ignores these; we name them. `paths` are all fqn prefixes.
     pub fn check_tree_paths(&self, paths: &std::collections::HashSet<Vec<String>>) -> Result<()> {
-        for (tree, section, known) in
-            [(&self.models, "models", MODEL_KEYS), (&self.seeds, "seeds", SEED_KEYS), (&self.data_tests, "data_tests", TEST_KEYS)]
-        {
-            check_level(tree, &mut vec![], section, known, paths, section != "data_tests")?;
+        for tree in [Tree::Models, Tree::Seeds, Tree::Tests, Tree::Snapshots] {
+            let (root, known, section) = self.tree(tree);
+            check_level(root, &mut vec![], section, known, paths, section != "data_tests")?;
         }
         Ok(())
+    }
+
+    /// A config tree, the keys it accepts and its name in dbt_project.yml.
+    fn tree(&self, tree: Tree) -> (&Map<String, Json>, &'static [&'static str], &'static str) {
+        let other = |key: &'static str, known: &'static [&'static str]| {
+            let root = self.trees.get(key).and_then(Json::as_object).unwrap_or(&EMPTY);
+            (root, known, key)
+        };
+        match tree {
+            Tree::Models => (&self.models, MODEL_KEYS, "models"),
+            Tree::Seeds => (&self.seeds, SEED_KEYS, "seeds"),
+            Tree::Tests => (&self.data_tests, TEST_KEYS, "data_tests"),
+            Tree::Snapshots => (&self.snapshots, SNAPSHOT_KEYS, "snapshots"),
+            Tree::Sources => other("sources", SOURCE_KEYS),
+            Tree::UnitTests => other("unit_tests", UNIT_TEST_KEYS),
+            Tree::Other(key) => other(key, OTHER_KEYS),
+        }
+    }
+}
+
+static EMPTY: std::sync::LazyLock<Map<String, Json>> = std::sync::LazyLock::new(Map::new);
+
+/// Configs of exposures, metrics, semantic models, saved queries and analyses.
+const OTHER_KEYS: &[&str] = &["enabled", "meta", "tags", "group", "docs", "export_as", "schema", "cache"];
+
+/// transform always quotes identifiers (dbt's default); turning quoting off is not supported.
+/// transform adds no query comments; `query-comment` may only turn dbt's comment off.
+fn check_query_comment(v: Option<&Json>, file: &str) -> Result<()> {
+    match v {
+        None | Some(Json::Null) => Ok(()),
+        Some(Json::String(s)) if s.is_empty() => Ok(()),
+        Some(_) => Err(Error::project(file, "query-comment: custom query comments are not supported (transform adds none; set it to null)")),
     }
 }
 
@@ -244,6 +325,11 @@ pub enum Tree {
     Models,
     Seeds,
     Tests,
+    Snapshots,
+    Sources,
+    UnitTests,
+    /// `exposures`, `metrics`, `semantic-models`, `saved-queries` or `analyses`.
+    Other(&'static str),
 }
 
 /// The config keys at one level: `+key` always, bare `key` when it is a known config and not a folder.

@@ -63,6 +63,7 @@ impl Project {
 
     pub fn load_with(root: &Path, renderer: &YamlRenderer) -> Result<Project> {
         let cfg = DbtProject::load_with(root, renderer)?;
+        cfg.check_quoting()?;
         let packages = load_packages(root, &cfg, renderer)?;
         let mut project = Project {
             root: root.to_path_buf(),
@@ -79,6 +80,7 @@ impl Project {
             project.load_macros_and_docs(cfg, rel)?;
             project.load_sql_nodes(cfg, rel)?;
             project.load_seeds(cfg, rel)?;
+            project.load_snapshots(cfg, rel)?;
         }
         properties::apply_property_files(&mut project)?;
         project.check_config_paths()?;
@@ -115,6 +117,11 @@ impl Project {
     }
 
     fn load_sql_nodes(&mut self, cfg: &DbtProject, rel: &str) -> Result<()> {
+        for dir in &cfg.model_paths {
+            if let Some(py) = discover(&self.root, &under(rel, dir), "py")?.into_iter().next() {
+                return Err(Error::project(py, "Python models are not supported: dbt-duckdb runs Python models; transform does not"));
+            }
+        }
         for (dirs, resource, tree) in [(&cfg.model_paths, Resource::Model, Tree::Models), (&cfg.test_paths, Resource::Test, Tree::Tests)] {
             for dir in dirs {
                 let dir = under(rel, dir);

@@ -2,7 +2,8 @@
 //! `Project`; `files`: listing and reading them; `dbt_project`: dbt_project.yml and its config
 //! trees; `config`: node config keys and values; `properties`: YAML property files;
 //! `generic_tests`: test nodes from YAML; `preprocess`: macro and docs file rewrites; `profiles`:
-//! profiles.yml → target. The Jinja pass (`compile`) then fills each node's refs and config.
+//! profiles.yml → target; `snapshots`: snapshot blocks and their checked config; `unit_tests`:
+//! unit tests from YAML (`unit_spec`: their data). The Jinja pass (`compile`) then fills each node's refs and config.
 
 pub mod config;
 pub mod dbt_project;
@@ -16,7 +17,10 @@ pub mod properties;
 pub mod render;
 pub mod selectors;
 pub mod test_names;
+pub mod snapshots;
+pub mod unit_spec;
+pub mod unit_tests;
 
 pub use config::Config;
 pub use files::{discover, read};
-pub use nodes::{pick_ref, Column, GenericTest, MacroFile, Node, Package, Project, RelationName, Resource, Source};
+pub use nodes::{pick_ref, Column, GenericTest, MacroFile, Node, Package, Project, RelationName, Resource, Source, SqlBlock};

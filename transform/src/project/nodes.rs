@@ -1,5 +1,5 @@
 //! What a loaded project is made of: `Project` (the root project and its installed `Package`s, their
-//! nodes, sources, macro files and docs blocks), `Node` (a model, seed or test), `Source`,
+//! nodes, sources, macro files and docs blocks), `Node` (a model, seed, snapshot, test or unit test), `Source`,
 //! `RelationName` (where a relation lives), the generic-test attachment, and how `ref()` picks a node
 //! across packages. Loading them from files is `load`; nothing here reads a file.
 
@@ -19,6 +19,9 @@ pub enum Resource {
     Seed,
     Test,
     Source,
+    Snapshot,
+    #[serde(rename = "unit_test")]
+    UnitTest,
 }
 
 impl Resource {
@@ -28,8 +31,23 @@ impl Resource {
             Resource::Seed => "seed",
             Resource::Test => "test",
             Resource::Source => "source",
+            Resource::Snapshot => "snapshot",
+            Resource::UnitTest => "unit_test",
         }
     }
+
+    /// Resources that are relations `ref()` can name (models, seeds, snapshots).
+    pub fn is_relation(self) -> bool {
+        matches!(self, Resource::Model | Resource::Seed | Resource::Snapshot)
+    }
+}
+
+/// A node whose template is one block of a file (`{% snapshot %}`): the template's name and its
+/// source, padded with blank lines so errors point at the file's own line numbers.
+#[derive(Debug, Clone, Serialize)]
+pub struct SqlBlock {
+    pub template: String,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -83,6 +101,11 @@ pub struct Node {
     pub depends_on_macros: Vec<String>,
     pub relation: RelationName,
     pub generic: Option<GenericTest>,
+    /// Set when the node's SQL is a block inside a larger file (snapshots).
+    pub block: Option<SqlBlock>,
+    /// Set for unit tests: the tested model, inputs, expected rows and overrides.
+    #[serde(skip)]
+    pub unit: Option<super::unit_spec::UnitSpec>,
     /// dbt's file checksum: (`sha256`, hex of the file) for models, singular tests and small seeds,
     /// (`path`, the path) for seeds over 1 MiB, (`none`, "") for generic tests.
     pub checksum: (String, String),
@@ -101,7 +124,19 @@ impl Node {
             Resource::Seed => "seed",
             Resource::Test => "test",
             Resource::Source => "source",
+            Resource::Snapshot => "snapshot",
+            Resource::UnitTest => "unit_test",
         }
+    }
+
+    /// The name of the node's Jinja template (its file, or its block within the file).
+    pub fn template_name(&self) -> &str {
+        self.block.as_ref().map_or(&self.original_file_path, |b| &b.template)
+    }
+
+    /// The node's Jinja source (its file, or its padded block).
+    pub fn template_source(&self) -> &str {
+        self.block.as_ref().map_or(&self.raw_code, |b| &b.source)
     }
 }
 
@@ -217,6 +252,8 @@ impl Project {
             depends_on_macros: vec![],
             relation: RelationName::default(),
             generic: None,
+            block: None,
+            unit: None,
         }
     }
 
@@ -231,10 +268,10 @@ impl Project {
         Ok(())
     }
 
-    /// Enabled models and seeds by name, each with its package (root project first), for `ref()`.
+    /// Enabled models, seeds and snapshots by name, each with its package (root project first), for `ref()`.
     pub fn by_name(&self) -> HashMap<&str, Vec<(&str, &Node)>> {
         let mut out: HashMap<&str, Vec<(&str, &Node)>> = HashMap::new();
-        for n in self.nodes.values().filter(|n| matches!(n.resource, Resource::Model | Resource::Seed) && n.config.enabled()) {
+        for n in self.nodes.values().filter(|n| n.resource.is_relation() && n.config.enabled()) {
             out.entry(n.name.as_str()).or_default().push((n.package_name.as_str(), n));
         }
         for list in out.values_mut() {

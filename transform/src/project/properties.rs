@@ -4,15 +4,17 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::config::{validate_keys, validate_values, MODEL_KEYS, SEED_KEYS};
+use super::config::{validate_keys, validate_values, MODEL_KEYS, SEED_KEYS, SNAPSHOT_KEYS};
 use super::dbt_project::read_yaml;
 use super::generic_tests::add_generic_test;
 use super::files::discover;
 use super::nodes::{Column, Project, RelationName, Resource, Source};
 use crate::error::{suggest, Error, Result};
 
-const FILE_KEYS: &[&str] = &["version", "models", "sources", "seeds", "data_tests", "macros"];
+const FILE_KEYS: &[&str] = &["version", "models", "sources", "seeds", "snapshots", "data_tests", "macros", "unit_tests"];
 const MODEL_ENTRY: &[&str] = &["name", "description", "columns", "data_tests", "tests", "config", "meta", "docs", "tags"];
+/// A YAML snapshot's own keys besides a model entry's.
+const SNAPSHOT_ENTRY: &[&str] = &["name", "description", "columns", "data_tests", "tests", "config", "meta", "docs", "tags", "relation"];
 const COLUMN_ENTRY: &[&str] = &["name", "description", "data_type", "data_tests", "tests", "meta", "tags", "quote"];
 const SOURCE_ENTRY: &[&str] = &[
     "name", "description", "database", "schema", "loader", "loaded_at_field", "freshness", "tables", "meta", "tags",
@@ -96,14 +98,23 @@ struct Pending {
     spec: Json,
 }
 
-/// The YAML property files of every project (root and packages), as (package, file relative to the root).
-fn property_files(project: &Project) -> Result<Vec<(String, String)>> {
+/// A property file: its package, the resource folder it is under, and its path relative to the root.
+struct PropertyFile {
+    package: String,
+    dir: String,
+    file: String,
+}
+
+/// The YAML property files of every project (root and packages), under every resource path.
+fn property_files(project: &Project) -> Result<Vec<PropertyFile>> {
     let mut out = vec![];
     for (cfg, rel) in project.projects() {
-        for dir in cfg.model_paths.iter().chain(&cfg.seed_paths) {
-            let dir = super::files::under(rel, dir);
+        for dir in cfg.source_paths() {
+            let dir = super::files::under(rel, &dir);
             for ext in ["yml", "yaml"] {
-                out.extend(discover(&project.root, &dir, ext)?.into_iter().map(|f| (cfg.name.clone(), f)));
+                for file in discover(&project.root, &dir, ext)? {
+                    out.push(PropertyFile { package: cfg.name.clone(), dir: dir.clone(), file });
+                }
             }
         }
     }
@@ -112,7 +123,9 @@ fn property_files(project: &Project) -> Result<Vec<(String, String)>> {
 
 pub fn apply_property_files(project: &mut Project) -> Result<()> {
     let mut pending = vec![];
-    for (package, rel) in property_files(project)? {
+    // Unit tests name their model: added once every file's models are known.
+    let mut units = vec![];
+    for PropertyFile { package, dir, file: rel } in property_files(project)? {
         let doc = read_yaml(&project.root.join(&rel), &rel)?;
         if let Some(obj) = doc.as_object() {
             check(obj, FILE_KEYS, &rel, "the top level")?;
@@ -126,9 +139,19 @@ pub fn apply_property_files(project: &mut Project) -> Result<()> {
         for e in entries(&doc, "sources", &rel)? {
             add_source(project, &package, e, &rel, &mut pending)?;
         }
+        for e in entries(&doc, "snapshots", &rel)? {
+            if e.contains_key("relation") {
+                project.add_yaml_snapshot(&package, e, &rel, &dir)?;
+            }
+            patch_node(project, &package, e, &rel, Resource::Snapshot, &mut pending)?;
+        }
+        units.extend(entries(&doc, "unit_tests", &rel)?.into_iter().map(|e| (package.clone(), e.clone(), rel.clone(), dir.clone())));
     }
     for p in pending {
         add_generic_test(project, &p.package, &p.file, &p.attached_to, &p.target_name, p.column.as_deref(), &p.spec)?;
+    }
+    for (package, e, file, dir) in units {
+        project.add_unit_test(&package, &e, &file, &dir)?;
     }
     Ok(())
 }
@@ -152,7 +175,8 @@ fn columns(project: &Project, obj: &Map<String, Json>, file: &str, at: &str) -> 
 
 fn patch_node(project: &mut Project, package: &str, e: &Map<String, Json>, file: &str, resource: Resource, pending: &mut Vec<Pending>) -> Result<()> {
     let name = name_of(e, file, resource.as_str())?;
-    check(e, MODEL_ENTRY, file, &format!("{}s.{name}", resource.as_str()))?;
+    let entry_keys = if resource == Resource::Snapshot { SNAPSHOT_ENTRY } else { MODEL_ENTRY };
+    check(e, entry_keys, file, &format!("{}s.{name}", resource.as_str()))?;
     let uid = format!("{}.{}.{}", resource.as_str(), package, name);
     if !project.nodes.contains_key(&uid) {
         let names: Vec<&str> =
@@ -168,14 +192,20 @@ fn patch_node(project: &mut Project, package: &str, e: &Map<String, Json>, file:
     let cols = columns(project, e, file, &name)?;
     let description = render_docs(project, &text(e, "description"), file)?;
     let cfg = e.get("config").and_then(Json::as_object).cloned().unwrap_or_default();
-    let known = if resource == Resource::Seed { SEED_KEYS } else { MODEL_KEYS };
+    let known = match resource {
+        Resource::Seed => SEED_KEYS,
+        Resource::Snapshot => SNAPSHOT_KEYS,
+        _ => MODEL_KEYS,
+    };
     validate_keys(&cfg, known, file, &format!("{name}.config"))?;
     let node = project.nodes.get_mut(&uid).ok_or_else(|| Error::Usage(uid.clone()))?;
     node.config.merge(&cfg);
     if let Some(tags) = e.get("tags") {
         node.config.merge(&Map::from_iter([("tags".to_string(), tags.clone())]));
     }
-    validate_values(&node.config, file)?;
+    if resource == Resource::Model {
+        validate_values(&node.config, file)?;
+    }
     node.description = description;
     node.columns = cols.into_iter().map(|(c, _)| c).collect();
     node.patch_path = Some(file.to_string());

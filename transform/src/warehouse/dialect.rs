@@ -120,6 +120,23 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     fn column_literal(&self, value: &str, dtype: &str) -> String {
         format!("{value}::{}", self.column_data_type(dtype, None))
     }
+    /// dbt's `safe_cast`: `cast(expr as ty)` (BigQuery: `safe_cast`).
+    fn safe_cast(&self, expr: &str, ty: &str) -> String {
+        format!("cast({expr} as {ty})")
+    }
+    /// The string type in casts (`cast(x as varchar)`).
+    fn cast_string_type(&self) -> &'static str {
+        "varchar"
+    }
+    /// dbt's `snapshot_hash_arguments`: md5 (hex) of the arguments as text joined by `|`.
+    fn snapshot_hash(&self, args: &[String]) -> String {
+        let parts: Vec<String> = args.iter().map(|a| format!("coalesce(cast({a} as {} ), '')", self.cast_string_type())).collect();
+        format!("md5({})", parts.join(" || '|' || "))
+    }
+    /// dbt's `snapshot_get_time`: the current time as snapshots store it.
+    fn snapshot_time(&self) -> &'static str {
+        "current_timestamp"
+    }
 }
 
 /// Standard SQL: the dialect of a profile `type` this build has no adapter for (enough for `parse`

@@ -57,6 +57,10 @@ impl Dialect for DuckDbDialect {
             Standard.type_class(dtype)
         }
     }
+    /// dbt-duckdb's `now()::timestamp` (the transaction's start, without time zone).
+    fn snapshot_time(&self) -> &'static str {
+        "now()::timestamp"
+    }
 }
 
 /// DuckDB names the catalog after the file stem (`dev.duckdb` → `dev`), `memory` for `:memory:`.
@@ -334,6 +338,31 @@ impl Warehouse for DuckDb {
             ("path".into(), self.path.clone()),
             ("database".into(), self.database.clone()),
             ("schema".into(), self.schema.clone()),
+        ]
+    }
+
+    /// dbt-duckdb's snapshot apply: close the changed versions, then insert the new ones.
+    fn snapshot_merge_sql(&self, m: &super::SnapshotMerge) -> Vec<String> {
+        let c = m.columns;
+        let current = match m.valid_to_current {
+            Some(v) => format!("(DBT_INTERNAL_TARGET.{vt} = {v} or DBT_INTERNAL_TARGET.{vt} is null)", vt = c.valid_to),
+            None => format!("DBT_INTERNAL_TARGET.{} is null", c.valid_to),
+        };
+        let cols = m.insert_cols.join(", ");
+        let source_cols: Vec<String> = m.insert_cols.iter().map(|c| format!("DBT_INTERNAL_SOURCE.{c}")).collect();
+        vec![
+            format!(
+                "update {t} as DBT_INTERNAL_TARGET\nset {vt} = DBT_INTERNAL_SOURCE.{vt}\nfrom {s} as DBT_INTERNAL_SOURCE\n\
+                 where DBT_INTERNAL_SOURCE.{id}::text = DBT_INTERNAL_TARGET.{id}::text\n\
+                 and DBT_INTERNAL_SOURCE.dbt_change_type::text in ('update'::text, 'delete'::text)\nand {current}",
+                t = m.target, s = m.staging, vt = c.valid_to, id = c.scd_id
+            ),
+            format!(
+                "insert into {} ({cols})\nselect {}\nfrom {} as DBT_INTERNAL_SOURCE\nwhere DBT_INTERNAL_SOURCE.dbt_change_type::text = 'insert'::text",
+                m.target,
+                source_cols.join(", "),
+                m.staging
+            ),
         ]
     }
 

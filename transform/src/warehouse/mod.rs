@@ -64,6 +64,17 @@ pub struct IncrementalPlan<'a> {
     pub config: &'a Config,
 }
 
+/// How a snapshot's staging rows (in `staging`) are applied to its table (`target`).
+pub struct SnapshotMerge<'a> {
+    pub target: &'a str,
+    pub staging: &'a str,
+    /// The staging columns written to the target, quoted.
+    pub insert_cols: &'a [String],
+    pub columns: &'a crate::project::snapshots::MetaColumns,
+    /// `dbt_valid_to_current`, when current rows carry it instead of NULL.
+    pub valid_to_current: Option<&'a str>,
+}
+
 pub trait Warehouse: Send + Sync {
     /// `duckdb`, `bigquery`: the prefix `adapter.dispatch` looks for.
     fn adapter_type(&self) -> &'static str;
@@ -223,6 +234,22 @@ pub trait Warehouse: Send + Sync {
     /// Bytes `sql` would process (BigQuery's dry run, for `run --dry-run`); None where not measurable.
     fn estimate_bytes(&self, _sql: &str) -> Result<Option<i64>> {
         Ok(None)
+    }
+    /// dbt's `snapshot_merge_sql`: one MERGE closing changed versions and inserting new ones.
+    fn snapshot_merge_sql(&self, m: &SnapshotMerge) -> Vec<String> {
+        let c = m.columns;
+        let current = match m.valid_to_current {
+            Some(v) => format!("(DBT_INTERNAL_DEST.{vt} = {v} or DBT_INTERNAL_DEST.{vt} is null)", vt = c.valid_to),
+            None => format!("DBT_INTERNAL_DEST.{} is null", c.valid_to),
+        };
+        let cols = m.insert_cols.join(", ");
+        vec![format!(
+            "merge into {t} as DBT_INTERNAL_DEST\nusing {s} as DBT_INTERNAL_SOURCE\non DBT_INTERNAL_SOURCE.{id} = DBT_INTERNAL_DEST.{id}\n\
+             when matched\n and {current}\n and DBT_INTERNAL_SOURCE.dbt_change_type in ('update', 'delete')\n\
+             then update\n set {vt} = DBT_INTERNAL_SOURCE.{vt}\n\
+             when not matched\n and DBT_INTERNAL_SOURCE.dbt_change_type = 'insert'\n then insert ({cols})\n values ({cols})",
+            t = m.target, s = m.staging, id = c.scd_id, vt = c.valid_to
+        )]
     }
     fn add_column_sql(&self, rel: &str, col: &WarehouseColumn) -> String {
         format!("alter table {rel} add column {} {}", self.quote(&col.name), col.data_type)

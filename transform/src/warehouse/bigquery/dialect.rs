@@ -1,5 +1,6 @@
 //! BigQuery's dialect (GoogleSQL): backtick quoting (`project`.`dataset`.`table`), its type names
-//! (INT64, FLOAT64, BOOL, STRING), and `merge` as the default incremental strategy (dbt-bigquery's).
+//! (INT64, FLOAT64, BOOL, STRING), `merge` as the default incremental strategy and the snapshot hash
+//! and clock (dbt-bigquery's).
 
 use super::ddl;
 use crate::warehouse::dialect::{ColumnType, Dialect, TypeClass};
@@ -71,6 +72,20 @@ impl Dialect for BigQueryDialect {
     }
     fn column_literal(&self, value: &str, dtype: &str) -> String {
         format!("cast({value} as {dtype})")
+    }
+    fn cast_string_type(&self) -> &'static str {
+        "string"
+    }
+    fn safe_cast(&self, expr: &str, ty: &str) -> String {
+        format!("safe_cast({expr} as {ty})")
+    }
+    /// dbt-bigquery's `to_hex(md5(concat(…, '|', …)))`.
+    fn snapshot_hash(&self, args: &[String]) -> String {
+        let parts: Vec<String> = args.iter().map(|a| format!("coalesce(cast({a} as string), '')")).collect();
+        format!("to_hex(md5(concat({})))", parts.join(", '|', "))
+    }
+    fn snapshot_time(&self) -> &'static str {
+        "current_timestamp()"
     }
 }
 
