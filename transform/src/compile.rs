@@ -4,7 +4,7 @@
 //! ephemeral models inlined as `__dbt__cte__<name>` CTEs.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -96,6 +96,8 @@ fn parse_vars(project: &Project, cli: &Map<String, Json>) -> HashMap<String, Map
 pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     let t0 = Instant::now();
     let vars = cli_vars(opts.vars.as_deref())?;
+    // Before connecting: a DuckDB file under target/ would otherwise fail first, less plainly.
+    ensure_target_dir(&opts.project_dir, &DbtProject::target_path_of(&opts.project_dir, &YamlRenderer::new("dbt_project.yml", &vars, None, false))?)?;
     let (target, profiles, profile_name) = load_target(opts, &vars)?;
     let wh = if connect { Some(adapters::connect(&target, &opts.project_dir)?) } else { None };
     let (database, schema) = match &wh {
@@ -105,7 +107,6 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     let target_json = jinja::target_value(&target, &database, &schema);
     let renderer = YamlRenderer::new("dbt_project.yml", &vars, Some(&target_json), false);
     let mut project = Project::load_with(&opts.project_dir, &renderer)?;
-    ensure_target_dir(&project)?;
     timing("load files", t0);
     let macros = jinja::macro_table(&project, &target.adapter_type)?;
     let mut shared = Shared {
@@ -160,13 +161,13 @@ fn profile_name(from_project: &str) -> String {
 }
 
 /// Creates `target-path` up front, so a file in its place is one error naming it before any node runs.
-fn ensure_target_dir(project: &Project) -> Result<()> {
-    let dir = project.root.join(&project.cfg.target_path);
+fn ensure_target_dir(root: &Path, target_path: &str) -> Result<()> {
+    let dir = root.join(target_path);
     std::fs::create_dir_all(&dir).map_err(|e| {
         let why = if dir.is_file() { "it is a file, not a directory".to_string() } else { e.to_string() };
         Error::project(
             "dbt_project.yml",
-            format!("target-path `{}` ({}) cannot be used: {why}; artifacts are written there (remove it or set another `target-path`)", project.cfg.target_path, dir.display()),
+            format!("target-path `{}` ({}) cannot be used: {why}; artifacts are written there (remove it or set another `target-path`)", target_path, dir.display()),
         )
     })
 }

@@ -21,6 +21,7 @@ pub fn run(a: RunOperationArgs) -> Result<i32> {
     }
     // `package.macro` or a bare name: the engine looks it up as dbt does (root, packages, dbt's own).
     let name = a.macro_name.clone();
+    m.engine.operation_macro(&name)?; // an unknown macro is a usage error (exit 2), as in dbt
     let bare = name.rsplit('.').next().unwrap_or(&name).to_string();
     let root = m.project.cfg.name.clone();
     let node = m.project.new_node(&root, Resource::Model, &bare, "run-operation", String::new(), vec![root.clone(), bare.clone()], String::new(), Config::default());

@@ -237,11 +237,9 @@ impl Engine {
         self.env.render_str(text, ctx).map_err(|e| format_error(&e, Some(&self.shared)))
     }
 
-    /// `run-operation`: calls macro `name` with keyword `args`, executing (statements and `run_query`
-    /// run on `wh`); `node` stands for the operation. Returns what the macro rendered or returned.
-    pub fn run_operation(&self, node: &Node, name: &str, args: &Json, wh: &Arc<dyn Warehouse>) -> Result<String> {
-        // dbt's search: `package.macro` in that package; a bare name in the root project, then in
-        // the installed packages, then dbt's own.
+    /// The macro `run-operation NAME` calls, found as dbt finds it: `package.macro` in that package; a
+    /// bare name in the root project, then in the installed packages, then dbt's own.
+    pub fn operation_macro(&self, name: &str) -> Result<&MacroCaller> {
         let macros = &self.shared.macros;
         let found = match name.split_once('.') {
             Some((package, bare)) => macros.get(package, bare),
@@ -250,11 +248,17 @@ impl Engine {
                 .or_else(|| macros.by_package.iter().filter(|(p, _)| p.as_str() != INTERNAL).find_map(|(_, t)| t.get(name)))
                 .or_else(|| macros.get(INTERNAL, name)),
         };
-        let caller = found.ok_or_else(|| {
+        found.ok_or_else(|| {
             let names = macros.names();
             let hint = crate::error::did_you_mean(&suggest(name, names.iter().map(String::as_str)));
             Error::Usage(format!("run-operation: no macro named `{name}`{hint}"))
-        })?;
+        })
+    }
+
+    /// `run-operation`: calls macro `name` with keyword `args`, executing (statements and `run_query`
+    /// run on `wh`); `node` stands for the operation. Returns what the macro rendered or returned.
+    pub fn run_operation(&self, node: &Node, name: &str, args: &Json, wh: &Arc<dyn Warehouse>) -> Result<String> {
+        let caller = self.operation_macro(name)?;
         let ctx = Value::from_dyn_object(self.context(node, RelationName::default(), true, Some(wh)));
         let kwargs: Vec<(String, Value)> = args.as_object().map(|o| o.iter().map(|(k, v)| (k.clone(), to_value(v))).collect()).unwrap_or_default();
         let out = caller.invoke(&self.env, ctx, &[Value::from(Kwargs::from_iter(kwargs))]);

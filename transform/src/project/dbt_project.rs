@@ -136,6 +136,15 @@ impl DbtProject {
         }
     }
 
+    /// `target-path` (default `target`), rendered without a target, read before connecting.
+    pub fn target_path_of(dir: &Path, renderer: &YamlRenderer) -> Result<String> {
+        let doc = Self::read(dir)?;
+        match doc.get("target-path").map(|v| renderer.render(v)).transpose()? {
+            Some(Json::String(p)) => Ok(p),
+            _ => Ok("target".into()),
+        }
+    }
+
     fn read(dir: &Path) -> Result<Json> {
         let path = dir.join("dbt_project.yml");
         if !path.exists() {
