@@ -66,6 +66,9 @@ fn one_new_day_incrementally_equals_a_full_refresh() {
     assert_eq!(sync.code, 0, "incremental sync:\n{}", sync.all);
     let build = project.transform(&["build"]);
     assert_eq!(build.code, 0, "incremental build:\n{}", build.all);
+    let compiled = std::fs::read_to_string(project.dir.path().join("target/compiled/bitcoin/models/reporting/rpt_price_indicators_daily.sql"))
+        .expect("compiled indicators");
+    assert!(compiled.contains("stored.day_number"), "the second build continued from the stored state:\n{compiled}");
     let indicator_days: i64 = open(&db)
         .query_row("select count(*) from main_reporting.rpt_price_indicators_daily where date_day = date '2026-11-20'", [], |r| r.get(0))
         .expect("count");
