@@ -8,9 +8,13 @@
     far under double precision, so the result equals the recursion to floating-point rounding. A recursive
     CTE is avoided because BigQuery caps recursion depth (500 iterations) well below a price history.
 
+    The same form continues a stored series: with `state_cte` (0 or 1 row of seed_idx, seed_value: the last
+    stored index and its value) s is that row, so an incremental run joins only the rows after it, O(new²)
+    for a handful of new days instead of O(days x lookback); with no stored row it falls back to the seed.
+
     series_cte: a CTE with columns idx (consecutive integers, no gaps) and x (non-NULL values).
     Returns a SELECT of (idx, value), with rows only from the seed index on (too short a series: no rows). -#}
-{% macro exponential_average(series_cte, alpha, seed_length) -%}
+{% macro exponential_average(series_cte, alpha, seed_length, state_cte=none) -%}
   {%- set lookback = var('ema_max_lookback') -%}
   select
       t.idx,
@@ -20,12 +24,19 @@
                  then ({{ alpha }}) * pow(1 - ({{ alpha }}), t.idx - i.idx) * i.x else 0 end) as value
   from {{ series_cte }} as t
   inner join (
+      {%- if state_cte %}
+      select seed_idx, seed_value from {{ state_cte }}
+      union all
+      {%- endif %}
       select
           bounds.first_idx + {{ seed_length }} - 1 as seed_idx,
           avg(s.x) as seed_value
       from {{ series_cte }} as s
       cross join (select min(idx) as first_idx from {{ series_cte }}) as bounds
       where s.idx <= bounds.first_idx + {{ seed_length }} - 1
+      {%- if state_cte %}
+        and not exists (select 1 from {{ state_cte }})
+      {%- endif %}
       group by bounds.first_idx
       having count(*) = {{ seed_length }}
   ) as seed

@@ -1,6 +1,13 @@
 {#- Developer activity per repository and GitHub week (Sunday 00:00 UTC): commits, releases published,
     and the week's last snapshot of stars, forks, watchers, open issues and contributors. For the main
-    repository, CoinGecko's developer data fills counters GitHub did not report that week. -#}
+    repository, CoinGecko's developer data fills counters GitHub did not report that week.
+    Incremental: merges the weeks within the trailing lookback window on dev_activity_weekly_key. -#}
+{% if target.type == 'bigquery' %}
+{{ config(materialized='incremental', unique_key='dev_activity_weekly_key',
+          partition_by={'field': 'week_start_date', 'data_type': 'date', 'granularity': 'month'}) }}
+{% else %}
+{{ config(materialized='incremental', unique_key='dev_activity_weekly_key') }}
+{% endif %}
 with commits as (
     select repository, week_start_date, commits
     from {{ ref('stg_github__commit_activity') }}
@@ -97,3 +104,4 @@ left join coingecko_snapshots as cg
 cross join {{ ref('dim_asset') }} as dim_asset
 inner join {{ ref('dim_source') }} as dim_source
     on dim_source.source_id = 'github'
+where {{ incremental_window('weeks.week_start_date', 'week_start_date') }}

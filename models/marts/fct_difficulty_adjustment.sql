@@ -1,5 +1,12 @@
 {#- Difficulty adjustments (every 2016 blocks), one row per adjustment block, with the previous difficulty
-    and the days since the previous adjustment. Small: a table rebuilt each run. -#}
+    and the days since the previous adjustment. Incremental: the lag is taken over every adjustment (one per
+    ~2 weeks, a few hundred rows), then only the trailing lookback window is merged. -#}
+{% if target.type == 'bigquery' %}
+{{ config(materialized='incremental', unique_key='difficulty_adjustment_key',
+          partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'year'}) }}
+{% else %}
+{{ config(materialized='incremental', unique_key='difficulty_adjustment_key') }}
+{% endif %}
 with adjustments as (
     select
         block_height,
@@ -28,3 +35,4 @@ from adjustments
 cross join {{ ref('dim_asset') }} as dim_asset
 inner join {{ ref('dim_source') }} as dim_source
     on dim_source.source_id = 'mempool_space'
+where {{ incremental_window(cast_as('adjustments.adjusted_at', 'date')) }}

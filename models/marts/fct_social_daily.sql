@@ -1,6 +1,13 @@
 {#- Community size per day, one row per (day, provider, platform, community): Reddit subscribers and active
     users (Reddit's own about.json, and CoinGecko's community data), Twitter/X followers and Telegram members
-    (CoinGecko; often NULL — CoinGecko dropped twitter_followers in 2024). The day's latest snapshot wins. -#}
+    (CoinGecko; often NULL — CoinGecko dropped twitter_followers in 2024). The day's latest snapshot wins.
+    Incremental: merges the trailing lookback window on social_daily_key. -#}
+{% if target.type == 'bigquery' %}
+{{ config(materialized='incremental', unique_key='social_daily_key',
+          partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'month'}) }}
+{% else %}
+{{ config(materialized='incremental', unique_key='social_daily_key') }}
+{% endif %}
 with observations as (
     select
         'reddit' as source_id,
@@ -55,3 +62,4 @@ cross join {{ ref('dim_asset') }} as dim_asset
 inner join {{ ref('dim_source') }} as dim_source
     on dim_source.source_id = o.source_id
 where o.rank_latest = 1
+  and {{ incremental_window('o.date_day') }}

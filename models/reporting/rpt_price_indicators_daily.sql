@@ -2,31 +2,119 @@
     SMA 7/30/50/200; EMA 12/26 (seeded with the SMA of their first 12/26 closes); MACD = EMA12 - EMA26 with its
     9-day EMA signal and histogram; RSI-14 with Wilder's smoothing (average gain/loss seeded with the mean of the
     first 14 changes, then avg = (13 * previous + current) / 14); daily/7 d/30 d returns by calendar day.
-    Indicators are NULL until enough history exists. Rows are consecutive daily closes. -#}
-with daily as (
+    Indicators are NULL until enough history exists. Rows are consecutive daily closes; day_number counts them.
+    Incremental (O(new days), not O(history)): the last stored row older than var('incremental_lookback_days')
+    is the anchor; its EMA/MACD-signal/Wilder values are the recursion's state, continued over the closes after
+    it (re-merged on date_day), with the 200 stored closes before it as context for SMA-200 and returns. -#}
+{% if target.type == 'bigquery' %}
+{{ config(materialized='incremental', unique_key='date_day',
+          partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'month'}) }}
+{% else %}
+{{ config(materialized='incremental', unique_key='date_day') }}
+{% endif %}
+{%- set context_rows = 200 %}
+with
+{%- if is_incremental() %}
+anchor as (
+    select day_number as idx, date_day, ema_12_usd, ema_26_usd, macd_signal_usd, rsi_avg_gain_usd, rsi_avg_loss_usd
+    from {{ this }}
+    where date_day = (
+        select max(date_day)
+        from {{ this }}
+        where macd_signal_usd is not null and rsi_avg_loss_usd is not null
+          and date_day <= (select {{ add_days('max(date_day)', -1 * var('incremental_lookback_days')) }} from {{ this }})
+    )
+),
+{%- else %}
+-- A full build has no stored state: the averages start from their seeds.
+anchor as (
+    select *
+    from (
+        select
+            {{ cast_as('null', 'int') }} as idx, {{ cast_as('null', 'date') }} as date_day,
+            {{ cast_as('null', 'float') }} as ema_12_usd, {{ cast_as('null', 'float') }} as ema_26_usd,
+            {{ cast_as('null', 'float') }} as macd_signal_usd, {{ cast_as('null', 'float') }} as rsi_avg_gain_usd,
+            {{ cast_as('null', 'float') }} as rsi_avg_loss_usd
+    ) as no_state
+    where 1 = 0
+),
+{%- endif %}
+
+-- One row whatever exists: the anchor's index and day (NULL on a full build).
+anchor_point as (
+    select max(idx) as idx, max(date_day) as date_day from anchor
+),
+
+new_closes as (
     select
         prices.date_day,
         prices.close_usd,
         prices.volume_usd,
-        prices.market_cap_usd,
-        row_number() over (order by prices.date_day) as idx
+        prices.market_cap_usd
     from {{ ref('fct_price_ohlcv') }} as prices
     inner join {{ ref('dim_asset') }} as dim_asset
         on dim_asset.asset_key = prices.asset_key
+    cross join anchor_point
     where prices.granularity = 'day'
       and dim_asset.asset_symbol = '{{ var("asset_symbol") }}'
+      and (anchor_point.date_day is null or prices.date_day > anchor_point.date_day)
+),
+
+daily as (
+    {%- if is_incremental() %}
+    select date_day, close_usd, volume_usd, market_cap_usd, idx
+    from (
+        select
+            stored.date_day, stored.close_usd, stored.volume_usd, stored.market_cap_usd, stored.day_number as idx,
+            row_number() over (order by stored.date_day desc) as rank_back
+        from {{ this }} as stored
+        cross join anchor_point
+        where stored.date_day <= anchor_point.date_day
+          and stored.date_day > {{ add_days('anchor_point.date_day', -2 * context_rows) }}
+    ) as context
+    where rank_back <= {{ context_rows }}
+    union all
+    {%- endif %}
+    select
+        new_closes.date_day,
+        new_closes.close_usd,
+        new_closes.volume_usd,
+        new_closes.market_cap_usd,
+        coalesce(anchor_point.idx, 0) + row_number() over (order by new_closes.date_day) as idx
+    from new_closes
+    cross join anchor_point
 ),
 
 closes as (
     select idx, close_usd as x from daily
 ),
 
+ema_12_state as (
+    select idx as seed_idx, ema_12_usd as seed_value from anchor
+),
+
+ema_26_state as (
+    select idx as seed_idx, ema_26_usd as seed_value from anchor
+),
+
+macd_signal_state as (
+    select idx as seed_idx, macd_signal_usd as seed_value from anchor
+),
+
+avg_gain_state as (
+    select idx as seed_idx, rsi_avg_gain_usd as seed_value from anchor
+),
+
+avg_loss_state as (
+    select idx as seed_idx, rsi_avg_loss_usd as seed_value from anchor
+),
+
 ema_12 as (
-    {{ exponential_average('closes', '2.0 / 13', 12) }}
+    {{ exponential_average('closes', '2.0 / 13', 12, 'ema_12_state') }}
 ),
 
 ema_26 as (
-    {{ exponential_average('closes', '2.0 / 27', 26) }}
+    {{ exponential_average('closes', '2.0 / 27', 26, 'ema_26_state') }}
 ),
 
 macd_series as (
@@ -36,7 +124,7 @@ macd_series as (
 ),
 
 macd_signal as (
-    {{ exponential_average('macd_series', '2.0 / 10', 9) }}
+    {{ exponential_average('macd_series', '2.0 / 10', 9, 'macd_signal_state') }}
 ),
 
 changes as (
@@ -45,19 +133,19 @@ changes as (
 ),
 
 gains as (
-    select idx, greatest(change_usd, 0) as x from changes where idx > 1
+    select idx, greatest(change_usd, 0) as x from changes where change_usd is not null
 ),
 
 losses as (
-    select idx, greatest(-change_usd, 0) as x from changes where idx > 1
+    select idx, greatest(-change_usd, 0) as x from changes where change_usd is not null
 ),
 
 avg_gain as (
-    {{ exponential_average('gains', '1.0 / 14', 14) }}
+    {{ exponential_average('gains', '1.0 / 14', 14, 'avg_gain_state') }}
 ),
 
 avg_loss as (
-    {{ exponential_average('losses', '1.0 / 14', 14) }}
+    {{ exponential_average('losses', '1.0 / 14', 14, 'avg_loss_state') }}
 ),
 
 indicators as (
@@ -91,6 +179,7 @@ indicators as (
 
 select
     indicators.date_day,
+    indicators.idx as day_number,
     indicators.close_usd,
     indicators.volume_usd,
     indicators.market_cap_usd,
@@ -120,3 +209,5 @@ from indicators
 left join daily as prev_1d on prev_1d.date_day = {{ add_days('indicators.date_day', -1) }}
 left join daily as prev_7d on prev_7d.date_day = {{ add_days('indicators.date_day', -7) }}
 left join daily as prev_30d on prev_30d.date_day = {{ add_days('indicators.date_day', -30) }}
+cross join anchor_point
+where anchor_point.idx is null or indicators.idx > anchor_point.idx

@@ -4,6 +4,7 @@
 //! std sockets on purpose: a truncated body or a stalled answer is one line here and awkward in a framework.
 //! Every request is logged (method, path, query, headers) for tests, and served at `GET /__requests`.
 mod routes;
+mod synthetic;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -13,7 +14,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use routes::{Generate, Response, Route, RoutesFile};
+pub use routes::{parse_iso, Generate, Response, Route, RoutesFile};
 
 /// One request as the server saw it.
 #[derive(Debug, Clone, Serialize)]
@@ -30,6 +31,8 @@ struct Shared {
     /// Next response index per route.
     cursors: Vec<usize>,
     log: Vec<Logged>,
+    /// Where synthetic series end (Unix seconds); None = the real time.
+    clock: Option<i64>,
 }
 
 /// A running server; it stops accepting when the process ends (tests) or never (the binary).
@@ -54,6 +57,7 @@ impl ReplayServer {
             routes,
             cursors,
             log: Vec::new(),
+            clock: None,
         }));
         let accept_shared = Arc::clone(&shared);
         std::thread::spawn(move || {
@@ -70,6 +74,11 @@ impl ReplayServer {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Fixes the clock synthetic series end at (Unix seconds), e.g. a day later for an incremental re-read.
+    pub fn set_clock(&self, now: Option<i64>) {
+        lock(&self.shared).clock = now;
     }
 
     /// Every request received so far.
@@ -102,21 +111,24 @@ fn handle(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
         }
     }
     let (path, query) = split_target(&target);
-    let response = {
+    let (response, now) = {
         let mut s = lock(shared);
+        let now = s.clock.unwrap_or_else(synthetic::system_now);
         s.log.push(Logged {
             path: path.clone(),
             query: query.clone(),
             target: target.clone(),
             headers,
         });
-        if path == "/__requests" {
-            Response::text(200, serde_json::to_string(&s.log).unwrap_or_default())
+        let response = if path == "/__requests" {
+            let body = serde_json::to_string(&s.log).unwrap_or_default();
+            Response::text(200, body)
         } else {
             next_response(&mut s, &path, &query)
-        }
+        };
+        (response, now)
     };
-    write_response(stream, &response, &target, &query)
+    write_response(stream, &response, now, &target, &path, &query)
 }
 
 fn next_response(s: &mut Shared, path: &str, query: &[(String, String)]) -> Response {
@@ -136,7 +148,9 @@ fn next_response(s: &mut Shared, path: &str, query: &[(String, String)]) -> Resp
 fn write_response(
     mut stream: TcpStream,
     r: &Response,
+    now: i64,
     target: &str,
+    path: &str,
     query: &[(String, String)],
 ) -> std::io::Result<()> {
     if r.delay_ms > 0 {
@@ -149,12 +163,73 @@ fn write_response(
     {
         return write_huge(stream, r.status, bytes, announce_length);
     }
-    let body = r.body_bytes(query);
+    if let (Some(generate), None) = (&r.generate, r.truncate_at) {
+        // Generated bodies can be hundreds of MB: streamed in chunks, never held whole.
+        stream.write_all(head(r, target, "Transfer-Encoding: chunked", false).as_bytes())?;
+        let mut chunked = Chunked {
+            stream,
+            buf: Vec::with_capacity(CHUNK),
+        };
+        generate.write(now, path, query, &mut chunked)?;
+        return chunked.finish();
+    }
+    let body = r.body_bytes(now, path, query);
+    let html = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+    let head = head(r, target, &format!("Content-Length: {}", body.len()), html);
+    stream.write_all(head.as_bytes())?;
+    let end = r.truncate_at.unwrap_or(body.len()).min(body.len());
+    stream.write_all(&body[..end])?;
+    stream.flush()?;
+    // For a truncated body, closing now leaves the client short of Content-Length: a broken transfer.
+    stream.shutdown(std::net::Shutdown::Both)
+}
+
+const CHUNK: usize = 64 * 1024;
+
+/// HTTP/1.1 chunked transfer coding over the socket, one chunk per 64 KiB written.
+struct Chunked {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Chunked {
+    fn send(&mut self) -> std::io::Result<()> {
+        if !self.buf.is_empty() {
+            write!(self.stream, "{:x}\r\n", self.buf.len())?;
+            self.stream.write_all(&self.buf)?;
+            self.stream.write_all(b"\r\n")?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        self.send()?;
+        self.stream.write_all(b"0\r\n\r\n")?;
+        self.stream.flush()?;
+        self.stream.shutdown(std::net::Shutdown::Both)
+    }
+}
+
+impl Write for Chunked {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The status line and headers (ending with the blank line); `length` is the framing header.
+fn head(r: &Response, target: &str, length: &str, html: bool) -> String {
     let mut head = format!(
-        "HTTP/1.1 {} {}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        "HTTP/1.1 {} {}\r\n{length}\r\nConnection: close\r\n",
         r.status,
         reason(r.status),
-        body.len()
     );
     if let Some(prefix) = &r.redirect {
         head.push_str(&format!("Location: {prefix}{target}\r\n"));
@@ -164,7 +239,6 @@ fn write_response(
         .keys()
         .any(|k| k.eq_ignore_ascii_case("content-type"));
     if !has_type {
-        let html = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
         head.push_str(if html {
             "Content-Type: text/html\r\n"
         } else {
@@ -179,12 +253,7 @@ fn write_response(
         head.push_str(&format!("{k}: {}\r\n", expand_now(&v)));
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes())?;
-    let end = r.truncate_at.unwrap_or(body.len()).min(body.len());
-    stream.write_all(&body[..end])?;
-    stream.flush()?;
-    // For a truncated body, closing now leaves the client short of Content-Length: a broken transfer.
-    stream.shutdown(std::net::Shutdown::Both)
+    head
 }
 
 /// A JSON array of `bytes` bytes (`[0,0,…,0]`), written in 64 KiB pieces as it goes (never held whole), with or
@@ -349,5 +418,38 @@ mod tests {
             head.contains("Location: http://elsewhere:1/new/moved/a?b=1"),
             "{head}"
         );
+    }
+
+    #[test]
+    fn generated_bodies_are_sent_chunked() {
+        use std::io::Read;
+        let routes: RoutesFile = serde_json::from_str(
+            r#"{"routes": [{"path": "/charts/*", "responses": [{"generate": {"kind": "synthetic_blockchain_chart"}}]}]}"#,
+        )
+        .expect("routes");
+        let server = ReplayServer::serve(routes, 0).expect("serve");
+        let mut stream = TcpStream::connect(server.addr).expect("connect");
+        stream
+            .write_all(b"GET /charts/hash-rate?start=2012-01-01&timespan=3000days HTTP/1.1\r\n\r\n")
+            .expect("send");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).expect("read");
+        let text = String::from_utf8(raw).expect("utf-8");
+        let (head, mut rest) = text.split_once("\r\n\r\n").expect("head");
+        assert!(head.contains("Transfer-Encoding: chunked"), "{head}");
+        let (mut body, mut chunks) = (String::new(), 0);
+        loop {
+            let (size, after) = rest.split_once("\r\n").expect("chunk size");
+            let size = usize::from_str_radix(size, 16).expect("hex size");
+            if size == 0 {
+                break;
+            }
+            body.push_str(&after[..size]);
+            rest = &after[size + 2..];
+            chunks += 1;
+        }
+        let chart: serde_json::Value = serde_json::from_str(&body).expect("JSON body");
+        assert_eq!(chart["values"].as_array().expect("values").len(), 3000);
+        assert!(chunks > 1, "a 3000-point body spans several chunks");
     }
 }

@@ -11,14 +11,18 @@
 //! `truncate_at` (send only that many body bytes while announcing the full length). A header value
 //! `{now+N}` is sent as the Unix time N seconds from now (`X-RateLimit-Reset`). `generate` computes a body
 //! from the query: `{"kind": "market_chart_range"}` (CoinGecko) or `{"kind": "cmc_history", "quotes": bool}`
-//! (CoinMarketCap OHLCV or quotes history); `{"kind": "huge_array", "bytes": N, "announce_length": bool}` streams
-//! an N-byte JSON array. `redirect: "http://host:port" | "/prefix" | ""` sends `Location:` that + the request's
-//! path and query (with a 3xx `status`).
+//! (CoinMarketCap OHLCV or quotes history); the `synthetic_*` kinds (synthetic.rs) cover every history
+//! endpoint on one price curve and are streamed to the socket; `{"kind": "huge_array", "bytes": N,
+//! "announce_length": bool}` streams an N-byte JSON array. `redirect: "http://host:port" | "/prefix" | ""`
+//! sends `Location:` that + the request's path and query (with a 3xx `status`).
 use std::fmt::Write;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde_json::Value;
+
+use crate::synthetic;
 
 #[derive(Debug, Deserialize)]
 pub struct RoutesFile {
@@ -66,6 +70,20 @@ pub enum Generate {
     /// A JSON array of `bytes` bytes, streamed in pieces (never held whole: gigabytes are fine), announced
     /// with a `Content-Length` or not (then it ends when the connection closes).
     HugeArray { bytes: u64, announce_length: bool },
+    /// The same as `cmc_history` on synthetic.rs's shared price curve, never past the server's clock.
+    SyntheticCmc { quotes: bool },
+    /// CoinGecko `market_chart/range` (`from`, `to`) on the shared curve.
+    SyntheticMarketChart,
+    /// CoinGecko `/coins/{id}/ohlc?days=N`.
+    SyntheticOhlc,
+    /// blockchain.com `/charts/{name}?start=&timespan=Ndays`.
+    SyntheticBlockchainChart,
+    /// mempool.space `/v1/mining/hashrate[/{period}]`.
+    SyntheticHashrate,
+    /// mempool.space `/v1/mining/difficulty-adjustments[/{period}]`.
+    SyntheticDifficultyAdjustments,
+    /// mempool.space `/v1/blocks` (the tip) and `/v1/blocks/{height}`.
+    SyntheticBlocks,
 }
 
 fn ok() -> u16 {
@@ -130,10 +148,13 @@ fn path_matches(pattern: &str, path: &str) -> bool {
 }
 
 impl Response {
-    /// The body bytes for a request with this query.
-    pub fn body_bytes(&self, query: &[(String, String)]) -> Vec<u8> {
+    /// The body bytes for a request with this query (a `generate` body is rendered whole: prefer
+    /// [`Generate::write`] to stream it).
+    pub fn body_bytes(&self, now: i64, path: &str, query: &[(String, String)]) -> Vec<u8> {
         if let Some(generate) = &self.generate {
-            return generate.render(query);
+            let mut out = Vec::new();
+            let _ = generate.write(now, path, query, &mut out);
+            return out;
         }
         if let Some(text) = &self.body_text {
             return text.clone().into_bytes();
@@ -145,51 +166,90 @@ impl Response {
     }
 }
 
+/// The last path segment as a number or word (`/v1/blocks/930000` → `930000`), when it differs from `after`.
+fn tail<'a>(path: &'a str, after: &str) -> Option<&'a str> {
+    path.rsplit('/')
+        .next()
+        .filter(|t| *t != after && !t.is_empty())
+}
+
 impl Generate {
-    fn render(&self, query: &[(String, String)]) -> Vec<u8> {
-        let step_seconds = match self {
-            Generate::MarketChartRange { step_seconds } => step_seconds,
-            Generate::CmcHistory { quotes } => return cmc_history(*quotes, query),
-            // Streamed by the server as it is written; never rendered whole.
-            Generate::HugeArray { .. } => return Vec::new(),
-        };
-        let get = |k: &str| {
-            query
-                .iter()
-                .find(|(q, _)| q == k)
-                .and_then(|(_, v)| v.parse::<i64>().ok())
+    /// Writes the body for a request at `path` with `query`; synthetic series end at `now` (Unix seconds).
+    pub fn write(
+        &self,
+        now: i64,
+        path: &str,
+        query: &[(String, String)],
+        out: &mut dyn io::Write,
+    ) -> io::Result<()> {
+        let num = |k: &str| {
+            param(query, k)
+                .and_then(|v| v.parse::<i64>().ok())
                 .unwrap_or(0)
         };
-        let (from, to) = (get("from"), get("to"));
-        let step = if to - from > 90 * 86_400 {
-            86_400
-        } else {
-            step_seconds.unwrap_or(3_600).max(1)
-        };
-        let first = (from + step - 1).div_euclid(step) * step;
-        let points: Vec<i64> = (0..)
-            .map(|i| first + i * step)
-            .take_while(|t| *t <= to)
-            .collect();
-        let mut out = String::with_capacity(points.len() * 100 + 64);
-        for (name, scale) in [
-            ("prices", 50_000.0),
-            ("market_caps", 1.0e12),
-            ("total_volumes", 3.0e10),
-        ] {
-            out.push_str(if out.is_empty() { "{\"" } else { ",\"" });
-            out.push_str(name);
-            out.push_str("\":[");
-            for (i, t) in points.iter().enumerate() {
-                let value = scale * (1.0 + ((t / step) % 1000) as f64 / 1000.0);
-                let sep = if i == 0 { "" } else { "," };
-                let _ = write!(out, "{sep}[{},{value}]", t * 1000);
+        match self {
+            Generate::MarketChartRange { step_seconds } => {
+                out.write_all(&market_chart_range(*step_seconds, num("from"), num("to")))
             }
-            out.push(']');
+            Generate::CmcHistory { quotes } => out.write_all(&cmc_history(*quotes, query)),
+            // Written by the server itself (its framing depends on `announce_length`).
+            Generate::HugeArray { .. } => Ok(()),
+            Generate::SyntheticCmc { quotes } => synthetic_cmc(now, *quotes, query, out),
+            Generate::SyntheticMarketChart => {
+                synthetic::market_chart(now, num("from"), num("to"), out)
+            }
+            Generate::SyntheticOhlc => synthetic::ohlc(now, num("days").max(1), out),
+            Generate::SyntheticBlockchainChart => {
+                let start = param(query, "start").and_then(parse_iso).unwrap_or(0);
+                let days = param(query, "timespan")
+                    .and_then(|t| t.trim_end_matches("days").parse::<i64>().ok())
+                    .unwrap_or(365);
+                synthetic::blockchain_chart(now, tail(path, "").unwrap_or(""), start, days, out)
+            }
+            Generate::SyntheticHashrate => {
+                synthetic::mempool_hashrate(now, tail(path, "hashrate").unwrap_or(""), out)
+            }
+            Generate::SyntheticDifficultyAdjustments => synthetic::difficulty_adjustments(
+                now,
+                tail(path, "difficulty-adjustments").unwrap_or(""),
+                out,
+            ),
+            Generate::SyntheticBlocks => {
+                synthetic::blocks(now, tail(path, "blocks").and_then(|h| h.parse().ok()), out)
+            }
         }
-        out.push('}');
-        out.into_bytes()
     }
+}
+
+fn market_chart_range(step_seconds: Option<i64>, from: i64, to: i64) -> Vec<u8> {
+    let step = if to - from > 90 * 86_400 {
+        86_400
+    } else {
+        step_seconds.unwrap_or(3_600).max(1)
+    };
+    let first = (from + step - 1).div_euclid(step) * step;
+    let points: Vec<i64> = (0..)
+        .map(|i| first + i * step)
+        .take_while(|t| *t <= to)
+        .collect();
+    let mut out = String::with_capacity(points.len() * 100 + 64);
+    for (name, scale) in [
+        ("prices", 50_000.0),
+        ("market_caps", 1.0e12),
+        ("total_volumes", 3.0e10),
+    ] {
+        out.push_str(if out.is_empty() { "{\"" } else { ",\"" });
+        out.push_str(name);
+        out.push_str("\":[");
+        for (i, t) in points.iter().enumerate() {
+            let value = scale * (1.0 + ((t / step) % 1000) as f64 / 1000.0);
+            let sep = if i == 0 { "" } else { "," };
+            let _ = write!(out, "{sep}[{},{value}]", t * 1000);
+        }
+        out.push(']');
+    }
+    out.push('}');
+    out.into_bytes()
 }
 
 fn param<'a>(query: &'a [(String, String)], key: &str) -> Option<&'a str> {
@@ -241,7 +301,9 @@ pub fn iso(secs: i64) -> String {
     )
 }
 
-fn cmc_history(quotes: bool, query: &[(String, String)]) -> Vec<u8> {
+/// The candle start times of a CoinMarketCap history request: its `interval` (daily/hourly), `time_start`
+/// (exclusive for OHLCV, as CMC documents), `time_end` (inclusive) and `count`.
+fn cmc_periods(quotes: bool, query: &[(String, String)]) -> (i64, Vec<i64>) {
     let step = if param(query, "interval") == Some("hourly") {
         3600
     } else {
@@ -259,12 +321,31 @@ fn cmc_history(quotes: bool, query: &[(String, String)]) -> Vec<u8> {
     } else {
         (start.div_euclid(step) + 1) * step
     };
-    let items: Vec<String> = (0..)
+    let times = (0..)
         .map(|i| first + i * step)
         .take_while(|t| *t <= end)
         .filter(|t| !quotes || t + step > start)
         .take(count)
-        .map(|t| {
+        .collect();
+    (step, times)
+}
+
+fn cmc_envelope_head() -> &'static str {
+    r#"{"data":{"id":1,"name":"Bitcoin","symbol":"BTC","quotes":["#
+}
+
+fn cmc_envelope_tail(items: usize) -> String {
+    let credits = items.div_ceil(100).max(1);
+    format!(
+        r#"]}},"status":{{"timestamp":"2026-11-20T00:00:00.000Z","error_code":0,"error_message":null,"elapsed":10,"credit_count":{credits},"notice":null}}}}"#
+    )
+}
+
+fn cmc_history(quotes: bool, query: &[(String, String)]) -> Vec<u8> {
+    let (step, times) = cmc_periods(quotes, query);
+    let items: Vec<String> = times
+        .iter()
+        .map(|&t| {
             let price = 50_000.0 * (1.0 + (t / step % 1000) as f64 / 1000.0);
             let close = iso(t + step - 1);
             if quotes {
@@ -280,12 +361,33 @@ fn cmc_history(quotes: bool, query: &[(String, String)]) -> Vec<u8> {
             }
         })
         .collect();
-    let credits = items.len().div_ceil(100).max(1);
     format!(
-        r#"{{"data":{{"id":1,"name":"Bitcoin","symbol":"BTC","quotes":[{}]}},"status":{{"timestamp":"2026-11-20T00:00:00.000Z","error_code":0,"error_message":null,"elapsed":10,"credit_count":{credits},"notice":null}}}}"#,
-        items.join(",")
+        "{}{}{}",
+        cmc_envelope_head(),
+        items.join(","),
+        cmc_envelope_tail(items.len())
     )
     .into_bytes()
+}
+
+/// `cmc_history` on the shared price curve, streamed, and only for periods already closed by the server's clock.
+fn synthetic_cmc(
+    now: i64,
+    quotes: bool,
+    query: &[(String, String)],
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    let (step, times) = cmc_periods(quotes, query);
+    let mut n = 0;
+    out.write_all(cmc_envelope_head().as_bytes())?;
+    for t in times.into_iter().filter(|t| t + step - 1 <= now) {
+        if n > 0 {
+            out.write_all(b",")?;
+        }
+        synthetic::cmc_candle(quotes, t, step, out)?;
+        n += 1;
+    }
+    out.write_all(cmc_envelope_tail(n).as_bytes())
 }
 
 #[cfg(test)]

@@ -45,9 +45,19 @@ impl Replay {
 
     /// A routes file anywhere (a test may write its own scenario).
     pub fn start_file(routes: &Path) -> Replay {
+        Replay::spawn(routes, &[])
+    }
+
+    /// A scenario whose synthetic series end at `now` (`replay-server --now`, Unix seconds or ISO time).
+    pub fn start_at(scenario: &str, now: &str) -> Replay {
+        Replay::spawn(&repo_root().join("tests/scenarios").join(scenario), &["--now", now])
+    }
+
+    fn spawn(routes: &Path, extra: &[&str]) -> Replay {
         let mut child = Command::new(sibling_bin("replay-server"))
             .arg(routes)
             .args(["--port", "0"])
+            .args(extra)
             .stdout(Stdio::piped())
             .spawn()
             .expect("start replay-server");
