@@ -14,7 +14,7 @@ rec() { printf '{"type":"RECORD","record":{"stream":"%s","data":%s,"emitted_at":
   rec all '{"i":1,"f":2.5,"b":true,"s":"x","t":"2026-01-01T00:00:00Z","j":{"k":[1]},"a":[1,2]}'
   rec all '{"i":"7","f":"1e3","b":null,"s":12,"t":"2026-01-01","j":null,"a":"no"}'
   printf '{"type":"STATE","state":{"type":"STREAM","stream":{"stream_descriptor":{"name":"all"},"stream_state":{"c":1}}}}\n'
-  rec other '{"id":9223372036854775808,"name":"\\u00e9\\"q"}'
+  rec other '{"id":9223372036854775808,"name":"\u00e9\"q"}'
   printf '{"type":"TRACE","trace":{"type":"STREAM_STATUS","stream_status":{"stream_descriptor":{"name":"other"},"status":"COMPLETE"}}}\n'
   printf '{"type":"LOG","log":{"level":"WARN","message":"careful"}}\n'
 } > "$c/transform_sync_message/seed-streams"
@@ -22,7 +22,7 @@ rec() { printf '{"type":"RECORD","record":{"stream":"%s","data":%s,"emitted_at":
   printf 'Traceback (most recent call last):\n{not json\n{"type":"RECORD"}\n'
   rec all '[1,2]'
   rec nope '{"x":1}'
-  rec all '{"i":1e400,"f":-0,"i":2,"\\u0073":"escaped key"}'
+  rec all '{"i":1e400,"f":-0,"i":2,"\u0073":"escaped key"}'
   printf '{"type":"STATE","state":{"type":"GLOBAL","global":{"stream_states":[]}}}\n'
   printf '{"type":"TRACE","trace":{"type":"ERROR","error":{"message":"boom","failure_type":"system_error"}}}\n\n\r\n'
   printf '\xff\xfe{"type":"STATE"}\n'

@@ -9,6 +9,7 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use duckdb::arrow::record_batch::RecordBatch;
 use serde_json::json;
 
 use crate::compile::{self, Manifest, Options};
@@ -31,6 +32,19 @@ fn tables() -> HashMap<String, RawTable> {
 /// A source's stdout through the sync parser. Every batch holds rows of a configured stream with
 /// one column per table column, and rows + unknown + invalid never exceed the lines read.
 pub fn sync_messages(data: &[u8]) -> Result<usize, String> {
+    parse_output(data, &mut |_, _| {})
+}
+
+/// As `sync_messages`, keeping the batches (stream, rows) for a test to look into.
+pub fn sync_rows(data: &[u8]) -> Result<Vec<(String, RecordBatch)>, String> {
+    let mut kept = vec![];
+    parse_output(data, &mut |stream, batch| kept.push((stream.to_string(), batch.clone())))?;
+    Ok(kept)
+}
+
+/// Parses `data` as a source's output into the fuzz tables, handing each batch to `on_rows`; the
+/// rows in all, or the first error the parser reported.
+fn parse_output(data: &[u8], on_rows: &mut dyn FnMut(&str, &RecordBatch)) -> Result<usize, String> {
     let tables = tables();
     let widths: HashMap<String, usize> = tables.iter().map(|(n, t)| (n.clone(), t.column_names().len())).collect();
     let mut lines = Lines::new(Path::new("fuzz-source"), Cursor::new(data.to_vec()));
@@ -40,6 +54,7 @@ pub fn sync_messages(data: &[u8]) -> Result<usize, String> {
             Ok(Item::Rows(stream, batch)) => {
                 assert_eq!(batch.num_columns(), widths[&stream], "a batch of `{stream}` has every column");
                 rows += batch.num_rows();
+                on_rows(&stream, &batch);
             }
             Ok(_) => {}
             Err(e) => failure = Some(e.to_string()),

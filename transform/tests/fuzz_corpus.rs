@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use duckdb::arrow::array::{Array, AsArray};
 use transform::fuzzing;
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
@@ -39,4 +40,19 @@ fn the_seed_outputs_parse_as_the_sync_reads_them() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/transform_sync_message");
     assert_eq!(fuzzing::sync_messages(&std::fs::read(dir.join("seed-streams")).expect("seed")), Ok(3));
     assert_eq!(fuzzing::sync_messages(&std::fs::read(dir.join("seed-hostile")).expect("seed")), Ok(1));
+}
+
+#[test]
+fn a_stream_completed_by_its_trace_is_flushed_and_an_id_past_i64_is_nulled_and_noted() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/transform_sync_message");
+    let batches = fuzzing::sync_rows(&std::fs::read(dir.join("seed-streams")).expect("seed")).expect("parses");
+    let streams: Vec<(&str, usize)> = batches.iter().map(|(s, b)| (s.as_str(), b.num_rows())).collect();
+    assert_eq!(streams, [("all", 2), ("other", 1)], "`all` flushed by its STATE, `other` by its STREAM_STATUS COMPLETE");
+    let other = &batches[1].1;
+    let col = |name: &str| other.column(other.schema().index_of(name).expect("column")).clone();
+    assert!(col("id").is_null(0), "9223372036854775808 does not fit BIGINT");
+    let meta = col("_airbyte_meta");
+    let meta = meta.as_string::<i32>().value(0);
+    assert!(meta.contains(r#""field":"id""#) && meta.contains(r#""change":"NULLED""#), "the change is noted: {meta}");
+    assert_eq!(col("name").as_string::<i32>().value(0), "\u{e9}\"q", "escapes decoded");
 }
