@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Fuzz one target for a set time, then minimize its corpus: scripts/fuzz.sh TARGET SECONDS
+# Fuzz one target for a set time, then minimize its corpus (an edge set cover): scripts/fuzz.sh TARGET SECONDS
 #   TARGET: a [[bin]] of fuzz/Cargo.toml (connector_config, connector_catalog, connector_state,
 #           connector_http_body, …); `scripts/fuzz.sh list` lists them.
 # libFuzzer through cargo-fuzz on the stable toolchain (RUSTC_BOOTSTRAP=1), without a sanitizer (the code is
 # safe Rust: the checks are panics, hangs, memory blow-ups and the targets' own assertions). The corpus is
-# fuzz/corpus/TARGET/ (committed, kept small by `cargo fuzz cmin`); crashes land in fuzz/artifacts/TARGET/ and
-# each one becomes a regression test (connector/tests/fuzz_corpus.rs replays every corpus file in CI).
+# fuzz/corpus/TARGET/ (committed, kept small by a set-cover merge after each run); crashes land in fuzz/artifacts/TARGET/ and
+# each one becomes a regression test (each crate's tests/fuzz_corpus.rs replays every corpus file in CI).
 # Prints one line: TARGET, seconds, executions, execs/s, corpus files and bytes.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -26,7 +26,25 @@ cargo fuzz run --sanitizer none "$target" "corpus/$target" -- \
   -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 2>&1 | tee "$log" >&2
 status=${PIPESTATUS[0]}
 set -e
-cargo fuzz cmin --sanitizer none "$target" "corpus/$target" >/dev/null 2>&1
+# The merge renames every file to its SHA-1: keep the named ones (seed-*, crash-*: tests read them by name)
+# and drop their hash-named copies.
+keep="$(mktemp -d)"
+trap 'rm -rf "$log" "$keep"' EXIT
+find "corpus/$target" -maxdepth 1 -type f \( -name 'seed-*' -o -name 'crash-*' \) -exec cp {} "$keep/" \;
+# Minimize: the smallest set of files covering every edge (set-cover merge without hit counters; plain
+# `cargo fuzz cmin` keeps one file per counter bucket, thousands for the message parser).
+bin="$CARGO_TARGET_DIR/$(rustc -vV | sed -n 's/^host: //p')/release/$target"
+min="$keep/min"
+mkdir "$min"
+"$bin" -set_cover_merge=1 -use_counters=0 "$min" "corpus/$target" >/dev/null 2>&1
+find "corpus/$target" -maxdepth 1 -type f -delete
+cp "$min"/* "corpus/$target/"
+rm -rf "$min"
+for f in "$keep"/*; do
+  [ -e "$f" ] || continue
+  cp "$f" "corpus/$target/"
+  rm -f "corpus/$target/$(sha1sum "$f" | cut -d' ' -f1)"
+done
 runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
 rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)"
 files="$(find "corpus/$target" -type f | wc -l)"

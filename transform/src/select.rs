@@ -99,13 +99,26 @@ fn plain_items(project: &Project) -> Vec<Item> {
     nodes.chain(sources).collect()
 }
 
+/// `*` matches any run of characters. Greedy with one backtrack point (the last `*`), so time stays
+/// O(pattern × text) however many stars there are (recursing per star was exponential: fuzzing).
 fn glob(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, tail)) => {
-            text.starts_with(head) && (0..=text.len() - head.len()).any(|i| text.is_char_boundary(head.len() + i) && glob(tail, &text[head.len() + i..]))
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let (mut pi, mut ti, mut star) = (0, 0, None);
+    while ti < t.len() {
+        match p.get(pi) {
+            Some(b'*') => {
+                star = Some((pi + 1, ti));
+                pi += 1;
+            }
+            Some(c) if *c == t[ti] => (pi, ti) = (pi + 1, ti + 1),
+            _ => match star {
+                // Let the last star take one more byte (a literal never starts inside a UTF-8 character).
+                Some((after, from)) => (pi, ti, star) = (after, from + 1, Some((after, from + 1))),
+                None => return false,
+            },
         }
     }
+    p[pi..].iter().all(|c| *c == b'*')
 }
 
 #[derive(Debug)]
@@ -483,5 +496,13 @@ mod tests {
         assert!(glob("stg_*", "stg_orders"));
         assert!(glob("*orders", "stg_orders"));
         assert!(!glob("stg_*", "fct_orders"));
+        assert!(glob("*", "") && glob("a*b*c", "aXbYbc") && !glob("a*b", "ab_") && glob("é*", "éa") && !glob("", "x"));
+    }
+
+    #[test]
+    fn many_stars_that_cannot_match_end_quickly() {
+        // Found by fuzz/transform_select (a timeout: the recursive glob tried every split per star).
+        let stars = format!("{}x", "*".repeat(40));
+        assert!(!glob(&stars, &"a".repeat(200)));
     }
 }
