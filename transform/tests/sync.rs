@@ -11,25 +11,8 @@ mod pipeline_harness;
 use std::path::Path;
 use std::process::Command;
 
-use pipeline_harness::{open, raw_counts, repo_root, sibling_bin, Project, Replay};
+use pipeline_harness::{differing_rows, open, raw_counts, repo_root, sibling_bin, Project, Replay};
 use serde_json::Value as Json;
-
-/// Rows of `raw.<table>` (data columns only) in one DB and not the other, both ways.
-fn differing_rows(a: &Path, b: &Path, table: &str) -> i64 {
-    let conn = duckdb::Connection::open_in_memory().expect("duckdb");
-    conn.execute_batch(&format!(
-        "attach '{}' as a (read_only); attach '{}' as b (read_only)",
-        a.display(),
-        b.display()
-    ))
-    .expect("attach");
-    let cols = "* exclude (_airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta, _airbyte_generation_id)";
-    let q = format!(
-        "select (select count(*) from (select {cols} from a.raw.\"{table}\" except all select {cols} from b.raw.\"{table}\")) + \
-                (select count(*) from (select {cols} from b.raw.\"{table}\" except all select {cols} from a.raw.\"{table}\"))"
-    );
-    conn.query_row(&q, [], |r| r.get(0)).expect("compare")
-}
 
 #[test]
 fn a_crash_mid_sync_loses_nothing_and_doubles_nothing() {

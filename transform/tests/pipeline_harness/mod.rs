@@ -146,6 +146,15 @@ impl Project {
 
     /// Runs `transform` in the project with the database at `db` (and extra env).
     pub fn transform_db(&self, db: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
+        let out = self.command(db, args, env).output().expect("run transform");
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            all: format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        }
+    }
+
+    /// The `transform` command of [`Project::transform_db`], not yet run (a test may spawn and kill it).
+    pub fn command(&self, db: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_transform"));
         cmd.args(args)
             .current_dir(self.dir.path())
@@ -156,11 +165,7 @@ impl Project {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let out = cmd.output().expect("run transform");
-        Out {
-            code: out.status.code().unwrap_or(-1),
-            all: format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
-        }
+        cmd
     }
 
     pub fn transform(&self, args: &[&str]) -> Out {
@@ -173,6 +178,13 @@ impl Project {
         let mut args = vec!["sync", "--source", source.to_str().expect("utf-8 path"), "--config", config.to_str().expect("utf-8 path")];
         args.extend_from_slice(extra);
         self.transform_db(db, &args, env)
+    }
+
+    /// The `transform sync` command of [`Project::sync`] (no extra flags), not yet run.
+    pub fn sync_command(&self, db: &Path, config: &Path) -> Command {
+        let source = sibling_bin("source-bitcoin");
+        let args = ["sync", "--source", source.to_str().expect("utf-8 path"), "--config", config.to_str().expect("utf-8 path")];
+        self.command(db, &args, &[])
     }
 }
 
@@ -197,4 +209,17 @@ pub fn raw_counts(db: &Path) -> Vec<(String, i64)> {
         let c = scalar_i64(&conn, &format!("select count(*) from raw.\"{n}\""));
         (n, c)
     }).collect()
+}
+
+/// Rows of `raw.<table>` (data columns only) in one DB and not the other, both ways.
+pub fn differing_rows(a: &Path, b: &Path, table: &str) -> i64 {
+    let conn = duckdb::Connection::open_in_memory().expect("duckdb");
+    conn.execute_batch(&format!("attach '{}' as a (read_only); attach '{}' as b (read_only)", a.display(), b.display()))
+        .expect("attach");
+    let cols = "* exclude (_airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta, _airbyte_generation_id)";
+    let q = format!(
+        "select (select count(*) from (select {cols} from a.raw.\"{table}\" except all select {cols} from b.raw.\"{table}\")) + \
+                (select count(*) from (select {cols} from b.raw.\"{table}\" except all select {cols} from a.raw.\"{table}\"))"
+    );
+    conn.query_row(&q, [], |r| r.get(0)).expect("compare")
 }
