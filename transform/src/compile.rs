@@ -148,10 +148,7 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     engine.shared = Arc::new(shared);
     let dialect = adapters::dialect(&target.adapter_type);
     let profiles_dir = profiles.parent().map(|p| p.to_path_buf()).unwrap_or_default();
-    let cli_vars = match opts.vars.as_deref() {
-        Some(text) => crate::project::dbt_project::parse_yaml(text, "--vars")?,
-        None => Json::Object(Map::new()),
-    };
+    let cli_vars = Json::Object(vars); // parsed once, above
     Ok(Manifest { project, engine, dag, target, dialect, warehouse: wh, profiles_dir, profile_name, cli_vars, created_dirs: Default::default() })
 }
 

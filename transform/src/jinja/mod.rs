@@ -245,7 +245,12 @@ impl Engine {
             Some((package, bare)) => macros.get(package, bare),
             None => macros
                 .get(&self.shared.project_name, name)
-                .or_else(|| macros.by_package.iter().filter(|(p, _)| p.as_str() != INTERNAL).find_map(|(_, t)| t.get(name)))
+                .or_else(|| {
+                    // Installed packages in name order, so the same project always finds the same macro.
+                    let mut packages: Vec<&String> = macros.by_package.keys().filter(|p| p.as_str() != INTERNAL).collect();
+                    packages.sort();
+                    packages.into_iter().find_map(|p| macros.get(p, name))
+                })
                 .or_else(|| macros.get(INTERNAL, name)),
         };
         found.ok_or_else(|| {
