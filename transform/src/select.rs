@@ -102,23 +102,24 @@ fn plain_items(project: &Project) -> Vec<Item> {
 /// `*` matches any run of characters. Greedy with one backtrack point (the last `*`), so time stays
 /// O(pattern × text) however many stars there are (recursing per star was exponential: fuzzing).
 fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    // fnmatch's `*` (any run) and `?` (one character), over characters; one backtrack point keeps it linear.
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
     let (mut pi, mut ti, mut star) = (0, 0, None);
     while ti < t.len() {
         match p.get(pi) {
-            Some(b'*') => {
+            Some('*') => {
                 star = Some((pi + 1, ti));
                 pi += 1;
             }
-            Some(c) if *c == t[ti] => (pi, ti) = (pi + 1, ti + 1),
+            Some(c) if *c == '?' || *c == t[ti] => (pi, ti) = (pi + 1, ti + 1),
             _ => match star {
-                // Let the last star take one more byte (a literal never starts inside a UTF-8 character).
+                // Let the last star take one more character.
                 Some((after, from)) => (pi, ti, star) = (after, from + 1, Some((after, from + 1))),
                 None => return false,
             },
         }
     }
-    p[pi..].iter().all(|c| *c == b'*')
+    p[pi..].iter().all(|c| *c == '*')
 }
 
 #[derive(Debug)]
@@ -497,6 +498,7 @@ mod tests {
         assert!(glob("*orders", "stg_orders"));
         assert!(!glob("stg_*", "fct_orders"));
         assert!(glob("*", "") && glob("a*b*c", "aXbYbc") && !glob("a*b", "ab_") && glob("é*", "éa") && !glob("", "x"));
+        assert!(glob("stg_?rders", "stg_orders") && glob("?", "é") && !glob("stg_?", "stg_") && glob("*_?d", "order_id"));
     }
 
     #[test]
