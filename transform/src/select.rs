@@ -99,19 +99,85 @@ fn plain_items(project: &Project) -> Vec<Item> {
     nodes.chain(sources).collect()
 }
 
-/// `*` matches any run of characters. Greedy with one backtrack point (the last `*`), so time stays
-/// O(pattern × text) however many stars there are (recursing per star was exponential: fuzzing).
+/// One piece of an fnmatch pattern: `*`, `?`, a `[...]` set, or a literal character.
+#[derive(Debug, PartialEq)]
+enum Tok {
+    Star,
+    Any,
+    Lit(char),
+    /// `[abc]`, `[a-z]`, `[!x]`: inclusive ranges (a literal is a range of one), negated with `!`.
+    Set { negated: bool, ranges: Vec<(char, char)> },
+}
+
+impl Tok {
+    fn matches(&self, c: char) -> bool {
+        match self {
+            Tok::Star => false,
+            Tok::Any => true,
+            Tok::Lit(l) => *l == c,
+            Tok::Set { negated, ranges } => ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c)) != *negated,
+        }
+    }
+}
+
+/// Python's `fnmatch.translate` rules: a `]` right after `[` or `[!` is a member, `x-y` is a range
+/// (an empty one matches nothing), a `[` without a closing `]` is literal.
+fn tokens(pattern: &str) -> Vec<Tok> {
+    let p: Vec<char> = pattern.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < p.len() {
+        out.push(match p[i] {
+            '*' => Tok::Star,
+            '?' => Tok::Any,
+            '[' => match set(&p, i + 1) {
+                Some((tok, next)) => {
+                    out.push(tok);
+                    i = next;
+                    continue;
+                }
+                None => Tok::Lit('['),
+            },
+            c => Tok::Lit(c),
+        });
+        i += 1;
+    }
+    out
+}
+
+/// The set starting after `[` at `start`: the token and the index after its `]`, or None when unclosed.
+fn set(p: &[char], start: usize) -> Option<(Tok, usize)> {
+    let negated = p.get(start) == Some(&'!');
+    let first = start + usize::from(negated);
+    let close = first + 1 + p.get(first + 1..)?.iter().position(|c| *c == ']')?;
+    let body = &p[first..close];
+    let mut ranges = Vec::new();
+    let mut k = 0;
+    while k < body.len() {
+        if body.get(k + 1) == Some(&'-') && k + 2 < body.len() {
+            ranges.push((body[k], body[k + 2]));
+            k += 3;
+        } else {
+            ranges.push((body[k], body[k]));
+            k += 1;
+        }
+    }
+    Some((Tok::Set { negated, ranges }, close + 1))
+}
+
+/// fnmatch as dbt uses it: `*` matches any run of characters, `?` one, `[...]` one of a set.
+/// Greedy with one backtrack point (the last `*`), so time stays O(pattern × text) however many
+/// stars there are (recursing per star was exponential: fuzzing).
 fn glob(pattern: &str, text: &str) -> bool {
-    // fnmatch's `*` (any run) and `?` (one character), over characters; one backtrack point keeps it linear.
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (p, t): (Vec<Tok>, Vec<char>) = (tokens(pattern), text.chars().collect());
     let (mut pi, mut ti, mut star) = (0, 0, None);
     while ti < t.len() {
         match p.get(pi) {
-            Some('*') => {
+            Some(Tok::Star) => {
                 star = Some((pi + 1, ti));
                 pi += 1;
             }
-            Some(c) if *c == '?' || *c == t[ti] => (pi, ti) = (pi + 1, ti + 1),
+            Some(tok) if tok.matches(t[ti]) => (pi, ti) = (pi + 1, ti + 1),
             _ => match star {
                 // Let the last star take one more character.
                 Some((after, from)) => (pi, ti, star) = (after, from + 1, Some((after, from + 1))),
@@ -119,7 +185,7 @@ fn glob(pattern: &str, text: &str) -> bool {
             },
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    p[pi..].iter().all(|c| *c == Tok::Star)
 }
 
 #[derive(Debug)]
@@ -499,6 +565,27 @@ mod tests {
         assert!(!glob("stg_*", "fct_orders"));
         assert!(glob("*", "") && glob("a*b*c", "aXbYbc") && !glob("a*b", "ab_") && glob("é*", "éa") && !glob("", "x"));
         assert!(glob("stg_?rders", "stg_orders") && glob("?", "é") && !glob("stg_?", "stg_") && glob("*_?d", "order_id"));
+    }
+
+    #[test]
+    fn glob_sets_follow_pythons_fnmatch() {
+        // Each case checked with Python's fnmatch.fnmatchcase, which dbt's selector methods call.
+        let yes = [("stg_[abc]*", "stg_b1"), ("[a-z]x", "qx"), ("[!x]y", "ay"), ("[]]", "]"), ("[!]]", "a"), ("[a-]", "-")];
+        let yes2 = [("[", "["), ("a[b", "a[b"), ("[z-ab]", "b"), ("[--0]", "/"), ("*[0-9]", "model_7"), ("[é]", "é")];
+        for (p, t) in yes.iter().chain(&yes2) {
+            assert!(glob(p, t), "{p} should match {t}");
+        }
+        let no = [("stg_[abc]*", "stg_d"), ("[a-z]x", "Qx"), ("[!x]y", "xy"), ("[!]]", "]"), ("[z-a]", "m"), ("[z-ab]", "z")];
+        let no2 = [("[ab]", "ab"), ("[ab]", ""), ("*[0-9]", "model_x"), ("[[]", "x")];
+        for (p, t) in no.iter().chain(&no2) {
+            assert!(!glob(p, t), "{p} should not match {t}");
+        }
+    }
+
+    #[test]
+    fn many_sets_and_stars_stay_linear() {
+        let p = format!("{}x", "*[a-z]".repeat(40));
+        assert!(!glob(&p, &"a".repeat(400)));
     }
 
     #[test]
