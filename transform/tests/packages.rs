@@ -132,6 +132,8 @@ fn local_package_installs_like_dbt_and_builds_with_its_own_configs() {
     assert_eq!(status("test.pkg_app.tiny_utils_is_even_app_orders_doubled."), Some("pass"), "{statuses:?}");
     assert_eq!(status("test.tiny_utils.not_null_tiny_lookup_code."), Some("pass"), "{statuses:?}");
     assert_eq!(status("model.tiny_utils.tiny_lookup"), Some("success"));
+    // The package's unit test read the package's fixtures, not the root project's of the same name.
+    assert_eq!(status("unit_test.tiny_utils.tiny_lookup.tiny_lookup_weights_codes"), Some("pass"), "{statuses:?}");
     // `+enabled: "{{ var('load_optional', false) }}"` is false: the optional model is not built.
     assert!(!statuses.contains_key("model.pkg_app.app_optional"), "{statuses:?}");
     let manifest: serde_json::Value = serde_json::from_str(&f.read("target/manifest.json")).expect("manifest");

@@ -55,10 +55,13 @@ fn split_csv(line: &str) -> Vec<String> {
 }
 
 impl Project {
-    /// A fixture file `<name>.csv` or `<name>.sql` under a `fixtures/` folder of the test paths.
-    fn fixture_file(&self, name: &str, ext: &str) -> Result<Option<String>> {
-        for dir in &self.cfg.test_paths {
-            for rel in discover(&self.root, &format!("{dir}/fixtures"), ext)? {
+    /// A fixture file `<name>.csv` or `<name>.sql` under a `fixtures/` folder of the test paths of
+    /// the project that defines the unit test (`file`): a package's tests read the package's fixtures.
+    fn fixture_file(&self, file: &str, name: &str, ext: &str) -> Result<Option<String>> {
+        let owner = self.projects().into_iter().find(|(_, rel)| !rel.is_empty() && file.starts_with(&format!("{rel}/")));
+        let (cfg, prefix) = owner.unwrap_or((&self.cfg, ""));
+        for dir in &cfg.test_paths {
+            for rel in discover(&self.root, &super::files::under(prefix, &format!("{dir}/fixtures")), ext)? {
                 if std::path::Path::new(&rel).file_stem().is_some_and(|s| s == name) {
                     return Ok(Some(read(&self.root, &rel)?));
                 }
@@ -84,7 +87,7 @@ impl Project {
         let text = |ext: &str| -> Result<String> {
             match (inline, fixture) {
                 (Some(Json::String(s)), _) => Ok(s.clone()),
-                (None, Some(name)) => self.fixture_file(name, ext)?.ok_or_else(|| bad(file, test, format!("File not found for fixture '{name}' (looked for fixtures/{name}.{ext} under the test paths)"))),
+                (None, Some(name)) => self.fixture_file(file, name, ext)?.ok_or_else(|| bad(file, test, format!("File not found for fixture '{name}' (looked for fixtures/{name}.{ext} under the test paths)"))),
                 _ => Err(bad(file, test, format!("rows which do not match format {format}. Expected string."))),
             }
         };
