@@ -10,6 +10,7 @@ pub mod literals;
 pub mod macros;
 pub mod modules;
 pub mod mutable;
+pub mod py_ops;
 pub mod namespace;
 pub mod regex_module;
 pub mod relation;
@@ -78,9 +79,10 @@ pub fn macro_table(project: &Project, adapter: &str) -> Result<Namespaces> {
     Ok(table)
 }
 
-/// Adds a template, with its list and dict literals made mutable (`literals.rs`).
+/// Adds a template, with its list and dict literals made mutable (`literals.rs`) and date arithmetic
+/// routed through `py_ops.rs`.
 fn add_template(env: &mut Environment<'static>, name: &str, source: &str) -> Result<()> {
-    env.add_template_owned(name.to_string(), literals::rewrite(source)).map_err(|e| format_error(&e, None))
+    env.add_template_owned(name.to_string(), literals::rewrite(&py_ops::rewrite(source))).map_err(|e| format_error(&e, None))
 }
 
 /// The functions every template sees besides its node's context.
@@ -91,6 +93,7 @@ fn add_functions(env: &mut Environment<'static>) {
     env.add_function("__list", mutable::list_fn);
     env.add_function("__dict", mutable::dict_fn);
     env.add_function("dict", mutable::dict_global);
+    env.add_function("__py_binop", py_ops::binop);
     env.add_filter("list", mutable::list_filter);
     helpers::register(env);
 }
@@ -102,7 +105,7 @@ pub fn test_render(src: &str) -> String {
     add_functions(&mut env);
     env.add_global("modules", modules::modules());
     env.add_global("run_started_at", modules::run_started_at(chrono::DateTime::from_timestamp(1704164645, 6000).unwrap_or_default()));
-    env.render_str(&literals::rewrite(src), ()).unwrap_or_else(|e| format!("ERR {e:#}"))
+    env.render_str(&literals::rewrite(&py_ops::rewrite(src)), ()).unwrap_or_else(|e| format!("ERR {e:#}"))
 }
 
 impl Engine {

@@ -1,13 +1,14 @@
 //! dbt's `modules` context: the parts of Python's `datetime`, `re` and `pytz` that projects call
 //! (`modules.datetime.datetime.now()`, `modules.datetime.date(2024, 1, 1)`, `modules.re.sub(...)`,
-//! `modules.pytz.utc`), and the datetime values they return (also `run_started_at`). Only UTC time
-//! zones exist, and datetimes cannot be added to (Jinja's `+` here knows numbers, strings and lists).
+//! `modules.pytz.utc`), and the datetime values they return (also `run_started_at`): they compare
+//! with `<`/`==`, and `+`/`-` with timedeltas work as in Python through `py_ops.rs`. Only UTC time
+//! zones exist.
 
 use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
-use minijinja::value::{from_args, Kwargs, Object, ObjectRepr};
+use minijinja::value::{from_args, DynObject, Kwargs, Object, ObjectRepr};
 use minijinja::{Error, ErrorKind, State, Value};
 
 fn invalid(msg: impl Into<String>) -> Error {
@@ -64,6 +65,10 @@ impl Object for When {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         ObjectRepr::Plain
     }
+    /// `<`, `==`, `max()`, `sort` between dates and datetimes, by their instant.
+    fn custom_cmp(self: &Arc<Self>, other: &DynObject) -> Option<std::cmp::Ordering> {
+        Some(self.naive().cmp(&other.downcast_ref::<When>()?.naive()))
+    }
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&**self, f)
     }
@@ -117,6 +122,32 @@ fn replace(w: &When, n: NaiveDateTime, kwargs: &Kwargs) -> Result<Value, Error> 
     Ok(w.with(time).value())
 }
 
+/// Python's `datetime.strptime`: fields the format lacks default to 1900-01-01 00:00:00.
+fn strptime(s: &str, fmt: &str) -> Result<NaiveDateTime, chrono::ParseError> {
+    let mut p = chrono::format::Parsed::new();
+    chrono::format::parse(&mut p, s, chrono::format::StrftimeItems::new(&chrono_format(fmt)))?;
+    // Each setter fails only when the field is already set (to another value): ignoring that keeps it.
+    if p.year().is_none() && p.year_mod_100().is_none() && p.isoyear().is_none() {
+        let _ = p.set_year(1900);
+    }
+    if p.month().is_none() && p.ordinal().is_none() && p.isoweek().is_none() && p.week_from_sun().is_none() && p.week_from_mon().is_none() {
+        let _ = p.set_month(1);
+    }
+    if p.day().is_none() && p.ordinal().is_none() && p.weekday().is_none() {
+        let _ = p.set_day(1);
+    }
+    if p.hour_div_12().is_none() {
+        let _ = p.set_hour(0);
+    }
+    if p.minute().is_none() {
+        let _ = p.set_minute(0);
+    }
+    if p.second().is_none() {
+        let _ = p.set_second(0);
+    }
+    p.to_naive_datetime_with_offset(0)
+}
+
 /// `timedelta(days=, seconds=, microseconds=, milliseconds=, minutes=, hours=, weeks=)`.
 fn delta(kwargs: &Kwargs) -> Result<Duration, Error> {
     let mut total = Duration::zero();
@@ -133,13 +164,83 @@ fn delta(kwargs: &Kwargs) -> Result<Duration, Error> {
 #[derive(Debug)]
 struct Delta(Duration);
 
+impl Delta {
+    /// Python's normalized fields: `days` (floored, may be negative), `seconds` and `microseconds` (>= 0).
+    fn parts(&self) -> (i64, i64, i64) {
+        let micros = self.0.num_microseconds().unwrap_or(0);
+        let (days, rest) = (micros.div_euclid(86_400_000_000), micros.rem_euclid(86_400_000_000));
+        (days, rest / 1_000_000, rest % 1_000_000)
+    }
+}
+
+impl fmt::Display for Delta {
+    /// Python's `str()`: `1 day, 2:00:00`, `-1 day, 23:00:00`, `0:00:00.500000`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (days, secs, micros) = self.parts();
+        if days != 0 {
+            write!(f, "{days} day{}, ", if days.abs() == 1 { "" } else { "s" })?;
+        }
+        write!(f, "{}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60)?;
+        if micros != 0 {
+            write!(f, ".{micros:06}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Python's date arithmetic, for `__py_binop` (`py_ops.rs`): date/datetime ± timedelta, datetime −
+/// datetime, timedelta ± timedelta. None when no operand is one of these.
+pub fn arithmetic(op: &str, a: &Value, b: &Value) -> Result<Option<Value>, Error> {
+    let (wa, wb) = (a.downcast_object_ref::<When>(), b.downcast_object_ref::<When>());
+    let (da, db) = (a.downcast_object_ref::<Delta>(), b.downcast_object_ref::<Delta>());
+    if wa.is_none() && wb.is_none() && da.is_none() && db.is_none() {
+        return Ok(None);
+    }
+    let delta = |d: Duration| Some(Value::from_object(Delta(d)));
+    Ok(match (op, wa, wb, da, db) {
+        ("+", Some(w), None, None, Some(d)) | ("+", None, Some(w), Some(d), None) => Some(shift(w, d, 1)?.value()),
+        ("-", Some(w), None, None, Some(d)) => Some(shift(w, d, -1)?.value()),
+        ("-", Some(x), Some(y), None, None) if std::mem::discriminant(x) == std::mem::discriminant(y) => delta(x.naive() - y.naive()),
+        ("+", None, None, Some(x), Some(y)) => delta(x.0 + y.0),
+        ("-", None, None, Some(x), Some(y)) => delta(x.0 - y.0),
+        _ => return Err(invalid(format!("unsupported operand type(s) for {op}: '{}' and '{}'", py_type(a), py_type(b)))),
+    })
+}
+
+fn py_type(v: &Value) -> &'static str {
+    match (v.downcast_object_ref::<When>(), v.downcast_object_ref::<Delta>()) {
+        (Some(When::Date(_)), _) => "datetime.date",
+        (Some(_), _) => "datetime.datetime",
+        (_, Some(_)) => "datetime.timedelta",
+        _ if v.is_number() => "int",
+        _ if v.kind() == minijinja::value::ValueKind::String => "str",
+        _ => "object",
+    }
+}
+
+/// `w + sign·d`; a date moves by whole days only (Python uses `timedelta.days`).
+fn shift(w: &When, d: &Delta, sign: i32) -> Result<When, Error> {
+    let step = match w {
+        When::Date(_) => Duration::days(d.parts().0),
+        _ => d.0,
+    };
+    let moved = if sign < 0 { w.naive().checked_sub_signed(step) } else { w.naive().checked_add_signed(step) };
+    moved.map(|n| w.with(n)).ok_or_else(|| invalid("date value out of range"))
+}
+
 impl Object for Delta {
+    fn custom_cmp(self: &Arc<Self>, other: &DynObject) -> Option<std::cmp::Ordering> {
+        Some(self.0.cmp(&other.downcast_ref::<Delta>()?.0))
+    }
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let d = self.0;
+        let (days, seconds, micros) = self.parts();
         Some(Value::from(match key.as_str()? {
-            "days" => d.num_days(),
-            "seconds" => (d - Duration::days(d.num_days())).num_seconds(),
-            "microseconds" => (d - Duration::seconds(d.num_seconds())).num_microseconds().unwrap_or(0),
+            "days" => days,
+            "seconds" => seconds,
+            "microseconds" => micros,
             _ => return None,
         }))
     }
@@ -244,10 +345,7 @@ impl Object for Module {
             }
             (Module::DatetimeClass, "strptime") => {
                 let (s, fmt): (String, String) = from_args(args)?;
-                NaiveDateTime::parse_from_str(&s, &chrono_format(&fmt))
-                    .or_else(|_| NaiveDate::parse_from_str(&s, &chrono_format(&fmt)).map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default()))
-                    .map(|n| When::Naive(n).value())
-                    .map_err(|e| invalid(format!("time data '{s}' does not match format '{fmt}' ({e})")))
+                strptime(&s, &fmt).map(|n| When::Naive(n).value()).map_err(|e| invalid(format!("time data '{s}' does not match format '{fmt}' ({e})")))
             }
             (Module::DatetimeClass | Module::DateClass, "fromisoformat") => {
                 let (s,): (String,) = from_args(args)?;
@@ -300,6 +398,28 @@ mod tests {
         );
         assert_eq!(render("{{ modules.datetime.datetime(2024, 1, 2, tzinfo=modules.pytz.timezone('UTC')) }} {{ modules.datetime.timedelta(days=1, hours=2).total_seconds() }}"), "2024-01-02 00:00:00+00:00 93600.0");
         assert!(render("{{ modules.pytz.timezone('Europe/Paris') }}").contains("only UTC is supported"));
+    }
+
+    #[test]
+    fn date_arithmetic_as_in_python() {
+        // Each checked with CPython 3.11.
+        let d = "{% set td = modules.datetime.timedelta %}{% set day = modules.datetime.date(2024, 3, 1) %}";
+        assert_eq!(render(&format!("{d}{{{{ day - td(days=1) }}}} {{{{ day + td(hours=25) }}}} {{{{ day - td(days=1, hours=1) }}}} {{{{ td(hours=-1) + day }}}}")), "2024-02-29 2024-03-02 2024-02-29 2024-02-29");
+        assert_eq!(render(&format!("{d}{{{{ (day - modules.datetime.date(2024, 1, 1)).days }}}} {{{{ day - modules.datetime.date(2024, 1, 1) }}}} {{{{ td(hours=-1) }}}} {{{{ td(days=2, seconds=1.5) }}}}")), "60 60 days, 0:00:00 -1 day, 23:00:00 2 days, 0:00:01.500000");
+        assert_eq!(render("{{ (run_started_at - modules.datetime.timedelta(days=1)).strftime('%Y-%m-%d %H') }} {{ run_started_at - modules.datetime.timedelta(minutes=5) < run_started_at }}"), "2024-01-01 03 True");
+        assert_eq!(render("{% set n = modules.datetime.datetime(2024, 1, 1, 12) %}{{ n - modules.datetime.datetime(2024, 1, 1) }} {{ 1 + 2 }} {{ 'a' + 'b' }} {{ [1] + [2] }} {{ 5 - 7 }}"), "12:00:00 3 ab [1, 2] -2");
+        assert!(render("{{ modules.datetime.date(2024, 1, 1) - 1 }}").contains("unsupported operand type(s) for -: 'datetime.date' and 'int'"));
+    }
+
+    #[test]
+    fn dates_and_deltas_compare_as_in_python() {
+        let d = "{% set a = modules.datetime.date(2024, 1, 2) %}{% set b = modules.datetime.date(2024, 3, 1) %}";
+        assert_eq!(render(&format!("{d}{{{{ a < b }}}} {{{{ a == modules.datetime.date(2024, 1, 2) }}}} {{{{ [b, a] | max }}}} {{{{ (a > b) }}}}")), "True True 2024-03-01 False");
+        let t = "{% set x = modules.datetime.timedelta(hours=25) %}{% set y = modules.datetime.timedelta(days=1) %}";
+        assert_eq!(render(&format!("{t}{{{{ x > y }}}} {{{{ x.days }}}} {{{{ x.seconds }}}}")), "True 1 3600");
+        assert_eq!(render("{{ modules.datetime.datetime(2024, 1, 2, 3) < modules.datetime.datetime.strptime('2024-01-02 04', '%Y-%m-%d %H') }}"), "True");
+        let p = "{{ modules.datetime.datetime.strptime('2024-01-02', '%Y-%m-%d') }} {{ modules.datetime.datetime.strptime('03:04', '%H:%M') }} {{ modules.datetime.datetime.strptime('24-1-2', '%y-%m-%d') }}";
+        assert_eq!(render(p), "2024-01-02 00:00:00 1900-01-01 03:04:00 2024-01-02 00:00:00");
     }
 
     #[test]
