@@ -126,10 +126,11 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
         macros: Arc::new(macros),
         refs: HashMap::new(),
         sources: HashMap::new(),
+        external_sources: HashMap::new(),
         graph: Json::Null,
         selected: Default::default(),
     };
-    resolve_sources(&mut project, &mut shared);
+    resolve_sources(&mut project, &mut shared)?;
     let t0 = Instant::now();
     let mut engine = Engine::new(&project, shared)?;
     timing("engine", t0);
@@ -209,17 +210,39 @@ fn empty_shared() -> Shared {
         macros: Default::default(),
         refs: HashMap::new(),
         sources: HashMap::new(),
+        external_sources: HashMap::new(),
         graph: Json::Null,
         selected: Default::default(),
     }
 }
 
-fn resolve_sources(project: &mut Project, shared: &mut Shared) {
+fn resolve_sources(project: &mut Project, shared: &mut Shared) -> Result<()> {
     for s in project.sources.values_mut() {
         s.relation.database = s.database.clone().unwrap_or_else(|| shared.target_database.clone());
         s.relation.schema = s.schema.clone();
-        shared.sources.insert((s.source_name.clone(), s.name.clone()), (s.unique_id.clone(), s.relation.clone()));
+        let key = (s.source_name.clone(), s.name.clone());
+        if let Some(location) = external_location(s)? {
+            shared.external_sources.insert(key.clone(), location);
+        }
+        shared.sources.insert(key, (s.unique_id.clone(), s.relation.clone()));
     }
+    Ok(())
+}
+
+/// dbt-duckdb's `external_location` of a source table, formatted with its fields.
+fn external_location(s: &crate::project::Source) -> Result<Option<String>> {
+    let Some(template) = s.adapter_fields.get("external_location").and_then(Json::as_str) else { return Ok(None) };
+    let mut fields = Map::new();
+    fields.insert("name".into(), Json::String(s.name.clone()));
+    fields.insert("identifier".into(), Json::String(s.relation.identifier.clone()));
+    fields.insert("schema".into(), Json::String(s.relation.schema.clone()));
+    fields.insert("database".into(), Json::String(s.relation.database.clone()));
+    fields.insert("tags".into(), Json::from(s.tags.clone()));
+    fields.extend(s.adapter_fields.clone());
+    let formatter = s.adapter_fields.get("formatter").and_then(Json::as_str).unwrap_or("newstyle");
+    crate::warehouse::external::source_location(template, formatter, &fields)
+        .map(Some)
+        .map_err(|message| Error::project(&s.original_file_path, format!("source {}.{}: {message}", s.source_name, s.name)))
 }
 
 /// The parse render: records refs, sources and `config()` of every model and test.

@@ -1,7 +1,7 @@
 //! The BigQuery adapter over real REST against a local emulator (scripts/bigquery-emulator.sh): the
 //! fixture project builds (seeds, views, partitioned + clustered tables, incremental merge and
 //! insert_overwrite across two runs, every kind of data test), metadata is checked with `tables.get`,
-//! and a failing model surfaces BigQuery's error. Skipped loudly when the emulator is missing (not on CI).
+//! a failing model surfaces BigQuery's error, and dbt-duckdb's file features are errors naming the node. Skipped loudly when the emulator is missing (not on CI).
 
 mod bigquery_emulator;
 mod common;
@@ -131,6 +131,19 @@ fn failing_model_surfaces_the_bigquery_error_with_its_name() {
     assert!(all.contains("model.jaffle.broken") && all.contains("BigQuery:"), "{all}");
     assert!(all.to_lowercase().contains("no_such_column"), "BigQuery's message names the column:\n{all}");
     assert_eq!(f.statuses()["model.jaffle.broken"], "error");
+}
+
+#[test]
+fn dbt_duckdbs_files_are_errors_naming_the_node() {
+    let Some(emu) = Emulator::start() else { return };
+    let f = project(&emu);
+    f.write("models/writes_file.sql", "{{ config(materialized='external') }}\nselect 1 as x\n");
+    let o = f.expect(&["run", "-s", "writes_file"], 1);
+    assert!(o.all().contains("model writes_file (models/writes_file.sql): the `external` materialization is dbt-duckdb's"), "{}", o.all());
+    f.write("models/files.yml", "sources:\n  - name: files\n    meta:\n      external_location: \"data/{name}.csv\"\n    tables:\n      - name: people\n");
+    f.write("models/reads_file.sql", "select * from {{ source('files', 'people') }}\n");
+    let all = f.run(&["compile", "-s", "reads_file"]).all();
+    assert!(all.contains("reads_file") && all.contains("source('files', 'people') has dbt-duckdb's `external_location` ('data/people.csv')"), "{all}");
 }
 
 #[test]

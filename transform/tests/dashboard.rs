@@ -204,7 +204,7 @@ fn docs_generate_writes_dbts_catalog_shape() {
     let orders = &c["nodes"]["model.jaffle.orders"];
     assert_eq!(keys(orders), ["metadata", "columns", "stats", "unique_id"]);
     assert_eq!(orders["metadata"], serde_json::json!({"type": "BASE TABLE", "schema": "main_marts", "name": "orders", "database": "dev", "comment": null, "owner": null}));
-    assert_eq!(orders["columns"]["order_id"], serde_json::json!({"type": "BIGINT", "index": 1, "name": "order_id", "comment": null}));
+    assert_eq!(orders["columns"]["order_id"], serde_json::json!({"type": "INTEGER", "index": 1, "name": "order_id", "comment": null}));
     assert_eq!(c["nodes"]["model.jaffle.stg_orders"]["metadata"]["type"], "VIEW");
     assert!(c["nodes"]["seed.jaffle.raw_orders"].is_object(), "seeds are in the catalog");
     assert!(c["nodes"].get("model.jaffle.int_order_payments").is_none(), "ephemeral models are not");

@@ -1,6 +1,6 @@
 //! Materializations: `view`, `table` (built under a temporary name and swapped in), `incremental`
 //! (`append`, `merge`, `delete+insert` on `unique_key`; `on_schema_change` ignore/fail/
-//! append_new_columns) and `snapshot` (in `snapshot/`). Ephemeral models are never built: they are
+//! append_new_columns), `snapshot` (in `snapshot/`) and dbt-duckdb's `external` (in `external.rs`). Ephemeral models are never built: they are
 //! inlined as CTEs.
 
 use serde_json::Value as Json;
@@ -23,6 +23,7 @@ pub fn materialize(wh: &dyn Warehouse, node: &Node, sql: &str, full_refresh: boo
         "table" => Ok((wh.build_table(rel, sql, &node.config)?, "CREATE TABLE".into())),
         "incremental" => incremental(wh, node, sql, full_refresh),
         "snapshot" => super::snapshot::snapshot(wh, node, sql),
+        "external" => super::external::build(wh, node, sql),
         other => Err(Error::Warehouse(format!("materialization `{other}` cannot be built"))),
     }
 }

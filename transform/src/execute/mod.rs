@@ -5,6 +5,7 @@
 
 pub mod data_test;
 pub mod defer;
+pub mod external;
 pub mod materialize;
 pub mod node;
 pub mod node_events;

@@ -199,8 +199,21 @@ impl RenderCtx {
             let cte = u.sources.get(&(src.to_string(), table.to_string())).ok_or_else(|| u.missing(table))?;
             return Ok(cte_relation(cte, self.shared.dialect));
         }
-        match self.shared.sources.get(&(src.to_string(), table.to_string())) {
-            Some((_, rel)) => Ok(self.limited(Relation::new(rel.clone(), self.shared.dialect, "table")).value()),
+        let key = (src.to_string(), table.to_string());
+        match self.shared.sources.get(&key) {
+            Some((_, rel)) => {
+                let mut r = Relation::new(rel.clone(), self.shared.dialect, "table");
+                if let Some(location) = self.shared.external_sources.get(&key) {
+                    if !self.shared.dialect.reads_files() {
+                        return Err(err(format!(
+                            "source('{src}', '{table}') has dbt-duckdb's `external_location` ({location}): the {} adapter cannot read files",
+                            self.shared.adapter_type
+                        )));
+                    }
+                    r.rendered = Some(location.clone());
+                }
+                Ok(self.limited(r).value())
+            }
             None => Err(err(format!("source('{src}', '{table}') is not defined in any sources: YAML"))),
         }
     }
@@ -208,7 +221,7 @@ impl RenderCtx {
     /// dbt's `render_limited` under `--empty`: the relation read with no rows (not at parse time).
     fn limited(&self, mut r: Relation) -> Relation {
         if self.shared.empty && self.execute {
-            r.rendered = Some(format!("(select * from {} where false limit 0)", self.shared.dialect.render_relation(&r.name)));
+            r.rendered = Some(format!("(select * from {} where false limit 0)", r.text()));
         }
         r
     }

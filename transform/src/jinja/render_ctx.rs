@@ -45,6 +45,8 @@ pub struct Shared {
     /// Filled after parse: model/seed name → its (package, relation)s, root project first.
     pub refs: HashMap<String, Vec<(String, RefTarget)>>,
     pub sources: HashMap<(String, String), (String, RelationName)>,
+    /// dbt-duckdb sources read from files: (source, table) → what `source()` renders (`'data/x.csv'`).
+    pub external_sources: HashMap<(String, String), String>,
     /// dbt's `graph` (nodes and sources by unique id), filled after parse.
     pub graph: Json,
     /// `selected_resources`: the unique ids the command selected (set once it has).

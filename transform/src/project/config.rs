@@ -19,7 +19,7 @@ pub const MODEL_KEYS: &[&str] = &[
     "kms_key_name", "hours_to_expiration", "enable_change_history",
     "merge_update_columns", "merge_exclude_columns", "incremental_predicates",
     // dbt-duckdb: indexes, and the `external` materialization.
-    "indexes", "location", "format", "delimiter", "options",
+    "indexes", "location", "format", "delimiter", "options", "parquet_read_options", "csv_read_options", "json_read_options",
 ];
 pub const SEED_KEYS: &[&str] = &[
     "schema", "alias", "database", "tags", "meta", "enabled", "column_types", "full_refresh", "docs", "delimiter",
@@ -39,7 +39,7 @@ pub const SNAPSHOT_KEYS: &[&str] = &[
 ];
 pub const UNIT_TEST_KEYS: &[&str] = &["tags", "meta", "enabled"];
 pub const SOURCE_KEYS: &[&str] =
-    &["enabled", "tags", "meta", "freshness", "loaded_at_field", "loaded_at_query", "event_time", "external_location"];
+    &["enabled", "tags", "meta", "freshness", "loaded_at_field", "loaded_at_query", "event_time", "external_location", "formatter"];
 
 /// Keys dbt (or an adapter) accepts that transform does not act on: using one is an error naming it.
 pub const UNSUPPORTED: &[(&str, &str)] = &[

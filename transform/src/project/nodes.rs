@@ -158,6 +158,9 @@ pub struct Source {
     pub schema: String,
     pub tags: Vec<String>,
     pub meta: serde_json::Value,
+    /// The source's and the table's `meta` and `config`, merged (dbt-duckdb's `SourceConfig`): what
+    /// `external_location` and `formatter` are read from and formatted with.
+    pub adapter_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A macro file (`{% test %}` blocks already rewritten to macros) and the macros it defines.

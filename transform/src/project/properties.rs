@@ -266,11 +266,25 @@ fn add_source(project: &mut Project, package: &str, e: &Map<String, Json>, file:
             schema: e.get("schema").and_then(Json::as_str).unwrap_or(&src).to_string(),
             tags,
             meta: t.get("meta").cloned().unwrap_or(Json::Null),
+            adapter_fields: adapter_fields(e, t),
         };
         project.sources.insert(uid.clone(), source);
         queue_tests(package, t, file, &uid, &format!("{src}_{name}"), pending);
     }
     Ok(())
+}
+
+/// dbt-duckdb's view of a source table's settings: `meta`, then `config`, the table's over the source's.
+fn adapter_fields(source: &Map<String, Json>, table: &Map<String, Json>) -> Map<String, Json> {
+    let mut out = Map::new();
+    for key in ["meta", "config"] {
+        for level in [source, table] {
+            if let Some(m) = level.get(key).and_then(Json::as_object) {
+                out.extend(m.iter().filter(|(k, _)| key == "meta" || *k != "meta").map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+    }
+    out
 }
 
 /// dbt's fqn of a source table: the project, the folders of its YAML file under the model path, the

@@ -81,6 +81,10 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
         "delete+insert"
     }
     /// dbt's relation class name (`relation.metadata.type`, which dbt_utils checks ends in `Relation`).
+    /// Whether `source()` may read files (dbt-duckdb's `external_location`, the `external` materialization).
+    fn reads_files(&self) -> bool {
+        false
+    }
     fn relation_class(&self) -> &'static str {
         "BaseRelation"
     }

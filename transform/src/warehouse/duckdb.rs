@@ -20,6 +20,15 @@ pub struct DuckDb {
     path: String,
     database: String,
     schema: String,
+    files: super::FileRoots,
+}
+
+/// The profile's `external_root` (default `.`), and relative file paths read from the project
+/// directory (DuckDB's `file_search_path`), as dbt-duckdb run from there reads them.
+fn file_roots(conn: &Connection, target: &Target, project_dir: &Path) -> Result<super::FileRoots> {
+    let base = std::path::absolute(project_dir).unwrap_or_else(|_| project_dir.to_path_buf());
+    conn.execute_batch(&format!("set global file_search_path = {}", lit(&base.to_string_lossy()))).map_err(err)?;
+    Ok(super::FileRoots { external_root: target.field("external_root").unwrap_or(".").to_string(), base })
 }
 
 fn db_path(target: &Target, project_dir: &Path) -> String {
@@ -42,6 +51,9 @@ impl Dialect for DuckDbDialect {
     }
     fn relation_class(&self) -> &'static str {
         "DuckDBRelation"
+    }
+    fn reads_files(&self) -> bool {
+        true
     }
     fn type_class(&self, dtype: &str) -> TypeClass {
         let lower = dtype.to_ascii_lowercase();
@@ -122,7 +134,8 @@ impl DuckDb {
             _ => wait_for_lock(&path, || Connection::open(&path))?,
         };
         let (database, schema) = location(target);
-        Ok(DuckDb { base: Mutex::new(conn), pool: Mutex::new(vec![]), path, database, schema })
+        let files = file_roots(&conn, target, project_dir)?;
+        Ok(DuckDb { base: Mutex::new(conn), pool: Mutex::new(vec![]), path, database, schema, files })
     }
 
     /// The file opened read-only (the dashboard's panel queries): it must exist, and nothing is written.
@@ -138,7 +151,8 @@ impl DuckDb {
         let text = path.to_string_lossy().into_owned();
         let conn = Connection::open_with_flags(&path, config).map_err(|e| open_error(&text, e))?;
         let (database, schema) = location(target);
-        Ok(DuckDb { base: Mutex::new(conn), pool: Mutex::new(vec![]), path: text, database, schema })
+        let files = file_roots(&conn, target, project_dir)?;
+        Ok(DuckDb { base: Mutex::new(conn), pool: Mutex::new(vec![]), path: text, database, schema, files })
     }
 
     /// Runs `f` on a pooled connection (cloned from the base one when the pool is empty).
@@ -317,19 +331,20 @@ impl Warehouse for DuckDb {
         Ok(())
     }
 
+    /// dbt-duckdb's seed: the table gets agate's inferred types (or `column_types`), then DuckDB's
+    /// CSV reader parses the values into them, as its `COPY ... FROM` fast path does.
     fn load_seed(&self, rel: &RelationName, csv: &Path, config: &Config) -> Result<i64> {
-        let column_types = config.get("column_types").and_then(Json::as_object).cloned().unwrap_or_default();
+        let columns = seed_columns(self, csv, config)?;
         let delim = config.str("delimiter").map(|d| format!(", delim = {}", lit(d))).unwrap_or_default();
-        let types = column_types
-            .iter()
-            .map(|(k, v)| format!("{}: {}", lit(k), lit(v.as_str().unwrap_or("VARCHAR"))))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let types = if types.is_empty() { String::new() } else { format!(", types = {{{types}}}") };
-        let select = format!("select * from read_csv({}, header = true, auto_detect = true{delim}{types})", lit(&csv.to_string_lossy()));
+        let types = columns.iter().map(|(k, v)| format!("{}: {}", lit(k), lit(v))).collect::<Vec<_>>().join(", ");
+        let select = format!("select * from read_csv({}, header = true{delim}, columns = {{{types}}})", lit(&csv.to_string_lossy()));
         self.build_table(rel, &select, config)?;
         let count = self.query(&format!("select count(*) from {}", self.render_relation(rel)), 1)?;
         Ok(count.rows.first().and_then(|r| r.first()).and_then(Json::as_i64).unwrap_or(0))
+    }
+
+    fn files(&self) -> Option<&super::FileRoots> {
+        Some(&self.files)
     }
 
     fn describe(&self) -> Vec<(String, String)> {
@@ -369,6 +384,20 @@ impl Warehouse for DuckDb {
     fn append_rows(&self, batches: &[super::append::RowBatch], then_sql: &[String]) -> Result<u64> {
         self.with_conn(|c| super::append::duckdb_append(c, batches, then_sql))
     }
+}
+
+/// Each CSV column with its type: `column_types`' when given, else the one dbt infers.
+fn seed_columns(wh: &DuckDb, csv: &Path, config: &Config) -> Result<Vec<(String, String)>> {
+    let declared = config.get("column_types").and_then(Json::as_object).cloned().unwrap_or_default();
+    let text: Vec<String> = declared.keys().cloned().collect();
+    let inferred = wh.with_conn(|c| super::seed_types::infer_csv(c, csv, config.str("delimiter"), &text).map_err(err))?;
+    Ok(inferred
+        .into_iter()
+        .map(|(name, t)| {
+            let ty = declared.get(&name).and_then(Json::as_str).map(str::to_string).unwrap_or_else(|| t.duckdb().to_string());
+            (name, ty)
+        })
+        .collect())
 }
 
 /// A SQL string literal.

@@ -9,8 +9,10 @@ pub mod append;
 pub mod bigquery;
 pub mod dialect;
 pub mod duckdb;
+pub mod external;
+pub mod seed_types;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -49,6 +51,25 @@ pub struct Rows {
 }
 
 /// How an incremental model's new rows (in `tmp`) are applied to `target`.
+/// dbt-duckdb's file access: the profile's `external_root`, and the folder relative file paths
+/// resolve against (the project's: dbt runs from the project directory).
+#[derive(Debug, Clone)]
+pub struct FileRoots {
+    pub external_root: String,
+    pub base: PathBuf,
+}
+
+impl FileRoots {
+    /// `location` as a path the process can write (URLs and absolute paths unchanged).
+    pub fn resolve(&self, location: &str) -> String {
+        if location.contains("://") || Path::new(location).is_absolute() {
+            location.to_string()
+        } else {
+            self.base.join(location).to_string_lossy().into_owned()
+        }
+    }
+}
+
 pub struct IncrementalPlan<'a> {
     pub strategy: &'a str,
     pub target: &'a str,
@@ -101,6 +122,10 @@ pub trait Warehouse: Send + Sync {
     fn load_seed(&self, rel: &RelationName, csv: &Path, config: &Config) -> Result<i64>;
     /// Connection details for `debug` (never secrets).
     fn describe(&self) -> Vec<(String, String)>;
+    /// Where this warehouse reads and writes files (dbt-duckdb); None when it cannot.
+    fn files(&self) -> Option<&FileRoots> {
+        None
+    }
 
     /// The dialect's quoting and relation names, for convenience.
     fn quote(&self, ident: &str) -> String {

@@ -1,5 +1,5 @@
-//! Seeds on BigQuery: the CSV is read by an in-memory DuckDB (the same type inference and `column_types`
-//! / `delimiter` handling as the DuckDB adapter), the table is created with the mapped BigQuery types,
+//! Seeds on BigQuery: the CSV is read by an in-memory DuckDB into the types dbt-bigquery infers
+//! (`seed_types`; `column_types` / `delimiter` as on DuckDB), the table is created with the mapped BigQuery types,
 //! and rows go in as `INSERT` jobs of bounded size, streamed batch by batch (no streaming-buffer delay).
 
 use std::path::Path;
@@ -9,6 +9,7 @@ use serde_json::Value as Json;
 
 use super::ddl::{lit, quote};
 use super::values::{bigquery_type, duckdb_type};
+use crate::warehouse::seed_types;
 use crate::error::{Error, Result};
 use crate::project::Config;
 use crate::warehouse::Warehouse;
@@ -24,24 +25,26 @@ fn err(e: duckdb::Error) -> Error {
 pub fn load(wh: &dyn Warehouse, rel: &str, csv: &Path, config: &Config) -> Result<i64> {
     let con = duckdb::Connection::open_in_memory().map_err(err)?;
     let declared = config.get("column_types").and_then(Json::as_object).cloned().unwrap_or_default();
-    let types = declared
-        .iter()
-        .map(|(k, v)| format!("{}: {}", duck_lit(k), duck_lit(&duckdb_type(v.as_str().unwrap_or("STRING")))))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let types = if types.is_empty() { String::new() } else { format!(", types = {{{types}}}") };
-    let delim = config.str("delimiter").map(|d| format!(", delim = {}", duck_lit(d))).unwrap_or_default();
-    let read = format!("create table seed as select * from read_csv({}, header = true, auto_detect = true{delim}{types})", duck_lit(&csv.to_string_lossy()));
+    let text: Vec<String> = declared.keys().cloned().collect();
+    let delimiter = config.str("delimiter");
+    let inferred = seed_types::infer_csv(&con, csv, delimiter, &text).map_err(err)?;
+    // Read with the DuckDB twin of each type; create the table with dbt-bigquery's names.
+    let (mut read_types, mut schema) = (Vec::new(), Vec::new());
+    for (name, t) in &inferred {
+        let (duck, bq) = match declared.get(name).and_then(Json::as_str) {
+            Some(d) => (duckdb_type(d), bigquery_type(&duckdb_type(d)).to_string()),
+            None => (t.duckdb().to_string(), t.bigquery().to_string()),
+        };
+        read_types.push(format!("{}: {}", duck_lit(name), duck_lit(&duck)));
+        schema.push((name.clone(), bq));
+    }
+    let delim = delimiter.map(|d| format!(", delim = {}", duck_lit(d))).unwrap_or_default();
+    let read = format!(
+        "create table seed as select * from read_csv({}, header = true{delim}, columns = {{{}}})",
+        duck_lit(&csv.to_string_lossy()),
+        read_types.join(", ")
+    );
     con.execute_batch(&read).map_err(err)?;
-    let columns = describe(&con)?;
-    let schema: Vec<(String, String)> = columns
-        .iter()
-        .map(|(name, duck)| {
-            let declared = declared.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.as_str());
-            let bq = declared.map(|d| bigquery_type(&duckdb_type(d)).to_string()).unwrap_or_else(|| bigquery_type(duck).to_string());
-            (name.clone(), bq)
-        })
-        .collect();
     let cols = schema.iter().map(|(n, t)| format!("{} {t}", quote(n))).collect::<Vec<_>>().join(", ");
     wh.execute(&format!("create or replace table {rel} ({cols})"))?;
     insert_rows(wh, rel, &con, &schema)
@@ -49,12 +52,6 @@ pub fn load(wh: &dyn Warehouse, rel: &str, csv: &Path, config: &Config) -> Resul
 
 fn duck_lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
-}
-
-fn describe(con: &duckdb::Connection) -> Result<Vec<(String, String)>> {
-    let mut stmt = con.prepare("select column_name, data_type from information_schema.columns where table_name = 'seed' order by ordinal_position").map_err(err)?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(err)?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(err)
 }
 
 /// Each value as text (timestamps in RFC 3339), cast to its BigQuery type in the INSERT.
