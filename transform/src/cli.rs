@@ -193,7 +193,8 @@ pub struct LsArgs {
     /// What to print per resource.
     #[arg(long, short = 'o', value_enum, default_value = "selector")]
     pub output: LsOutput,
-    /// Only these resource types (model, seed, test, source).
+    /// Only these resource types (model, seed, snapshot, test, unit_test, source, exposure, metric,
+    /// semantic_model, saved_query).
     #[arg(long, alias = "resource-types", num_args = 1.., action = clap::ArgAction::Append)]
     pub resource_type: Vec<String>,
     /// Leave out these resource types.

@@ -486,6 +486,15 @@ fn resolve_dependencies(project: &mut Project) -> Result<Dag> {
         }
         node.depends_on = deps;
     }
+    for node in project.nodes.values() {
+        for target in node.depends_on.iter().filter_map(|d| project.nodes.get(d)) {
+            crate::project::semantic::check_access(node, target)?;
+        }
+    }
+    let lookup = crate::project::semantic::Lookup { names: &names, sources: &sources };
+    for (parent, child) in project.resolve_semantic(&lookup)? {
+        dag.add_edge(&parent, &child);
+    }
     dag.topo_order()?;
     Ok(dag)
 }

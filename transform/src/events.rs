@@ -193,6 +193,14 @@ pub fn node_result(info: &NodeInfo, status: &str, level: Level, msg: String, ind
     Event::new(name, code, level, msg, data)
 }
 
+/// `4 of 8 NO-OP exposure revenue_dashboard ...` (Q019).
+pub fn node_no_op(info: &NodeInfo, description: &str, msg: String, index: usize, total: usize) -> Event {
+    Event::new("LogNodeNoOpResult", "Q019", Level::Info, msg, json!({
+        "description": description, "execution_time": 0.0, "index": index, "node_info": info.json("no-op"), "status": "",
+        "total": total,
+    }))
+}
+
 pub fn skipping(info: &NodeInfo, msg: String, index: usize, total: usize) -> Event {
     Event::new("SkippingDetails", "Q034", Level::Info, msg, json!({
         "node_info": info.json("skipped"), "resource_type": info.resource_type, "schema": info.schema,
@@ -219,9 +227,12 @@ pub fn run_result_problem(info: &NodeInfo, status: &str, text: String) -> Event 
     }
 }
 
+/// `Finished running 3 view models in 0 hours 0 minutes and 1.15 seconds (1.15s).` (dbt's text).
 pub fn finished_running(stat_line: &str, seconds: f64) -> Event {
-    let execution = format!(" in {seconds:.2}s");
-    Event::new("FinishedRunningStats", "E047", Level::Info, format!("Finished running {stat_line}{execution}."),
+    let (minutes, secs) = ((seconds / 60.0).floor(), seconds % 60.0);
+    let (hours, minutes) = ((minutes / 60.0).floor(), minutes % 60.0);
+    let execution = format!(" in {hours} hours {minutes} minutes and {secs:.2} seconds");
+    Event::new("FinishedRunningStats", "E047", Level::Info, format!("Finished running {stat_line}{execution} ({seconds:.2}s)."),
         json!({"stat_line": stat_line, "execution": execution, "execution_time": seconds}))
 }
 
@@ -236,9 +247,11 @@ pub fn end_of_run_summary(errors: usize, warnings: usize) -> Event {
         .silent()
 }
 
-pub fn stats_line(text: String, pass: usize, warn: usize, error: usize, skip: usize, total: usize) -> Event {
+/// `counts`: pass, warn, error, skip, no-op.
+pub fn stats_line(text: String, counts: [usize; 5], total: usize) -> Event {
+    let [pass, warn, error, skip, noop] = counts;
     Event::new("StatsLine", "Z023", Level::Info, text,
-        json!({"stats": {"error": error, "noop": 0, "pass": pass, "skip": skip, "total": total, "warn": warn}}))
+        json!({"stats": {"error": error, "noop": noop, "pass": pass, "skip": skip, "total": total, "warn": warn}}))
 }
 
 pub fn command_completed(command: &str, success: bool, completed_at: &str, elapsed: f64) -> Event {

@@ -1,6 +1,7 @@
 //! dbt's node selection grammar: space-separated unions of comma-separated intersections of atoms;
 //! an atom is `[@][N+]method:value[+N]` with methods name/fqn (default), `path:`, `tag:`,
-//! `config.<key>:`, `source:`, `test_type:`, `resource_type:`, `package:`, `state:` and `result:`
+//! `config.<key>:`, `source:`, `test_type:`, `resource_type:`, `package:`, `exposure:`, `metric:`,
+//! `semantic_model:`, `saved_query:`, `group:`, `access:`, `state:` and `result:`
 //! (against `--state`). Tests of selected nodes join per `--indirect-selection`; `--selector` and the
 //! default selector evaluate selectors.yml definitions.
 
@@ -15,7 +16,10 @@ use crate::cli::SelectArgs;
 use crate::project::selectors::Selector;
 use crate::state::State;
 
-const METHODS: &[&str] = &["fqn", "path", "file", "tag", "source", "test_type", "resource_type", "config", "state", "result", "package"];
+const METHODS: &[&str] = &[
+    "fqn", "path", "file", "tag", "source", "test_type", "resource_type", "config", "state", "result", "package", "exposure", "metric",
+    "semantic_model", "saved_query", "group", "access",
+];
 
 /// The checks `state:` takes (dbt's StateSelectorMethod).
 const STATE_CHECKS: &[&str] = &[
@@ -96,7 +100,21 @@ fn plain_items(project: &Project) -> Vec<Item> {
         state_checks: BTreeSet::new(),
         result: None,
     });
-    nodes.chain(sources).collect()
+    let semantic = project.semantic.values().map(|n| Item {
+        unique_id: n.unique_id.clone(),
+        name: n.name.clone(),
+        resource: n.resource,
+        fqn: n.fqn.clone(),
+        path: n.original_file_path.clone(),
+        tags: n.tags.clone(),
+        config: n.config.clone(),
+        source_name: None,
+        generic_test: false,
+        package: n.package_name.clone(),
+        state_checks: BTreeSet::new(),
+        result: None,
+    });
+    nodes.chain(sources).chain(semantic).collect()
 }
 
 /// One piece of an fnmatch pattern: `*`, `?`, a `[...]` set, or a literal character.
@@ -252,6 +270,12 @@ fn matches(atom: &Atom, item: &Item) -> bool {
         "state" => item.state_checks.contains(v),
         "result" => item.result.as_deref() == Some(v),
         "package" => glob(v, &item.package),
+        "exposure" | "metric" | "semantic_model" | "saved_query" => {
+            let (package, name) = v.split_once('.').unwrap_or(("*", v));
+            item.resource.as_str() == atom.method && glob(package, &item.package) && glob(name, &item.name)
+        }
+        "group" => item.config.get("group").and_then(serde_json::Value::as_str).is_some_and(|g| glob(v, g)),
+        "access" => item.resource == Resource::Model && item.config.get("access").and_then(serde_json::Value::as_str).unwrap_or("protected") == v,
         "test_type" => match item.resource {
             Resource::UnitTest => v == "unit",
             Resource::Test if item.generic_test => ["generic", "schema", "data"].contains(&v),
@@ -516,7 +540,10 @@ pub fn selected(m: &Manifest, a: &SelectArgs, kinds: &[Resource], state: Option<
     let ids: Vec<String> = order
         .into_iter()
         .filter(|id| chosen.contains(id))
-        .filter(|id| m.project.nodes.get(id).is_some_and(|n| kinds.contains(&n.resource) && n.materialized() != "ephemeral"))
+        .filter(|id| match m.project.nodes.get(id) {
+            Some(n) => kinds.contains(&n.resource) && n.materialized() != "ephemeral",
+            None => m.project.semantic.get(id).is_some_and(|s| kinds.contains(&s.resource)),
+        })
         .collect();
     // Templates see the command's selection as `selected_resources` (set once, by the first selection).
     let _ = m.engine.shared.selected.set(ids.clone());

@@ -9,7 +9,7 @@ use common::Fixture;
 fn build_runs_seeds_models_tests_and_writes_artifacts() {
     let f = Fixture::new();
     let o = f.expect(&["build"], 0);
-    assert!(o.stdout.contains("Done. PASS=21 WARN=0 ERROR=0 SKIP=0 TOTAL=21"), "{}", o.stdout);
+    assert!(o.stdout.contains("Done. PASS=21 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=21"), "{}", o.stdout);
     assert_eq!(f.count("select count(*) from main_marts.orders"), 5);
     assert_eq!(f.count("select count(*) from main_marts.customers"), 4);
     let statuses = f.statuses();

@@ -4,6 +4,7 @@
 //! written with `--no-write-json`.
 
 pub mod nodes;
+pub mod semantic;
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -116,13 +117,24 @@ pub fn write_manifest(m: &Manifest) -> Result<()> {
     write_map(&mut w, "macros", macros.iter().map(|(k, v)| (k, v))).map_err(io)?;
     let docs: Vec<(String, Json)> = m.project.docs.iter().map(|(k, v)| (format!("doc.{project}.{k}"), json!({"name": k, "block_contents": v}))).collect();
     write_map(&mut w, "docs", docs.iter().map(|(k, v)| (k, v))).map_err(io)?;
-    let ids: Vec<&String> = m.project.nodes.keys().chain(m.project.sources.keys()).collect();
+    let ids: Vec<&String> = m.project.nodes.keys().chain(m.project.sources.keys()).chain(m.project.semantic.keys()).collect();
     write_map(&mut w, "parent_map", ids.iter().map(|id| (*id, json!(m.dag.parents(id))))).map_err(io)?;
     write_map(&mut w, "child_map", ids.iter().map(|id| (*id, json!(m.dag.children(id))))).map_err(io)?;
     write!(w, ",\"selectors\":{}", m.project.selectors_json()).map_err(io)?;
     let units = m.project.nodes.iter().filter(|(_, n)| n.unit.is_some()).map(|(k, n)| (k, nodes::unit_test_json(m, n)));
     write_map(&mut w, "unit_tests", units).map_err(io)?;
-    write!(w, ",\"exposures\":{{}},\"metrics\":{{}},\"groups\":{{}},\"disabled\":{{}},\"group_map\":{{}},\"semantic_models\":{{}},\"saved_queries\":{{}}}}").map_err(io)?;
+    for (key, resource) in [("exposures", Resource::Exposure), ("metrics", Resource::Metric)] {
+        let entries = semantic::map_json(m, resource);
+        write_map(&mut w, key, entries.iter().map(|(k, v)| (k, v))).map_err(io)?;
+    }
+    let groups = semantic::groups_json(m);
+    write_map(&mut w, "groups", groups.iter().map(|(k, v)| (k, v))).map_err(io)?;
+    write!(w, ",\"disabled\":{{}},\"group_map\":{}", semantic::group_map(m)).map_err(io)?;
+    for (key, resource) in [("semantic_models", Resource::SemanticModel), ("saved_queries", Resource::SavedQuery)] {
+        let entries = semantic::map_json(m, resource);
+        write_map(&mut w, key, entries.iter().map(|(k, v)| (k, v))).map_err(io)?;
+    }
+    w.write_all(b"}").map_err(io)?;
     w.flush().map_err(io)?;
     crate::output::printer().emit(crate::events::artifact_written("WritableManifest", &path.display().to_string()));
     Ok(())

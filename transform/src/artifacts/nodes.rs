@@ -123,7 +123,7 @@ pub fn node_json(m: &Manifest, n: &Node) -> Json {
     put("description", json!(n.description));
     put("columns", columns_json(&n.columns));
     put("meta", n.config.get("meta").cloned().unwrap_or(json!({})));
-    put("group", Json::Null);
+    put("group", n.config.get("group").cloned().unwrap_or(Json::Null));
     put("docs", n.config.get("docs").cloned().unwrap_or(json!({"show": true, "node_color": null})));
     put("patch_path", json!(n.patch_path.as_ref().map(|p| format!("{project}://{}", m.project.in_package(project, p)))));
     put("build_path", json!(format!("{}/run/{project}/{folder}", m.project.cfg.target_path)));
@@ -144,7 +144,7 @@ pub fn node_json(m: &Manifest, n: &Node) -> Json {
     put("compiled_path", json!(format!("{}/compiled/{project}/{folder}", m.project.cfg.target_path)));
     put("contract", json!({"enforced": false, "alias_types": true, "checksum": null}));
     if n.resource == Resource::Model {
-        put("access", json!("protected"));
+        put("access", n.config.get("access").cloned().unwrap_or(json!("protected")));
         put("constraints", json!([]));
         put("version", Json::Null);
         put("latest_version", Json::Null);

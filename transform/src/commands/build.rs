@@ -6,5 +6,7 @@ use crate::error::Result;
 use crate::project::Resource;
 
 pub fn run(a: RunArgs) -> Result<i32> {
-    super::run::nodes(a, "build", &[Resource::Seed, Resource::Model, Resource::Snapshot, Resource::Test, Resource::UnitTest], true)
+    super::run::nodes(a, "build", &[
+        Resource::Seed, Resource::Model, Resource::Snapshot, Resource::Test, Resource::UnitTest, Resource::Exposure, Resource::SavedQuery,
+    ], true)
 }

@@ -18,6 +18,9 @@ const DEFAULT_KEYS: &[&str] =
 fn json_line(m: &Manifest, item: &Item, keys: &[String]) -> String {
     let entry = match item.resource {
         Resource::Source => m.project.sources.get(&item.unique_id).map(|s| source_json(m, s)),
+        Resource::Exposure | Resource::Metric | Resource::SemanticModel | Resource::SavedQuery => {
+            m.project.semantic.get(&item.unique_id).map(|n| crate::artifacts::semantic::entry_json(m, n))
+        }
         _ => m.project.nodes.get(&item.unique_id).map(|n| node_json(m, n)),
     };
     only_keys(entry.unwrap_or(Json::Null), keys).to_string()
@@ -38,10 +41,12 @@ pub fn run(a: LsArgs) -> Result<i32> {
         // Cosmos passes them as separate words; one space-separated word works too.
         a.output_keys.iter().flat_map(|k| k.split([' ', ','])).filter(|k| !k.is_empty()).map(String::from).collect()
     };
-    let shown: Vec<&Item> = items
+    // dbt lists the selection sorted by unique id, whatever the resource type.
+    let mut shown: Vec<&Item> = items
         .iter()
         .filter(|i| chosen.contains(&i.unique_id) && wanted(&a.resource_type, &a.exclude_resource_type, i.resource))
         .collect();
+    shown.sort_by(|a, b| a.unique_id.cmp(&b.unique_id));
     if shown.is_empty() {
         crate::output::printer().note(crate::events::Level::Warn, "No nodes selected!");
     }
@@ -53,6 +58,9 @@ pub fn run(a: LsArgs) -> Result<i32> {
             LsOutput::Selector => match item.resource {
                 Resource::Source => format!("source:{}.{}.{}", item.package, item.source_name.as_deref().unwrap_or_default(), item.name),
                 Resource::UnitTest => format!("unit_test:{}.{}", m.project.cfg.name, item.name),
+                Resource::Exposure | Resource::Metric | Resource::SemanticModel | Resource::SavedQuery => {
+                    format!("{}:{}.{}", item.resource.as_str(), item.package, item.name)
+                }
                 _ => item.fqn.join("."),
             },
             LsOutput::Json => json_line(&m, item, &keys),

@@ -24,6 +24,9 @@ fn now() -> String {
 pub fn execute_node(m: &Manifest, id: &str, idx: usize, total: usize, full_refresh: bool) -> NodeResult {
     let started = Instant::now();
     let start_ts = now();
+    if let Some(s) = m.project.semantic.get(id) {
+        return node_events::no_op(s, idx, total);
+    }
     let mut r = NodeResult::new(id, Status::Success);
     let Ok(node) = m.node(id) else {
         r.status = Status::Error;

@@ -8,6 +8,7 @@ use super::runner::{NodeResult, Status};
 use crate::compile::Manifest;
 use crate::events::{self, Level, NodeInfo};
 use crate::output::{printer, Tone};
+use crate::project::semantic::SemanticNode;
 use crate::project::{Node, Resource, Source};
 
 /// dbt's timestamps in node_info: naive UTC with microseconds.
@@ -95,6 +96,7 @@ fn dbt_status(s: Status) -> &'static str {
         Status::Pass => "pass",
         Status::Fail => "fail",
         Status::Warn => "warn",
+        Status::NoOp => "no-op",
     }
 }
 
@@ -115,6 +117,7 @@ pub fn finished(m: &Manifest, n: &Node, info: &NodeInfo, r: &NodeResult, idx: us
         Status::Error if matches!(n.resource, Resource::Test | Resource::UnitTest) => ("ERROR".into(), Tone::Bad, format!("ERROR {name}")),
         Status::Error => ("ERROR".into(), Tone::Bad, format!("ERROR creating {} {name}", kind(n))),
         Status::Skipped => ("SKIP".into(), Tone::Warn, format!("SKIP {} {name}", kind(n))),
+        Status::NoOp => ("NO-OP".into(), Tone::Warn, format!("NO-OP {} {name}", kind(n))),
     };
     let level = match tone {
         Tone::Bad => Level::Error,
@@ -131,6 +134,33 @@ pub fn finished(m: &Manifest, n: &Node, info: &NodeInfo, r: &NodeResult, idx: us
     };
     let msg = strip_colors(&text);
     p.emit(events::node_result(info, status, level, msg, idx, total, r.execution_time, extra).with_text(text));
+}
+
+/// An exposure or saved query in `build`: dbt's LogNodeNoOpResult line, and its result.
+pub fn no_op(s: &SemanticNode, idx: usize, total: usize) -> NodeResult {
+    let p = printer();
+    let now = node_time(&chrono::Utc::now());
+    let info = NodeInfo {
+        unique_id: s.unique_id.clone(),
+        node_name: s.name.clone(),
+        node_path: s.original_file_path.split_once('/').map_or(s.original_file_path.as_str(), |(_, rest)| rest).to_string(),
+        resource_type: s.resource.as_str().into(),
+        materialized: String::new(),
+        meta: json!({}),
+        checksum: String::new(),
+        database: String::new(),
+        schema: String::new(),
+        alias: String::new(),
+        relation_name: String::new(),
+        started_at: now.clone(),
+        finished_at: now,
+    };
+    let description = format!("{} {}", s.resource.as_str().replace('_', " "), s.name);
+    let text = p.result_line(idx, total, &format!("NO-OP {description}"), "NO-OP", Tone::Warn, Some(0.0));
+    p.emit(events::node_no_op(&info, &description, strip_colors(&text), idx, total).with_text(text));
+    let mut r = NodeResult::new(&s.unique_id, Status::NoOp);
+    r.message = Some("NO-OP".into());
+    r
 }
 
 /// SkippingDetails for a node that never ran (JSON and dbt.log only: the text output lists no skips).

@@ -20,6 +20,9 @@ pub enum Status {
     Pass,
     Fail,
     Warn,
+    /// Exposures and saved queries in `build`: nothing to run.
+    #[serde(rename = "no-op")]
+    NoOp,
 }
 
 impl Status {

@@ -167,11 +167,12 @@ pub fn validate_keys(cfg: &Map<String, Json>, known: &[&str], file: &str, at: &s
 
 /// Checks values that have a closed set of choices (materialization, strategy, on_schema_change).
 pub fn validate_values(cfg: &Config, file: &str) -> Result<()> {
-    let checks: [(&str, &[&str]); 4] = [
+    let checks: [(&str, &[&str]); 5] = [
         ("materialized", MATERIALIZATIONS),
         ("incremental_strategy", STRATEGIES),
         ("on_schema_change", ON_SCHEMA_CHANGE),
         ("store_failures_as", &["table", "view", "ephemeral"]),
+        ("access", &["private", "protected", "public"]),
     ];
     for (key, allowed) in checks {
         if let Some(v) = cfg.str(key) {

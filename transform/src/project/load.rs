@@ -74,6 +74,8 @@ impl Project {
             macro_files: vec![],
             docs: HashMap::new(),
             selectors: vec![],
+            semantic: Default::default(),
+            groups: Default::default(),
         };
         let owned: Vec<(DbtProject, String)> = project.projects().into_iter().map(|(c, r)| (c.clone(), r.to_string())).collect();
         for (cfg, rel) in &owned {

@@ -3,7 +3,8 @@
 //! trees; `config`: node config keys and values; `properties`: YAML property files;
 //! `generic_tests`: test nodes from YAML; `preprocess`: macro and docs file rewrites; `profiles`:
 //! profiles.yml → target; `snapshots`: snapshot blocks and their checked config; `unit_tests`:
-//! unit tests from YAML (`unit_spec`: their data). The Jinja pass (`compile`) then fills each node's refs and config.
+//! unit tests from YAML (`unit_spec`: their data); `semantic`: semantic models, metrics, saved
+//! queries, exposures and groups. The Jinja pass (`compile`) then fills each node's refs and config.
 
 pub mod config;
 pub mod dbt_project;
@@ -16,6 +17,7 @@ pub mod profiles;
 pub mod properties;
 pub mod render;
 pub mod selectors;
+pub mod semantic;
 pub mod test_names;
 pub mod snapshots;
 pub mod unit_spec;

@@ -22,6 +22,13 @@ pub enum Resource {
     Snapshot,
     #[serde(rename = "unit_test")]
     UnitTest,
+    /// Described, never built (`semantic.rs`).
+    Exposure,
+    Metric,
+    #[serde(rename = "semantic_model")]
+    SemanticModel,
+    #[serde(rename = "saved_query")]
+    SavedQuery,
 }
 
 impl Resource {
@@ -33,6 +40,10 @@ impl Resource {
             Resource::Source => "source",
             Resource::Snapshot => "snapshot",
             Resource::UnitTest => "unit_test",
+            Resource::Exposure => "exposure",
+            Resource::Metric => "metric",
+            Resource::SemanticModel => "semantic_model",
+            Resource::SavedQuery => "saved_query",
         }
     }
 
@@ -125,7 +136,7 @@ impl Node {
             Resource::Test => "test",
             Resource::Source => "source",
             Resource::Snapshot => "snapshot",
-            Resource::UnitTest => "unit_test",
+            other => other.as_str(),
         }
     }
 
@@ -207,6 +218,10 @@ pub struct Project {
     pub docs: HashMap<String, String>,
     /// The definitions of selectors.yml.
     pub selectors: Vec<super::selectors::Selector>,
+    /// Semantic models, metrics, saved queries and exposures by unique id.
+    pub semantic: BTreeMap<String, super::semantic::SemanticNode>,
+    /// `groups:` by unique id.
+    pub groups: BTreeMap<String, super::semantic::Group>,
 }
 
 impl Project {

@@ -11,11 +11,14 @@ use super::files::discover;
 use super::nodes::{Column, Project, RelationName, Resource, Source};
 use crate::error::{suggest, Error, Result};
 
-const FILE_KEYS: &[&str] = &["version", "models", "sources", "seeds", "snapshots", "data_tests", "macros", "unit_tests"];
-const MODEL_ENTRY: &[&str] = &["name", "description", "columns", "data_tests", "tests", "config", "meta", "docs", "tags"];
+const FILE_KEYS: &[&str] = &[
+    "version", "models", "sources", "seeds", "snapshots", "data_tests", "macros", "unit_tests", "semantic_models", "metrics",
+    "saved_queries", "exposures", "groups",
+];
+const MODEL_ENTRY: &[&str] = &["name", "description", "columns", "data_tests", "tests", "config", "meta", "docs", "tags", "access", "group", "time_spine"];
 /// A YAML snapshot's own keys besides a model entry's.
 const SNAPSHOT_ENTRY: &[&str] = &["name", "description", "columns", "data_tests", "tests", "config", "meta", "docs", "tags", "relation"];
-const COLUMN_ENTRY: &[&str] = &["name", "description", "data_type", "data_tests", "tests", "meta", "tags", "quote"];
+const COLUMN_ENTRY: &[&str] = &["name", "description", "data_type", "data_tests", "tests", "meta", "tags", "quote", "granularity"];
 const SOURCE_ENTRY: &[&str] = &[
     "name", "description", "database", "schema", "loader", "loaded_at_field", "freshness", "tables", "meta", "tags",
     "config",
@@ -145,6 +148,7 @@ pub fn apply_property_files(project: &mut Project) -> Result<()> {
             }
             patch_node(project, &package, e, &rel, Resource::Snapshot, &mut pending)?;
         }
+        project.add_semantic_entries(&doc, &package, &rel)?;
         units.extend(entries(&doc, "unit_tests", &rel)?.into_iter().map(|e| (package.clone(), e.clone(), rel.clone(), dir.clone())));
     }
     for p in pending {
@@ -200,8 +204,11 @@ fn patch_node(project: &mut Project, package: &str, e: &Map<String, Json>, file:
     validate_keys(&cfg, known, file, &format!("{name}.config"))?;
     let node = project.nodes.get_mut(&uid).ok_or_else(|| Error::Usage(uid.clone()))?;
     node.config.merge(&cfg);
-    if let Some(tags) = e.get("tags") {
-        node.config.merge(&Map::from_iter([("tags".to_string(), tags.clone())]));
+    // `tags:`, `access:` and `group:` may sit on the entry itself; dbt keeps them as configs.
+    for key in ["tags", "access", "group"] {
+        if let Some(v) = e.get(key) {
+            node.config.merge(&Map::from_iter([(key.to_string(), v.clone())]));
+        }
     }
     if resource == Resource::Model {
         validate_values(&node.config, file)?;

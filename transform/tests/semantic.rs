@@ -1,0 +1,189 @@
+//! Groups, access, semantic models, metrics, saved queries and exposures (`fixtures/semantic`):
+//! parsed into manifest.json as dbt writes them, selectable (`exposure:`, `metric:`, `group:`,
+//! `access:`, graph operators through them) and listed by `ls`; what dbt rejects is an error naming
+//! the file. Where a reference dbt is installed, the manifest entries and `ls` answers are compared
+//! with dbt-core's on the same project.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::Fixture;
+use serde_json::Value as Json;
+
+fn fixture() -> Fixture {
+    Fixture::copy("semantic", "")
+}
+
+fn manifest(f: &Fixture) -> Json {
+    serde_json::from_str(&f.read("target/manifest.json")).expect("manifest.json")
+}
+
+fn ls(f: &Fixture, select: &str) -> Vec<String> {
+    let o = f.expect(&["ls", "-q", "--select", select], 0);
+    o.stdout.lines().map(String::from).collect()
+}
+
+#[test]
+fn manifest_has_the_semantic_layer_with_dependencies() {
+    let f = fixture();
+    f.expect(&["parse"], 0);
+    let m = manifest(&f);
+    let metric = &m["metrics"]["metric.shop.average_order"];
+    assert_eq!(metric["type"], "ratio");
+    assert_eq!(metric["depends_on"]["nodes"], serde_json::json!(["metric.shop.revenue", "metric.shop.order_count"]));
+    let inputs: Vec<&str> = metric["type_params"]["input_measures"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap()).collect();
+    assert_eq!(inputs, ["order_total", "order_count"]);
+    assert_eq!(m["metrics"]["metric.shop.order_count"]["description"], "Metric created from measure order_count");
+    assert_eq!(m["metrics"]["metric.shop.revenue"]["config"]["meta"]["owner"], "analytics", "dbt_project.yml's +meta");
+    let sm = &m["semantic_models"]["semantic_model.shop.orders"];
+    assert_eq!(sm["depends_on"]["nodes"], serde_json::json!(["model.shop.orders"]));
+    assert_eq!(sm["node_relation"]["alias"], "orders");
+    assert_eq!(sm["measures"][1]["expr"], "1");
+    assert_eq!(m["saved_queries"]["saved_query.shop.daily_revenue"]["exports"][0]["config"]["export_as"], "table");
+    assert_eq!(m["exposures"]["exposure.shop.revenue_dashboard"]["depends_on"]["nodes"], serde_json::json!(["model.shop.orders", "metric.shop.revenue"]));
+    assert_eq!(m["groups"]["group.shop.finance"]["owner"]["email"], "finance@example.com");
+    assert_eq!(m["group_map"]["finance"].as_array().unwrap().len(), 4, "two models and the two tests on orders");
+    assert_eq!(m["nodes"]["model.shop.finance_fees"]["access"], "private");
+    assert_eq!(m["nodes"]["model.shop.orders"]["group"], "finance");
+    assert_eq!(m["child_map"]["model.shop.orders"].as_array().unwrap().iter().filter(|c| c.as_str().unwrap().starts_with("exposure.")).count(), 1);
+}
+
+#[test]
+fn selection_goes_through_metrics_and_exposures() {
+    let f = fixture();
+    assert_eq!(ls(&f, "+exposure:revenue_dashboard"), [
+        "exposure:shop.revenue_dashboard", "metric:shop.revenue", "shop.marts.orders", "shop.raw_orders", "semantic_model:shop.orders",
+        // the tests of selected models join (eager indirect selection), as in dbt
+        "shop.marts.not_null_orders_order_id", "shop.marts.unique_orders_order_id",
+    ]);
+    assert_eq!(ls(&f, "group:finance"), [
+        "shop.marts.finance_fees", "shop.marts.orders", "shop.marts.not_null_orders_order_id", "shop.marts.unique_orders_order_id",
+    ]);
+    assert_eq!(ls(&f, "access:private"), ["shop.marts.finance_fees"]);
+    assert_eq!(ls(&f, "metric:revenue+"), [
+        "exposure:shop.revenue_dashboard", "metric:shop.average_order", "metric:shop.revenue", "metric:shop.revenue_doubled",
+        "saved_query:shop.daily_revenue",
+    ]);
+    let o = f.expect(&["ls", "-q", "--resource-type", "saved_query", "--output", "json"], 0);
+    let entry: Json = serde_json::from_str(o.stdout.trim()).expect("one JSON line");
+    assert_eq!(entry["unique_id"], "saved_query.shop.daily_revenue");
+    // build runs the models and tests; exposures and saved queries are NO-OP nodes, as in dbt-core.
+    let o = f.expect(&["build"], 0);
+    assert!(o.stdout.contains("Finished running 1 exposure, 1 saved query, 1 seed, 2 data tests, 3 view models in 0 hours 0 minutes and "), "{}", o.stdout);
+    assert!(o.stdout.contains("Done. PASS=6 WARN=0 ERROR=0 SKIP=0 NO-OP=2 TOTAL=8"), "{}", o.stdout);
+    assert!(o.stdout.contains(" NO-OP exposure revenue_dashboard ") && o.stdout.contains(" NO-OP saved query daily_revenue "), "{}", o.stdout);
+    let statuses = f.statuses();
+    assert_eq!(statuses.get("exposure.shop.revenue_dashboard").map(String::as_str), Some("no-op"), "{statuses:?}");
+}
+
+#[test]
+fn what_dbt_rejects_is_an_error_naming_the_file() {
+    let cases = [
+        ("measure: order_total}", "measure: no_such_measure}", "no_such_measure"),
+        ("type: ratio", "type: fraction", "must be one of simple, ratio"),
+        ("type: dashboard", "type: billboard", "must be one of dashboard"),
+        ("metrics: [revenue, order_count]", "metrics: [revenue, nope]", "nope"),
+        ("agg: sum_boolean", "agg: mode", "`agg` must be one of"),
+        ("    label: Revenue x2\n", "    labels: Revenue x2\n", "labels"),
+    ];
+    for (from, to, expected) in cases {
+        let f = fixture();
+        f.replace("models/marts/orders.yml", from, to);
+        let o = f.run(&["parse"]);
+        assert_ne!(o.code, 0, "{to}: {}", o.all());
+        assert!(o.all().contains("models/marts/orders.yml") && o.all().contains(expected), "{to}: {}", o.all());
+    }
+    let f = fixture();
+    f.replace("models/marts/orders.yml", "config: {group: finance}", "config: {group: treasury}");
+    let o = f.run(&["parse"]);
+    assert!(o.code != 0 && o.all().contains("finance_fees") && o.all().contains("group `treasury` is not defined"), "{}", o.all());
+    let f = fixture();
+    f.write("models/other.sql", "select * from {{ ref('finance_fees') }}");
+    let o = f.run(&["parse"]);
+    assert!(
+        o.all().contains("Node model.shop.other attempted to reference node model.shop.finance_fees, which is not allowed because the referenced node is private to the 'finance' group."),
+        "{}",
+        o.all()
+    );
+}
+
+fn dbt() -> Option<PathBuf> {
+    let exe = std::env::var_os("TRANSFORM_TEST_DBT")
+        .map(PathBuf::from)
+        .or_else(|| Some(PathBuf::from(std::env::var_os("HOME")?).join(".cache/bitcoin-pipeline/dbt-venv/bin/dbt")));
+    let found = exe.filter(|e| e.is_file());
+    if found.is_none() {
+        eprintln!("\n!!!!! SKIPPED: no dbt to compare with (set TRANSFORM_TEST_DBT to a dbt executable with dbt-duckdb) !!!!!\n");
+    }
+    found
+}
+
+fn run_dbt(dbt: &Path, f: &Fixture, args: &[&str]) -> String {
+    let out = Command::new(dbt)
+        .args(args)
+        .args(["--profiles-dir", ".", "--quiet"])
+        .current_dir(&f.project)
+        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        .env("HOME", f.dir.path())
+        .output()
+        .expect("run dbt");
+    assert!(out.status.success(), "dbt {args:?}\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// An entry without what differs by nature between two parses (timestamps, the database file name).
+fn comparable(mut v: Json) -> Json {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("created_at");
+        if let Some(rel) = o.get_mut("node_relation").and_then(Json::as_object_mut) {
+            rel.remove("database");
+            rel.remove("relation_name");
+        }
+        if let Some(exports) = o.get_mut("exports").and_then(Json::as_array_mut) {
+            for e in exports {
+                if let Some(c) = e.get_mut("config").and_then(Json::as_object_mut) {
+                    c.remove("database");
+                }
+            }
+        }
+    }
+    v
+}
+
+#[test]
+fn entries_and_selection_equal_dbts() {
+    let Some(dbt) = dbt() else { return };
+    let (theirs, ours) = (fixture(), fixture());
+    run_dbt(&dbt, &theirs, &["parse"]);
+    ours.expect(&["parse"], 0);
+    let (a, b) = (manifest(&theirs), manifest(&ours));
+    for key in ["exposures", "metrics", "semantic_models", "saved_queries", "groups"] {
+        let (x, y) = (a[key].as_object().unwrap(), b[key].as_object().unwrap());
+        let sorted = |m: &serde_json::Map<String, Json>| m.keys().cloned().collect::<std::collections::BTreeSet<_>>();
+        assert_eq!(sorted(x), sorted(y), "{key}: the entries differ");
+        for (id, entry) in x {
+            assert_eq!(comparable(entry.clone()), comparable(y[id].clone()), "{id} differs from dbt's");
+        }
+    }
+    let members = |m: &Json| {
+        let mut v: Vec<String> = m["group_map"]["finance"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(members(&a), members(&b), "group_map");
+    for id in ["model.shop.orders", "exposure.shop.revenue_dashboard", "metric.shop.average_order"] {
+        let sorted = |m: &Json, which: &str| {
+            let mut v: Vec<String> = m[which][id].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(sorted(&a, "parent_map"), sorted(&b, "parent_map"), "parent_map of {id}");
+        assert_eq!(sorted(&a, "child_map"), sorted(&b, "child_map"), "child_map of {id}");
+    }
+    for select in ["orders+", "+exposure:*", "metric:*", "saved_query:daily_revenue+", "group:finance", "access:protected"] {
+        let theirs_ls: Vec<String> = run_dbt(&dbt, &theirs, &["ls", "--select", select]).lines().map(String::from).collect();
+        assert_eq!(theirs_ls, ls(&ours, select), "ls --select {select}");
+    }
+}
