@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value as Json};
 
 use crate::compile::Manifest;
-use crate::project::semantic::SemanticNode;
+use crate::project::SemanticNode;
 use crate::project::Resource;
 
 const EXPOSURE: &[&str] = &[

@@ -8,7 +8,7 @@ use super::runner::{NodeResult, Status};
 use crate::compile::Manifest;
 use crate::events::{self, Level, NodeInfo};
 use crate::output::{printer, Tone};
-use crate::project::semantic::SemanticNode;
+use crate::project::SemanticNode;
 use crate::project::{Node, Resource, Source};
 
 /// dbt's timestamps in node_info: naive UTC with microseconds.

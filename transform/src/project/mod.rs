@@ -25,4 +25,4 @@ pub mod unit_tests;
 
 pub use config::Config;
 pub use files::{discover, read};
-pub use nodes::{pick_ref, Column, GenericTest, MacroFile, Node, Package, Project, RelationName, Resource, Source, SqlBlock};
+pub use nodes::{pick_ref, Column, GenericTest, MacroFile, Node, Package, Project, RelationName, Resource, SemanticNode, Source, SqlBlock};

@@ -1,6 +1,7 @@
 //! What a loaded project is made of: `Project` (the root project and its installed `Package`s, their
 //! nodes, sources, macro files and docs blocks), `Node` (a model, seed, snapshot, test or unit test), `Source`,
-//! `RelationName` (where a relation lives), the generic-test attachment, and how `ref()` picks a node
+//! `RelationName` (where a relation lives), the generic-test attachment, `SemanticNode`/`Group`
+//! (semantic models, metrics, saved queries, exposures; groups), and how `ref()` picks a node
 //! across packages. Loading them from files is `load`; nothing here reads a file.
 
 use std::collections::{BTreeMap, HashMap};
@@ -219,9 +220,9 @@ pub struct Project {
     /// The definitions of selectors.yml.
     pub selectors: Vec<super::selectors::Selector>,
     /// Semantic models, metrics, saved queries and exposures by unique id.
-    pub semantic: BTreeMap<String, super::semantic::SemanticNode>,
+    pub semantic: BTreeMap<String, SemanticNode>,
     /// `groups:` by unique id.
-    pub groups: BTreeMap<String, super::semantic::Group>,
+    pub groups: BTreeMap<String, Group>,
 }
 
 impl Project {
@@ -308,4 +309,39 @@ pub fn pick_ref<'a, T>(candidates: &'a [(&str, T)], root: &str, from: &str, pack
         Some(p) => find(p),
         None => find(root).or_else(|| find(from)).or_else(|| candidates.first().map(|(_, t)| t)),
     }
+}
+
+/// A semantic model, metric, saved query or exposure.
+#[derive(Debug, Clone)]
+pub struct SemanticNode {
+    pub unique_id: String,
+    pub resource: Resource,
+    pub name: String,
+    pub package_name: String,
+    pub original_file_path: String,
+    pub fqn: Vec<String>,
+    pub tags: Vec<String>,
+    pub config: serde_json::Map<String, serde_json::Value>,
+    /// The normalised entry (dbt's fields with their defaults), without the resolved `depends_on`.
+    pub entry: serde_json::Value,
+    /// What the entry names: `ref()`s as (package, name), `source()`s, metrics and measures.
+    pub wants: Wants,
+    /// Unique ids, filled by `compile`.
+    pub depends_on: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Wants {
+    pub refs: Vec<(Option<String>, String)>,
+    pub sources: Vec<(String, String)>,
+    pub metrics: Vec<String>,
+    pub measures: Vec<String>,
+}
+
+/// A `groups:` entry (groups are not graph nodes: models name them in `config.group`).
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub unique_id: String,
+    pub name: String,
+    pub entry: serde_json::Value,
 }

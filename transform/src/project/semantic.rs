@@ -7,43 +7,8 @@
 use serde_json::{json, Map, Value as Json};
 
 use super::dbt_project::Tree;
-use super::nodes::{Project, Resource};
+use super::nodes::{Group, Project, Resource, SemanticNode, Wants};
 use crate::error::{suggest, Error, Result};
-
-/// A semantic model, metric, saved query or exposure.
-#[derive(Debug, Clone)]
-pub struct SemanticNode {
-    pub unique_id: String,
-    pub resource: Resource,
-    pub name: String,
-    pub package_name: String,
-    pub original_file_path: String,
-    pub fqn: Vec<String>,
-    pub tags: Vec<String>,
-    pub config: Map<String, Json>,
-    /// The normalised entry (dbt's fields with their defaults), without the resolved `depends_on`.
-    pub entry: Json,
-    /// What the entry names: `ref()`s as (package, name), `source()`s, metrics and measures.
-    pub wants: Wants,
-    /// Unique ids, filled by `compile`.
-    pub depends_on: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Wants {
-    pub refs: Vec<(Option<String>, String)>,
-    pub sources: Vec<(String, String)>,
-    pub metrics: Vec<String>,
-    pub measures: Vec<String>,
-}
-
-/// A `groups:` entry (groups are not graph nodes: models name them in `config.group`).
-#[derive(Debug, Clone)]
-pub struct Group {
-    pub unique_id: String,
-    pub name: String,
-    pub entry: Json,
-}
 
 /// The top-level keys of a property file this module owns.
 pub const KEYS: &[&str] = &["semantic_models", "metrics", "saved_queries", "exposures", "groups"];
