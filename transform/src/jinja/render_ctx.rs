@@ -45,8 +45,9 @@ pub struct Shared {
     /// Filled after parse: model/seed name → its (package, relation)s, root project first.
     pub refs: HashMap<String, Vec<(String, RefTarget)>>,
     pub sources: HashMap<(String, String), (String, RelationName)>,
-    /// dbt's `graph` (nodes and sources by unique id), filled after parse.
-    pub graph: Json,
+    /// dbt's `graph` (nodes and sources by unique id), filled after parse; converted to a Jinja value
+    /// once, not at every read (a macro reading `graph` per node would cost O(nodes²)).
+    pub graph: Value,
     /// `selected_resources`: the unique ids the command selected (set once it has).
     pub selected: std::sync::OnceLock<Vec<String>>,
 }
