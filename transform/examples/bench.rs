@@ -63,12 +63,12 @@ pub fn generate(n: usize, dir: &Path) {
     }
 }
 
-/// Wall seconds and CPU seconds (user + sys of the child) of one CLI invocation.
-fn time_cli(dir: &Path, args: &[&str]) -> (f64, f64) {
+/// Wall seconds, CPU seconds (user + sys of the child) and peak RSS (MiB) of one CLI invocation.
+fn time_cli(dir: &Path, args: &[&str]) -> (f64, f64, f64) {
     let bin = std::env::current_exe().ok().and_then(|p| p.parent().and_then(|d| d.parent()).map(|d| d.join("transform"))).expect("transform binary");
     let start = Instant::now();
     let status = Command::new("/usr/bin/time")
-        .args(["-f", "%U %S", "-o", "/tmp/transform-bench-time"])
+        .args(["-f", "%U %S %M", "-o", "/tmp/transform-bench-time"])
         .arg(&bin)
         .args(args)
         .arg("--project-dir")
@@ -78,17 +78,19 @@ fn time_cli(dir: &Path, args: &[&str]) -> (f64, f64) {
         .expect("run transform");
     let wall = start.elapsed().as_secs_f64();
     assert!(status.success(), "transform {args:?} failed");
-    let cpu: f64 = std::fs::read_to_string("/tmp/transform-bench-time")
+    let fields: Vec<f64> = std::fs::read_to_string("/tmp/transform-bench-time")
         .unwrap_or_default()
         .split_whitespace()
         .filter_map(|x| x.parse::<f64>().ok())
-        .sum();
-    (wall, cpu)
+        .collect();
+    let cpu = fields.iter().take(2).sum();
+    let rss_mib = fields.get(2).copied().unwrap_or(0.0) / 1024.0;
+    (wall, cpu, rss_mib)
 }
 
-/// The fastest of `n` runs (the machine is shared; the minimum is the least disturbed).
-fn best_of(n: usize, mut f: impl FnMut() -> (f64, f64)) -> (f64, f64) {
-    (0..n).map(|_| f()).fold((f64::MAX, f64::MAX), |(w, c), (w2, c2)| (w.min(w2), c.min(c2)))
+/// The fastest of `n` runs (the machine is shared; the minimum is the least disturbed); the largest RSS.
+fn best_of(n: usize, mut f: impl FnMut() -> (f64, f64, f64)) -> (f64, f64, f64) {
+    (0..n).map(|_| f()).fold((f64::MAX, f64::MAX, 0.0), |(w, c, m), (w2, c2, m2)| (w.min(w2), c.min(c2), m.max(m2)))
 }
 
 /// Per-model overhead of `run`: the CLI's time for N trivial views minus DuckDB's own time to
@@ -101,8 +103,8 @@ fn run_overhead(n: usize) -> (f64, f64, f64) {
         write(&dir.path().join(format!("models/m_{i}.sql")), "select 1 as id");
     }
     time_cli(dir.path(), &["run"]); // first run creates the views
-    let (run_wall, _) = best_of(3, || time_cli(dir.path(), &["run"]));
-    let (parse_wall, _) = best_of(3, || time_cli(dir.path(), &["parse"]));
+    let (run_wall, _, _) = best_of(3, || time_cli(dir.path(), &["run"]));
+    let (parse_wall, _, _) = best_of(3, || time_cli(dir.path(), &["parse"]));
     let conn = duckdb::Connection::open(dir.path().join("target/raw.duckdb")).expect("duckdb");
     let mut raw = f64::MAX;
     for _ in 0..3 {
@@ -123,14 +125,14 @@ fn main() {
         return;
     }
     let sizes: Vec<usize> = if args.is_empty() { vec![1000, 10000] } else { args.iter().filter_map(|a| a.parse().ok()).collect() };
-    println!("| models | tests | parse wall (s) | parse CPU (s) | compile wall (s) | compile CPU (s) |");
-    println!("|---|---|---|---|---|---|");
+    println!("| models | tests | parse wall (s) | parse CPU (s) | compile wall (s) | compile CPU (s) | parse peak RSS (MiB) | compile peak RSS (MiB) |");
+    println!("|---|---|---|---|---|---|---|---|");
     for n in sizes {
         let dir = tempfile::tempdir().expect("tempdir");
         generate(n, dir.path());
-        let (pw, pc) = best_of(3, || time_cli(dir.path(), &["parse"]));
-        let (cw, cc) = best_of(3, || time_cli(dir.path(), &["compile"]));
-        println!("| {n} | {} | {pw:.2} | {pc:.2} | {cw:.2} | {cc:.2} |", 2 * n);
+        let (pw, pc, pm) = best_of(3, || time_cli(dir.path(), &["parse"]));
+        let (cw, cc, cm) = best_of(3, || time_cli(dir.path(), &["compile"]));
+        println!("| {n} | {} | {pw:.2} | {pc:.2} | {cw:.2} | {cc:.2} | {pm:.0} | {cm:.0} |", 2 * n);
     }
     let (per_model, run_wall, raw) = run_overhead(1000);
     println!("\nrun overhead: {per_model:.2} ms per model (1000 views: run {run_wall:.2} s, DuckDB alone {raw:.2} s, parse subtracted)");

@@ -127,7 +127,7 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
         refs: HashMap::new(),
         sources: HashMap::new(),
         external_sources: HashMap::new(),
-        graph: Json::Null,
+        graph: Value::from(()),
         selected: Default::default(),
     };
     resolve_sources(&mut project, &mut shared)?;
@@ -145,7 +145,9 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     let mut shared = Arc::try_unwrap(std::mem::replace(&mut engine.shared, Arc::new(empty_shared())))
         .map_err(|_| Error::Usage("internal: render context still in use".into()))?;
     shared.refs = ref_targets(&project);
-    shared.graph = graph(&project);
+    if graph_needed(&project, &vars, &opts.command) {
+        shared.graph = jinja::to_value(graph(&project));
+    }
     engine.shared = Arc::new(shared);
     let dialect = adapters::dialect(&target.adapter_type);
     let profiles_dir = profiles.parent().map(|p| p.to_path_buf()).unwrap_or_default();
@@ -211,7 +213,7 @@ fn empty_shared() -> Shared {
         refs: HashMap::new(),
         sources: HashMap::new(),
         external_sources: HashMap::new(),
-        graph: Json::Null,
+        graph: Value::from(()),
         selected: Default::default(),
     }
 }
@@ -421,6 +423,25 @@ fn graph(project: &Project) -> Json {
         })
         .collect();
     serde_json::json!({"nodes": nodes, "sources": sources})
+}
+
+/// Whether a render could read `graph`: building it is a JSON document of every node (a seventh of a
+/// large project's load), so it is skipped unless a template, hook, var or test argument of the project
+/// or a package names it. Dashboards render panel SQL from outside the project's files: always built.
+fn graph_needed(project: &Project, cli_vars: &Map<String, Json>, command: &str) -> bool {
+    let named = |s: &str| s.contains("graph");
+    let json_named = |v: &Json| v.to_string().contains("graph");
+    let node_names = |n: &Node| {
+        named(&n.raw_code)
+            || ["pre", "post"].iter().any(|w| n.config.hooks(w).iter().any(|h| named(h)))
+            || n.generic.as_ref().is_some_and(|g| g.kwargs.values().any(json_named))
+            || n.unit.as_ref().is_some_and(|u| json_named(&Json::Object(u.manifest.clone())))
+    };
+    command.starts_with("dashboard")
+        || project.macro_files.iter().any(|f| named(&f.source))
+        || project.nodes.values().any(node_names)
+        || project.projects().iter().any(|(c, _)| c.on_run_start.iter().chain(&c.on_run_end).any(|h| named(h)) || json_named(&Json::Object(c.vars.clone())))
+        || json_named(&Json::Object(cli_vars.clone()))
 }
 
 /// Turns recorded refs/sources into unique ids (naming the culprit when missing) and builds the DAG.

@@ -134,7 +134,7 @@ impl RenderCtx {
             "invocation_id" => Some(Value::from(sh.invocation_id.clone())),
             "run_started_at" => Some(super::modules::run_started_at(sh.run_started_at)),
             "dbt_version" => Some(Value::from(crate::packages::DBT_VERSION)),
-            "graph" => Some(to_value(&sh.graph)),
+            "graph" => Some(sh.graph.clone()),
             "selected_resources" => Some(to_value(sh.selected.get().cloned().unwrap_or_default())),
             "flags" => Some(to_value(serde_json::json!({
                 "FULL_REFRESH": sh.full_refresh, "EMPTY": sh.empty, "WHICH": sh.command, "STORE_FAILURES": false,

@@ -39,6 +39,11 @@ use relation::Relation;
 /// transform's own macros: dbt's global project (schema names, generic tests, cross-database macros).
 const DBT_MACROS: &[(&str, &str)] = &[
     ("dbt/builtins.sql", include_str!("dbt/builtins.sql")),
+    // One file per generic test: every macro call evaluates its whole file first (`macros.rs`).
+    ("dbt/generic/not_null.sql", include_str!("dbt/generic/not_null.sql")),
+    ("dbt/generic/unique.sql", include_str!("dbt/generic/unique.sql")),
+    ("dbt/generic/accepted_values.sql", include_str!("dbt/generic/accepted_values.sql")),
+    ("dbt/generic/relationships.sql", include_str!("dbt/generic/relationships.sql")),
     ("dbt/dates.sql", include_str!("dbt/dates.sql")),
     ("dbt/series.sql", include_str!("dbt/series.sql")),
     ("dbt/sets.sql", include_str!("dbt/sets.sql")),

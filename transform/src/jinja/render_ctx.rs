@@ -47,8 +47,9 @@ pub struct Shared {
     pub sources: HashMap<(String, String), (String, RelationName)>,
     /// dbt-duckdb sources read from files: (source, table) → what `source()` renders (`'data/x.csv'`).
     pub external_sources: HashMap<(String, String), String>,
-    /// dbt's `graph` (nodes and sources by unique id), filled after parse.
-    pub graph: Json,
+    /// dbt's `graph` (nodes and sources by unique id), filled after parse; converted to a Jinja value
+    /// once, not at every read (a macro reading `graph` per node would cost O(nodes²)).
+    pub graph: Value,
     /// `selected_resources`: the unique ids the command selected (set once it has).
     pub selected: std::sync::OnceLock<Vec<String>>,
 }

@@ -106,9 +106,16 @@ fn pump(items: std::sync::mpsc::Receiver<Result<parser::Item>>, sink: &mut batch
     Ok(errors)
 }
 
+/// DuckDB keeps every block it writes cached up to its memory limit (80% of RAM by default), so a
+/// sync's memory would grow with the history it loads; capped, it evicts them (they are in the file).
+const DUCKDB_MEMORY_LIMIT: &str = "set memory_limit = '64MB'";
+
 /// Runs one sync into `wh`; returns the exit code (1 when the source reported errors or failed).
 pub fn run(wh: Arc<dyn Warehouse>, a: &Request) -> Result<i32> {
     let start = Instant::now();
+    if wh.adapter_type() == "duckdb" {
+        wh.execute(DUCKDB_MEMORY_LIMIT)?;
+    }
     let database = wh.database().to_string();
     wh.create_schema(&database, a.raw_schema)?;
     let store = StateStore::open(&*wh, &database, a.raw_schema)?;

@@ -106,6 +106,9 @@ impl Parser<'_> {
             Ok(t) => t,
             Err(e) => return self.invalid(number, &String::from_utf8_lossy(bytes), &e.to_string()),
         };
+        if let Ok(airbyte::RecordMessage { kind: Kind::Record, record }) = serde_json::from_str(text) {
+            return self.push_record(record).unwrap_or_else(|why| self.invalid(number, text, &why));
+        }
         match serde_json::from_str::<airbyte::Message>(text) {
             Ok(msg) => match self.message(msg) {
                 Ok(sent) => sent,
@@ -149,6 +152,10 @@ impl Parser<'_> {
 
     fn record(&mut self, raw: &serde_json::value::RawValue) -> std::result::Result<bool, String> {
         let rec: airbyte::Record = serde_json::from_str(raw.get()).map_err(|e| format!("its `record` is unreadable: {e}"))?;
+        self.push_record(rec)
+    }
+
+    fn push_record(&mut self, rec: airbyte::Record) -> std::result::Result<bool, String> {
         let (Some(t), Some(rows)) = (self.tables.get(rec.stream.as_ref()), self.rows.get_mut(rec.stream.as_ref())) else {
             *self.unknown.entry(rec.stream.into_owned()).or_default() += 1;
             return Ok(true);
