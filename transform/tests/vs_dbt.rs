@@ -147,3 +147,51 @@ fn public_packages_build_as_with_dbt() {
     let unexpected: Vec<&String> = differences.iter().filter(|d| !d.starts_with("real_packages/models/all_people.sql")).collect();
     assert!(unexpected.is_empty(), "compiled SQL differs:\n{}", differences.join("\n"));
 }
+
+/// The mismatch table of a failed contract (the `  | ... |` lines) in a build's output.
+fn contract_table(output: &str) -> Vec<String> {
+    output.lines().filter(|l| l.trim_start().starts_with('|')).map(|l| l.trim().to_string()).collect()
+}
+
+/// Column types of the relations `names` (`relation.column` -> type), read with the venv's duckdb.
+fn column_types(dbt: &Path, f: &Fixture, names: &[&str]) -> BTreeMap<String, String> {
+    const DUMP: &str = r#"
+import duckdb, json, sys
+c = duckdb.connect(sys.argv[1], read_only=True)
+rows = c.execute("select table_name, column_name, data_type from information_schema.columns where table_schema = 'main'").fetchall()
+print(json.dumps({t + "." + col: ty for t, col, ty in rows if t in sys.argv[2:]}))
+"#;
+    let out = Command::new(dbt.with_file_name("python")).args(["-c", DUMP]).arg(f.path("target/dev.duckdb")).args(names).output().expect("run python");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("types as JSON")
+}
+
+#[test]
+fn contracts_build_as_with_dbt() {
+    let Some(dbt) = dbt() else { return };
+    let (theirs, ours) = (Fixture::copy("contracts", ""), Fixture::copy("contracts", ""));
+    let dbt_out = run_dbt(&dbt, &theirs, &["build"]);
+    let out = ours.expect(&["build"], 1);
+    let (a, b) = (tables(&dbt, &theirs), tables(&dbt, &ours));
+    assert_eq!(a, b, "the relations built differ");
+    assert_eq!(theirs.statuses(), ours.statuses(), "node results differ");
+    assert!(compiled_differences(&theirs, &ours).is_empty(), "{:?}", compiled_differences(&theirs, &ours));
+    // The declared types, not the query's, and the same mismatch table for the broken contract.
+    let contracted = ["countries", "customers", "customer_names", "customer_totals"];
+    assert_eq!(column_types(&dbt, &theirs, &contracted), column_types(&dbt, &ours, &contracted));
+    assert_eq!(contract_table(&dbt_out), contract_table(&out.all()), "{}", out.all());
+    assert!(!contract_table(&dbt_out).is_empty(), "{dbt_out}");
+    // Both warn once that the view's constraint is not enforced.
+    let warning = "Constraint types are not supported for view materializations";
+    assert!(dbt_out.contains(warning) && out.all().contains(warning), "{}", out.all());
+    // The manifests agree on the contract fields.
+    let manifest = |f: &Fixture| -> serde_json::Value { serde_json::from_str(&f.read("target/manifest.json")).expect("manifest") };
+    let (mt, mo) = (manifest(&theirs), manifest(&ours));
+    for m in contracted {
+        let id = format!("model.contracts.{m}");
+        for key in ["contract", "constraints", "columns"] {
+            assert_eq!(mt["nodes"][&id][key], mo["nodes"][&id][key], "{id}: {key}");
+        }
+        assert_eq!(mt["nodes"][&id]["config"]["contract"], mo["nodes"][&id]["config"]["contract"], "{id}: config.contract");
+    }
+}

@@ -38,6 +38,9 @@ pub fn print_summary(m: &Manifest, results: &[NodeResult], elapsed: f64, command
     let finished = events::finished_running(&format!("{} nodes", results.len()), elapsed);
     p.emit(finished.with_text(format!("Finished running {} nodes in {elapsed:.2}s.", results.len())));
     for r in results.iter().filter(|r| matches!(r.status, Status::Error | Status::Fail | Status::Warn)) {
+        if let Some((info, text)) = &r.problem {
+            p.emit(events::run_result_problem(info, "error", text.clone()));
+        }
         let (Some(text), Ok(node)) = (problem_text(m, r), m.node(&r.unique_id)) else { continue };
         let status = match r.status {
             Status::Warn => "warn",

@@ -311,6 +311,28 @@ impl Warehouse for DuckDb {
             .collect())
     }
 
+    /// dbt-duckdb's `get_column_schema_from_query`: DESCRIBE of the query with no rows.
+    fn query_columns(&self, sql: &str) -> Result<Vec<WarehouseColumn>> {
+        let rows = self.query(&format!("describe (select * from (\n{sql}\n) as __dbt_sbq\nwhere false\nlimit 0\n)"), usize::MAX)?;
+        Ok(rows
+            .rows
+            .iter()
+            .map(|r| WarehouseColumn {
+                name: r[0].as_str().unwrap_or_default().to_string(),
+                data_type: r[1].as_str().unwrap_or_default().to_string(),
+            })
+            .collect())
+    }
+
+    /// dbt-duckdb applies no grants: it warns once per run (`adapter.warn_once`) and goes on.
+    fn apply_grants(&self, _rel: &RelationName, _kind: RelationKind, grants: &super::Grants, _should_revoke: bool) -> Result<()> {
+        static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if !grants.is_empty() && !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            crate::output::printer().emit(crate::events::adapter_warning("DuckDB", "Grants for relations are not supported by DuckDB"));
+        }
+        Ok(())
+    }
+
     fn create_schema(&self, database: &str, schema: &str) -> Result<()> {
         let rel = RelationName { database: database.into(), schema: schema.into(), identifier: String::new() };
         self.execute(&format!("create schema if not exists {}", self.render_relation(&rel)))?;
