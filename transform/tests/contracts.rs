@@ -1,10 +1,13 @@
 //! Model contracts on a real DuckDB: an enforced contract is checked against the model's columns
 //! (dbt's error and mismatch table), the table is created with the declared types and constraints
 //! (so a row breaking one fails the build), views are checked only, incrementals keep checking each
-//! batch, and the manifest carries `contract`/`constraints`.
+//! batch, and the manifest carries `contract`/`constraints`. On the BigQuery emulator: dbt-bigquery's
+//! DDL (not_null enforced, keys `not enforced`, check left out with its warning) and its grants.
 
+mod bigquery_emulator;
 mod common;
 
+use bigquery_emulator::Emulator;
 use common::Fixture;
 
 fn manifest(f: &Fixture) -> serde_json::Value {
@@ -104,4 +107,48 @@ fn model_versions_are_an_error_that_says_so() {
     f.replace("models/schema.yml", "  - name: countries\n", "  - name: countries\n    latest_version: 1\n");
     let out = f.expect(&["parse"], 2);
     assert!(out.all().contains("models.countries: `latest_version:` — model versions are not supported by transform"), "{}", out.all());
+}
+
+/// A contracted table and a broken contract on the BigQuery emulator, with grants.
+fn bigquery_project(emu: &Emulator) -> Fixture {
+    let f = Fixture::copy("contracts", "");
+    f.write("profiles.yml", &emu.profile("contracts", "main"));
+    for m in ["countries", "customers", "customer_names", "customer_totals", "wrong_types"] {
+        let _ = std::fs::remove_file(f.path(&format!("models/{m}.sql")));
+    }
+    let _ = std::fs::remove_file(f.path("seeds/raw_customers.csv"));
+    f.write("models/c.sql", "select 1 as id, 'a' as name\n");
+    f.write("models/bad.sql", "select 'x' as id\n");
+    f.write(
+        "models/schema.yml",
+        "models:\n  - name: c\n    config:\n      contract: {enforced: true}\n    constraints:\n      - type: primary_key\n        columns: [id]\n    columns:\n      - name: id\n        data_type: int64\n        constraints: [{type: not_null}]\n      - name: name\n        data_type: string\n        constraints: [{type: check, expression: \"name != ''\"}]\n  - name: bad\n    config:\n      contract: {enforced: true}\n    columns:\n      - name: id\n        data_type: integer\n",
+    );
+    f
+}
+
+#[test]
+fn contracts_and_grants_on_the_bigquery_emulator() {
+    let Some(emu) = Emulator::start() else { return };
+    let f = bigquery_project(&emu);
+    let out = f.expect(&["run"], 1);
+    let all = out.all();
+    // dbt-bigquery's support table: check is left out (E049), the primary key is written `not enforced` (E048).
+    assert!(all.contains("The constraint type check is not supported by bigquery, and will be"), "{all}");
+    assert!(all.contains("The constraint type primary_key is not enforced by bigquery."), "{all}");
+    // `integer` is aliased to INT64; the query's STRING does not match it.
+    assert!(all.contains("| id          | STRING          | INTEGER       | data type mismatch |"), "{all}");
+    let bq = emu.connect("main");
+    let rel = transform::project::RelationName { database: bigquery_emulator::PROJECT.into(), schema: "main".into(), identifier: "c".into() };
+    let t = bq.table(&rel).expect("tables.get").expect("c was created");
+    let fields = t.schema.fields.unwrap_or_default();
+    let modes: Vec<(String, Option<String>)> = fields.into_iter().map(|c| (c.name, c.mode)).collect();
+    assert_eq!(modes, [("id".to_string(), Some("REQUIRED".to_string())), ("name".to_string(), Some("NULLABLE".to_string()))]);
+    // Grants are dbt-bigquery's statements (checked in warehouse::bigquery::grants); the emulator has
+    // neither GRANT nor OBJECT_PRIVILEGES and says so. A new relation is granted directly; one that
+    // existed has its current grants read first.
+    f.write("models/g.sql", "{{ config(grants={'roles/bigquery.dataViewer': ['user:a@example.com']}) }}\nselect 1 as id\n");
+    let out = f.expect(&["run", "-s", "g"], 1);
+    assert!(out.all().contains("model.contracts.g: BigQuery: Syntax error: Unexpected GRANT"), "{}", out.all());
+    let out = f.expect(&["run", "-s", "g"], 1);
+    assert!(out.all().contains("region-US.INFORMATION_SCHEMA.OBJECT_PRIVILEGES"), "{}", out.all());
 }
