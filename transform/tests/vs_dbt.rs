@@ -169,6 +169,7 @@ print(json.dumps({t + "." + col: ty for t, col, ty in rows if t in sys.argv[2:]}
 #[test]
 fn contracts_build_as_with_dbt() {
     let Some(dbt) = dbt() else { return };
+    // Also project hooks (`results`, `schemas` in on-run-end) and grants (merged, not applied on DuckDB).
     let (theirs, ours) = (Fixture::copy("contracts", ""), Fixture::copy("contracts", ""));
     let dbt_out = run_dbt(&dbt, &theirs, &["build"]);
     let out = ours.expect(&["build"], 1);
@@ -193,5 +194,17 @@ fn contracts_build_as_with_dbt() {
             assert_eq!(mt["nodes"][&id][key], mo["nodes"][&id][key], "{id}: {key}");
         }
         assert_eq!(mt["nodes"][&id]["config"]["contract"], mo["nodes"][&id]["config"]["contract"], "{id}: config.contract");
+        assert_eq!(mt["nodes"][&id]["config"]["grants"], mo["nodes"][&id]["config"]["grants"], "{id}: config.grants");
     }
+    // Project hooks: the same operation results and messages (the hook_log table is compared above).
+    let messages = |f: &Fixture| -> Vec<(String, String)> {
+        let rr = f.run_results();
+        rr["results"].as_array().into_iter().flatten().filter(|r| r["unique_id"].as_str().is_some_and(|u| u.starts_with("operation.")))
+            .map(|r| (r["unique_id"].as_str().unwrap_or_default().to_string(), r["message"].as_str().unwrap_or_default().to_string()))
+            .collect()
+    };
+    assert_eq!(messages(&theirs), messages(&ours));
+    assert_eq!(messages(&ours).len(), 3);
+    let grants = "DuckDB adapter: Grants for relations are not supported by DuckDB";
+    assert!(dbt_out.contains(grants) && out.all().contains(grants), "{}", out.all());
 }
