@@ -65,3 +65,12 @@ fn grants_merge_and_duckdb_warns_once() {
     let out = f.expect(&["run", "-s", "granted"], 1);
     assert!(out.all().contains("config `grants` of granted: grantees must be strings") || out.all().contains("each privilege takes"), "{}", out.all());
 }
+
+#[test]
+fn on_run_end_schemas_leave_out_failed_nodes() {
+    let f = with_hooks(&["create table if not exists hook_log (msg varchar)"], &["insert into hook_log values ('{{ schemas | sort | join(\",\") }}')"]);
+    f.write("models/broken.sql", "{{ config(schema='elsewhere') }}\nselect * from nowhere\n");
+    f.write("models/fine.sql", "{{ config(schema='other') }}\nselect 1 as id\n");
+    f.expect(&["run", "-s", "broken", "fine"], 1);
+    assert_eq!(f.query("select msg from hook_log"), vec![vec!["Text(\"main_other\")".to_string()]]);
+}

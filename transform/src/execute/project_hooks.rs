@@ -66,7 +66,9 @@ fn end_context(m: &Manifest, done: &[NodeResult]) -> serde_json::Value {
         .iter()
         .map(|r| {
             let node = m.node(&r.unique_id).ok();
-            if let Some(n) = node.filter(|n| n.resource.is_relation() && n.materialized() != "ephemeral") {
+            // dbt's `database_schemas`: where relational nodes were built (not errored, failed or skipped).
+            let built = !matches!(r.status, Status::Error | Status::Fail | Status::Skipped);
+            if let Some(n) = node.filter(|n| built && n.resource.is_relation() && n.materialized() != "ephemeral") {
                 let pair = (n.relation.database.clone(), n.relation.schema.clone());
                 if !schemas.contains(&pair) {
                     schemas.push(pair);

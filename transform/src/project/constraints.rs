@@ -219,27 +219,8 @@ fn repr_list(cs: &[Constraint]) -> String {
     format!("[{}]", cs.iter().map(Constraint::py_repr).collect::<Vec<_>>().join(", "))
 }
 
-/// Python's `repr` of a str: single quotes unless the text has one and no double quote.
-pub fn py_str(s: &str) -> String {
-    let q = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
-    let mut out = String::from(q);
-    for ch in s.chars() {
-        match ch {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == q => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push(q);
-    out
-}
+/// Python's `repr` of a str (dbt's test names use the same).
+pub use super::test_names::py_repr_str as py_str;
 
 fn py_list(items: &[String]) -> String {
     format!("[{}]", items.iter().map(|s| py_str(s)).collect::<Vec<_>>().join(", "))

@@ -300,28 +300,13 @@ impl Warehouse for DuckDb {
             lit(&rel.schema),
             lit(&rel.identifier)
         );
-        let rows = self.query(&sql, usize::MAX)?;
-        Ok(rows
-            .rows
-            .iter()
-            .map(|r| WarehouseColumn {
-                name: r[0].as_str().unwrap_or_default().to_string(),
-                data_type: r[1].as_str().unwrap_or_default().to_string(),
-            })
-            .collect())
+        Ok(name_type_rows(&self.query(&sql, usize::MAX)?))
     }
 
     /// dbt-duckdb's `get_column_schema_from_query`: DESCRIBE of the query with no rows.
     fn query_columns(&self, sql: &str) -> Result<Vec<WarehouseColumn>> {
-        let rows = self.query(&format!("describe (select * from (\n{sql}\n) as __dbt_sbq\nwhere false\nlimit 0\n)"), usize::MAX)?;
-        Ok(rows
-            .rows
-            .iter()
-            .map(|r| WarehouseColumn {
-                name: r[0].as_str().unwrap_or_default().to_string(),
-                data_type: r[1].as_str().unwrap_or_default().to_string(),
-            })
-            .collect())
+        let sql = format!("describe (select * from (\n{sql}\n) as __dbt_sbq\nwhere false\nlimit 0\n)");
+        Ok(name_type_rows(&self.query(&sql, usize::MAX)?))
     }
 
     /// dbt-duckdb applies no grants: it warns once per run (`adapter.warn_once`) and goes on.
@@ -394,6 +379,12 @@ impl Warehouse for DuckDb {
 }
 
 /// A SQL string literal.
+/// Columns from rows whose first two cells are the name and the type.
+fn name_type_rows(rows: &Rows) -> Vec<WarehouseColumn> {
+    let text = |v: &Json| v.as_str().unwrap_or_default().to_string();
+    rows.rows.iter().map(|r| WarehouseColumn { name: text(&r[0]), data_type: text(&r[1]) }).collect()
+}
+
 fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
