@@ -272,6 +272,8 @@ fn parse_nodes(project: &mut Project, engine: &Engine) -> Result<()> {
             }
         } else if let Err(e) = validate_values(&node.config, &node.original_file_path) {
             return Err(with_line(e, node.template_source()));
+        } else if node.resource == Resource::Model {
+            crate::project::contract_checks(node)?;
         }
         node.refs = r.captures.refs;
         node.sources = r.captures.sources;

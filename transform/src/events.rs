@@ -102,7 +102,7 @@ pub fn concurrency(threads: usize, target: &str, node_count: usize) -> Event {
 }
 
 /// `node_info` as dbt attaches it to every node event.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct NodeInfo {
     pub unique_id: String,
     pub node_name: String,
@@ -306,4 +306,72 @@ pub fn sorted(v: Json) -> Json {
         Json::Array(a) => Json::Array(a.into_iter().map(sorted).collect()),
         other => other,
     }
+}
+
+/// dbt's `line_wrap_message(warning_tag(msg))`: `[WARNING]: ` and the text filled to 80 columns.
+fn warning_text(msg: &str) -> String {
+    let mut lines = vec![];
+    let mut line = String::new();
+    for word in format!("[WARNING]: {msg}").split(' ') {
+        if line.is_empty() && word.is_empty() {
+            continue;
+        }
+        if !line.is_empty() && line.len() + 1 + word.len() > 80 {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines.join("\n")
+}
+
+fn warning(name: &'static str, code: &'static str, msg: String, data: Json) -> Event {
+    let text = warning_text(&msg);
+    Event::new(name, code, Level::Warn, msg, data).with_text(text)
+}
+
+/// I068: constraints on a materialization that cannot enforce them (view, ephemeral).
+pub fn unsupported_constraint_materialization(materialized: &str) -> Event {
+    warning("UnsupportedConstraintMaterialization", "I068",
+        format!("Constraint types are not supported for {materialized} materializations and will be ignored.  Set 'warn_unsupported: false' on this constraint to ignore this warning."),
+        json!({"materialized": materialized}))
+}
+
+/// E049: a constraint type the warehouse does not support (left out of the DDL).
+pub fn constraint_not_supported(constraint: &str, adapter: &str) -> Event {
+    warning("ConstraintNotSupported", "E049",
+        format!("The constraint type {constraint} is not supported by {adapter}, and will be ignored. Set 'warn_unsupported: false' on this constraint to ignore this warning."),
+        json!({"constraint": constraint, "adapter": adapter}))
+}
+
+/// E048: a constraint the warehouse records but does not enforce.
+pub fn constraint_not_enforced(constraint: &str, adapter: &str) -> Event {
+    warning("ConstraintNotEnforced", "E048",
+        format!("The constraint type {constraint} is not enforced by {adapter}. The constraint will be included in this model's DDL statement, but it will not guarantee anything about the underlying data. Set 'warn_unenforced: false' on this constraint to ignore this warning."),
+        json!({"constraint": constraint, "adapter": adapter}))
+}
+
+/// E003: an adapter's warning (`adapter.warn_once`), printed as `<Adapter> adapter: message`.
+pub fn adapter_warning(adapter: &str, msg: &str) -> Event {
+    Event::new("AdapterEventWarning", "E003", Level::Warn, format!("{adapter} adapter: {msg}"),
+        json!({"name": adapter, "base_msg": msg, "args": []}))
+}
+
+/// Q032: a project hook (`on-run-start`/`on-run-end`) starts; like other START lines, JSON only.
+pub fn hook_start(info: &NodeInfo, statement: &str, index: usize, total: usize, width: usize) -> Event {
+    let msg = dots(&format!("{index} of {total} START hook: {statement}"), "[RUN]", width);
+    Event::new("LogHookStartLine", "Q032", Level::Info, msg,
+        json!({"statement": statement, "index": index, "total": total, "node_info": info.json("started")}))
+        .silent()
+}
+
+/// Q033: a project hook's result line (`1 of 2 OK hook: proj.on-run-start.0 .... [OK in 0.01s]`).
+pub fn hook_end(info: &NodeInfo, statement: &str, status: &str, index: usize, total: usize, elapsed: f64, text: String) -> Event {
+    let level = if status == "error" { Level::Error } else { Level::Info };
+    Event::new("LogHookEndLine", "Q033", level, text,
+        json!({"statement": statement, "status": status, "index": index, "total": total, "execution_time": elapsed,
+               "node_info": info.json(status)}))
 }

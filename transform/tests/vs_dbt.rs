@@ -178,3 +178,64 @@ fn seeds_and_duckdb_files_build_as_with_dbt() {
     assert_eq!(ours.statuses().get("seed.duckdb_files.bigint").map(String::as_str), Some("error"));
     assert!(o.stdout.contains("Could not convert string \"3000000000\" to 'INTEGER'"), "{}", o.stdout);
 }
+
+/// The mismatch table of a failed contract (the `  | ... |` lines) in a build's output.
+fn contract_table(output: &str) -> Vec<String> {
+    output.lines().filter(|l| l.trim_start().starts_with('|')).map(|l| l.trim().to_string()).collect()
+}
+
+/// Column types of the relations `names` (`relation.column` -> type), read with the venv's duckdb.
+fn column_types(dbt: &Path, f: &Fixture, names: &[&str]) -> BTreeMap<String, String> {
+    const DUMP: &str = r#"
+import duckdb, json, sys
+c = duckdb.connect(sys.argv[1], read_only=True)
+rows = c.execute("select table_name, column_name, data_type from information_schema.columns where table_schema = 'main'").fetchall()
+print(json.dumps({t + "." + col: ty for t, col, ty in rows if t in sys.argv[2:]}))
+"#;
+    let out = Command::new(dbt.with_file_name("python")).args(["-c", DUMP]).arg(f.path("target/dev.duckdb")).args(names).output().expect("run python");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("types as JSON")
+}
+
+#[test]
+fn contracts_build_as_with_dbt() {
+    let Some(dbt) = dbt() else { return };
+    // Also project hooks (`results`, `schemas` in on-run-end) and grants (merged, not applied on DuckDB).
+    let (theirs, ours) = (Fixture::copy("contracts", ""), Fixture::copy("contracts", ""));
+    let dbt_out = run_dbt(&dbt, &theirs, &["build"]);
+    let out = ours.expect(&["build"], 1);
+    let (a, b) = (tables(&dbt, &theirs), tables(&dbt, &ours));
+    assert_eq!(a, b, "the relations built differ");
+    assert_eq!(theirs.statuses(), ours.statuses(), "node results differ");
+    assert!(compiled_differences(&theirs, &ours).is_empty(), "{:?}", compiled_differences(&theirs, &ours));
+    // The declared types, not the query's, and the same mismatch table for the broken contract.
+    let contracted = ["countries", "customers", "customer_names", "customer_totals"];
+    assert_eq!(column_types(&dbt, &theirs, &contracted), column_types(&dbt, &ours, &contracted));
+    assert_eq!(contract_table(&dbt_out), contract_table(&out.all()), "{}", out.all());
+    assert!(!contract_table(&dbt_out).is_empty(), "{dbt_out}");
+    // Both warn once that the view's constraint is not enforced.
+    let warning = "Constraint types are not supported for view materializations";
+    assert!(dbt_out.contains(warning) && out.all().contains(warning), "{}", out.all());
+    // The manifests agree on the contract fields.
+    let manifest = |f: &Fixture| -> serde_json::Value { serde_json::from_str(&f.read("target/manifest.json")).expect("manifest") };
+    let (mt, mo) = (manifest(&theirs), manifest(&ours));
+    for m in contracted {
+        let id = format!("model.contracts.{m}");
+        for key in ["contract", "constraints", "columns"] {
+            assert_eq!(mt["nodes"][&id][key], mo["nodes"][&id][key], "{id}: {key}");
+        }
+        assert_eq!(mt["nodes"][&id]["config"]["contract"], mo["nodes"][&id]["config"]["contract"], "{id}: config.contract");
+        assert_eq!(mt["nodes"][&id]["config"]["grants"], mo["nodes"][&id]["config"]["grants"], "{id}: config.grants");
+    }
+    // Project hooks: the same operation results and messages (the hook_log table is compared above).
+    let messages = |f: &Fixture| -> Vec<(String, String)> {
+        let rr = f.run_results();
+        rr["results"].as_array().into_iter().flatten().filter(|r| r["unique_id"].as_str().is_some_and(|u| u.starts_with("operation.")))
+            .map(|r| (r["unique_id"].as_str().unwrap_or_default().to_string(), r["message"].as_str().unwrap_or_default().to_string()))
+            .collect()
+    };
+    assert_eq!(messages(&theirs), messages(&ours));
+    assert_eq!(messages(&ours).len(), 3);
+    let grants = "DuckDB adapter: Grants for relations are not supported by DuckDB";
+    assert!(dbt_out.contains(grants) && out.all().contains(grants), "{}", out.all());
+}

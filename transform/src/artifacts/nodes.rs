@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value as Json};
 
 use crate::compile::Manifest;
-use crate::project::{Config, MacroFile, Node, Resource, Source};
+use crate::project::{constraints, Config, MacroFile, Node, Resource, Source};
 
 /// dbt's defaults of a model's or seed's config (a test's and a source's are below).
 fn node_defaults(materialized: &str) -> Json {
@@ -63,6 +63,13 @@ pub fn config_json(n: &Node) -> Json {
             "tags" => {
                 o.insert(k.clone(), json!(n.config.tags()));
             }
+            "grants" => {
+                o.insert(k.clone(), n.config.grants());
+            }
+            "contract" => {
+                let (enforced, alias_types) = contract_flags(n);
+                o.insert(k.clone(), json!({"enforced": enforced, "alias_types": alias_types}));
+            }
             _ => {
                 o.insert(k.clone(), v.clone());
             }
@@ -78,12 +85,27 @@ pub fn config_json(n: &Node) -> Json {
     out
 }
 
+/// `contract.enforced` and `contract.alias_types` of a node's config (validated when it was parsed).
+fn contract_flags(n: &Node) -> (bool, bool) {
+    constraints::contract_of(n.config.get("contract"), &n.original_file_path).unwrap_or((false, true))
+}
+
+/// The node's `contract`: with `checksum` when enforced (dbt's `build_contract_checksum`).
+fn contract_json(n: &Node) -> Json {
+    let (enforced, alias_types) = contract_flags(n);
+    let checksum = enforced.then(|| {
+        let cols: Vec<_> = n.columns.iter().map(|c| (c.name.clone(), c.data_type.clone(), c.constraints.clone())).collect();
+        constraints::checksum(&cols, n.materialized(), &n.constraints)
+    });
+    json!({"enforced": enforced, "alias_types": alias_types, "checksum": checksum})
+}
+
 fn columns_json(cols: &[crate::project::Column]) -> Json {
     let map: Map<String, Json> = cols
         .iter()
         .map(|c| {
             (c.name.clone(), json!({"name": c.name, "description": c.description, "meta": {}, "data_type": c.data_type,
-                "constraints": [], "quote": null, "config": {"meta": {}, "tags": []}, "tags": [], "granularity": null,
+                "constraints": constraints::manifest_list(&c.constraints), "quote": c.quote, "config": {"meta": {}, "tags": []}, "tags": [], "granularity": null,
                 "doc_blocks": []}))
         })
         .collect();
@@ -142,10 +164,10 @@ pub fn node_json(m: &Manifest, n: &Node) -> Json {
         put("depends_on", json!({"macros": n.depends_on_macros, "nodes": n.depends_on}));
     }
     put("compiled_path", json!(format!("{}/compiled/{project}/{folder}", m.project.cfg.target_path)));
-    put("contract", json!({"enforced": false, "alias_types": true, "checksum": null}));
+    put("contract", contract_json(n));
     if n.resource == Resource::Model {
         put("access", n.config.get("access").cloned().unwrap_or(json!("protected")));
-        put("constraints", json!([]));
+        put("constraints", constraints::manifest_list(&n.constraints));
         put("version", Json::Null);
         put("latest_version", Json::Null);
         put("deprecation_date", Json::Null);

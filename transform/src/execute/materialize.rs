@@ -1,10 +1,12 @@
 //! Materializations: `view`, `table` (built under a temporary name and swapped in), `incremental`
 //! (`append`, `merge`, `delete+insert` on `unique_key`; `on_schema_change` ignore/fail/
-//! append_new_columns), `snapshot` (in `snapshot/`) and dbt-duckdb's `external` (in `external.rs`). Ephemeral models are never built: they are
-//! inlined as CTEs.
+//! append_new_columns), `snapshot` (in `snapshot/`) and dbt-duckdb's `external` (in `external.rs`).
+//! Ephemeral models are never built: they are inlined as CTEs. An enforced contract is checked first
+//! (`contract`).
 
 use serde_json::Value as Json;
 
+use super::contract;
 use crate::error::{Error, Result};
 use crate::project::{Config, Node, RelationName};
 use crate::warehouse::{AdapterResponse, IncrementalPlan, RelationKind, Warehouse, WarehouseColumn};
@@ -14,13 +16,16 @@ pub fn materialize(wh: &dyn Warehouse, node: &Node, sql: &str, full_refresh: boo
     let rel = &node.relation;
     match node.materialized() {
         "view" => {
+            if contract::enforced(node) {
+                contract::assert_columns(wh, node, sql)?;
+            }
             let name = wh.render_relation(rel);
             if wh.relation_kind(rel)? == Some(RelationKind::Table) {
                 wh.execute(&wh.drop_sql(&name, RelationKind::Table))?;
             }
             Ok((wh.execute(&wh.create_view_sql(&name, sql, &node.config))?, "CREATE VIEW".into()))
         }
-        "table" => Ok((wh.build_table(rel, sql, &node.config)?, "CREATE TABLE".into())),
+        "table" => Ok((table(wh, node, sql)?, "CREATE TABLE".into())),
         "incremental" => incremental(wh, node, sql, full_refresh),
         "snapshot" => super::snapshot::snapshot(wh, node, sql),
         "external" => super::external::build(wh, node, sql),
@@ -28,11 +33,24 @@ pub fn materialize(wh: &dyn Warehouse, node: &Node, sql: &str, full_refresh: boo
     }
 }
 
+/// A table, with its enforced contract checked and declared in the DDL.
+fn table(wh: &dyn Warehouse, node: &Node, sql: &str) -> Result<AdapterResponse> {
+    if !contract::enforced(node) {
+        return wh.build_table(&node.relation, sql, &node.config);
+    }
+    contract::assert_columns(wh, node, sql)?;
+    wh.build_table_with(&node.relation, sql, &node.config, Some(&contract::table_ddl(wh, node)))
+}
+
 fn incremental(wh: &dyn Warehouse, node: &Node, sql: &str, full_refresh: bool) -> Result<(AdapterResponse, String)> {
     let rel = &node.relation;
     let full_refresh = node.config.get("full_refresh").and_then(Json::as_bool).unwrap_or(full_refresh);
     if full_refresh || wh.relation_kind(rel)? != Some(RelationKind::Table) {
-        return Ok((wh.build_table(rel, sql, &node.config)?, "CREATE TABLE".into()));
+        return Ok((table(wh, node, sql)?, "CREATE TABLE".into()));
+    }
+    // The batch is checked against the contract too (dbt builds it with `create_table_as`).
+    if contract::enforced(node) {
+        contract::assert_columns(wh, node, sql)?;
     }
     let tmp = RelationName { identifier: format!("{}__dbt_tmp", rel.identifier), ..rel.clone() };
     let tmp_name = wh.render_relation(&tmp);

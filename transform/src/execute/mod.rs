@@ -1,15 +1,18 @@
 //! Executing selected nodes, below the commands: `plan` (which node waits for which), `runner`
 //! (the `--threads` pool walking the DAG), `node` (what a worker does with one node), `materialize`
-//! (models), `snapshot` (SCD2 snapshots), `data_test` (tests), `unit_test` and `summary` (dbt's closing report).
+//! (models), `contract` (enforced model contracts), `grants`, `project_hooks` (on-run-start/end), `snapshot` (SCD2 snapshots), `data_test` (tests), `unit_test` and `summary` (dbt's closing report).
 //! Here: the schemas to create.
 
+pub mod contract;
 pub mod data_test;
 pub mod defer;
 pub mod external;
+pub mod grants;
 pub mod materialize;
 pub mod node;
 pub mod node_events;
 pub mod plan;
+pub mod project_hooks;
 pub mod runner;
 pub mod snapshot;
 pub mod unit_test;

@@ -1,4 +1,4 @@
-//! What a worker does with one node: compile and materialize a model (with its hooks), load a seed,
+//! What a worker does with one node: compile and materialize a model (with its hooks and grants), load a seed,
 //! run a test or a unit test — all on the node's own warehouse handle (`Warehouse::for_node`, so BigQuery jobs
 //! carry the node's id) — with its dbt events before and after (`node_events`).
 
@@ -8,6 +8,7 @@ use std::time::Instant;
 use serde_json::json;
 
 use super::data_test::{format_sample, run_test, TestStatus};
+use super::grants;
 use super::materialize::materialize;
 use super::unit_test::run_unit_test;
 use super::runner::{NodeResult, Status, Timing};
@@ -74,16 +75,23 @@ fn run_model(m: &Manifest, node: &Node, wh: &Arc<dyn Warehouse>, r: &mut NodeRes
     let sql = m.compile_on(&node.unique_id, Some(wh))?;
     m.write_compiled(node, &sql)?;
     r.compiled_code = Some(sql.clone());
+    let granted = grants::of(node)?;
+    let existed = grants::existed(wh.as_ref(), node, &granted)?;
     run_hooks(m, node, wh, "pre")?;
     let (resp, msg) = materialize(wh.as_ref(), node, &sql, full_refresh)?;
     run_hooks(m, node, wh, "post")?;
+    // dbt applies grants after the post-hooks that run in the transaction (the default).
+    grants::apply(wh.as_ref(), node, &granted, existed)?;
     r.adapter_response = serde_json::to_value(&resp).unwrap_or_default();
     r.message = Some(msg);
     Ok(())
 }
 
 fn run_seed(m: &Manifest, node: &Node, wh: &dyn Warehouse, r: &mut NodeResult) -> Result<()> {
+    let granted = grants::of(node)?;
+    let existed = grants::existed(wh, node, &granted)?;
     let rows = wh.load_seed(&node.relation, &m.project.root.join(&node.original_file_path), &node.config)?;
+    grants::apply(wh, node, &granted, existed)?;
     r.message = Some(format!("INSERT {rows}"));
     r.adapter_response = json!({"_message": format!("INSERT {rows}"), "code": "INSERT", "rows_affected": rows});
     Ok(())

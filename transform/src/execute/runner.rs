@@ -53,6 +53,9 @@ pub struct NodeResult {
     /// Failing rows of a test, pre-formatted (not part of dbt's schema; printed in the summary).
     #[serde(skip)]
     pub detail: Option<String>,
+    /// The summary's text for a result that is not a manifest node (a project hook), with its node_info.
+    #[serde(skip)]
+    pub problem: Option<(crate::events::NodeInfo, String)>,
 }
 
 impl NodeResult {
@@ -69,6 +72,7 @@ impl NodeResult {
             compiled_code: None,
             relation_name: None,
             detail: None,
+            problem: None,
         }
     }
 }

@@ -61,6 +61,9 @@ pub fn print_summary(m: &Manifest, results: &[NodeResult], elapsed: f64, command
     let count = |s: &[Status]| results.iter().filter(|r| s.contains(&r.status)).count();
     p.emit(events::finished_running(&stat_line(m, results), elapsed));
     for r in results.iter().filter(|r| matches!(r.status, Status::Error | Status::Fail | Status::Warn)) {
+        if let Some((info, text)) = &r.problem {
+            p.emit(events::run_result_problem(info, "error", text.clone()));
+        }
         let (Some(text), Ok(node)) = (problem_text(m, r), m.node(&r.unique_id)) else { continue };
         let status = match r.status {
             Status::Warn => "warn",

@@ -245,6 +245,14 @@ impl Engine {
         self.env.render_str(text, ctx).map_err(|e| format_error(&e, Some(&self.shared)))
     }
 
+    /// Renders a project hook (`on-run-start`/`on-run-end`) with `extra` values over `node`'s context
+    /// (`results`, `schemas`, `database_schemas` at the end of a run, as dbt gives them).
+    pub fn render_project_hook(&self, node: &Node, text: &str, wh: &Arc<dyn Warehouse>, extra: &Json) -> Result<String> {
+        let ctx = Value::from_dyn_object(self.context(node, node.relation.clone(), true, Some(wh)));
+        let ctx = minijinja::value::merge_maps([mutable::from_json(extra), ctx]);
+        self.env.render_str(text, ctx).map_err(|e| format_error(&e, Some(&self.shared)))
+    }
+
     /// The macro `run-operation NAME` calls, found as dbt finds it: `package.macro` in that package; a
     /// bare name in the root project, then in the installed packages, then dbt's own.
     pub fn operation_macro(&self, name: &str) -> Result<&MacroCaller> {

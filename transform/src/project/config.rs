@@ -105,6 +105,14 @@ impl Config {
             _ => vec![],
         }
     }
+    /// `grants` as dbt's final config has it: privileges without a `+`, grantees as lists.
+    pub fn grants(&self) -> Json {
+        match self.get("grants") {
+            Some(Json::Object(m)) => Json::Object(m.iter().map(|(k, v)| (k.trim_start_matches('+').to_string(), v.clone())).collect()),
+            Some(other) => other.clone(),
+            None => Json::Object(Map::new()),
+        }
+    }
     /// Hooks as SQL templates, accepting both spellings and a string or a list.
     pub fn hooks(&self, which: &str) -> Vec<String> {
         let mut out = vec![];
@@ -132,7 +140,11 @@ impl Config {
                     }
                     *old = Json::from(tags);
                 }
-                ("meta", Some(Json::Object(old))) => {
+                ("grants", old) => {
+                    let merged = merge_grants(old.as_deref(), v);
+                    self.0.insert(k.to_string(), merged);
+                }
+                ("meta" | "contract", Some(Json::Object(old))) => {
                     if let Json::Object(new) = v {
                         old.extend(new.clone());
                     }
@@ -143,6 +155,33 @@ impl Config {
             }
         }
     }
+}
+
+/// dbt's `grants` merge (`MergeBehavior.DictKeyAppend`): values become lists, a key replaces the
+/// privilege's grantees, and a key written `+select` extends them.
+fn merge_grants(old: Option<&Json>, new: &Json) -> Json {
+    let listify = |v: &Json| match v {
+        Json::Array(a) => a.clone(),
+        Json::Null => vec![],
+        other => vec![other.clone()],
+    };
+    let Json::Object(new) = new else { return new.clone() };
+    // Nothing to extend yet: kept as written, so a `+key` still extends when this is merged on top
+    // of a less specific config (the `config()` calls of a file are gathered before that merge).
+    let Some(Json::Object(old)) = old else {
+        return Json::Object(new.iter().map(|(k, v)| (k.clone(), Json::Array(listify(v)))).collect());
+    };
+    let mut out: Map<String, Json> = old.iter().map(|(k, v)| (k.trim_start_matches('+').to_string(), Json::Array(listify(v)))).collect();
+    for (key, v) in new {
+        let name = key.trim_start_matches('+');
+        match out.get_mut(name) {
+            Some(Json::Array(list)) if key.starts_with('+') => list.extend(listify(v)),
+            _ => {
+                out.insert(name.to_string(), Json::Array(listify(v)));
+            }
+        }
+    }
+    Json::Object(out)
 }
 
 /// Checks every key of `cfg` against `known`, naming the file and location of the first unknown one.
@@ -190,6 +229,19 @@ pub fn validate_values(cfg: &Config, file: &str) -> Result<()> {
     Ok(())
 }
 
+/// A model's final config (after its `config()` call) as dbt's `ModelConfig.__post_init__` checks
+/// `contract`: a mapping, and an incremental contract needs `on_schema_change` fail or append_new_columns.
+pub fn validate_contract(cfg: &Config, file: &str) -> Result<()> {
+    let (contract, _) = super::constraints::contract_of(cfg.get("contract"), file)?;
+    let on_schema_change = cfg.str("on_schema_change").unwrap_or("ignore");
+    if contract && cfg.materialized() == "incremental" && !["append_new_columns", "fail"].contains(&on_schema_change) {
+        return Err(Error::project(file, format!(
+            "Invalid value for on_schema_change: {on_schema_change}. Models materialized as incremental with contracts enabled must set on_schema_change to 'append_new_columns' or 'fail'"
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +259,18 @@ mod tests {
         assert_eq!(c.materialized(), "table");
         assert_eq!(c.tags(), vec!["a", "b"]);
         assert_eq!(c.get("meta"), Some(&json!({"x": 1, "y": 2})));
+    }
+
+    #[test]
+    fn grants_merge_as_dbt() {
+        let mut c = Config::default();
+        c.merge(&map(json!({"+grants": {"select": ["alice"], "+insert": "dan"}})));
+        assert_eq!(c.get("grants"), Some(&json!({"select": ["alice"], "+insert": ["dan"]})));
+        assert_eq!(c.grants(), json!({"select": ["alice"], "insert": ["dan"]}));
+        c.merge(&map(json!({"grants": {"+select": ["bob"], "insert": ["carol"]}})));
+        assert_eq!(c.get("grants"), Some(&json!({"select": ["alice", "bob"], "insert": ["carol"]})));
+        c.merge(&map(json!({"grants": {"select": "eve"}})));
+        assert_eq!(c.get("grants"), Some(&json!({"select": ["eve"], "insert": ["carol"]})));
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! The dbt project as files and as data. `nodes`: the loaded project's types; `load`: files →
 //! `Project`; `files`: listing and reading them; `dbt_project`: dbt_project.yml and its config
-//! trees; `config`: node config keys and values; `properties`: YAML property files;
+//! trees; `config`: node config keys and values; `constraints`: contracts' constraints; `properties`: YAML property files;
 //! `generic_tests`: test nodes from YAML; `preprocess`: macro and docs file rewrites; `profiles`:
 //! profiles.yml → target; `snapshots`: snapshot blocks and their checked config; `unit_tests`:
 //! unit tests from YAML (`unit_spec`: their data); `semantic`: semantic models, metrics, saved
 //! queries, exposures and groups. The Jinja pass (`compile`) then fills each node's refs and config.
 
 pub mod config;
+pub mod constraints;
+pub mod contract_checks;
 pub mod dbt_project;
 pub mod files;
 pub mod generic_tests;
@@ -24,5 +26,6 @@ pub mod unit_spec;
 pub mod unit_tests;
 
 pub use config::Config;
+pub use contract_checks::contract_checks;
 pub use files::{discover, read};
 pub use nodes::{pick_ref, Column, GenericTest, MacroFile, Node, Package, Project, RelationName, Resource, SemanticNode, Source, SqlBlock};

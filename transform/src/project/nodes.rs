@@ -67,6 +67,9 @@ pub struct Column {
     pub name: String,
     pub description: String,
     pub data_type: Option<String>,
+    /// `quote: true`: the name is quoted in a contract's DDL.
+    pub quote: Option<bool>,
+    pub constraints: Vec<super::constraints::Constraint>,
 }
 
 /// Where a relation lives in the warehouse.
@@ -105,6 +108,8 @@ pub struct Node {
     pub config: Config,
     pub description: String,
     pub columns: Vec<Column>,
+    /// Model-level `constraints:` from YAML (applied with an enforced contract).
+    pub constraints: Vec<super::constraints::Constraint>,
     pub patch_path: Option<String>,
     /// Filled by the parse render.
     pub refs: Vec<Vec<String>>,
@@ -275,6 +280,7 @@ impl Project {
             config,
             description: String::new(),
             columns: vec![],
+            constraints: vec![],
             patch_path: None,
             refs: vec![],
             sources: vec![],

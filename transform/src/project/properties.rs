@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value as Json};
 
+use super::constraints;
 use super::config::{validate_keys, validate_values, MODEL_KEYS, SEED_KEYS, SNAPSHOT_KEYS};
 use super::dbt_project::read_yaml;
 use super::generic_tests::add_generic_test;
@@ -15,10 +16,12 @@ const FILE_KEYS: &[&str] = &[
     "version", "models", "sources", "seeds", "snapshots", "data_tests", "macros", "unit_tests", "semantic_models", "metrics",
     "saved_queries", "exposures", "groups",
 ];
-const MODEL_ENTRY: &[&str] = &["name", "description", "columns", "data_tests", "tests", "config", "meta", "docs", "tags", "access", "group", "time_spine"];
+const MODEL_ENTRY: &[&str] =
+    &["name", "description", "columns", "data_tests", "tests", "config", "meta", "docs", "tags", "constraints", "access", "group", "time_spine"];
 /// A YAML snapshot's own keys besides a model entry's.
 const SNAPSHOT_ENTRY: &[&str] = &["name", "description", "columns", "data_tests", "tests", "config", "meta", "docs", "tags", "relation"];
-const COLUMN_ENTRY: &[&str] = &["name", "description", "data_type", "data_tests", "tests", "meta", "tags", "quote", "granularity"];
+const COLUMN_ENTRY: &[&str] =
+    &["name", "description", "data_type", "data_tests", "tests", "meta", "tags", "quote", "constraints", "granularity"];
 const SOURCE_ENTRY: &[&str] = &[
     "name", "description", "database", "schema", "loader", "loaded_at_field", "freshness", "tables", "meta", "tags",
     "config",
@@ -33,6 +36,9 @@ fn check(obj: &Map<String, Json>, known: &[&str], file: &str, at: &str) -> Resul
         }
     }
     for key in obj.keys() {
+        if known == MODEL_ENTRY && matches!(key.as_str(), "versions" | "latest_version") {
+            return Err(Error::project(file, format!("{at}: `{key}:` — model versions are not supported by transform")));
+        }
         if !known.contains(&key.as_str()) {
             return Err(Error::UnknownKey {
                 file: file.into(),
@@ -172,7 +178,9 @@ fn columns(project: &Project, obj: &Map<String, Json>, file: &str, at: &str) -> 
         check(c, COLUMN_ENTRY, file, &format!("{at}.columns.{name}"))?;
         let description = render_docs(project, &text(c, "description"), file)?;
         let data_type = c.get("data_type").and_then(Json::as_str).map(String::from);
-        out.push((Column { name, description, data_type }, ""));
+        let quote = c.get("quote").and_then(Json::as_bool);
+        let constraints = constraints::parse_list(c.get("constraints"), false, file, &format!("{at}.columns.{name}"))?;
+        out.push((Column { name, description, data_type, quote, constraints }, ""));
     }
     Ok(out)
 }
@@ -215,6 +223,9 @@ fn patch_node(project: &mut Project, package: &str, e: &Map<String, Json>, file:
     }
     node.description = description;
     node.columns = cols.into_iter().map(|(c, _)| c).collect();
+    node.constraints = constraints::parse_list(e.get("constraints"), true, file, &format!("models.{name}"))?;
+    let by_column: Vec<(String, Vec<constraints::Constraint>)> = node.columns.iter().map(|c| (c.name.clone(), c.constraints.clone())).collect();
+    constraints::check_primary_keys(&node.constraints, &by_column, file)?;
     node.patch_path = Some(file.to_string());
     queue_tests(package, e, file, &uid, &name, pending);
     Ok(())

@@ -23,7 +23,7 @@ fn py_str(v: &Json) -> String {
 }
 
 /// Python's `repr()` of a str: single quotes unless the text holds `'` and no `"`, with Python's escapes.
-fn py_repr_str(s: &str) -> String {
+pub fn py_repr_str(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);

@@ -5,6 +5,7 @@
 
 pub mod ddl;
 mod dialect;
+pub mod grants;
 pub mod jobs;
 pub mod profile;
 mod seed;
@@ -94,6 +95,18 @@ impl BigQuery {
 
     /// Dataset names of the project (for `debug`): `datasets.list`, or INFORMATION_SCHEMA where the
     /// list response lacks fields the client requires (emulators omit `etag`).
+    /// The location of a dataset (the profile's, else the dataset's own), for region-level views.
+    fn dataset_location(&self, project: &str, dataset: &str) -> Result<String> {
+        if let Some(l) = &self.session.profile.location {
+            return Ok(l.clone());
+        }
+        let ds = self.session.rt.block_on(self.session.client.dataset().get(project, dataset));
+        match ds.map_err(|e| api_error(&format!("datasets.get {project}.{dataset}"), e))?.location {
+            Some(l) => Ok(l),
+            None => Err(Error::Warehouse("No location/region found when trying to retrieve \"OBJECT_PRIVILEGES\"".into())),
+        }
+    }
+
     pub fn datasets(&self) -> Result<Vec<String>> {
         let listed = self.session.rt.block_on(self.session.client.dataset().list(&self.session.profile.project, Default::default()));
         if let Ok(list) = listed {
@@ -177,6 +190,41 @@ impl Warehouse for BigQuery {
             .collect())
     }
 
+    /// dbt-bigquery's `get_column_schema_from_query`: the schema of the query run with no rows; types as
+    /// the API names them (`INTEGER`, `STRING`), repeated fields as `ARRAY<...>`.
+    fn query_columns(&self, sql: &str) -> Result<Vec<WarehouseColumn>> {
+        let out = self.job(&format!("select * from (\n{sql}\n) as __dbt_sbq\nwhere false\nlimit 0"), false)?;
+        let s = &self.session;
+        let fields = s.rt.block_on(jobs::result_fields(&s.client, &s.profile, &out.job_id, self.node.as_deref()))?;
+        Ok(fields
+            .into_iter()
+            .map(|(name, ty, mode)| WarehouseColumn { name, data_type: if mode == "REPEATED" { format!("ARRAY<{ty}>") } else { ty } })
+            .collect())
+    }
+
+    /// dbt-bigquery's `apply_grants`: the relation's current grants (when it existed), then one script
+    /// of `revoke` and `grant` statements for the difference.
+    fn apply_grants(&self, rel: &RelationName, kind: RelationKind, want: &super::Grants, should_revoke: bool) -> Result<()> {
+        if want.is_empty() {
+            return Ok(());
+        }
+        let name = self.render_relation(rel);
+        let current = if should_revoke {
+            let location = self.dataset_location(&rel.database, &rel.schema)?;
+            let rows = self.query(&grants::show_sql(&rel.database, &location, &rel.schema, &rel.identifier), usize::MAX)?;
+            grants::standardize(rows.rows.iter().map(|r| (cell_text(&r[0]), cell_text(&r[1]))))
+        } else {
+            super::Grants::new()
+        };
+        let statements = grants::dcl(&name, kind, &grants::diff(want, &current), &grants::diff(&current, want));
+        if statements.is_empty() {
+            let msg = format!("On {name}: All grants are in place, no revocation or granting needed.");
+            crate::output::printer().note(crate::events::Level::Debug, &msg);
+            return Ok(());
+        }
+        self.execute(&statements.iter().map(|s| format!("{s};")).collect::<Vec<_>>().join("\n")).map(|_| ())
+    }
+
     fn create_schema(&self, database: &str, schema: &str) -> Result<()> {
         let key = format!("{database}.{schema}");
         if self.session.datasets_ready.lock().map(|s| s.contains(&key)).unwrap_or(false) {
@@ -249,7 +297,7 @@ impl Warehouse for BigQuery {
 
     /// One atomic `create or replace table`. BigQuery refuses to replace a view with a table, or a
     /// table with one partitioned or clustered differently: those are dropped first (as dbt-bigquery does).
-    fn build_table(&self, rel: &RelationName, sql: &str, config: &Config) -> Result<AdapterResponse> {
+    fn build_table_with(&self, rel: &RelationName, sql: &str, config: &Config, contract: Option<&super::ContractDdl>) -> Result<AdapterResponse> {
         let partition = ddl::partition(config)?;
         let name = self.render_relation(rel);
         match self.table(rel)? {
@@ -261,7 +309,14 @@ impl Warehouse for BigQuery {
             }
             _ => {}
         }
-        self.execute(&ddl::create_table(&name, sql, config))
+        match contract {
+            Some(c) => self.execute(&self.create_contract_table_sql(&name, sql, c, config)),
+            None => self.execute(&ddl::create_table(&name, sql, config)),
+        }
+    }
+    /// dbt-bigquery's contracted `create or replace table x (cols and constraints) partition by ... as (select ...)`.
+    fn create_contract_table_sql(&self, rel: &str, sql: &str, ddl: &super::ContractDdl, config: &Config) -> String {
+        ddl::create_table_columns(rel, &ddl.columns_and_constraints(), &ddl.select(sql), config)
     }
 
     fn estimate_bytes(&self, sql: &str) -> Result<Option<i64>> {
@@ -300,4 +355,8 @@ impl Warehouse for BigQuery {
              timestamp_diff(current_timestamp(), cast(max({field}) as timestamp), millisecond) / 1000.0 from {rel}{filter}"
         )
     }
+}
+
+fn cell_text(v: &serde_json::Value) -> String {
+    v.as_str().map(String::from).unwrap_or_else(|| v.to_string())
 }

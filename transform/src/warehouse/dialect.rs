@@ -4,6 +4,7 @@
 //! defaults here are standard SQL (DuckDB's). Everything that differs by adapter outside
 //! `warehouse/` asks the dialect instead of matching on the adapter's name.
 
+use crate::project::constraints::{Kind, Support};
 use crate::project::profiles::Target;
 use crate::project::RelationName;
 
@@ -87,6 +88,14 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     }
     fn relation_class(&self) -> &'static str {
         "BaseRelation"
+    }
+    /// dbt's `CONSTRAINT_SUPPORT` of the adapter (dbt-duckdb enforces all five types).
+    fn constraint_support(&self, _kind: Kind) -> Support {
+        Support::Enforced
+    }
+    /// A rendered constraint as the adapter writes it in DDL (dbt-bigquery: keys `not enforced`).
+    fn constraint_ddl(&self, _kind: Kind, rendered: String) -> String {
+        rendered
     }
     /// `api.Column.translate_type`: dbt's generic type labels (`string`) in this warehouse's spelling.
     fn translate_type(&self, label: &str) -> String {

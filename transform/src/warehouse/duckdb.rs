@@ -314,15 +314,22 @@ impl Warehouse for DuckDb {
             lit(&rel.schema),
             lit(&rel.identifier)
         );
-        let rows = self.query(&sql, usize::MAX)?;
-        Ok(rows
-            .rows
-            .iter()
-            .map(|r| WarehouseColumn {
-                name: r[0].as_str().unwrap_or_default().to_string(),
-                data_type: r[1].as_str().unwrap_or_default().to_string(),
-            })
-            .collect())
+        Ok(name_type_rows(&self.query(&sql, usize::MAX)?))
+    }
+
+    /// dbt-duckdb's `get_column_schema_from_query`: DESCRIBE of the query with no rows.
+    fn query_columns(&self, sql: &str) -> Result<Vec<WarehouseColumn>> {
+        let sql = format!("describe (select * from (\n{sql}\n) as __dbt_sbq\nwhere false\nlimit 0\n)");
+        Ok(name_type_rows(&self.query(&sql, usize::MAX)?))
+    }
+
+    /// dbt-duckdb applies no grants: it warns once per run (`adapter.warn_once`) and goes on.
+    fn apply_grants(&self, _rel: &RelationName, _kind: RelationKind, grants: &super::Grants, _should_revoke: bool) -> Result<()> {
+        static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if !grants.is_empty() && !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            crate::output::printer().emit(crate::events::adapter_warning("DuckDB", "Grants for relations are not supported by DuckDB"));
+        }
+        Ok(())
     }
 
     fn create_schema(&self, database: &str, schema: &str) -> Result<()> {
@@ -401,6 +408,12 @@ fn seed_columns(wh: &DuckDb, csv: &Path, config: &Config) -> Result<Vec<(String,
 }
 
 /// A SQL string literal.
+/// Columns from rows whose first two cells are the name and the type.
+fn name_type_rows(rows: &Rows) -> Vec<WarehouseColumn> {
+    let text = |v: &Json| v.as_str().unwrap_or_default().to_string();
+    rows.rows.iter().map(|r| WarehouseColumn { name: text(&r[0]), data_type: text(&r[1]) }).collect()
+}
+
 fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }

@@ -34,6 +34,9 @@ pub struct WarehouseColumn {
     pub data_type: String,
 }
 
+/// A `grants` config: privilege -> grantees.
+pub type Grants = std::collections::BTreeMap<String, Vec<String>>;
+
 /// What dbt calls `adapter_response`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AdapterResponse {
@@ -48,6 +51,27 @@ pub struct AdapterResponse {
 pub struct Rows {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<serde_json::Value>>,
+}
+
+/// An enforced contract's table DDL (dbt's `get_table_columns_and_constraints`): column definitions
+/// with their constraints, model-level constraints, and the declared column names rows are inserted by.
+#[derive(Debug, Clone, Default)]
+pub struct ContractDdl {
+    pub columns: Vec<String>,
+    pub constraints: Vec<String>,
+    pub names: Vec<String>,
+}
+
+impl ContractDdl {
+    /// `(\n    col type ..., \n    constraint ...\n)`.
+    pub fn columns_and_constraints(&self) -> String {
+        let all: Vec<&String> = self.columns.iter().chain(&self.constraints).collect();
+        format!("(\n    {}\n)", all.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",\n    "))
+    }
+    /// `select a, b from (sql) as model_subq`: the query's columns in the declared order.
+    pub fn select(&self, sql: &str) -> String {
+        format!("select {}\nfrom (\n{sql}\n) as model_subq", self.names.join(", "))
+    }
 }
 
 /// How an incremental model's new rows (in `tmp`) are applied to `target`.
@@ -116,6 +140,9 @@ pub trait Warehouse: Send + Sync {
     fn query_read_only(&self, sql: &str, limit: usize) -> Result<Rows>;
     fn relation_kind(&self, rel: &RelationName) -> Result<Option<RelationKind>>;
     fn columns(&self, rel: &RelationName) -> Result<Vec<WarehouseColumn>>;
+    /// The columns (names and the warehouse's type names) a query returns, without running it for rows
+    /// (dbt's `get_column_schema_from_query`).
+    fn query_columns(&self, sql: &str) -> Result<Vec<WarehouseColumn>>;
     fn create_schema(&self, database: &str, schema: &str) -> Result<()>;
     /// Loads a CSV into `rel` (replacing it); returns rows loaded. `config` is the seed's config:
     /// `column_types` (column → warehouse type) and `delimiter` must be honoured.
@@ -142,6 +169,16 @@ pub trait Warehouse: Send + Sync {
     fn create_table_sql(&self, rel: &str, sql: &str, _config: &Config) -> String {
         format!("create or replace table {rel} as (\n{sql}\n)")
     }
+    /// A table with an enforced contract: declared columns and constraints, then the rows
+    /// (dbt-duckdb's `create table (...); insert into ... select`).
+    fn create_contract_table_sql(&self, rel: &str, sql: &str, ddl: &ContractDdl, _config: &Config) -> String {
+        format!(
+            "create table {rel}\n{};\ninsert into {rel} ({}) (\n{}\n)",
+            ddl.columns_and_constraints(),
+            ddl.names.join(", "),
+            ddl.select(sql)
+        )
+    }
     fn drop_sql(&self, rel: &str, kind: RelationKind) -> String {
         let k = if kind == RelationKind::View { "view" } else { "table" };
         format!("drop {k} if exists {rel}")
@@ -149,9 +186,17 @@ pub trait Warehouse: Send + Sync {
     /// Builds `rel` as a table from `sql` so a failure never leaves a missing or half-built table:
     /// build under a temporary name, then swap it in one transaction.
     fn build_table(&self, rel: &RelationName, sql: &str, config: &Config) -> Result<AdapterResponse> {
+        self.build_table_with(rel, sql, config, None)
+    }
+    /// `build_table`, with an enforced contract's DDL when `contract` is given.
+    fn build_table_with(&self, rel: &RelationName, sql: &str, config: &Config, contract: Option<&ContractDdl>) -> Result<AdapterResponse> {
         let tmp = RelationName { identifier: format!("{}__transform_tmp", rel.identifier), ..rel.clone() };
         let (target, tmp_sql) = (self.render_relation(rel), self.render_relation(&tmp));
-        if let Err(e) = self.execute(&self.create_table_sql(&tmp_sql, sql, config)) {
+        let create = match contract {
+            Some(ddl) => self.create_contract_table_sql(&tmp_sql, sql, ddl, config),
+            None => self.create_table_sql(&tmp_sql, sql, config),
+        };
+        if let Err(e) = self.execute(&create) {
             let _ = self.execute(&self.drop_sql(&tmp_sql, RelationKind::Table));
             return Err(e);
         }
@@ -275,6 +320,11 @@ pub trait Warehouse: Send + Sync {
              when not matched\n and DBT_INTERNAL_SOURCE.dbt_change_type = 'insert'\n then insert ({cols})\n values ({cols})",
             t = m.target, s = m.staging, id = c.scd_id, vt = c.valid_to
         )]
+    }
+    /// dbt's `apply_grants` for a built relation: `grants` is privilege -> grantees; `should_revoke` when
+    /// the relation existed before (its current grants are read and what the config lacks revoked).
+    fn apply_grants(&self, _rel: &RelationName, _kind: RelationKind, _grants: &Grants, _should_revoke: bool) -> Result<()> {
+        Err(Error::Warehouse(format!("`grants` are not supported by the {} adapter", self.adapter_type())))
     }
     fn add_column_sql(&self, rel: &str, col: &WarehouseColumn) -> String {
         format!("alter table {rel} add column {} {}", self.quote(&col.name), col.data_type)

@@ -121,6 +121,12 @@ pub fn options(cfg: &Config, for_table: bool) -> String {
 /// `create or replace table`: atomic on BigQuery (the old table stays until the new one is ready).
 /// An invalid `partition_by` is reported by `partition()` before this is called.
 pub fn create_table(rel: &str, sql: &str, cfg: &Config) -> String {
+    create_table_columns(rel, "", sql, cfg)
+}
+
+/// `create_table` with a column list (`(a INT64 not null, ...)`, an enforced contract's) or none.
+pub fn create_table_columns(rel: &str, columns: &str, sql: &str, cfg: &Config) -> String {
+    let columns = if columns.is_empty() { String::new() } else { format!("\n{columns}") };
     let part = partition(cfg).ok().flatten().map(|p| format!("\npartition by {}", p.expr(""))).unwrap_or_default();
     let cluster = cluster_by(cfg);
     let cluster = if cluster.is_empty() {
@@ -128,7 +134,7 @@ pub fn create_table(rel: &str, sql: &str, cfg: &Config) -> String {
     } else {
         format!("\ncluster by {}", cluster.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", "))
     };
-    format!("create or replace table {rel}{part}{cluster}{}\nas (\n{sql}\n)", options(cfg, true))
+    format!("create or replace table {rel}{columns}{part}{cluster}{}\nas (\n{sql}\n)", options(cfg, true))
 }
 
 pub fn create_view(rel: &str, sql: &str, cfg: &Config) -> String {

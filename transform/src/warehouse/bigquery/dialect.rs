@@ -3,6 +3,7 @@
 //! and clock (dbt-bigquery's).
 
 use super::ddl;
+use crate::project::constraints::{Kind, Support};
 use crate::warehouse::dialect::{ColumnType, Dialect, TypeClass};
 
 #[derive(Debug)]
@@ -43,6 +44,20 @@ impl Dialect for BigQueryDialect {
     }
     fn relation_class(&self) -> &'static str {
         "BigQueryRelation"
+    }
+    /// dbt-bigquery's `CONSTRAINT_SUPPORT`: only `not_null` is enforced; keys are written `not enforced`.
+    fn constraint_support(&self, kind: Kind) -> Support {
+        match kind {
+            Kind::NotNull | Kind::Custom => Support::Enforced,
+            Kind::PrimaryKey | Kind::ForeignKey => Support::NotEnforced,
+            Kind::Check | Kind::Unique => Support::NotSupported,
+        }
+    }
+    fn constraint_ddl(&self, kind: Kind, rendered: String) -> String {
+        match kind {
+            Kind::PrimaryKey | Kind::ForeignKey => format!("{rendered} not enforced"),
+            _ => rendered,
+        }
     }
     /// dbt-bigquery's labels: `text` -> STRING, `float` -> FLOAT64, `integer` -> INT64.
     fn translate_type(&self, label: &str) -> String {

@@ -186,6 +186,20 @@ async fn wait_done(client: &Client, p: &Profile, mut job: Job, job_id: &str, nod
     Ok(job)
 }
 
+/// The result schema of a finished query job: (name, type as the API writes it, mode).
+pub async fn result_fields(client: &Client, p: &Profile, job_id: &str, node: Option<&str>) -> Result<Vec<(String, String, String)>> {
+    let params = GetQueryResultsParameters { location: p.location.clone(), max_results: Some(0), ..Default::default() };
+    let resp = client.job().get_query_results(&p.project, job_id, params).await.map_err(|e| request_error(e, node).0)?;
+    let fields = resp.schema.and_then(|s| s.fields).unwrap_or_default();
+    Ok(fields
+        .into_iter()
+        .map(|f| {
+            let ty = serde_json::to_value(&f.r#type).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+            (f.name, ty, f.mode.unwrap_or_else(|| "NULLABLE".into()))
+        })
+        .collect())
+}
+
 /// Reads at most `limit` rows of a finished query job (run for `node`), page by page.
 pub async fn read_rows(client: &Client, p: &Profile, job_id: &str, limit: usize, node: Option<&str>) -> Result<Rows> {
     let mut out = Rows::default();
