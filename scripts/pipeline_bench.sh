@@ -51,6 +51,9 @@ print(f"connector alone (> null)   {read:.2f} s  -> {n / read:,.0f} records/s")
 print(f"transform sync (end to end){sync:.2f} s  -> {n / sync:,.0f} records/s")
 print(f"transform sync CPU         {cpu:.2f} s  -> {n / cpu:,.0f} records per CPU-second (loader only)")
 print(f"transform sync peak RSS    {rss / 1024:.1f} MiB")
+# Summary lines for scripts/bench.sh.
+for value, unit in [(n / sync, "records/s_end_to_end"), (n / cpu, "records/CPU-s_loader"), (rss / 1024, "MiB_peak_RSS"), (n / read, "records/s_connector_alone")]:
+    print(f"BENCH name=sync_{n}_records ours={value:.6g} peer= unit={unit}")
 PY
 kill "$server_pid" 2>/dev/null || true
 server_pid=""
