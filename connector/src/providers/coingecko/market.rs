@@ -118,15 +118,16 @@ impl Stream for MarketChart {
         // The common shape by hand, else the plain shape by serde; anything else through the JSON tree (the
         // same records each way).
         let bytes = page.bytes();
-        let records: Box<dyn PageRecords> =
-            match chart_scan::read(bytes).map_or_else(|| serde_json::from_slice::<Chart>(bytes), Ok) {
-                Ok(chart) => Box::new(ChartRecords::new(chart, &self.config, granularity)),
-                Err(_) => {
-                    let mut out = Vec::new();
-                    self.tree_points(page.json(), granularity, &mut out)?;
-                    Box::new(Built(out))
-                }
-            };
+        let records: Box<dyn PageRecords> = match chart_scan::read(bytes)
+            .map_or_else(|| serde_json::from_slice::<Chart>(bytes), Ok)
+        {
+            Ok(chart) => Box::new(ChartRecords::new(chart, &self.config, granularity)),
+            Err(_) => {
+                let mut out = Vec::new();
+                self.tree_points(page.json(), granularity, &mut out)?;
+                Box::new(Built(out))
+            }
+        };
         Ok((records, None))
     }
 }
@@ -397,7 +398,9 @@ mod tests {
     #[test]
     fn a_long_page_is_written_as_the_eager_sort_wrote_it() {
         let t0 = 1_700_000_000_000_i64;
-        let mut times: Vec<i64> = (0..5_000).map(|i| t0 + (i * 7_919 % 5_000) * 3_600_000).collect();
+        let mut times: Vec<i64> = (0..5_000)
+            .map(|i| t0 + (i * 7_919 % 5_000) * 3_600_000)
+            .collect();
         times.extend([t0 + 3_600_000, t0, t0 + 42 * 3_600_000, 9e18 as i64]);
         // `every`: one point in `every` is left out of the series (0: none).
         let series = |scale: f64, every: usize| -> String {
@@ -431,7 +434,9 @@ mod tests {
             .page_records(&cx, &page, &StreamState::default())
             .unwrap();
         let mut eager = Vec::new();
-        stream.tree_points(page.json(), "hourly", &mut eager).unwrap();
+        stream
+            .tree_points(page.json(), "hourly", &mut eager)
+            .unwrap();
         let mut keyed: Vec<(Cursor, Record)> = eager
             .into_iter()
             .filter_map(|r| Some((r.field("timestamp").and_then(Cursor::from_field)?, r)))
@@ -448,6 +453,9 @@ mod tests {
             got.push(b'\n');
         }
         assert_eq!(keyed.len(), 5_003);
-        assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap());
+        assert_eq!(
+            String::from_utf8(got).unwrap(),
+            String::from_utf8(want).unwrap()
+        );
     }
 }
