@@ -14,8 +14,10 @@ cd "$root"
 secs="${1:-10}"
 . scripts/dev-env.sh
 command -v wrk >/dev/null || { echo "dashboard_bench: needs wrk (apt-get install wrk)" >&2; exit 2; }
-cargo build -q -p transform -p source-bitcoin -p replay-server --no-default-features
-bin="$CARGO_TARGET_DIR/debug"
+# BENCH_PROFILE=bench (as scripts/bench.sh sets) measures the optimised build; the default is the dev build.
+profile="${BENCH_PROFILE:-dev}"
+cargo build -q --profile "$profile" -p transform -p source-bitcoin -p replay-server --no-default-features
+bin="$CARGO_TARGET_DIR/$([ "$profile" = dev ] && echo debug || echo release)"
 work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -67,6 +69,8 @@ measure() { # $1 = label, $2 = path, rest = wrk options
   line="$(wrk -t2 -c32 -d"${secs}s" -s "$work/p95.lua" "$@" "${url}${path}" | grep '^RESULT')"
   read -r _ p50 p95 rps errs bytes <<<"$line"
   printf '%-22s %9s %9s %10s %9s %7s\n' "$label" "$p50" "$p95" "$rps" "$bytes" "$errs"
+  echo "BENCH name=dashboard_${label// /_} ours=$p95 peer= unit=ms_p95" >> "$work/summary"
+  echo "BENCH name=dashboard_${label// /_} ours=$rps peer= unit=requests/s" >> "$work/summary"
 }
 for p in $panels; do
   measure "$p" "api/panels/$p" -H 'Accept-Encoding: gzip'
@@ -80,5 +84,9 @@ if harness="$(scripts/browser-setup.sh 2>/dev/null)" && [ -n "$harness" ]; then
     ms="$(BROWSER_HARNESS_DIR="$harness" node tests/browser/dashboard.mjs "$url" "$work/shot$i.png" | sed -n 's/^READY //p' | python3 -c 'import json,sys; print(json.load(sys.stdin)["drawn_ms"])')"
     times+=("$ms")
   done
-  printf '\npage: all panels drawn in %s ms (3 loads: %s)\n' "$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)" "${times[*]}"
+  drawn="$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)"
+  printf '\npage: all panels drawn in %s ms (3 loads: %s)\n' "$drawn" "${times[*]}"
+  echo "BENCH name=dashboard_page_drawn ours=$drawn peer= unit=ms_median" >> "$work/summary"
 fi
+# Summary lines for scripts/bench.sh.
+cat "$work/summary"

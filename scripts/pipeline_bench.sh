@@ -59,6 +59,9 @@ print(f"connector alone (> null)   {read:.2f} s  -> {n / read:,.0f} records/s ({
 print(f"transform sync (end to end){sync:.2f} s  -> {n / sync:,.0f} records/s")
 print(f"transform sync CPU         {cpu:.2f} s  (source included; loader alone ~{loader:.2f} s -> {n / loader:,.0f} records per CPU-second)")
 print(f"transform sync peak RSS    {rss / 1024:.1f} MiB")
+# Summary lines for scripts/bench.sh.
+for value, unit in [(n / sync, "records/s_end_to_end"), (n / loader, "records/CPU-s_loader_alone"), (rss / 1024, "MiB_peak_RSS"), (n / read, "records/s_connector_alone")]:
+    print(f"BENCH name=sync_{n}_records ours={value:.6g} peer= unit={unit}")
 PY
 peer_venv="$HOME/.cache/bitcoin-pipeline/pyairbyte-venv"
 if [ -x "$peer_venv/bin/python" ]; then
@@ -70,14 +73,18 @@ if [ -x "$peer_venv/bin/python" ]; then
   if [ -n "$peer_n" ]; then
     peer_rss="$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/peer_time.txt")"
     peer_cpu="$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$work/peer_time.txt")"
-    python3 - "$peer_n" "$(secs "$t3" "$t4")" "$peer_cpu" "$peer_rss" "$cpu" "$read_cpu" <<'PY'
+    python3 - "$peer_n" "$(secs "$t3" "$t4")" "$peer_cpu" "$peer_rss" "$cpu" "$read_cpu" "$records" "$rss_kb" <<'PY'
 import sys
 n, wall, cpu, rss, ours, read_cpu = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
+ours_n, ours_rss = int(sys.argv[7]), int(sys.argv[8])
 print(f"PyAirbyte records          {n:,}")
 print(f"PyAirbyte (end to end)     {wall:.2f} s  -> {n / wall:,.0f} records/s")
 print(f"PyAirbyte CPU              {cpu:.2f} s  (source included; loader alone ~{max(cpu - read_cpu, 1e-9):.2f} s)")
 print(f"PyAirbyte peak RSS         {rss / 1024:.1f} MiB")
 print(f"CPU-s, PyAirbyte / ours    {cpu / ours:.1f}x (both with the source)")
+# The side-by-side lines for scripts/bench.sh (per record, so different history lengths compare).
+print(f"BENCH name=sync_vs_pyairbyte ours={ours / ours_n * 1e6:.4g} peer={cpu / n * 1e6:.4g} unit=µs_CPU/record_with_source")
+print(f"BENCH name=sync_vs_pyairbyte ours={ours_rss / 1024:.4g} peer={rss / 1024:.4g} unit=MiB_peak_RSS")
 PY
   else
     echo "PyAirbyte peer failed (see its stderr below)"; tail -5 "$work/peer.err"

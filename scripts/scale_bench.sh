@@ -12,8 +12,10 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 years="${1:-15}" hourly="${2:-730}" blocks="${3:-100000}"
 . scripts/dev-env.sh
-cargo build -q -p transform -p source-bitcoin -p replay-server --no-default-features
-bin="$CARGO_TARGET_DIR/debug"
+# BENCH_PROFILE=bench (as scripts/bench.sh sets) measures the optimised build; the default is the dev build.
+profile="${BENCH_PROFILE:-dev}"
+cargo build -q --profile "$profile" -p transform -p source-bitcoin -p replay-server --no-default-features
+bin="$CARGO_TARGET_DIR/$([ "$profile" = dev ] && echo debug || echo release)"
 work="$(mktemp -d)"
 server_pid=""
 cleanup() {
@@ -95,6 +97,7 @@ seconds = lambda rs: sum(t for _, t in rs.values())
 tests_full, tests_inc = seconds(results("full_build", "test.")), seconds(results("incremental_build", "test."))
 touched = {l.split()[0]: (int(l.split()[1]), int(l.split()[2])) for l in open(f"{work}/touched")} if os.path.exists(f"{work}/touched") else {}
 print(f"{'phase':<28}{'full history':>16}{'one new day':>16}{'ratio':>9}")
+summary = []
 for label, a, b in [("sync (s)", float(times["full_sync"]), float(times["incremental_sync"])),
                     ("records synced", synced("full_sync"), synced("incremental_sync")),
                     ("build: models + tests (s)", float(times["full_build"]), float(times["incremental_build"])),
@@ -103,6 +106,7 @@ for label, a, b in [("sync (s)", float(times["full_sync"]), float(times["increme
     ratio = f"{a / b:.1f}x" if b else "-"
     fmt = (lambda v: f"{v:,.2f}") if isinstance(a, float) else (lambda v: f"{v:,}")
     print(f"{label:<28}{fmt(a):>16}{fmt(b):>16}{ratio:>9}")
+    summary.append((label, a, b))
 print()
 print(f"{'incremental model':<32}{'table rows':>12}{'rows merged':>13}{'s full':>9}{'s new day':>11}")
 for name in sorted(touched):
@@ -112,6 +116,11 @@ for name in sorted(touched):
 others = [(n, t) for n, (_, t) in full.items() if n not in touched]
 print(f"{'other models (views, dims, kpis)':<32}{len(others):>12}{'':>13}{sum(t for _, t in others):>9.2f}"
       f"{sum(inc.get(n, (None, 0.0))[1] for n, _ in others):>11.2f}")
+# Summary lines for scripts/bench.sh: each phase, full history then the new day.
+for label, a, b in summary:
+    name, unit = label.strip().split(" (")[0].replace(":", "").replace(" + ", "_").replace(" ", "_"), "s" if "(s)" in label else "records"
+    print(f"BENCH name=scale_full_{name} ours={a:.6g} peer= unit={unit}")
+    print(f"BENCH name=scale_new_day_{name} ours={b:.6g} peer= unit={unit}")
 PY
 echo
 python3 scripts/bigquery_scan_estimate.py "$bin/transform" target/manifest.json \

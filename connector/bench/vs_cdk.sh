@@ -5,7 +5,7 @@
 # the default 100,000; denser past CoinGecko's ~119,000 hours since 2013-04-28) plus the daily history. Each
 # reads from its own fresh replay server, stdout into `wc -l`. Prints one table: records, requests, CPU
 # (user + sys of the reader alone), µs of CPU per record, records per CPU-second, wall time, peak RSS, and
-# the ratio ours/peer.
+# the ratio ours/peer; then `BENCH name=… ours=… peer=… unit=…` lines for scripts/bench.sh.
 # Usage: connector/bench/vs_cdk.sh [POINTS] [--no-peer]
 # The connector is built with `--profile bench` (optimised; never used by CI); the CDK lives in a cached
 # venv, ~/.cache/bitcoin-pipeline/cdk-venv (created on first use, ~1 min).
@@ -102,4 +102,7 @@ for label, key, fmt in rows:
     theirs = fmt.format(other[key]) if other else "-"
     ratio = f"{ours[key] / other[key]:.2f}" if other and other[key] else "-"
     print(f"| {label:<24} | {mine:>15} | {theirs:>15} | {ratio:>11} |")
+for key, unit in [("us", "µs_CPU/record"), ("rate", "records/CPU-s"), ("rss", "MiB_peak_RSS"), ("requests", "requests")]:
+    theirs = f"{other[key]:.6g}" if other else ""
+    print(f"BENCH name=connector_{points}_points ours={ours[key]:.6g} peer={theirs} unit={unit}")
 PY

@@ -3,9 +3,8 @@
 //! except the record at the cursor when its content changed (its period was still open). A STATE goes out
 //! whenever a page moved the state, at least every 10,000 records (pages are sorted by cursor first, so a
 //! mid-page checkpoint is safe) and once at the end of every stream, so a resumed sync refetches at most one
-//! page. The next slice's first page downloads while the current one is written. A failing stream ends
+//! page. A page's records are built one at a time as they are written, never all at once. The next slice's first page downloads while the current one is written. A failing stream ends
 //! INCOMPLETE with a TRACE ERROR; the others still run; the caller exits non-zero.
-use std::cmp::Ordering;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -17,10 +16,9 @@ use crate::error::{Error, Result};
 use crate::http::HttpClient;
 use crate::protocol::{now_ms, Output};
 use crate::provider::Provider;
-use crate::record::Record;
 use crate::request::{Page, Request};
-use crate::state::{Cursor, InputState, StreamState};
-use crate::stream::{Ctx, Slice, Stream, StreamSpec};
+use crate::state::{InputState, StreamState};
+use crate::stream::{Ctx, CursorOrder, PageRecords, Slice, Stream, StreamSpec};
 
 /// Records between two checkpoints, at most.
 const CHECKPOINT_EVERY: u64 = 10_000;
@@ -134,10 +132,14 @@ impl Reader<'_> {
             if i == 0 {
                 self.out.stream_status(spec.name, "RUNNING")?;
             }
+            // This page is parsed (its body dropped) before the next slice's starts downloading, so one
+            // body is held at a time besides the parsed page being written.
+            let (records, next) = self.parse_page(stream, &cx, first, &state)?;
             ahead = slices
                 .get(i + 1)
                 .map(|s| self.prefetch(spec.provider, &s.request, spec.name));
-            self.read_slice(stream, &cx, slice, first, &mut state, &mut ck)
+            self.write_page(spec, &slice.partition, &mut state, records, &mut ck)?;
+            self.read_rest(stream, &cx, slice, next, &mut state, &mut ck)
                 .await?;
         }
         ck.emit(self.out, &state, true)?;
@@ -169,34 +171,56 @@ impl Reader<'_> {
         Ok(state.since(self.config.start_of(spec.provider)))
     }
 
-    /// Reads one slice page by page from its first page: records, then a checkpoint if the state moved.
-    async fn read_slice(
+    /// Reads the rest of a slice page by page, from the request of its second page if any.
+    async fn read_rest(
         &self,
         stream: &dyn Stream,
         cx: &Ctx,
         slice: &Slice,
-        first: Page,
+        mut next: Option<Request>,
         state: &mut StreamState,
         ck: &mut Checkpoints<'_>,
     ) -> Result<()> {
         let spec = stream.spec();
-        let mut page = Some(first);
-        while let Some(current) = page.take() {
-            let mut records = Vec::new();
-            let next = stream
-                .parse(cx, &current, state, &mut records)
-                .map_err(|message| Error::Shape {
-                    provider: spec.provider.name(),
-                    path: self.http.path_of(spec.provider, &current.request),
-                    message: format!("stream {}: {message}", spec.name),
-                })?;
-            self.emit_page(spec, &slice.partition, state, records, ck)?;
-            ck.emit(self.out, state, false)?;
-            if let Some(req) = next {
-                page = Some(self.http.get(spec.provider, &req, Some(spec.name)).await?);
-            }
+        while let Some(req) = next.take() {
+            let page = self.http.get(spec.provider, &req, Some(spec.name)).await?;
+            let records;
+            (records, next) = self.parse_page(stream, cx, page, state)?;
+            self.write_page(spec, &slice.partition, state, records, ck)?;
         }
         Ok(())
+    }
+
+    /// One page's records (to be built as they are written) and the request of the next page; the page
+    /// itself, its body, is dropped here.
+    fn parse_page(
+        &self,
+        stream: &dyn Stream,
+        cx: &Ctx,
+        page: Page,
+        state: &StreamState,
+    ) -> Result<(Box<dyn PageRecords>, Option<Request>)> {
+        let spec = stream.spec();
+        stream
+            .page_records(cx, &page, state)
+            .map_err(|message| Error::Shape {
+                provider: spec.provider.name(),
+                path: self.http.path_of(spec.provider, &page.request),
+                message: format!("stream {}: {message}", spec.name),
+            })
+    }
+
+    /// Writes one page's records, then a checkpoint if the state moved.
+    fn write_page(
+        &self,
+        spec: &StreamSpec,
+        partition: &str,
+        state: &mut StreamState,
+        records: Box<dyn PageRecords>,
+        ck: &mut Checkpoints,
+    ) -> Result<()> {
+        self.emit_page(spec, partition, state, records, ck)?;
+        ck.emit(self.out, state, false)
     }
 
     /// Starts downloading the first page of the next slice in the background.
@@ -211,30 +235,32 @@ impl Reader<'_> {
         }
     }
 
-    /// Emits one page's records in cursor order, those the state admits (see [`StreamState::admit`]).
+    /// Emits one page's records in cursor order, those the state admits (see [`StreamState::admit`]). Each
+    /// record is built as it is written, so a page's records are never all in memory at once.
     fn emit_page(
         &self,
         spec: &StreamSpec,
         partition: &str,
         state: &mut StreamState,
-        records: Vec<Record>,
+        mut records: Box<dyn PageRecords>,
         ck: &mut Checkpoints,
     ) -> Result<()> {
         let emitted_at = now_ms();
         let Some(field) = spec.cursor_field else {
-            for r in &records {
-                self.out.record(spec.name, r, emitted_at)?;
+            for i in 0..records.len() {
+                if let Some(record) = records.take(i) {
+                    self.out.record(spec.name, &record, emitted_at)?;
+                    ck.since_last += 1;
+                    ck.total += 1;
+                }
             }
-            ck.since_last += records.len() as u64;
-            ck.total += records.len() as u64;
             return Ok(());
         };
-        let mut keyed: Vec<(Cursor, Record)> = records
-            .into_iter()
-            .filter_map(|r| Some((r.field(field).and_then(Cursor::from_field)?, r)))
-            .collect();
-        keyed.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal));
-        for (cursor, record) in keyed {
+        let mut order = CursorOrder::new(records.as_ref(), field);
+        while let Some((cursor, i)) = order.next(records.as_ref(), field) {
+            let Some(record) = records.take(i) else {
+                continue;
+            };
             let Some(record) = state.admit(partition, cursor, record) else {
                 continue;
             };

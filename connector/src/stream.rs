@@ -2,6 +2,7 @@
 //! plans its slices from its provider's config section and its state, and turns one response body into
 //! records (plus the next page's request). HTTP, filtering by cursor, state and checkpoints are the reader's
 //! job (`read.rs`); the streams themselves live in `providers/<key>/`.
+use std::cmp::Ordering;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -9,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::provider::Provider;
 use crate::record::Record;
 use crate::request::{Page, Request};
-use crate::state::StreamState;
+use crate::state::{Cursor, StreamState};
 
 /// What `discover` says about a stream, and how the reader treats it.
 pub struct StreamSpec {
@@ -62,6 +63,88 @@ pub trait Stream: Send + Sync {
         state: &StreamState,
         out: &mut Vec<Record>,
     ) -> Result<Option<Request>, String>;
+
+    /// The same records as [`Stream::parse`], as a [`PageRecords`] the reader builds one at a time: a
+    /// stream whose pages are long (a dense market chart) keeps its parsed points, not every record.
+    fn page_records(
+        &self,
+        cx: &Ctx,
+        page: &Page,
+        state: &StreamState,
+    ) -> Result<(Box<dyn PageRecords>, Option<Request>), String> {
+        let mut out = Vec::new();
+        let next = self.parse(cx, page, state, &mut out)?;
+        Ok((Box::new(Built(out)), next))
+    }
+}
+
+/// One page's records in the page's order, each built when the reader takes it. Positions `0..len()`
+/// each make at most one record.
+pub trait PageRecords: Send {
+    fn len(&self) -> usize;
+
+    /// The cursor (the value of `field`) of the record at `i`, without building it where the source can.
+    fn cursor(&self, i: usize, field: &str) -> Option<Cursor>;
+
+    /// The record at `i`, taken once; `None` when that position makes no record.
+    fn take(&mut self, i: usize) -> Option<Record>;
+}
+
+/// The positions of a page's records that have a cursor, in cursor order; equal cursors keep the page's
+/// order (a stable sort), and a record without one is left out. A page already in order (the usual case)
+/// is walked as it is, without a list of its positions.
+pub struct CursorOrder {
+    sorted: Option<std::vec::IntoIter<(Cursor, usize)>>,
+    next: usize,
+}
+
+impl CursorOrder {
+    pub fn new(records: &dyn PageRecords, field: &str) -> CursorOrder {
+        let mut last = None;
+        let in_order = (0..records.len())
+            .filter_map(|i| records.cursor(i, field))
+            .all(|c| last.replace(c).is_none_or(|l| l <= c));
+        let sorted = (!in_order).then(|| {
+            let mut keyed: Vec<(Cursor, usize)> = (0..records.len())
+                .filter_map(|i| Some((records.cursor(i, field)?, i)))
+                .collect();
+            keyed.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal));
+            keyed.into_iter()
+        });
+        CursorOrder { sorted, next: 0 }
+    }
+
+    /// The next record's cursor and position.
+    pub fn next(&mut self, records: &dyn PageRecords, field: &str) -> Option<(Cursor, usize)> {
+        if let Some(sorted) = &mut self.sorted {
+            return sorted.next();
+        }
+        while self.next < records.len() {
+            let i = self.next;
+            self.next += 1;
+            if let Some(cursor) = records.cursor(i, field) {
+                return Some((cursor, i));
+            }
+        }
+        None
+    }
+}
+
+/// Records built up front by [`Stream::parse`].
+pub struct Built(pub Vec<Record>);
+
+impl PageRecords for Built {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn cursor(&self, i: usize, field: &str) -> Option<Cursor> {
+        self.0.get(i)?.field(field).and_then(Cursor::from_field)
+    }
+
+    fn take(&mut self, i: usize) -> Option<Record> {
+        self.0.get_mut(i).map(std::mem::take)
+    }
 }
 
 /// Splits `[from, to)` into consecutive windows no longer than `max` (at least one window).

@@ -127,13 +127,17 @@ fn main() {
     let sizes: Vec<usize> = if args.is_empty() { vec![1000, 10000] } else { args.iter().filter_map(|a| a.parse().ok()).collect() };
     println!("| models | tests | parse wall (s) | parse CPU (s) | compile wall (s) | compile CPU (s) | parse peak RSS (MiB) | compile peak RSS (MiB) |");
     println!("|---|---|---|---|---|---|---|---|");
+    let mut summary = Vec::new();
     for n in sizes {
         let dir = tempfile::tempdir().expect("tempdir");
         generate(n, dir.path());
         let (pw, pc, pm) = best_of(3, || time_cli(dir.path(), &["parse"]));
         let (cw, cc, cm) = best_of(3, || time_cli(dir.path(), &["compile"]));
         println!("| {n} | {} | {pw:.2} | {pc:.2} | {cw:.2} | {cc:.2} | {pm:.0} | {cm:.0} |", 2 * n);
+        summary.push(format!("BENCH name=parse_{n}_models ours={pw:.3} peer= unit=s_wall\nBENCH name=compile_{n}_models ours={cw:.3} peer= unit=s_wall"));
     }
     let (per_model, run_wall, raw) = run_overhead(1000);
     println!("\nrun overhead: {per_model:.2} ms per model (1000 views: run {run_wall:.2} s, DuckDB alone {raw:.2} s, parse subtracted)");
+    // Summary lines for scripts/bench.sh.
+    println!("{}\nBENCH name=run_overhead_1000_views ours={per_model:.3} peer= unit=ms/model", summary.join("\n"));
 }

@@ -46,6 +46,7 @@ impl Cursor {
             Field::Time(t) => Some(Cursor::Time(*t)),
             Field::Text(s) => parse_date(s).map(Cursor::Time),
             Field::Json(v) => Cursor::from_value(v),
+            Field::Null => None,
             // A JSON float is not a height either (`Number::as_i64` is `None` for it).
             Field::Float(_) => None,
         }

@@ -8,7 +8,6 @@ use std::fmt;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::record::Field;
 
@@ -22,10 +21,25 @@ pub struct Chart {
     pub total_volumes: Vec<Point>,
 }
 
-/// One `[ms, value]` point.
+/// One `[ms, value]` point: 16 bytes (a dense page holds 3 × 213,000 of them), so a null value is kept as
+/// NaN, which no JSON number reads as.
 pub struct Point {
     pub ms: f64,
-    pub value: Option<f64>,
+    value: f64,
+}
+
+impl Point {
+    pub fn new(ms: f64, value: Option<f64>) -> Point {
+        Point {
+            ms,
+            value: value.unwrap_or(f64::NAN),
+        }
+    }
+
+    /// The value, `None` for null.
+    pub fn value(&self) -> Option<f64> {
+        (!self.value.is_nan()).then_some(self.value)
+    }
 }
 
 impl<'de> Deserialize<'de> for Point {
@@ -49,7 +63,7 @@ impl<'de> Visitor<'de> for PointVisitor {
             .ok_or_else(|| de::Error::invalid_length(0, &self))?;
         let value: Option<f64> = seq.next_element::<Option<f64>>()?.flatten();
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Point { ms, value })
+        Ok(Point::new(ms, value))
     }
 }
 
@@ -68,10 +82,10 @@ pub fn value_at(series: &[Point], i: usize, ms: i64) -> Option<f64> {
         .get(i)
         .filter(matches)
         .or_else(|| series.iter().find(matches))
-        .and_then(|p| p.value)
+        .and_then(Point::value)
 }
 
 /// A float field, or null: what `record::num` makes of a number.
 pub fn number(value: Option<f64>) -> Field {
-    value.map_or(Field::Json(Value::Null), Field::Float)
+    value.map_or(Field::Null, Field::Float)
 }

@@ -124,7 +124,7 @@ impl<'a> Scanner<'a> {
             Some(self.number()?)
         };
         self.eat(b']')?;
-        Some(Point { ms, value })
+        Some(Point::new(ms, value))
     }
 
     /// A JSON number read into an `f64` as serde_json reads it with `float_roundtrip` (which this crate
@@ -218,7 +218,7 @@ mod tests {
             .iter()
             .map(|s| {
                 s.iter()
-                    .map(|p| (p.ms.to_bits(), p.value.map(f64::to_bits)))
+                    .map(|p| (p.ms.to_bits(), p.value().map(f64::to_bits)))
                     .collect()
             })
             .collect()

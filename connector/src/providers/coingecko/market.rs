@@ -13,8 +13,8 @@ use super::Section;
 use crate::provider::Provider;
 use crate::record::{from_unix_millis, from_unix_seconds, int, num, time_value, Field, Record};
 use crate::request::{Page, Request};
-use crate::state::StreamState;
-use crate::stream::{windows, Ctx, Slice, Stream, StreamSpec};
+use crate::state::{Cursor, StreamState};
+use crate::stream::{windows, Built, Ctx, PageRecords, Slice, Stream, StreamSpec};
 
 const DAY: i64 = 86_400;
 
@@ -90,11 +90,22 @@ impl Stream for MarketChart {
 
     fn parse(
         &self,
+        cx: &Ctx,
+        page: &Page,
+        state: &StreamState,
+        out: &mut Vec<Record>,
+    ) -> Result<Option<Request>, String> {
+        let (mut records, next) = self.page_records(cx, page, state)?;
+        out.extend((0..records.len()).filter_map(|i| records.take(i)));
+        Ok(next)
+    }
+
+    fn page_records(
+        &self,
         _cx: &Ctx,
         page: &Page,
         _state: &StreamState,
-        out: &mut Vec<Record>,
-    ) -> Result<Option<Request>, String> {
+    ) -> Result<(Box<dyn PageRecords>, Option<Request>), String> {
         let from_to = |key| {
             page.request
                 .get_param(key)
@@ -107,43 +118,80 @@ impl Stream for MarketChart {
         // The common shape by hand, else the plain shape by serde; anything else through the JSON tree (the
         // same records each way).
         let bytes = page.bytes();
-        match chart_scan::read(bytes).map_or_else(|| serde_json::from_slice::<Chart>(bytes), Ok) {
-            Ok(chart) => self.points(&chart, granularity, out),
-            Err(_) => self.tree_points(page.json(), granularity, out)?,
+        let records: Box<dyn PageRecords> = match chart_scan::read(bytes)
+            .map_or_else(|| serde_json::from_slice::<Chart>(bytes), Ok)
+        {
+            Ok(chart) => Box::new(ChartRecords::new(chart, &self.config, granularity)),
+            Err(_) => {
+                let mut out = Vec::new();
+                self.tree_points(page.json(), granularity, &mut out)?;
+                Box::new(Built(out))
+            }
+        };
+        Ok((records, None))
+    }
+}
+
+/// The records of a chart read without a JSON tree, built one at a time from its points: the page's texts
+/// shared, times kept as times.
+struct ChartRecords {
+    chart: Chart,
+    coin: Field,
+    currency: Field,
+    granularity: Field,
+}
+
+impl ChartRecords {
+    fn new(chart: Chart, config: &Section, granularity: &str) -> ChartRecords {
+        let text = |s: &str| Field::text(&Arc::from(s));
+        ChartRecords {
+            chart,
+            coin: text(&config.coin_id),
+            currency: text(&config.vs_currency),
+            granularity: text(granularity),
         }
-        Ok(None)
+    }
+
+    fn build(&self, i: usize) -> Option<Record> {
+        let chart = &self.chart;
+        let point = chart.prices.get(i)?;
+        let (ms, ts) = chart::time(point)?;
+        let mut r = Record::with_capacity(7);
+        r.insert("coin_id", self.coin.clone());
+        r.insert("vs_currency", self.currency.clone());
+        r.insert("granularity", self.granularity.clone());
+        r.insert("timestamp", Field::Time(ts));
+        r.insert("price", chart::number(point.value()));
+        r.insert(
+            "market_cap",
+            chart::number(chart::value_at(&chart.market_caps, i, ms)),
+        );
+        r.insert(
+            "total_volume",
+            chart::number(chart::value_at(&chart.total_volumes, i, ms)),
+        );
+        Some(r)
+    }
+}
+
+impl PageRecords for ChartRecords {
+    fn len(&self) -> usize {
+        self.chart.prices.len()
+    }
+
+    fn cursor(&self, i: usize, field: &str) -> Option<Cursor> {
+        match field {
+            "timestamp" => chart::time(self.chart.prices.get(i)?).map(|(_, t)| Cursor::Time(t)),
+            _ => self.build(i)?.field(field).and_then(Cursor::from_field),
+        }
+    }
+
+    fn take(&mut self, i: usize) -> Option<Record> {
+        self.build(i)
     }
 }
 
 impl MarketChart {
-    /// The records of a chart read without a JSON tree: the page's texts shared, times kept as times.
-    fn points(&self, chart: &Chart, granularity: &'static str, out: &mut Vec<Record>) {
-        let text = |s: &str| Field::text(&Arc::from(s));
-        let (coin, currency) = (text(&self.config.coin_id), text(&self.config.vs_currency));
-        let granularity = text(granularity);
-        out.reserve(chart.prices.len());
-        for (i, point) in chart.prices.iter().enumerate() {
-            let Some((ms, ts)) = chart::time(point) else {
-                continue;
-            };
-            let mut r = Record::with_capacity(7);
-            r.insert("coin_id", coin.clone());
-            r.insert("vs_currency", currency.clone());
-            r.insert("granularity", granularity.clone());
-            r.insert("timestamp", Field::Time(ts));
-            r.insert("price", chart::number(point.value));
-            r.insert(
-                "market_cap",
-                chart::number(chart::value_at(&chart.market_caps, i, ms)),
-            );
-            r.insert(
-                "total_volume",
-                chart::number(chart::value_at(&chart.total_volumes, i, ms)),
-            );
-            out.push(r);
-        }
-    }
-
     /// The records of a chart of any other shape, read from its JSON tree.
     fn tree_points(
         &self,
@@ -335,5 +383,79 @@ impl Stream for Global {
         );
         out.push(r);
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stream::CursorOrder;
+    use chrono::TimeZone;
+
+    /// A long page out of order — times shuffled, repeated, one series missing points, one null, one
+    /// point outside chrono's range — written lazily, record by record in cursor order, gives the bytes the
+    /// eager way gave: every record built (from the JSON tree), then stably sorted by cursor.
+    #[test]
+    fn a_long_page_is_written_as_the_eager_sort_wrote_it() {
+        let t0 = 1_700_000_000_000_i64;
+        let mut times: Vec<i64> = (0..5_000)
+            .map(|i| t0 + (i * 7_919 % 5_000) * 3_600_000)
+            .collect();
+        times.extend([t0 + 3_600_000, t0, t0 + 42 * 3_600_000, 9e18 as i64]);
+        // `every`: one point in `every` is left out of the series (0: none).
+        let series = |scale: f64, every: usize| -> String {
+            let points: Vec<String> = (times.iter().enumerate())
+                .filter(|(i, _)| every == 0 || i % every != 3)
+                .map(|(i, t)| match i {
+                    7 => format!("[{t},null]"),
+                    _ => format!("[{t},{}]", scale * (1.0 + (i % 997) as f64 / 1000.0)),
+                })
+                .collect();
+            format!("[{}]", points.join(","))
+        };
+        let body = format!(
+            r#"{{"prices":{},"market_caps":{},"total_volumes":{}}}"#,
+            series(50_000.0, 0),
+            series(1e12, 11),
+            series(3e10, 0)
+        );
+        let request = Request::new("/coins/bitcoin/market_chart/range")
+            .param("from", 0)
+            .param("to", 86_400);
+        let page = Page::new(request, 200, None, body.into_bytes());
+        let stream = MarketChart {
+            config: Arc::new(Section::default()),
+        };
+        let cx = Ctx {
+            start_date: Utc.timestamp_opt(0, 0).unwrap(),
+            now: Utc::now(),
+        };
+        let (mut lazy, _) = stream
+            .page_records(&cx, &page, &StreamState::default())
+            .unwrap();
+        let mut eager = Vec::new();
+        stream
+            .tree_points(page.json(), "hourly", &mut eager)
+            .unwrap();
+        let mut keyed: Vec<(Cursor, Record)> = eager
+            .into_iter()
+            .filter_map(|r| Some((r.field("timestamp").and_then(Cursor::from_field)?, r)))
+            .collect();
+        keyed.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
+        let (mut want, mut got) = (Vec::new(), Vec::new());
+        for (_, r) in &keyed {
+            r.write_json(&mut want);
+            want.push(b'\n');
+        }
+        let mut order = CursorOrder::new(lazy.as_ref(), "timestamp");
+        while let Some((_, i)) = order.next(lazy.as_ref(), "timestamp") {
+            lazy.take(i).unwrap().write_json(&mut got);
+            got.push(b'\n');
+        }
+        assert_eq!(keyed.len(), 5_003);
+        assert_eq!(
+            String::from_utf8(got).unwrap(),
+            String::from_utf8(want).unwrap()
+        );
     }
 }
