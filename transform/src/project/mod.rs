@@ -10,6 +10,7 @@ pub mod config;
 pub mod constraints;
 pub mod contract_checks;
 pub mod dbt_project;
+pub mod digest;
 pub mod files;
 pub mod generic_tests;
 pub mod load;

@@ -7,7 +7,7 @@ use md5::{Digest, Md5};
 use serde_json::{Map, Value as Json};
 
 fn md5_hex(text: &str) -> String {
-    super::nodes::hex(&Md5::digest(text.as_bytes()))
+    super::digest::hex(&Md5::digest(text.as_bytes()))
 }
 
 /// Python's `str()` of a YAML scalar as dbt sees it (`True`, `None`, `1`, `1.5`, the string itself).
