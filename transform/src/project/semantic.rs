@@ -101,11 +101,15 @@ pub fn parse_call(s: &str) -> Option<(&str, Vec<String>)> {
     let s = s.trim();
     let open = s.find('(')?;
     let inner = s[open + 1..].strip_suffix(')')?;
-    let args = inner
+    let args: Vec<String> = inner
         .split(',')
         .map(|a| a.trim().trim_matches(|c| c == '\'' || c == '"').to_string())
         .filter(|a| !a.is_empty())
         .collect();
+    // `ref('m', v=2)`: keyword arguments (model versions) are not supported; the caller says so.
+    if args.iter().any(|a| a.contains('=')) {
+        return None;
+    }
     Some((s[..open].trim(), args))
 }
 
@@ -355,7 +359,7 @@ fn semantic_model(project: &Project, e: &Map<String, Json>, at: &At) -> Result<(
             let (pkg, m) = if args.len() == 2 { (Some(args[0].clone()), args[1].clone()) } else { (None, args[0].clone()) };
             node.wants.refs.push((pkg, m));
         }
-        _ => return Err(at.err(&ctx, format!("`model: {model}` must be a ref('...') to a model"))),
+        _ => return Err(at.err(&ctx, format!("`model: {model}` must be a ref('...') to a model (without `v=`: model versions are not supported)"))),
     }
     let mut entities = vec![];
     for ent in list(e, "entities", at, &ctx)? {
@@ -573,7 +577,7 @@ fn exposure(project: &Project, e: &Map<String, Json>, at: &At) -> Result<Semanti
                 metrics.push(json!([a[0]]));
                 node.wants.metrics.push(a[0].clone());
             }
-            _ => return Err(at.err(&ctx, format!("`depends_on: {d}`: expected ref('...'), source('...', '...') or metric('...')"))),
+            _ => return Err(at.err(&ctx, format!("`depends_on: {d}`: expected ref('...'), source('...', '...') or metric('...') (no `v=`: model versions are not supported)"))),
         }
     }
     let mut config = json!({"enabled": true, "tags": node.tags, "meta": {}});
@@ -597,6 +601,7 @@ mod tests {
         assert_eq!(parse_call("ref('orders')"), Some(("ref", vec!["orders".to_string()])));
         assert_eq!(parse_call(" source(\"raw\", 'o') "), Some(("source", vec!["raw".to_string(), "o".to_string()])));
         assert_eq!(parse_call("orders"), None);
+        assert_eq!(parse_call("ref('orders', v=2)"), None, "versions are refused, not read as a package");
     }
 
     #[test]
