@@ -334,6 +334,11 @@ fn rows_and_state_round_trip_on_bigquery() {
     let rel = transform::project::RelationName { database: project.into(), schema: "raw".into(), identifier: "things".into() };
     let t = RawTable::new(rel, &serde_json::json!({"properties": {"name": {"type": "string"}, "n": {"type": "integer"}, "extra": {"type": "object"}}}));
     t.ensure(&bq).expect("create the raw table");
+    // Partitioned and clustered as Airbyte's BigQuery destination does, so new extractions prune.
+    let meta = bq.table(&t.rel).expect("tables.get").expect("the raw table exists");
+    let part = meta.time_partitioning.expect("the raw table is partitioned");
+    assert_eq!((part.field.as_deref(), part.r#type.as_str()), (Some("_airbyte_extracted_at"), "DAY"));
+    assert_eq!(meta.clustering.and_then(|c| c.fields), Some(vec!["_airbyte_extracted_at".to_string()]));
     let store = StateStore::open(&bq, project, "raw").expect("state table");
     let mut rows = TableRows::new(&t);
     let data = serde_json::value::RawValue::from_string(r#"{"name": "it's a \"quote\" \\ here", "n": 7, "extra": {"k": [1, "x'y"]}}"#.into()).expect("raw");

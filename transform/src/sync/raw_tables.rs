@@ -76,7 +76,8 @@ impl RawTable {
         let wanted = self.all_columns(wh.dialect());
         if wh.relation_kind(&self.rel)?.is_none() {
             let cols: Vec<String> = wanted.iter().map(|c| format!("{} {}", wh.quote(&c.name), c.data_type)).collect();
-            wh.execute(&format!("create table if not exists {rel} (\n  {}\n)", cols.join(",\n  ")))?;
+            let layout = wh.dialect().raw_table_layout();
+            wh.execute(&format!("create table if not exists {rel} (\n  {}\n){layout}", cols.join(",\n  ")))?;
             return Ok(());
         }
         let have: HashSet<String> = wh.columns(&self.rel)?.into_iter().map(|c| c.name.to_lowercase()).collect();

@@ -58,6 +58,10 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
             ColumnType::Json => "JSON",
         }
     }
+    /// What follows the column list of a raw table's `create table` (BigQuery: its partitioning).
+    fn raw_table_layout(&self) -> &'static str {
+        ""
+    }
     /// The database and default schema of a target, read from the profile without connecting.
     fn location(&self, target: &Target) -> (String, String) {
         (

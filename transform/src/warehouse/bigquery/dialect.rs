@@ -26,6 +26,11 @@ impl Dialect for BigQueryDialect {
     fn default_incremental_strategy(&self) -> &'static str {
         "merge"
     }
+    /// Airbyte's BigQuery destination: daily partitions on the extraction time, clustered by it, so a
+    /// query that reads only rows extracted after a constant is billed only those days.
+    fn raw_table_layout(&self) -> &'static str {
+        "\npartition by timestamp_trunc(_airbyte_extracted_at, day)\ncluster by _airbyte_extracted_at"
+    }
     /// GoogleSQL escapes with backslashes (`''` is no escape there).
     fn string_literal(&self, s: &str) -> String {
         ddl::lit(s)
