@@ -3,7 +3,16 @@
     - CoinMarketCap: its daily candles; days it has only hourly candles for (today) are rolled up from them.
     - CoinGecko: every price point of the day (hourly and daily granularity) rolled up: open = first point,
       close = last point, high/low = max/min. History days carry one 00:00 point, so O = H = L = C there.
-      volume_usd is CoinGecko's rolling 24 h volume at the day's last point. -#}
+      volume_usd is CoinGecko's rolling 24 h volume at the day's last point.
+    Incremental: rebuilds the days of the trailing lookback window from the staging rows of those days. -#}
+{% if target.type == 'bigquery' %}
+{{ config(materialized='incremental', unique_key='date_day',
+          partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'month'},
+          incremental_predicates=merge_window_predicates('date_day', 'date')) }}
+{% else %}
+{{ config(materialized='incremental', unique_key='date_day') }}
+{% endif %}
+{%- set window = fact_window('date_day') %}
 with coingecko_points as (
     select
         {{ cast_as('point_at', 'date') }} as date_day,
@@ -15,6 +24,7 @@ with coingecko_points as (
         row_number() over (partition by {{ cast_as('point_at', 'date') }} order by point_at desc, granularity) as rank_last
     from {{ ref('stg_coingecko__market_chart') }}
     where price_usd is not null
+      and {{ incremental_window('point_at', type_name='timestamp', window=window) }}
 ),
 
 coingecko_daily as (
@@ -38,6 +48,7 @@ cmc_daily_candles as (
         1 as point_count
     from {{ ref('stg_cmc__ohlcv_historical') }}
     where granularity = 'day'
+      and {{ incremental_window('period_start_at', type_name='timestamp', window=window) }}
 ),
 
 cmc_hours as (
@@ -48,6 +59,7 @@ cmc_hours as (
         row_number() over (partition by {{ cast_as('period_start_at', 'date') }} order by period_start_at desc) as rank_last
     from {{ ref('stg_cmc__ohlcv_historical') }}
     where granularity = 'hour'
+      and {{ incremental_window('period_start_at', type_name='timestamp', window=window) }}
 ),
 
 cmc_daily_from_hours as (

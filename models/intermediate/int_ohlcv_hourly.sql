@@ -1,7 +1,16 @@
 {#- Hourly OHLCV per provider, then the preferred candle per hour (CoinMarketCap when it has the hour,
     else CoinGecko) with the other provider's close and the spread between them.
     CoinGecko hourly candles are built from its hourly price points (open = first point of the hour,
-    close = last, high/low = max/min); CoinGecko has no hourly volume, so volume_usd is NULL there. -#}
+    close = last, high/low = max/min); CoinGecko has no hourly volume, so volume_usd is NULL there.
+    Incremental: rebuilds the hours of the trailing lookback window from the staging rows of those hours. -#}
+{% if target.type == 'bigquery' %}
+{{ config(materialized='incremental', unique_key='period_start_at',
+          partition_by={'field': 'period_start_at', 'data_type': 'timestamp', 'granularity': 'month'},
+          incremental_predicates=merge_window_predicates('period_start_at', 'timestamp')) }}
+{% else %}
+{{ config(materialized='incremental', unique_key='period_start_at') }}
+{% endif %}
+{%- set window = fact_window('period_start_at') %}
 with coingecko_points as (
     select
         {{ trunc_ts('hour', 'point_at') }} as period_start_at,
@@ -12,6 +21,7 @@ with coingecko_points as (
         row_number() over (partition by {{ trunc_ts('hour', 'point_at') }} order by point_at desc) as rank_last
     from {{ ref('stg_coingecko__market_chart') }}
     where granularity = 'hourly' and price_usd is not null
+      and {{ incremental_window('point_at', 'period_start_at', 'timestamp', window) }}
 ),
 
 coingecko_hourly as (
@@ -42,6 +52,7 @@ cmc_hourly as (
         1 as point_count
     from {{ ref('stg_cmc__ohlcv_historical') }}
     where granularity = 'hour'
+      and {{ incremental_window('period_start_at', 'period_start_at', 'timestamp', window) }}
 ),
 
 side_by_side as (

@@ -1,6 +1,15 @@
 {#- Weekly OHLCV (ISO weeks, Monday 00:00 UTC) rolled up from the preferred daily candles:
     open = first day's open, close = last day's close, high/low = max/min, volume = sum of daily volumes.
-    source_id is the provider of the week's closing day. -#}
+    source_id is the provider of the week's closing day.
+    Incremental: rebuilds the weeks starting in the trailing lookback window from their days. -#}
+{% if target.type == 'bigquery' %}
+{{ config(materialized='incremental', unique_key='date_day',
+          partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'month'},
+          incremental_predicates=merge_window_predicates('date_day', 'date')) }}
+{% else %}
+{{ config(materialized='incremental', unique_key='date_day') }}
+{% endif %}
+{%- set window = fact_window('date_day') %}
 with daily as (
     select
         {{ trunc_date('week', 'date_day') }} as week_start_date,
@@ -10,6 +19,7 @@ with daily as (
         row_number() over (partition by {{ trunc_date('week', 'date_day') }} order by date_day) as rank_first,
         row_number() over (partition by {{ trunc_date('week', 'date_day') }} order by date_day desc) as rank_last
     from {{ ref('int_ohlcv_daily') }}
+    where {{ incremental_window('date_day', window=window) }}
 )
 
 select
@@ -25,4 +35,6 @@ select
     max(case when rank_last = 1 then market_cap_usd end) as market_cap_usd,
     count(*) as point_count
 from daily
+-- A week that starts before the window has days outside it: it is not rebuilt.
+where {{ incremental_window('week_start_date', window=window) }}
 group by week_start_date

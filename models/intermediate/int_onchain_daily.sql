@@ -1,6 +1,16 @@
 {#- The daily on-chain spine: one row per UTC day from the first to the last on-chain observation, with
     blockchain.com charts pivoted to columns, mempool.space hash rate and per-day block aggregates, and the
-    difficulty in force (chart value, else the last adjustment at or before that day). Missing values stay NULL. -#}
+    difficulty in force (chart value, else the last adjustment at or before that day). Missing values stay NULL.
+    Incremental: rebuilds the days of the trailing lookback window from the staging rows of those days
+    (the difficulty in force from every adjustment: a few hundred rows). -#}
+{% if target.type == 'bigquery' %}
+{{ config(materialized='incremental', unique_key='date_day',
+          partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'month'},
+          incremental_predicates=merge_window_predicates('date_day', 'date')) }}
+{% else %}
+{{ config(materialized='incremental', unique_key='date_day') }}
+{% endif %}
+{%- set window = fact_window('date_day') %}
 with charts as (
     select
         observed_date as date_day,
@@ -11,12 +21,14 @@ with charts as (
         max(case when chart_name = 'hash-rate' then metric_value end) as hash_rate_ehs_blockchain_com,
         max(case when chart_name = 'difficulty' then metric_value end) as difficulty_blockchain_com
     from {{ ref('stg_blockchain__charts') }}
+    where {{ incremental_window('observed_date', window=window) }}
     group by observed_date
 ),
 
 mempool_hashrate as (
     select observed_date as date_day, hash_rate_ehs as hash_rate_ehs_mempool
     from {{ ref('stg_mempool__hashrate') }}
+    where {{ incremental_window('observed_date', window=window) }}
 ),
 
 blocks as (
@@ -27,6 +39,7 @@ blocks as (
         sum(total_fees_btc) as total_fees_btc,
         max(block_height) as last_block_height
     from {{ ref('stg_mempool__blocks') }}
+    where {{ incremental_window('mined_at', type_name='timestamp', window=window) }}
     group by {{ cast_as('mined_at', 'date') }}
 ),
 

@@ -4,7 +4,8 @@
     Incremental: merges the weeks within the trailing lookback window on dev_activity_weekly_key. -#}
 {% if target.type == 'bigquery' %}
 {{ config(materialized='incremental', unique_key='dev_activity_weekly_key',
-          partition_by={'field': 'week_start_date', 'data_type': 'date', 'granularity': 'month'}) }}
+          partition_by={'field': 'week_start_date', 'data_type': 'date', 'granularity': 'month'},
+          incremental_predicates=merge_window_predicates('week_start_date')) }}
 {% else %}
 {{ config(materialized='incremental', unique_key='dev_activity_weekly_key') }}
 {% endif %}

@@ -3,7 +3,8 @@
     ~2 weeks, a few hundred rows), then only the trailing lookback window is merged. -#}
 {% if target.type == 'bigquery' %}
 {{ config(materialized='incremental', unique_key='difficulty_adjustment_key',
-          partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'year'}) }}
+          partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'year'},
+          incremental_predicates=merge_window_predicates('date_day')) }}
 {% else %}
 {{ config(materialized='incremental', unique_key='difficulty_adjustment_key') }}
 {% endif %}

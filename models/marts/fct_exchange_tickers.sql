@@ -4,7 +4,8 @@
 {% if target.type == 'bigquery' %}
 {{ config(materialized='incremental', unique_key='exchange_ticker_key',
           partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'month'},
-          cluster_by=['exchange_key']) }}
+          cluster_by=['exchange_key'],
+          incremental_predicates=merge_window_predicates('date_day')) }}
 {% else %}
 {{ config(materialized='incremental', unique_key='exchange_ticker_key') }}
 {% endif %}

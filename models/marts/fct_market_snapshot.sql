@@ -4,7 +4,8 @@
 {% if target.type == 'bigquery' %}
 {{ config(materialized='incremental', unique_key='market_snapshot_key',
           partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'month'},
-          cluster_by=['source_key']) }}
+          cluster_by=['source_key'],
+          incremental_predicates=merge_window_predicates('date_day')) }}
 {% else %}
 {{ config(materialized='incremental', unique_key='market_snapshot_key') }}
 {% endif %}

@@ -3,7 +3,8 @@
     blocks and fees. Incremental: merges the trailing lookback window on onchain_daily_key. -#}
 {% if target.type == 'bigquery' %}
 {{ config(materialized='incremental', unique_key='onchain_daily_key',
-          partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'month'}) }}
+          partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'month'},
+          incremental_predicates=merge_window_predicates('date_day')) }}
 {% else %}
 {{ config(materialized='incremental', unique_key='onchain_daily_key') }}
 {% endif %}

@@ -1,26 +1,30 @@
 {#- OHLCV candles of BTC in USD at three grains (hour, day, week), one row per (asset, granularity,
     period start), from the preferred provider of that period (see int_ohlcv_*). Day rows keep both
-    providers' closes and their spread. Incremental: merges the trailing lookback window on price_ohlcv_key. -#}
+    providers' closes and their spread. Incremental: merges the trailing lookback window on price_ohlcv_key
+    (each grain filtered on its own partition column, so BigQuery prunes the intermediate tables). -#}
 {% if target.type == 'bigquery' %}
 {{ config(materialized='incremental', unique_key='price_ohlcv_key',
           partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'month'},
-          cluster_by=['granularity', 'asset_key']) }}
+          cluster_by=['granularity', 'asset_key'],
+          incremental_predicates=merge_window_predicates('date_day')) }}
 {% else %}
 {{ config(materialized='incremental', unique_key='price_ohlcv_key') }}
 {% endif %}
-
+{%- set window = fact_window() %}
 with candles as (
     select
         granularity, period_start_at, {{ cast_as('period_start_at', 'date') }} as date_day, source_id,
         open_usd, high_usd, low_usd, close_usd, volume_usd, market_cap_usd, point_count,
         cmc_close_usd, coingecko_close_usd, close_spread_pct
     from {{ ref('int_ohlcv_hourly') }}
+    where {{ incremental_window('period_start_at', type_name='timestamp', window=window) }}
     union all
     select
         granularity, period_start_at, date_day, source_id,
         open_usd, high_usd, low_usd, close_usd, volume_usd, market_cap_usd, point_count,
         cmc_close_usd, coingecko_close_usd, close_spread_pct
     from {{ ref('int_ohlcv_daily') }}
+    where {{ incremental_window('date_day', window=window) }}
     union all
     select
         granularity, period_start_at, date_day, source_id,
@@ -29,6 +33,7 @@ with candles as (
         {{ cast_as('null', 'float') }} as coingecko_close_usd,
         {{ cast_as('null', 'float') }} as close_spread_pct
     from {{ ref('int_ohlcv_weekly') }}
+    where {{ incremental_window('date_day', window=window) }}
 )
 
 select
@@ -52,4 +57,3 @@ from candles
 cross join {{ ref('dim_asset') }} as dim_asset
 inner join {{ ref('dim_source') }} as dim_source
     on dim_source.source_id = candles.source_id
-where {{ incremental_window('candles.date_day') }}

@@ -4,7 +4,8 @@
     Incremental: merges the trailing lookback window on social_daily_key. -#}
 {% if target.type == 'bigquery' %}
 {{ config(materialized='incremental', unique_key='social_daily_key',
-          partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'month'}) }}
+          partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'month'},
+          incremental_predicates=merge_window_predicates('date_day')) }}
 {% else %}
 {{ config(materialized='incremental', unique_key='social_daily_key') }}
 {% endif %}

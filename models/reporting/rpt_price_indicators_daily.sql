@@ -8,25 +8,36 @@
     it (re-merged on date_day), with the 200 stored closes before it as context for SMA-200 and returns. -#}
 {% if target.type == 'bigquery' %}
 {{ config(materialized='incremental', unique_key='date_day',
-          partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'month'}) }}
+          partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'month'},
+          incremental_predicates=merge_window_predicates('date_day')) }}
 {% else %}
 {{ config(materialized='incremental', unique_key='date_day') }}
 {% endif %}
 {%- set context_rows = 200 %}
+{#- The anchor day (a constant, so BigQuery prunes with it) and the newest stored day, on an incremental run. -#}
+{%- set state = none %}
+{%- if execute and is_incremental() %}
+  {%- set stored_sql %}
+    select
+        {{ cast_as('max(case when macd_signal_usd is not null and rsi_avg_loss_usd is not null and date_day <= newest.since then date_day end)', 'string') }},
+        {{ cast_as('max(newest.day)', 'string') }}
+    from {{ this }}
+    cross join (
+        select max(date_day) as day, {{ add_days('max(date_day)', -1 * var('incremental_lookback_days')) }} as since from {{ this }}
+    ) as newest
+  {%- endset %}
+  {%- set row = run_query(stored_sql).rows[0] %}
+  {%- if row[0] is not none %}{% set state = {'anchor': row[0] | string, 'newest': row[1] | string} %}{% endif %}
+{%- endif %}
 with
-{%- if is_incremental() %}
+{%- if state is not none %}
 anchor as (
     select day_number as idx, date_day, ema_12_usd, ema_26_usd, macd_signal_usd, rsi_avg_gain_usd, rsi_avg_loss_usd
     from {{ this }}
-    where date_day = (
-        select max(date_day)
-        from {{ this }}
-        where macd_signal_usd is not null and rsi_avg_loss_usd is not null
-          and date_day <= (select {{ add_days('max(date_day)', -1 * var('incremental_lookback_days')) }} from {{ this }})
-    )
+    where date_day = {{ incremental_literal(state.anchor, 'date') }}
 ),
 {%- else %}
--- A full build has no stored state: the averages start from their seeds.
+-- A full build (or a table without an anchor yet) has no stored state: the averages start from their seeds.
 anchor as (
     select *
     from (
@@ -54,23 +65,23 @@ new_closes as (
     from {{ ref('fct_price_ohlcv') }} as prices
     inner join {{ ref('dim_asset') }} as dim_asset
         on dim_asset.asset_key = prices.asset_key
-    cross join anchor_point
     where prices.granularity = 'day'
       and dim_asset.asset_symbol = '{{ var("asset_symbol") }}'
-      and (anchor_point.date_day is null or prices.date_day > anchor_point.date_day)
+      {%- if state is not none %}
+      and prices.date_day > {{ incremental_literal(state.anchor, 'date') }}
+      {%- endif %}
 ),
 
 daily as (
-    {%- if is_incremental() %}
+    {%- if state is not none %}
     select date_day, close_usd, volume_usd, market_cap_usd, idx
     from (
         select
             stored.date_day, stored.close_usd, stored.volume_usd, stored.market_cap_usd, stored.day_number as idx,
             row_number() over (order by stored.date_day desc) as rank_back
         from {{ this }} as stored
-        cross join anchor_point
-        where stored.date_day <= anchor_point.date_day
-          and stored.date_day > {{ add_days('anchor_point.date_day', -2 * context_rows) }}
+        where stored.date_day <= {{ incremental_literal(state.anchor, 'date') }}
+          and stored.date_day > {{ add_days(incremental_literal(state.anchor, 'date'), -2 * context_rows) }}
     ) as context
     where rank_back <= {{ context_rows }}
     union all
@@ -210,4 +221,5 @@ left join daily as prev_1d on prev_1d.date_day = {{ add_days('indicators.date_da
 left join daily as prev_7d on prev_7d.date_day = {{ add_days('indicators.date_day', -7) }}
 left join daily as prev_30d on prev_30d.date_day = {{ add_days('indicators.date_day', -30) }}
 cross join anchor_point
-where anchor_point.idx is null or indicators.idx > anchor_point.idx
+where (anchor_point.idx is null or indicators.idx > anchor_point.idx)
+  and {{ merge_guard('indicators.date_day', none if state is none else state.newest) }}

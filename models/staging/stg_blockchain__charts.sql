@@ -1,7 +1,17 @@
 {#- blockchain.com daily charts in long format, one row per (chart, day). Units made explicit:
-    hash-rate TH/s -> EH/s (/ 1e6); output-volume is BTC; estimated-transaction-volume-usd is USD. -#}
+    hash-rate TH/s -> EH/s (/ 1e6); output-volume is BTC; estimated-transaction-volume-usd is USD.
+    Incremental: merges the raw rows extracted since the last build on the key (macros/incremental_window.sql). -#}
+{% if target.type == 'bigquery' %}
+{{ config(materialized='incremental', unique_key=['chart_name', 'observed_date'],
+          partition_by={'field': 'observed_date', 'data_type': 'date', 'granularity': 'month'},
+          incremental_predicates=merge_window_predicates('observed_date', 'date')) }}
+{% else %}
+{{ config(materialized='incremental', unique_key=['chart_name', 'observed_date']) }}
+{% endif %}
+{%- set window = staging_window('observed_date') %}
 with source as (
     select * from {{ source('bitcoin_raw', 'blockchain_charts') }}
+    where {{ extracted_since(window) }}
 ),
 
 ranked as (
@@ -23,6 +33,7 @@ typed as (
         {{ cast_as('_airbyte_extracted_at', 'timestamp') }} as extracted_at
     from ranked
     where dedup_rank = 1
+    and {{ merge_guard(cast_as(cast_as(q('timestamp'), 'timestamp'), 'date'), none if window is none else window.newest, 'date', 'date') }}
 )
 
 select

@@ -3,7 +3,16 @@
       id integer, symbol string, vs_currency string ('USD'), time_period string ('hourly'|'daily'),
       time_open date-time, time_close date-time, time_high date-time, time_low date-time,
       open number, high number, low number, close number, volume number, market_cap number,
-      timestamp date-time (quote time = period close). -#}
+      timestamp date-time (quote time = period close).
+    Incremental: merges the raw rows extracted since the last build on the key (macros/incremental_window.sql). -#}
+{% if target.type == 'bigquery' %}
+{{ config(materialized='incremental', unique_key=['cmc_id', 'granularity', 'period_start_at'],
+          partition_by={'field': 'period_start_at', 'data_type': 'timestamp', 'granularity': 'month'},
+          incremental_predicates=merge_window_predicates('period_start_at', 'timestamp')) }}
+{% else %}
+{{ config(materialized='incremental', unique_key=['cmc_id', 'granularity', 'period_start_at']) }}
+{% endif %}
+{%- set window = staging_window('period_start_at') %}
 with source as (
     -- Absent without a key / when the provider is off: read as empty (see macros/optional_source.sql).
     select * from {{ optional_source('bitcoin_raw', 'cmc_ohlcv_historical', [
@@ -12,6 +21,7 @@ with source as (
         ('time_low', 'timestamp'), ('open', 'float'), ('high', 'float'), ('low', 'float'),
         ('close', 'float'), ('volume', 'float'), ('market_cap', 'float'), ('timestamp', 'timestamp')
     ]) }}
+    where {{ extracted_since(window) }}
 ),
 
 ranked as (
@@ -43,3 +53,4 @@ select
 from ranked
 where dedup_rank = 1
   and upper(coalesce(vs_currency, 'USD')) = 'USD'
+  and {{ merge_guard(cast_as('time_open', 'timestamp'), none if window is none else window.newest, 'timestamp', 'timestamp') }}

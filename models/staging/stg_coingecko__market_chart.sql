@@ -1,7 +1,17 @@
 {#- CoinGecko price / market cap / 24 h volume points, one row per (granularity, point_at), USD only.
-    Deduplicated on the stream's primary key (granularity, timestamp): the latest extraction wins. -#}
+    Deduplicated on the stream's primary key (granularity, timestamp): the latest extraction wins.
+    Incremental: merges the raw rows extracted since the last build on the key (macros/incremental_window.sql). -#}
+{% if target.type == 'bigquery' %}
+{{ config(materialized='incremental', unique_key=['granularity', 'point_at'],
+          partition_by={'field': 'point_at', 'data_type': 'timestamp', 'granularity': 'month'},
+          incremental_predicates=merge_window_predicates('point_at', 'timestamp')) }}
+{% else %}
+{{ config(materialized='incremental', unique_key=['granularity', 'point_at']) }}
+{% endif %}
+{%- set window = staging_window('point_at') %}
 with source as (
     select * from {{ source('bitcoin_raw', 'coingecko_market_chart') }}
+    where {{ extracted_since(window) }}
 ),
 
 ranked as (
@@ -25,3 +35,4 @@ select
 from ranked
 where dedup_rank = 1
   and lower(coalesce(vs_currency, 'usd')) = 'usd'
+  and {{ merge_guard(cast_as(q('timestamp'), 'timestamp'), none if window is none else window.newest, 'timestamp', 'timestamp') }}

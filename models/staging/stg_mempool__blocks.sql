@@ -1,6 +1,16 @@
-{#- mempool.space blocks, one row per height. Units made explicit: fees and reward satoshis -> BTC. -#}
+{#- mempool.space blocks, one row per height. Units made explicit: fees and reward satoshis -> BTC.
+    Incremental: merges the raw rows extracted since the last build on the key (macros/incremental_window.sql). -#}
+{% if target.type == 'bigquery' %}
+{{ config(materialized='incremental', unique_key='block_height',
+          partition_by={'field': 'mined_at', 'data_type': 'timestamp', 'granularity': 'month'},
+          incremental_predicates=merge_window_predicates('mined_at', 'timestamp')) }}
+{% else %}
+{{ config(materialized='incremental', unique_key='block_height') }}
+{% endif %}
+{%- set window = staging_window('mined_at') %}
 with source as (
     select * from {{ source('bitcoin_raw', 'mempool_blocks') }}
+    where {{ extracted_since(window) }}
 ),
 
 ranked as (
@@ -30,3 +40,4 @@ select
     {{ cast_as('_airbyte_extracted_at', 'timestamp') }} as extracted_at
 from ranked
 where dedup_rank = 1
+  and {{ merge_guard(cast_as(q('timestamp'), 'timestamp'), none if window is none else window.newest, 'timestamp', 'timestamp') }}
