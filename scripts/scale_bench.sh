@@ -5,8 +5,9 @@
 # incremental sync + `transform build` follows, which must cost O(new data). Prints one table: wall time and
 # rows written per phase, and per incremental model the rows its incremental run touched (run_results.json).
 #   scripts/scale_bench.sh [YEARS_DAILY] [DAYS_HOURLY] [BLOCKS_BACKFILL]     defaults: 15 730 100000 (the connector maximum, ~1.9 years of blocks)
-# BigQuery: the local emulator's dry runs report 0 bytes for every query, so the bytes each incremental query
-# would scan are estimated by BigQuery's billing rules from the DuckDB tables (scripts/bigquery_scan_estimate.py).
+# BigQuery: the local emulator's dry runs report 0 bytes for every query, so the bytes each incremental model's
+# new-day build would be billed (its query, with partition pruning, and its merge) are estimated by BigQuery's
+# billing rules from the DuckDB tables and plans (scripts/bigquery_scan_estimate.py).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -123,5 +124,5 @@ for label, a, b in summary:
     print(f"BENCH name=scale_new_day_{name} ours={b:.6g} peer= unit={unit}")
 PY
 echo
-python3 scripts/bigquery_scan_estimate.py "$bin/transform" target/manifest.json \
-  "$(sed -n 's/^ *incremental_lookback_days: *//p' dbt_project.yml)"
+var() { sed -n "s/^ *$1: *//p" dbt_project.yml; }
+python3 scripts/bigquery_scan_estimate.py target/manifest.json "$(var incremental_lookback_days)" "$(var incremental_merge_days)"
