@@ -3,14 +3,23 @@
     the model executes an incremental run; at parse time, on a full build and on an empty table there are none
     and nothing is filtered. Dates and timestamps travel as strings: `cast('2026-11-06' as date)`. -#}
 
-{#- The row of aggregates `exprs` over this model's table, cast to strings (one query), or none unless
-    executing an incremental run on a table with rows (the first aggregate not NULL). -#}
-{% macro incremental_values(exprs) -%}
+{#- The row of aggregates `exprs` over this model's table, cast to strings, or none unless executing an
+    incremental run on a table with rows (the first aggregate not NULL). With `recent_column` (of recent_type) the
+    query first reads only the rows of the last var('incremental_merge_days') days (BigQuery prunes to their
+    partitions), and all rows only when those hold none: a max() is the same either way; a max(extracted_at)
+    may come out older, which only re-reads more raw rows. -#}
+{% macro incremental_values(exprs, recent_column=none, recent_type='date') -%}
   {%- if execute and is_incremental() -%}
     {%- set sql -%}
       select {% for e in exprs %}{{ cast_as(e, 'string') }}{{ ', ' if not loop.last }}{% endfor %} from {{ this }}
     {%- endset -%}
-    {%- set row = run_query(sql).rows[0] -%}
+    {%- set row = none -%}
+    {%- if recent_column -%}
+      {%- set row = run_query(sql ~ ' where ' ~ recent_since(recent_column, recent_type)).rows[0] -%}
+    {%- endif -%}
+    {%- if row is none or row[0] is none -%}
+      {%- set row = run_query(sql).rows[0] -%}
+    {%- endif -%}
     {%- if row[0] is not none -%}
       {{- return(row) -}}
     {%- endif -%}
@@ -18,16 +27,21 @@
   {{- return(none) -}}
 {%- endmacro %}
 
+{#- `column >= ` the first day of the last var('incremental_merge_days') days: a constant BigQuery prunes with. -#}
+{% macro recent_since(column, type_name='date') -%}
+  {{ column }} >= {{ cast_as(add_days(cast_as(now_utc(), 'date'), -1 * var('incremental_merge_days')), type_name) }}
+{%- endmacro %}
+
 {#- A string constant of type_name (date or timestamp). -#}
 {% macro incremental_literal(value, type_name) -%}
   {{ cast_as("'" ~ value ~ "'", type_name) }}
 {%- endmacro %}
 
-{#- A fact's window: {'since': the newest stored day of `this_column` (a date or timestamp) -
+{#- A fact's window: {'since': the newest stored day of `this_column` (this_type: date or timestamp) -
     var('incremental_lookback_days'), 'newest': that day}, or none (see incremental_values). -#}
-{% macro fact_window(this_column='date_day') -%}
+{% macro fact_window(this_column='date_day', this_type='date') -%}
   {%- set v = incremental_values([add_days('max(' ~ this_column ~ ')', -1 * var('incremental_lookback_days')),
-                                  cast_as('max(' ~ this_column ~ ')', 'date')]) -%}
+                                  cast_as('max(' ~ this_column ~ ')', 'date')], this_column, this_type) -%}
   {{- return(none if v is none else {'since': v[0] | string, 'newest': v[1] | string}) -}}
 {%- endmacro %}
 
@@ -44,9 +58,10 @@
   {%- endif -%}
 {%- endmacro %}
 
-{#- Staging: {'extracted': the newest extraction already staged, 'newest': the newest `data_column`}, or none. -#}
-{% macro staging_window(data_column) -%}
-  {%- set v = incremental_values(['max(extracted_at)', 'max(' ~ data_column ~ ')']) -%}
+{#- Staging: {'extracted': the newest extraction already staged, 'newest': the newest `data_column` (of
+    data_type)}, or none. -#}
+{% macro staging_window(data_column, data_type) -%}
+  {%- set v = incremental_values(['max(extracted_at)', 'max(' ~ data_column ~ ')'], data_column, data_type) -%}
   {{- return(none if v is none else {'extracted': v[0] | string, 'newest': v[1] | string}) -}}
 {%- endmacro %}
 

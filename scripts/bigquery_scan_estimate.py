@@ -14,7 +14,9 @@ MERGE also every column of the target partitions it scans. Per incremental model
            sync's day and today's; the benchmark runs both syncs minutes apart, on one day;
   merge    the target's partitions the MERGE scans: those from today - incremental_merge_days with the model's
            incremental_predicates (merge_window_predicates), else the whole table; plus the batch;
-  marks    the watermark queries (run_query of max() over the target): its date column(s), whole.
+  marks    the watermark queries (run_query of max() over the target): its date column(s) over the partitions
+           of the last incremental_merge_days (incremental_values' recent_column; the indicators' anchor query
+           reads them whole); a watermark subquery is part of the query's plan instead.
 BigQuery's minimum of 10 MB per table a query references is not applied (these tables are far smaller).
 Partitions are counted with the tables as they are after the build (a new day more than the build saw).
 Usage: bigquery_scan_estimate.py MANIFEST LOOKBACK_DAYS MERGE_DAYS [--unpartitioned-raw] [--verbose: every scan]
@@ -119,7 +121,9 @@ def model_partitioning(node):
     field = re.search(r"partition_by=\{'field': '(\w+)'", text)
     grain = re.search(r"'granularity': '(\w+)'", text)
     predicate = re.search(r"incremental_predicates=merge_window_predicates\('(\w+)'", text)
-    marks = 2 if "staging_window(" in text else 3 if "rsi_avg_loss_usd is not null" in text else 1
+    # Watermarks read by run_query (macros/incremental_window.sql); subquery watermarks are in the query's plan.
+    marks = 0 if "run_query" not in open("macros/incremental_window.sql").read() else \
+        2 if "staging_window(" in text else 3 if "rsi_avg_loss_usd is not null" in text else 1
     return (field.group(1) if field else None, grain.group(1) if grain else "day", predicate is not None, marks)
 
 
@@ -168,8 +172,10 @@ def main():
         if predicated and field:
             scanned = bytes_of(db, target, types, types, f"date_trunc('{grain}', \"{field}\") >= date_trunc('{grain}', date '{cutoff}')")
         batch = bytes_of(db, f"({compiled}) as batch", types, types)
-        rows = int(db.scalar(f"select count(*) from {target}"))
-        mark = 8 * rows * marks
+        recent = "true"
+        if field and "rsi_avg_loss_usd is not null" not in open(node["original_file_path"]).read():
+            recent = f"date_trunc('{grain}', \"{field}\") >= date_trunc('{grain}', date '{cutoff}')"
+        mark = 8 * marks * int(db.scalar(f"select count(*) from {target} where {recent}"))
         cells = [query, scanned + batch, mark]
         totals = [t + c for t, c in zip(totals, cells)]
         print(f"{node['name']:<34}" + "".join(f"{human(c):>11}" for c in cells[:2]) + f"{human(mark):>10}"

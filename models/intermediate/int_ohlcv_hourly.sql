@@ -10,7 +10,7 @@
 {% else %}
 {{ config(materialized='incremental', unique_key='period_start_at') }}
 {% endif %}
-{%- set window = fact_window('period_start_at') %}
+{%- set window = fact_window('period_start_at', 'timestamp') %}
 with coingecko_points as (
     select
         {{ trunc_ts('hour', 'point_at') }} as period_start_at,

@@ -8,7 +8,7 @@
 {% else %}
 {{ config(materialized='incremental', unique_key=['chart_name', 'observed_date']) }}
 {% endif %}
-{%- set window = staging_window('observed_date') %}
+{%- set window = staging_window('observed_date', 'date') %}
 with source as (
     select * from {{ source('bitcoin_raw', 'blockchain_charts') }}
     where {{ extracted_since(window) }}

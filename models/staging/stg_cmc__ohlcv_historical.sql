@@ -12,7 +12,7 @@
 {% else %}
 {{ config(materialized='incremental', unique_key=['cmc_id', 'granularity', 'period_start_at']) }}
 {% endif %}
-{%- set window = staging_window('period_start_at') %}
+{%- set window = staging_window('period_start_at', 'timestamp') %}
 with source as (
     -- Absent without a key / when the provider is off: read as empty (see macros/optional_source.sql).
     select * from {{ optional_source('bitcoin_raw', 'cmc_ohlcv_historical', [

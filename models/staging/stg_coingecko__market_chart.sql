@@ -8,7 +8,7 @@
 {% else %}
 {{ config(materialized='incremental', unique_key=['granularity', 'point_at']) }}
 {% endif %}
-{%- set window = staging_window('point_at') %}
+{%- set window = staging_window('point_at', 'timestamp') %}
 with source as (
     select * from {{ source('bitcoin_raw', 'coingecko_market_chart') }}
     where {{ extracted_since(window) }}

@@ -7,7 +7,7 @@
 {% else %}
 {{ config(materialized='incremental', unique_key='block_height') }}
 {% endif %}
-{%- set window = staging_window('mined_at') %}
+{%- set window = staging_window('mined_at', 'timestamp') %}
 with source as (
     select * from {{ source('bitcoin_raw', 'mempool_blocks') }}
     where {{ extracted_since(window) }}

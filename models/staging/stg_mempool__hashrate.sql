@@ -7,7 +7,7 @@
 {% else %}
 {{ config(materialized='incremental', unique_key='observed_date') }}
 {% endif %}
-{%- set window = staging_window('observed_date') %}
+{%- set window = staging_window('observed_date', 'date') %}
 with source as (
     select * from {{ source('bitcoin_raw', 'mempool_hashrate') }}
     where {{ extracted_since(window) }}
