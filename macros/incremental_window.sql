@@ -83,8 +83,7 @@
   {%- if target.type != 'bigquery' -%}
     {{- return([]) -}}
   {%- endif -%}
-  {%- set since = add_days(cast_as(now_utc(), 'date'), -1 * var('incremental_merge_days')) -%}
-  {{- return(['DBT_INTERNAL_DEST.' ~ column ~ ' >= ' ~ cast_as(since, type_name)]) -}}
+  {{- return([recent_since('DBT_INTERNAL_DEST.' ~ column, type_name) | trim]) -}}
 {%- endmacro %}
 
 {#- With merge_window_predicates a batch row older than their cutoff cannot match its stored row, so it would be
