@@ -57,7 +57,7 @@ pub struct Shared {
 /// What one render recorded.
 #[derive(Debug, Default)]
 pub struct Captures {
-    pub refs: Vec<Vec<String>>,
+    pub refs: Vec<crate::project::RefCall>,
     pub sources: Vec<(String, String)>,
     pub config: Map<String, Json>,
     pub ephemerals: Vec<String>,
