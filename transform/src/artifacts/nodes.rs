@@ -247,12 +247,14 @@ pub fn only_keys(entry: Json, keys: &[String]) -> Json {
 pub fn unit_test_json(m: &Manifest, n: &Node) -> Json {
     let mut out = n.unit.as_ref().map(|u| u.manifest.clone()).unwrap_or_default();
     let model = n.unit.as_ref().and_then(|u| m.project.nodes.get(&u.model));
+    // A test of a model version keeps the test's own name and records the version (`…_v2` is its id's).
+    let own = |k: &str| n.unit.as_ref().and_then(|u| u.manifest.get(k)).cloned();
     let fields = json!({
-        "model": model.map(|t| t.name.as_str()), "name": n.name, "resource_type": "unit_test",
+        "model": model.map(|t| t.name.as_str()), "name": own("name").unwrap_or(json!(n.name)), "resource_type": "unit_test",
         "package_name": n.package_name, "path": n.path, "original_file_path": m.project.in_package(&n.package_name, &n.original_file_path),
         "unique_id": n.unique_id, "fqn": n.fqn, "description": n.description,
         "depends_on": {"macros": n.depends_on_macros, "nodes": n.depends_on}, "config": n.config,
-        "schema": n.relation.schema, "version": null,
+        "schema": n.relation.schema, "version": own("version").unwrap_or(Json::Null),
     });
     if let Json::Object(f) = fields {
         out.extend(f);
