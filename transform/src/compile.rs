@@ -398,7 +398,27 @@ fn unique_relations(project: &Project, dialect: &dyn Dialect, adapter: &str) -> 
 }
 
 fn ref_targets(project: &Project) -> HashMap<String, Vec<(String, RefTarget)>> {
-    let target = |n: &Node| RefTarget { unique_id: n.unique_id.clone(), relation: n.relation.clone(), ephemeral: n.materialized() == "ephemeral" };
+    use crate::project::versions::{compare, text};
+    // The newest version of each versioned model, for the note on unpinned refs to an older latest.
+    let mut newest: HashMap<(&str, &str), &Json> = HashMap::new();
+    for n in project.nodes.values() {
+        if let Some(v) = &n.version {
+            let slot = newest.entry((n.package_name.as_str(), n.name.as_str())).or_insert(v);
+            if compare(v, slot) == std::cmp::Ordering::Greater {
+                *slot = v;
+            }
+        }
+    }
+    let newer = |n: &Node| {
+        let (v, max) = (n.version.as_ref()?, newest.get(&(n.package_name.as_str(), n.name.as_str()))?);
+        (n.is_latest_version() && compare(max, v) == std::cmp::Ordering::Greater).then(|| (n.name.clone(), n.package_name.clone(), text(v), text(max)))
+    };
+    let target = |n: &Node| RefTarget {
+        unique_id: n.unique_id.clone(),
+        relation: n.relation.clone(),
+        ephemeral: n.materialized() == "ephemeral",
+        newer: newer(n),
+    };
     project
         .by_name()
         .into_iter()

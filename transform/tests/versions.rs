@@ -7,10 +7,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-use common::Fixture;
+use common::{dbt, run_dbt, Fixture};
 use serde_json::{json, Value as Json};
 
 fn fixture() -> Fixture {
@@ -39,6 +36,10 @@ fn versions_build_with_dbts_relations_ids_and_refs() {
     let o = f.expect(&["build"], 0);
     assert!(o.stdout.contains("Done. PASS=27 WARN=0 ERROR=0 SKIP=0 NO-OP=1 TOTAL=28"), "{}", o.stdout);
     assert!(o.stdout.contains(" OK created sql table model main.dim_customers_v2 "), "v2 lives in dim_customers.sql, its relation is dbt's alias: {}", o.stdout);
+    // dbt's note when an unpinned ref resolves to a latest version older than a prerelease.
+    let note = "While compiling 'customer_report':\nFound an unpinned reference to versioned model 'dim_customers' in project 'shop'.\nResolving to latest version: dim_customers.v2\nA prerelease version 3 is available.";
+    assert!(o.stdout.contains(note), "{}", o.stdout);
+    assert!(o.stdout.contains("  Try out v3: {{ ref('shop', 'dim_customers', v='3') }}\n  Pin to  v2: {{ ref('shop', 'dim_customers', v='2') }}"), "{}", o.stdout);
     assert!(o.stdout.contains(" PASS dim_customers::keeps_names_v1 ") && o.stdout.contains(" PASS dim_customers::keeps_names_v2 "), "{}", o.stdout);
     // include/exclude: v1 has no country; v3 (defined_in, its own alias) adds the signup date.
     assert_eq!(columns(&f, "dim_customers_v1"), ["id", "name"]);
@@ -167,30 +168,6 @@ fn each_version_has_its_own_contract() {
     assert_eq!(statuses.get("model.shop.dim_customers.v3").map(String::as_str), Some("error"), "{statuses:?}");
     assert_eq!(statuses.get("model.shop.dim_customers.v2").map(String::as_str), Some("success"), "v2 has no contract: {statuses:?}");
     assert!(o.all().contains("signup_date"), "the contract error names the column: {}", o.all());
-}
-
-fn dbt() -> Option<PathBuf> {
-    let exe = std::env::var_os("TRANSFORM_TEST_DBT")
-        .map(PathBuf::from)
-        .or_else(|| Some(PathBuf::from(std::env::var_os("HOME")?).join(".cache/bitcoin-pipeline/dbt-venv/bin/dbt")));
-    let found = exe.filter(|e| e.is_file());
-    if found.is_none() {
-        eprintln!("\n!!!!! SKIPPED: no dbt to compare with (set TRANSFORM_TEST_DBT to a dbt executable with dbt-duckdb) !!!!!\n");
-    }
-    found
-}
-
-fn run_dbt(dbt: &Path, f: &Fixture, args: &[&str]) -> String {
-    let out = Command::new(dbt)
-        .args(args)
-        .args(["--profiles-dir", ".", "--quiet"])
-        .current_dir(&f.project)
-        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        .env("HOME", f.dir.path())
-        .output()
-        .expect("run dbt");
-    assert!(out.status.success(), "dbt {args:?}\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// What versions decide about a model or test: its id, names, version fields, relation and edges.

@@ -228,15 +228,15 @@ impl RenderCtx {
 
     /// The `ref()` of the node a test is attached to (its package, name and version): recorded, then resolved.
     pub fn ref_value(&self, call: RefCall) -> Result<Value, Error> {
-        let (package, key) = (call.package.clone(), call.key());
+        let (package, key, pinned) = (call.package.clone(), call.key(), call.version.is_some());
         if let Ok(mut c) = self.captures.lock() {
             c.refs.push(call);
         }
-        self.relation_for_ref(package.as_deref(), &key)
+        self.relation_for_ref(package.as_deref(), &key, pinned)
     }
 
     /// The relation `ref()` gives for `key` (`RefCall::key`: `name` or `name.v<version>`).
-    fn relation_for_ref(&self, package: Option<&str>, key: &str) -> Result<Value, Error> {
+    fn relation_for_ref(&self, package: Option<&str>, key: &str, pinned: bool) -> Result<Value, Error> {
         let dialect = self.shared.dialect;
         if let Some(u) = &self.unit {
             return u.refs.get(key).map(|cte| cte_relation(cte, dialect)).ok_or_else(|| u.missing(key));
@@ -246,6 +246,15 @@ impl RenderCtx {
             pick_ref(&candidates, &self.shared.project_name, &self.package, package).copied()
         });
         let name = key.split_once(".v").map_or(key, |(n, _)| n);
+        if let Some((model, pkg, latest, max)) = found.and_then(|t| t.newer.as_ref()).filter(|_| self.execute && !pinned) {
+            crate::output::printer().emit(crate::events::unpinned_ref_new_version(
+                format!(
+                    "While compiling '{}':\nFound an unpinned reference to versioned model '{model}' in project '{pkg}'.\nResolving to latest version: {model}.v{latest}\nA prerelease version {max} is available. It has not yet been marked 'latest' by its maintainer.\nWhen that happens, this reference will resolve to {model}.v{max} instead.\n\n  Try out v{max}: {{{{ ref('{pkg}', '{model}', v='{max}') }}}}\n  Pin to  v{latest}: {{{{ ref('{pkg}', '{model}', v='{latest}') }}}}\n",
+                    self.name
+                ),
+                serde_json::json!({"ref_node_name": model, "ref_node_package": pkg, "ref_node_version": latest, "ref_max_version": max}),
+            ));
+        }
         match found {
             Some(t) if t.ephemeral => {
                 if let Ok(mut c) = self.captures.lock() {
@@ -292,12 +301,7 @@ fn ref_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Erro
             return Err(err(format!("ref('{p}', '{name}'): no project or installed package is named `{p}`")));
         }
     }
-    let call = RefCall::new(package, name, version.as_ref());
-    let key = call.key();
-    if let Ok(mut c) = ctx.captures.lock() {
-        c.refs.push(call);
-    }
-    ctx.relation_for_ref(package, &key)
+    ctx.ref_value(RefCall::new(package, name, version.as_ref()))
 }
 
 fn source_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {

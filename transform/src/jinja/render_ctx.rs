@@ -21,6 +21,9 @@ pub struct RefTarget {
     pub unique_id: String,
     pub relation: RelationName,
     pub ephemeral: bool,
+    /// For the latest version of a model with a newer (prerelease) one: (name, package, latest,
+    /// newest), for dbt's UnpinnedRefNewVersionAvailable note on an unpinned `ref()`.
+    pub newer: Option<(String, String, String, String)>,
 }
 
 /// Project-wide render inputs, shared by every node render.
