@@ -417,6 +417,7 @@ fn ref_targets(project: &Project) -> HashMap<String, Vec<(String, RefTarget)>> {
         unique_id: n.unique_id.clone(),
         relation: n.relation.clone(),
         ephemeral: n.materialized() == "ephemeral",
+        cte_name: n.cte_name(),
         newer: newer(n),
     };
     project
@@ -574,7 +575,7 @@ impl Manifest {
         let node = self.node(uid)?;
         let rendered = self.engine.render(node, node.relation.clone(), true, wh)?;
         for eph in rendered.captures.ephemerals {
-            let name = format!("__dbt__cte__{}", self.node(&eph)?.name);
+            let name = self.node(&eph)?.cte_name();
             if !ctes.iter().any(|(n, _)| n == &name) {
                 let sql = self.compile_inner(&eph, wh, ctes)?;
                 ctes.push((name, sql));

@@ -175,7 +175,7 @@ pub fn node_json(m: &Manifest, n: &Node) -> Json {
     if let Some(g) = &n.generic {
         put("column_name", json!(g.column_name));
         // A model version's id ends in `.v<version>`: the YAML key is the model's name before it.
-        let target = if g.version.is_some() { g.attached_to.rsplitn(2, '.').nth(1).unwrap_or_default() } else { g.attached_to.as_str() };
+        let target = if g.version.is_some() { g.attached_to.rsplit_once('.').map_or("", |x| x.0) } else { g.attached_to.as_str() };
         put("file_key_name", json!(format!("models.{}", target.rsplit('.').next().unwrap_or_default())));
         put("attached_node", json!(g.attached_to));
         let (namespace, name) = match g.test_name.split_once('.') {

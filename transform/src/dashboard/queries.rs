@@ -37,7 +37,10 @@ pub struct PanelQuery {
     body: Body,
 }
 
-fn render(m: &Manifest, d: &Dashboard, p: &Panel, text: &str) -> Result<(String, Vec<crate::project::RefCall>, Vec<(String, String)>)> {
+/// A rendered panel text: its SQL, the `ref()`s and the `source()`s it read.
+type Rendered = (String, Vec<crate::project::RefCall>, Vec<(String, String)>);
+
+fn render(m: &Manifest, d: &Dashboard, p: &Panel, text: &str) -> Result<Rendered> {
     let label = format!("dashboard panel {}", p.name);
     let r = m.engine.render_inline(&label, &d.file, text).map_err(|e| Error::project(d.file.clone(), format!("panel `{}`: {e}", p.name)))?;
     Ok((r.sql, r.captures.refs, r.captures.sources))

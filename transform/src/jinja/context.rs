@@ -261,7 +261,7 @@ impl RenderCtx {
                     c.ephemerals.push(t.unique_id.clone());
                 }
                 let mut r = Relation::new(t.relation.clone(), dialect, "cte");
-                r.rendered = Some(format!("__dbt__cte__{name}"));
+                r.rendered = Some(t.cte_name.clone());
                 Ok(r.value())
             }
             Some(t) => Ok(self.limited(Relation::new(t.relation.clone(), dialect, "")).value()),

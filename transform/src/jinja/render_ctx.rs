@@ -21,6 +21,8 @@ pub struct RefTarget {
     pub unique_id: String,
     pub relation: RelationName,
     pub ephemeral: bool,
+    /// `Node::cte_name`, what a ref to an ephemeral model renders.
+    pub cte_name: String,
     /// For the latest version of a model with a newer (prerelease) one: (name, package, latest,
     /// newest), for dbt's UnpinnedRefNewVersionAvailable note on an unpinned `ref()`.
     pub newer: Option<(String, String, String, String)>,

@@ -185,6 +185,15 @@ impl Node {
         }
     }
 
+    /// The CTE an ephemeral model is inlined as: `__dbt__cte__<name>`, for a model version its
+    /// relation's name (dbt uses the identifier; two versions must not share one CTE).
+    pub fn cte_name(&self) -> String {
+        match &self.version {
+            Some(_) => format!("__dbt__cte__{}", self.relation.identifier),
+            None => format!("__dbt__cte__{}", self.name),
+        }
+    }
+
     /// The name of the node's Jinja template (its file, or its block within the file).
     pub fn template_name(&self) -> &str {
         self.block.as_ref().map_or(&self.original_file_path, |b| &b.template)
