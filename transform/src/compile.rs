@@ -141,6 +141,7 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     resolve_relations(&mut project, &engine)?;
     unique_relations(&project, adapters::dialect(&target.adapter_type), &target.adapter_type)?;
     let dag = resolve_dependencies(&mut project)?;
+    project.warn_deprecations()?;
     timing("resolve", t0);
     let mut shared = Arc::try_unwrap(std::mem::replace(&mut engine.shared, Arc::new(empty_shared())))
         .map_err(|_| Error::Usage("internal: render context still in use".into()))?;
@@ -320,6 +321,7 @@ fn resolve_relations(project: &mut Project, engine: &Engine) -> Result<()> {
         let node_value = || crate::jinja::to_value(serde_json::json!({
             "name": node.name, "unique_id": node.unique_id, "resource_type": node.resource.as_str(),
             "config": cfg.0, "fqn": node.fqn, "original_file_path": node.original_file_path, "tags": cfg.tags(),
+            "version": node.version, "latest_version": node.latest_version,
         }));
         let arg = |k: &str| cfg.str(k).map(Value::from).unwrap_or(Value::from(()));
         let schema = if node.resource == Resource::Test {
@@ -332,7 +334,7 @@ fn resolve_relations(project: &mut Project, engine: &Engine) -> Result<()> {
         let identifier = if custom[1] {
             engine.call_macro(node, "generate_alias_name", &[arg("alias"), node_value()])?
         } else {
-            cfg.str("alias").map(|s| s.trim().to_string()).unwrap_or_else(|| node.name.clone())
+            cfg.str("alias").filter(|s| !s.is_empty()).map(|s| s.trim().to_string()).unwrap_or_else(|| default_alias(node))
         };
         let mut database = if custom[2] {
             engine.call_macro(node, "generate_database_name", &[arg("database"), node_value()])?
@@ -362,6 +364,14 @@ fn resolve_relations(project: &mut Project, engine: &Engine) -> Result<()> {
     Ok(())
 }
 
+/// dbt's `default__generate_alias_name` without a custom alias: the name, `name_v<v>` for a version.
+fn default_alias(node: &Node) -> String {
+    match crate::project::versions::given(node.version.as_ref()) {
+        Some(v) => format!("{}_v{}", node.name, crate::project::versions::text(v).replace('.', "_")),
+        None => node.name.clone(),
+    }
+}
+
 /// dbt's ambiguous-relation check: two enabled nodes that would build one relation (same alias, or
 /// schema + alias, or — where the warehouse folds identifier case — names differing only in case).
 fn unique_relations(project: &Project, dialect: &dyn Dialect, adapter: &str) -> Result<()> {
@@ -388,7 +398,28 @@ fn unique_relations(project: &Project, dialect: &dyn Dialect, adapter: &str) -> 
 }
 
 fn ref_targets(project: &Project) -> HashMap<String, Vec<(String, RefTarget)>> {
-    let target = |n: &Node| RefTarget { unique_id: n.unique_id.clone(), relation: n.relation.clone(), ephemeral: n.materialized() == "ephemeral" };
+    use crate::project::versions::{compare, text};
+    // The newest version of each versioned model, for the note on unpinned refs to an older latest.
+    let mut newest: HashMap<(&str, &str), &Json> = HashMap::new();
+    for n in project.nodes.values() {
+        if let Some(v) = &n.version {
+            let slot = newest.entry((n.package_name.as_str(), n.name.as_str())).or_insert(v);
+            if compare(v, slot) == std::cmp::Ordering::Greater {
+                *slot = v;
+            }
+        }
+    }
+    let newer = |n: &Node| {
+        let (v, max) = (n.version.as_ref()?, newest.get(&(n.package_name.as_str(), n.name.as_str()))?);
+        (n.is_latest_version() && compare(max, v) == std::cmp::Ordering::Greater).then(|| (n.name.clone(), n.package_name.clone(), text(v), text(max)))
+    };
+    let target = |n: &Node| RefTarget {
+        unique_id: n.unique_id.clone(),
+        relation: n.relation.clone(),
+        ephemeral: n.materialized() == "ephemeral",
+        cte_name: n.cte_name(),
+        newer: newer(n),
+    };
     project
         .by_name()
         .into_iter()
@@ -474,19 +505,11 @@ fn resolve_dependencies(project: &mut Project) -> Result<Dag> {
             deps.push(u.model.clone());
         }
         for r in &node.refs {
-            let name = r.last().cloned().unwrap_or_default();
-            let package = (r.len() > 1).then(|| r[0].as_str());
-            let found = names.get(&name).and_then(|list| {
+            let found = names.get(&r.key()).and_then(|list| {
                 let candidates: Vec<(&str, &String)> = list.iter().map(|(p, u)| (p.as_str(), u)).collect();
-                pick_ref(&candidates, &root, &node.package_name, package).copied()
+                pick_ref(&candidates, &root, &node.package_name, r.package.as_deref()).copied()
             });
-            let uid = found.ok_or_else(|| Error::MissingRef {
-                file: located(&node.original_file_path, node.template_source(), &name),
-                node: node.name.clone(),
-                what: "model",
-                suggestion: suggest(&name, names.keys().map(String::as_str)),
-                name: name.clone(),
-            })?;
+            let uid = found.ok_or_else(|| missing_ref(node, r, &names))?;
             deps.push(uid.clone());
         }
         for (src, table) in &node.sources {
@@ -522,6 +545,27 @@ fn resolve_dependencies(project: &mut Project) -> Result<Dag> {
     Ok(dag)
 }
 
+/// A `ref()` that names nothing: dbt's text for a missing version, else the culprit and a suggestion.
+fn missing_ref(node: &Node, r: &crate::project::RefCall, names: &HashMap<String, Vec<(String, String)>>) -> Error {
+    let file = located(&node.original_file_path, node.template_source(), &r.name);
+    let Some(v) = &r.version else {
+        return Error::MissingRef {
+            file,
+            node: node.name.clone(),
+            what: "model",
+            suggestion: suggest(&r.name, names.keys().map(String::as_str)),
+            name: r.name.clone(),
+        };
+    };
+    let kind = node.resource.as_str();
+    let what = format!("{}{}", kind[..1].to_uppercase(), &kind[1..]);
+    let in_package = r.package.as_ref().map(|p| format!(" in package or project '{p}'")).unwrap_or_default();
+    Error::project(file, format!(
+        "Compilation Error\n  {what} '{}' ({}) depends on a node named '{}' with version '{}'{in_package} which was not found",
+        node.unique_id, node.original_file_path, r.name, crate::project::versions::text(v)
+    ))
+}
+
 impl Manifest {
     pub fn node(&self, uid: &str) -> Result<&Node> {
         self.project.nodes.get(uid).ok_or_else(|| Error::Usage(format!("unknown node {uid}")))
@@ -531,7 +575,7 @@ impl Manifest {
         let node = self.node(uid)?;
         let rendered = self.engine.render(node, node.relation.clone(), true, wh)?;
         for eph in rendered.captures.ephemerals {
-            let name = format!("__dbt__cte__{}", self.node(&eph)?.name);
+            let name = self.node(&eph)?.cte_name();
             if !ctes.iter().any(|(n, _)| n == &name) {
                 let sql = self.compile_inner(&eph, wh, ctes)?;
                 ctes.push((name, sql));

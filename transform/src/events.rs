@@ -354,6 +354,19 @@ pub fn constraint_not_enforced(constraint: &str, adapter: &str) -> Event {
         json!({"constraint": constraint, "adapter": adapter}))
 }
 
+/// I065/I066/I067: a model past its deprecation date, or a model reading one that is (or will be)
+/// deprecated. dbt tags these `[WARNING]: ` without wrapping the line.
+pub fn model_deprecation(name: &'static str, code: &'static str, msg: String, data: Json) -> Event {
+    let text = format!("[WARNING]: {msg}");
+    Event::new(name, code, Level::Warn, msg, data).with_text(text)
+}
+
+/// I064: an unpinned `ref()` resolved to a model's latest version while a newer (prerelease) one exists.
+pub fn unpinned_ref_new_version(msg: String, data: Json) -> Event {
+    let text = msg.clone();
+    Event::new("UnpinnedRefNewVersionAvailable", "I064", Level::Info, msg, data).with_text(text)
+}
+
 /// E003: an adapter's warning (`adapter.warn_once`), printed as `<Adapter> adapter: message`.
 pub fn adapter_warning(adapter: &str, msg: &str) -> Event {
     Event::new("AdapterEventWarning", "E003", Level::Warn, format!("{adapter} adapter: {msg}"),

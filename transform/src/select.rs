@@ -1,7 +1,7 @@
 //! dbt's node selection grammar: space-separated unions of comma-separated intersections of atoms;
 //! an atom is `[@][N+]method:value[+N]` with methods name/fqn (default), `path:`, `tag:`,
 //! `config.<key>:`, `source:`, `test_type:`, `resource_type:`, `package:`, `exposure:`, `metric:`,
-//! `semantic_model:`, `saved_query:`, `group:`, `access:`, `state:` and `result:`
+//! `semantic_model:`, `saved_query:`, `group:`, `access:`, `version:`, `state:` and `result:`
 //! (against `--state`). Tests of selected nodes join per `--indirect-selection`; `--selector` and the
 //! default selector evaluate selectors.yml definitions.
 
@@ -18,7 +18,7 @@ use crate::state::State;
 
 const METHODS: &[&str] = &[
     "fqn", "path", "file", "tag", "source", "test_type", "resource_type", "config", "state", "result", "package", "exposure", "metric",
-    "semantic_model", "saved_query", "group", "access",
+    "semantic_model", "saved_query", "group", "access", "version",
 ];
 
 /// The checks `state:` takes (dbt's StateSelectorMethod).
@@ -43,6 +43,8 @@ pub struct Item {
     pub state_checks: BTreeSet<&'static str>,
     /// Its status in the state's run_results.json (`result:`).
     pub result: Option<String>,
+    /// A model version's `v` and its model's latest version (`version:`, and `m.v2` / `m_v2` names).
+    pub version: Option<(serde_json::Value, serde_json::Value)>,
 }
 
 pub fn items(project: &Project) -> Vec<Item> {
@@ -85,6 +87,7 @@ fn plain_items(project: &Project) -> Vec<Item> {
         package: package.clone(),
         state_checks: BTreeSet::new(),
         result: None,
+        version: n.version.clone().zip(n.latest_version.clone()),
     });
     let sources = project.sources.values().map(|s| Item {
         unique_id: s.unique_id.clone(),
@@ -99,6 +102,7 @@ fn plain_items(project: &Project) -> Vec<Item> {
         package: package.clone(),
         state_checks: BTreeSet::new(),
         result: None,
+        version: None,
     });
     let semantic = project.semantic.values().map(|n| Item {
         unique_id: n.unique_id.clone(),
@@ -113,6 +117,7 @@ fn plain_items(project: &Project) -> Vec<Item> {
         package: n.package_name.clone(),
         state_checks: BTreeSet::new(),
         result: None,
+        version: None,
     });
     nodes.chain(sources).chain(semantic).collect()
 }
@@ -239,6 +244,11 @@ fn parse_atom(raw: &str) -> Result<Atom> {
                 let msg = format!("unknown method `{m}`{}", crate::error::did_you_mean(&suggest(m, METHODS.iter().copied())));
                 return Err(bad(&msg));
             }
+            if base == "version" && !["latest", "prerelease", "old", "none"].contains(&value) {
+                return Err(Error::Usage(format!(
+                    "Invalid version type selector {value}: expected one of: \"latest\", \"prerelease\", \"old\", or \"none\""
+                )));
+            }
             if base == "state" && !STATE_CHECKS.contains(&value) {
                 return Err(bad(&format!("`state:{value}`: expected one of {}", STATE_CHECKS.join(", "))));
             }
@@ -255,6 +265,9 @@ fn matches(atom: &Atom, item: &Item) -> bool {
     match atom.method.as_str() {
         "fqn" => {
             if glob(v, &item.name) && item.resource != Resource::Source {
+                return true;
+            }
+            if item.version.is_some() && versioned_name_matches(&item.fqn, v) {
                 return true;
             }
             let parts: Vec<&str> = v.split('.').collect();
@@ -274,6 +287,7 @@ fn matches(atom: &Atom, item: &Item) -> bool {
             let (package, name) = v.split_once('.').unwrap_or(("*", v));
             item.resource.as_str() == atom.method && glob(package, &item.package) && glob(name, &item.name)
         }
+        "version" => item.resource == Resource::Model && version_matches(item.version.as_ref(), v),
         "group" => item.config.get("group").and_then(serde_json::Value::as_str).is_some_and(|g| glob(v, g)),
         "access" => item.resource == Resource::Model && item.config.get("access").and_then(serde_json::Value::as_str).unwrap_or("protected") == v,
         "test_type" => match item.resource {
@@ -296,6 +310,27 @@ fn matches(atom: &Atom, item: &Item) -> bool {
                 None => false,
             }
         }
+    }
+}
+
+/// dbt's rule for a model version's fqn (`[…, orders, v2]`): the selector's last two parts equal the
+/// fqn's last two, joined by `_` (so `orders.v2`, `orders_v2` and `pkg.orders.v2` all select it).
+fn versioned_name_matches(fqn: &[String], selector: &str) -> bool {
+    let parts: Vec<&str> = selector.split('.').collect();
+    fqn.len() >= 2 && fqn[fqn.len() - 2..].join("_") == parts[parts.len().saturating_sub(2)..].join("_")
+}
+
+/// `version:latest|prerelease|old|none` of a model's (version, latest version).
+fn version_matches(version: Option<&(serde_json::Value, serde_json::Value)>, which: &str) -> bool {
+    use crate::project::versions::{compare, given, same};
+    use std::cmp::Ordering;
+    match (which, version) {
+        ("none", v) => v.is_none(),
+        ("latest", Some((v, l))) => same(v, l),
+        // dbt's `node.version and node.latest_version and …`: falsy versions are neither.
+        ("prerelease", Some((v, l))) => given(Some(v)).is_some() && given(Some(l)).is_some() && compare(v, l) == Ordering::Greater,
+        ("old", Some((v, l))) => given(Some(v)).is_some() && given(Some(l)).is_some() && compare(v, l) == Ordering::Less,
+        _ => false,
     }
 }
 

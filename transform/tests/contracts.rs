@@ -102,11 +102,11 @@ fn the_manifest_carries_the_contract() {
 }
 
 #[test]
-fn model_versions_are_an_error_that_says_so() {
+fn a_latest_version_without_versions_is_dbts_error() {
     let f = Fixture::copy("contracts", "");
     f.replace("models/schema.yml", "  - name: countries\n", "  - name: countries\n    latest_version: 1\n");
     let out = f.expect(&["parse"], 2);
-    assert!(out.all().contains("models.countries: `latest_version:` — model versions are not supported by transform"), "{}", out.all());
+    assert!(out.all().contains("models/schema.yml: latest_version: 1 is not one of model 'countries' versions: [] "), "{}", out.all());
 }
 
 /// A contracted table and a broken contract on the BigQuery emulator, with grants.

@@ -6,10 +6,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-use common::Fixture;
+use common::{dbt, run_dbt, Fixture};
 use serde_json::Value as Json;
 
 fn fixture() -> Fixture {
@@ -107,30 +104,6 @@ fn what_dbt_rejects_is_an_error_naming_the_file() {
         "{}",
         o.all()
     );
-}
-
-fn dbt() -> Option<PathBuf> {
-    let exe = std::env::var_os("TRANSFORM_TEST_DBT")
-        .map(PathBuf::from)
-        .or_else(|| Some(PathBuf::from(std::env::var_os("HOME")?).join(".cache/bitcoin-pipeline/dbt-venv/bin/dbt")));
-    let found = exe.filter(|e| e.is_file());
-    if found.is_none() {
-        eprintln!("\n!!!!! SKIPPED: no dbt to compare with (set TRANSFORM_TEST_DBT to a dbt executable with dbt-duckdb) !!!!!\n");
-    }
-    found
-}
-
-fn run_dbt(dbt: &Path, f: &Fixture, args: &[&str]) -> String {
-    let out = Command::new(dbt)
-        .args(args)
-        .args(["--profiles-dir", ".", "--quiet"])
-        .current_dir(&f.project)
-        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        .env("HOME", f.dir.path())
-        .output()
-        .expect("run dbt");
-    assert!(out.status.success(), "dbt {args:?}\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// An entry without what differs by nature between two parses (timestamps, the database file name).

@@ -154,7 +154,7 @@ pub fn node_json(m: &Manifest, n: &Node) -> Json {
     put("raw_code", json!(n.raw_code));
     put("doc_blocks", json!([]));
     put("language", json!("sql"));
-    let refs: Vec<Json> = n.refs.iter().map(|r| json!({"name": r.last(), "package": if r.len() > 1 { r.first() } else { None }, "version": null})).collect();
+    let refs: Vec<Json> = n.refs.iter().map(|r| json!({"name": r.name, "package": r.package, "version": r.version})).collect();
     put("refs", Json::Array(refs));
     put("sources", json!(n.sources.iter().map(|(s, t)| [s, t]).collect::<Vec<_>>()));
     put("metrics", json!([]));
@@ -168,13 +168,15 @@ pub fn node_json(m: &Manifest, n: &Node) -> Json {
     if n.resource == Resource::Model {
         put("access", n.config.get("access").cloned().unwrap_or(json!("protected")));
         put("constraints", constraints::manifest_list(&n.constraints));
-        put("version", Json::Null);
-        put("latest_version", Json::Null);
-        put("deprecation_date", Json::Null);
+        put("version", json!(n.version));
+        put("latest_version", json!(n.latest_version));
+        put("deprecation_date", json!(n.deprecation_date));
     }
     if let Some(g) = &n.generic {
         put("column_name", json!(g.column_name));
-        put("file_key_name", json!(format!("models.{}", g.attached_to.rsplit('.').next().unwrap_or_default())));
+        // A model version's id ends in `.v<version>`: the YAML key is the model's name before it.
+        let target = if g.version.is_some() { g.attached_to.rsplit_once('.').map_or("", |x| x.0) } else { g.attached_to.as_str() };
+        put("file_key_name", json!(format!("models.{}", target.rsplit('.').next().unwrap_or_default())));
         put("attached_node", json!(g.attached_to));
         let (namespace, name) = match g.test_name.split_once('.') {
             Some((ns, name)) => (json!(ns), name.to_string()),
@@ -245,12 +247,14 @@ pub fn only_keys(entry: Json, keys: &[String]) -> Json {
 pub fn unit_test_json(m: &Manifest, n: &Node) -> Json {
     let mut out = n.unit.as_ref().map(|u| u.manifest.clone()).unwrap_or_default();
     let model = n.unit.as_ref().and_then(|u| m.project.nodes.get(&u.model));
+    // A test of a model version keeps the test's own name and records the version (`…_v2` is its id's).
+    let own = |k: &str| n.unit.as_ref().and_then(|u| u.manifest.get(k)).cloned();
     let fields = json!({
-        "model": model.map(|t| t.name.as_str()), "name": n.name, "resource_type": "unit_test",
+        "model": model.map(|t| t.name.as_str()), "name": own("name").unwrap_or(json!(n.name)), "resource_type": "unit_test",
         "package_name": n.package_name, "path": n.path, "original_file_path": m.project.in_package(&n.package_name, &n.original_file_path),
         "unique_id": n.unique_id, "fqn": n.fqn, "description": n.description,
         "depends_on": {"macros": n.depends_on_macros, "nodes": n.depends_on}, "config": n.config,
-        "schema": n.relation.schema, "version": null,
+        "schema": n.relation.schema, "version": own("version").unwrap_or(Json::Null),
     });
     if let Json::Object(f) = fields {
         out.extend(f);

@@ -83,7 +83,7 @@ pub fn entry_json(m: &Manifest, n: &SemanticNode) -> Json {
 }
 
 fn refs_json(n: &SemanticNode) -> Json {
-    json!(n.wants.refs.iter().map(|(p, name)| json!({"name": name, "package": p, "version": null})).collect::<Vec<_>>())
+    json!(n.wants.refs.iter().map(|r| json!({"name": r.name, "package": r.package, "version": r.version})).collect::<Vec<_>>())
 }
 
 /// Where the semantic model's model lives (dbt's `node_relation`).

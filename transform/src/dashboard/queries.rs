@@ -37,7 +37,10 @@ pub struct PanelQuery {
     body: Body,
 }
 
-fn render(m: &Manifest, d: &Dashboard, p: &Panel, text: &str) -> Result<(String, Vec<Vec<String>>, Vec<(String, String)>)> {
+/// A rendered panel text: its SQL, the `ref()`s and the `source()`s it read.
+type Rendered = (String, Vec<crate::project::RefCall>, Vec<(String, String)>);
+
+fn render(m: &Manifest, d: &Dashboard, p: &Panel, text: &str) -> Result<Rendered> {
     let label = format!("dashboard panel {}", p.name);
     let r = m.engine.render_inline(&label, &d.file, text).map_err(|e| Error::project(d.file.clone(), format!("panel `{}`: {e}", p.name)))?;
     Ok((r.sql, r.captures.refs, r.captures.sources))
@@ -85,13 +88,15 @@ fn dedup(mut v: Vec<ModelInfo>) -> Vec<ModelInfo> {
     v
 }
 
-fn model_info(m: &Manifest, d: &Dashboard, p: &Panel, r: &[String]) -> Result<ModelInfo> {
-    let name = r.last().cloned().unwrap_or_default();
+fn model_info(m: &Manifest, d: &Dashboard, p: &Panel, r: &crate::project::RefCall) -> Result<ModelInfo> {
+    let name = r.key();
+    // `ref('m')` of a versioned model reads its latest version; `ref('m', v=1)` that version.
+    let named = |n: &crate::project::Node| n.search_name() == name || (n.name == name && n.is_latest_version());
     let node = m
         .project
         .nodes
         .values()
-        .find(|n| n.name == name && matches!(n.resource, Resource::Model | Resource::Seed))
+        .find(|n| named(n) && matches!(n.resource, Resource::Model | Resource::Seed))
         .ok_or_else(|| Error::project(d.file.clone(), format!("panel `{}`: no model `{name}`", p.name)))?;
     // fqn = [project, folder…, name]: the first folder is the layer.
     let layer = if node.fqn.len() > 2 { node.fqn[1].as_str() } else { "" };

@@ -25,14 +25,21 @@ pub fn defer(m: &mut Manifest, selected: &[String], state: &State, favor_state: 
             (Some(wh), false) => wh.relation_kind(&n.relation)?.is_some(),
         };
         if !here {
-            moved.push((n.package_name.clone(), n.name.clone(), relation));
+            // A model version is also `ref()`'s answer for its `name.v<v>` key (and `name` when latest).
+            let mut keys = vec![n.search_name()];
+            if n.version.is_some() && n.is_latest_version() {
+                keys.push(n.name.clone());
+            }
+            moved.push((n.package_name.clone(), keys, relation));
         }
     }
     let shared = Arc::get_mut(&mut m.engine.shared).ok_or_else(|| Error::Usage("internal: render context shared during --defer".into()))?;
-    for (owner, name, relation) in &moved {
-        for (package, t) in shared.refs.get_mut(name).into_iter().flatten() {
-            if package == owner {
-                t.relation = relation.clone();
+    for (owner, keys, relation) in &moved {
+        for key in keys {
+            for (package, t) in shared.refs.get_mut(key).into_iter().flatten() {
+                if package == owner {
+                    t.relation = relation.clone();
+                }
             }
         }
     }

@@ -16,7 +16,7 @@ use super::namespace::INTERNAL;
 use super::relation::{to_value, Relation};
 use super::statement::{self, Statement};
 use crate::project::config::{validate_keys, Config, MODEL_KEYS, SEED_KEYS, SNAPSHOT_KEYS, TEST_KEYS};
-use crate::project::{pick_ref, RelationName, Resource};
+use crate::project::{pick_ref, RefCall, RelationName, Resource};
 use crate::warehouse::dialect::Dialect;
 use crate::warehouse::{RelationKind, Warehouse};
 
@@ -226,30 +226,42 @@ impl RenderCtx {
         r
     }
 
-    /// `ref(name)` of the node a test is attached to (by unique id): recorded, then resolved.
-    pub fn ref_value(&self, package: &str, name: &str) -> Result<Value, Error> {
+    /// The `ref()` of the node a test is attached to (its package, name and version): recorded, then resolved.
+    pub fn ref_value(&self, call: RefCall) -> Result<Value, Error> {
+        let (package, key, pinned) = (call.package.clone(), call.key(), call.version.is_some());
         if let Ok(mut c) = self.captures.lock() {
-            c.refs.push(vec![package.to_string(), name.to_string()]);
+            c.refs.push(call);
         }
-        self.relation_for_ref(Some(package), name)
+        self.relation_for_ref(package.as_deref(), &key, pinned)
     }
 
-    fn relation_for_ref(&self, package: Option<&str>, name: &str) -> Result<Value, Error> {
+    /// The relation `ref()` gives for `key` (`RefCall::key`: `name` or `name.v<version>`).
+    fn relation_for_ref(&self, package: Option<&str>, key: &str, pinned: bool) -> Result<Value, Error> {
         let dialect = self.shared.dialect;
         if let Some(u) = &self.unit {
-            return u.refs.get(name).map(|cte| cte_relation(cte, dialect)).ok_or_else(|| u.missing(name));
+            return u.refs.get(key).map(|cte| cte_relation(cte, dialect)).ok_or_else(|| u.missing(key));
         }
-        let found = self.shared.refs.get(name).and_then(|list| {
+        let found = self.shared.refs.get(key).and_then(|list| {
             let candidates: Vec<(&str, &RefTarget)> = list.iter().map(|(p, t)| (p.as_str(), t)).collect();
             pick_ref(&candidates, &self.shared.project_name, &self.package, package).copied()
         });
+        let name = key.split_once(".v").map_or(key, |(n, _)| n);
+        if let Some((model, pkg, latest, max)) = found.and_then(|t| t.newer.as_ref()).filter(|_| self.execute && !pinned) {
+            crate::output::printer().emit(crate::events::unpinned_ref_new_version(
+                format!(
+                    "While compiling '{}':\nFound an unpinned reference to versioned model '{model}' in project '{pkg}'.\nResolving to latest version: {model}.v{latest}\nA prerelease version {max} is available. It has not yet been marked 'latest' by its maintainer.\nWhen that happens, this reference will resolve to {model}.v{max} instead.\n\n  Try out v{max}: {{{{ ref('{pkg}', '{model}', v='{max}') }}}}\n  Pin to  v{latest}: {{{{ ref('{pkg}', '{model}', v='{latest}') }}}}\n",
+                    self.name
+                ),
+                serde_json::json!({"ref_node_name": model, "ref_node_package": pkg, "ref_node_version": latest, "ref_max_version": max}),
+            ));
+        }
         match found {
             Some(t) if t.ephemeral => {
                 if let Ok(mut c) = self.captures.lock() {
                     c.ephemerals.push(t.unique_id.clone());
                 }
                 let mut r = Relation::new(t.relation.clone(), dialect, "cte");
-                r.rendered = Some(format!("__dbt__cte__{name}"));
+                r.rendered = Some(t.cte_name.clone());
                 Ok(r.value())
             }
             Some(t) => Ok(self.limited(Relation::new(t.relation.clone(), dialect, "")).value()),
@@ -262,8 +274,8 @@ impl RenderCtx {
                 Ok(Relation::new(name, dialect, "").value())
             }
             None => Err(err(match package {
-                Some(p) => format!("ref('{p}', '{name}') was not found"),
-                None => format!("ref('{name}') was not found"),
+                Some(p) => format!("ref('{p}', '{key}') was not found"),
+                None => format!("ref('{key}') was not found"),
             })),
         }
     }
@@ -275,7 +287,11 @@ impl RenderCtx {
 
 fn ref_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {
     let (a, b, kwargs): (String, Option<String>, Kwargs) = minijinja::value::from_args(args)?;
-    let _version: Option<Value> = kwargs.get("v").or_else(|_| kwargs.get("version"))?;
+    let version: Option<Value> = match kwargs.get::<Option<Value>>("v")? {
+        Some(v) => Some(v),
+        None => kwargs.get("version")?,
+    };
+    let version = version.map(|v| serde_json::to_value(&v)).transpose().map_err(|e| err(format!("ref(): the version: {e}")))?;
     let (package, name) = match &b {
         Some(b) => (Some(a.as_str()), b.as_str()),
         None => (None, a.as_str()),
@@ -285,10 +301,7 @@ fn ref_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Erro
             return Err(err(format!("ref('{p}', '{name}'): no project or installed package is named `{p}`")));
         }
     }
-    if let Ok(mut c) = ctx.captures.lock() {
-        c.refs.push(package.into_iter().chain([name]).map(String::from).collect());
-    }
-    ctx.relation_for_ref(package, name)
+    ctx.ref_value(RefCall::new(package, name, version.as_ref()))
 }
 
 fn source_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, Error> {

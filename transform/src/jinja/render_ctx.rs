@@ -21,6 +21,11 @@ pub struct RefTarget {
     pub unique_id: String,
     pub relation: RelationName,
     pub ephemeral: bool,
+    /// `Node::cte_name`, what a ref to an ephemeral model renders.
+    pub cte_name: String,
+    /// For the latest version of a model with a newer (prerelease) one: (name, package, latest,
+    /// newest), for dbt's UnpinnedRefNewVersionAvailable note on an unpinned `ref()`.
+    pub newer: Option<(String, String, String, String)>,
 }
 
 /// Project-wide render inputs, shared by every node render.
@@ -57,7 +62,7 @@ pub struct Shared {
 /// What one render recorded.
 #[derive(Debug, Default)]
 pub struct Captures {
-    pub refs: Vec<Vec<String>>,
+    pub refs: Vec<crate::project::RefCall>,
     pub sources: Vec<(String, String)>,
     pub config: Map<String, Json>,
     pub ephemerals: Vec<String>,

@@ -24,12 +24,14 @@ fn split_spec(spec: &Json, file: &str) -> Result<(String, Map<String, Json>)> {
     }
 }
 
-/// dbt's `model` argument of a generic test: `{{ get_where_subquery(ref('x')) }}` or `source('s', 't')`.
-fn model_string(attached_to: &str) -> String {
+/// dbt's `model` argument of a generic test: `{{ get_where_subquery(ref('x')) }}` or `source('s', 't')`;
+/// on a model version `ref('x', version='2')`.
+fn model_string(attached_to: &str, version: Option<&Json>) -> String {
     let parts: Vec<&str> = attached_to.splitn(4, '.').collect();
-    let target = match parts.as_slice() {
-        ["source", _, source, table] => format!("source('{source}', '{table}')"),
-        [_, _, name, ..] => format!("ref('{name}')"),
+    let target = match (parts.as_slice(), version) {
+        (["source", _, source, table], _) => format!("source('{source}', '{table}')"),
+        ([_, _, name, ..], Some(v)) => format!("ref('{name}', version='{}')", super::versions::text(v)),
+        ([_, _, name, ..], None) => format!("ref('{name}')"),
         _ => format!("ref('{attached_to}')"),
     };
     format!("{{{{ get_where_subquery({target}) }}}}")
@@ -45,7 +47,16 @@ fn split_namespace(full: &str, file: &str) -> Result<(Option<String>, String)> {
     }
 }
 
-pub fn add_generic_test(project: &mut Project, package: &str, file: &str, attached_to: &str, target_name: &str, column: Option<&str>, spec: &Json) -> Result<()> {
+/// What a test is defined on: the node's id, the name tests are named after (`orders`, `orders_v2`,
+/// `raw_orders` for a source table) and the model version, if any.
+pub struct Target<'a> {
+    pub attached_to: &'a str,
+    pub name: &'a str,
+    pub version: Option<&'a Json>,
+}
+
+pub fn add_generic_test(project: &mut Project, package: &str, file: &str, target: &Target, column: Option<&str>, spec: &Json) -> Result<()> {
+    let Target { attached_to, name: target_name, version } = *target;
     let (full_name, mut args) = split_spec(spec, file)?;
     let (namespace, test_name) = split_namespace(&full_name, file)?;
     let mut own_cfg = args.remove("config").and_then(|c| c.as_object().cloned()).unwrap_or_default();
@@ -67,7 +78,7 @@ pub fn add_generic_test(project: &mut Project, package: &str, file: &str, attach
         hashed_kwargs.insert("column_name".into(), Json::String(c.clone()));
     }
     hashed_kwargs.extend(kwargs.clone());
-    hashed_kwargs.insert("model".into(), Json::String(model_string(attached_to)));
+    hashed_kwargs.insert("model".into(), Json::String(model_string(attached_to, version)));
     let on_source = attached_to.starts_with("source.");
     // dbt prefixes `source_` first, then the namespace (`dbt_utils_source_at_least_one_…`).
     let test_type = format!("{}{}{macro_name}", namespace.as_ref().map(|n| format!("{n}_")).unwrap_or_default(), if on_source { "source_" } else { "" });
@@ -88,7 +99,7 @@ pub fn add_generic_test(project: &mut Project, package: &str, file: &str, attach
     let metadata = serde_json::json!({"namespace": namespace, "name": macro_name, "kwargs": hashed_kwargs});
     node.unique_id = format!("{}.{}", node.unique_id, test_names::unique_id_hash(&name, &metadata));
     node.checksum = ("none".into(), String::new());
-    node.generic = Some(GenericTest { test_name, namespace, column_name: column, kwargs, attached_to: attached_to.to_string() });
+    node.generic = Some(GenericTest { test_name, namespace, column_name: column, kwargs, attached_to: attached_to.to_string(), version: version.cloned() });
     project.insert(node)
 }
 
@@ -106,13 +117,15 @@ mod tests {
 
     #[test]
     fn the_model_argument_is_dbt_s() {
-        assert_eq!(model_string("model.jaffle.orders"), "{{ get_where_subquery(ref('orders')) }}");
-        assert_eq!(model_string("source.jaffle.raw.orders"), "{{ get_where_subquery(source('raw', 'orders')) }}");
+        assert_eq!(model_string("model.jaffle.orders", None), "{{ get_where_subquery(ref('orders')) }}");
+        assert_eq!(model_string("source.jaffle.raw.orders", None), "{{ get_where_subquery(source('raw', 'orders')) }}");
+        let v = serde_json::json!(2);
+        assert_eq!(model_string("model.jaffle.orders.v2", Some(&v)), "{{ get_where_subquery(ref('orders', version='2')) }}");
     }
 
     #[test]
     fn relationships_names_follow_dbt() {
-        let kw = serde_json::json!({"column_name": "customer_id", "to": "ref('customers')", "field": "id", "model": model_string("model.p.orders")});
+        let kw = serde_json::json!({"column_name": "customer_id", "to": "ref('customers')", "field": "id", "model": model_string("model.p.orders", None)});
         let (_, full) = test_names::synthesize("relationships", "orders", kw.as_object().unwrap_or(&Map::new()));
         assert_eq!(full, "relationships_orders_customer_id__id__ref_customers_");
         // dbt 1.10's names for dbt_utils tests: arguments sorted by name, `column_name` among them.

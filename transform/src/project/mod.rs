@@ -4,7 +4,7 @@
 //! `generic_tests`: test nodes from YAML; `preprocess`: macro and docs file rewrites; `profiles`:
 //! profiles.yml → target; `snapshots`: snapshot blocks and their checked config; `unit_tests`:
 //! unit tests from YAML (`unit_spec`: their data); `semantic`: semantic models, metrics, saved
-//! queries, exposures and groups. The Jinja pass (`compile`) then fills each node's refs and config.
+//! queries, exposures and groups; `versions`: model versions (`versions:`, `latest_version`). The Jinja pass (`compile`) then fills each node's refs and config.
 
 pub mod config;
 pub mod constraints;
@@ -25,8 +25,10 @@ pub mod test_names;
 pub mod snapshots;
 pub mod unit_spec;
 pub mod unit_tests;
+pub mod version_nodes;
+pub mod versions;
 
 pub use config::Config;
 pub use contract_checks::contract_checks;
 pub use files::{discover, read};
-pub use nodes::{pick_ref, Column, GenericTest, MacroFile, Node, Package, Project, RelationName, Resource, SemanticNode, Source, SqlBlock};
+pub use nodes::{pick_ref, Column, RefCall, GenericTest, MacroFile, Node, Package, Project, RelationName, Resource, SemanticNode, Source, SqlBlock};

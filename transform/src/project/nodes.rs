@@ -80,6 +80,29 @@ pub struct RelationName {
     pub identifier: String,
 }
 
+/// One `ref()` as written: `ref('m')`, `ref('pkg', 'm')`, `ref('m', v=2)` (the version as given: a
+/// number or a string, as dbt writes it to the manifest).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RefCall {
+    pub package: Option<String>,
+    pub name: String,
+    pub version: Option<serde_json::Value>,
+}
+
+impl RefCall {
+    pub fn new(package: Option<&str>, name: &str, version: Option<&serde_json::Value>) -> RefCall {
+        RefCall { package: package.map(String::from), name: name.to_string(), version: super::versions::given(version).cloned() }
+    }
+
+    /// What `ref()` looks up (`Project::by_name`'s key): the name, or `name.v<version>` when pinned.
+    pub fn key(&self) -> String {
+        match &self.version {
+            Some(v) => super::versions::search_name(&self.name, v),
+            None => self.name.clone(),
+        }
+    }
+}
+
 /// A generic test instance: the `{% test %}` macro and its arguments from YAML.
 #[derive(Debug, Clone, Serialize)]
 pub struct GenericTest {
@@ -91,6 +114,8 @@ pub struct GenericTest {
     pub kwargs: serde_json::Map<String, serde_json::Value>,
     /// The node (model, seed or source) the test is defined on.
     pub attached_to: String,
+    /// The version of the model it is defined on (`versions:`), as written.
+    pub version: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -112,7 +137,7 @@ pub struct Node {
     pub constraints: Vec<super::constraints::Constraint>,
     pub patch_path: Option<String>,
     /// Filled by the parse render.
-    pub refs: Vec<Vec<String>>,
+    pub refs: Vec<RefCall>,
     pub sources: Vec<(String, String)>,
     pub depends_on: Vec<String>,
     pub depends_on_macros: Vec<String>,
@@ -123,6 +148,11 @@ pub struct Node {
     /// Set for unit tests: the tested model, inputs, expected rows and overrides.
     #[serde(skip)]
     pub unit: Option<super::unit_spec::UnitSpec>,
+    /// A model version (`versions:` in YAML): its `v`, the model's latest, and the deprecation date
+    /// (dbt's isoformat) — also set for an unversioned model with `deprecation_date:`.
+    pub version: Option<serde_json::Value>,
+    pub latest_version: Option<serde_json::Value>,
+    pub deprecation_date: Option<String>,
     /// dbt's file checksum: (`sha256`, hex of the file) for models, singular tests and small seeds,
     /// (`path`, the path) for seeds over 1 MiB, (`none`, "") for generic tests.
     pub checksum: (String, String),
@@ -139,6 +169,28 @@ impl Node {
             Resource::Source => "source",
             Resource::Snapshot => "snapshot",
             other => other.as_str(),
+        }
+    }
+
+    /// dbt's `is_latest_version`.
+    pub fn is_latest_version(&self) -> bool {
+        matches!((&self.version, &self.latest_version), (Some(v), Some(l)) if super::versions::same(v, l))
+    }
+
+    /// `name` or, for a model version, `name.v<v>` (how dbt's messages and `ref()` keys name it).
+    pub fn search_name(&self) -> String {
+        match &self.version {
+            Some(v) => super::versions::search_name(&self.name, v),
+            None => self.name.clone(),
+        }
+    }
+
+    /// The CTE an ephemeral model is inlined as: `__dbt__cte__<name>`, for a model version its
+    /// relation's name (dbt uses the identifier; two versions must not share one CTE).
+    pub fn cte_name(&self) -> String {
+        match &self.version {
+            Some(_) => format!("__dbt__cte__{}", self.relation.identifier),
+            None => format!("__dbt__cte__{}", self.name),
         }
     }
 
@@ -275,6 +327,9 @@ impl Project {
             generic: None,
             block: None,
             unit: None,
+            version: None,
+            latest_version: None,
+            deprecation_date: None,
         }
     }
 
@@ -289,11 +344,21 @@ impl Project {
         Ok(())
     }
 
-    /// Enabled models, seeds and snapshots by name, each with its package (root project first), for `ref()`.
-    pub fn by_name(&self) -> HashMap<&str, Vec<(&str, &Node)>> {
-        let mut out: HashMap<&str, Vec<(&str, &Node)>> = HashMap::new();
+    /// Enabled models, seeds and snapshots by `ref()` key (`RefCall::key`), each with its package (root
+    /// project first): a model version under `name.v<v>`, the latest version also under `name`.
+    pub fn by_name(&self) -> HashMap<String, Vec<(&str, &Node)>> {
+        let mut out: HashMap<String, Vec<(&str, &Node)>> = HashMap::new();
         for n in self.nodes.values().filter(|n| n.resource.is_relation() && n.config.enabled()) {
-            out.entry(n.name.as_str()).or_default().push((n.package_name.as_str(), n));
+            let entry = (n.package_name.as_str(), n);
+            match &n.version {
+                Some(v) => {
+                    out.entry(super::versions::search_name(&n.name, v)).or_default().push(entry);
+                    if n.is_latest_version() {
+                        out.entry(n.name.clone()).or_default().push(entry);
+                    }
+                }
+                None => out.entry(n.name.clone()).or_default().push(entry),
+            }
         }
         for list in out.values_mut() {
             list.sort_by_key(|(p, _)| (*p != self.cfg.name, *p));
@@ -334,7 +399,7 @@ pub struct SemanticNode {
 
 #[derive(Debug, Clone, Default)]
 pub struct Wants {
-    pub refs: Vec<(Option<String>, String)>,
+    pub refs: Vec<RefCall>,
     pub sources: Vec<(String, String)>,
     pub metrics: Vec<String>,
     pub measures: Vec<String>,

@@ -7,7 +7,8 @@ use serde_json::{Map, Value as Json};
 use super::constraints;
 use super::config::{validate_keys, validate_values, MODEL_KEYS, SEED_KEYS, SNAPSHOT_KEYS};
 use super::dbt_project::read_yaml;
-use super::generic_tests::add_generic_test;
+use super::generic_tests::{add_generic_test, Target};
+use super::versions;
 use super::files::discover;
 use super::nodes::{Column, Project, RelationName, Resource, Source};
 use crate::error::{suggest, Error, Result};
@@ -16,8 +17,13 @@ const FILE_KEYS: &[&str] = &[
     "version", "models", "sources", "seeds", "snapshots", "data_tests", "macros", "unit_tests", "semantic_models", "metrics",
     "saved_queries", "exposures", "groups",
 ];
-const MODEL_ENTRY: &[&str] =
+const SEED_ENTRY: &[&str] =
     &["name", "description", "columns", "data_tests", "tests", "config", "meta", "docs", "tags", "constraints", "access", "group", "time_spine"];
+/// A model entry: a seed's keys and model versions (`versions`).
+const MODEL_ENTRY: &[&str] = &[
+    "name", "description", "columns", "data_tests", "tests", "config", "meta", "docs", "tags", "constraints", "access", "group", "time_spine",
+    "versions", "latest_version", "deprecation_date",
+];
 /// A YAML snapshot's own keys besides a model entry's.
 const SNAPSHOT_ENTRY: &[&str] = &["name", "description", "columns", "data_tests", "tests", "config", "meta", "docs", "tags", "relation"];
 const COLUMN_ENTRY: &[&str] =
@@ -36,9 +42,6 @@ fn check(obj: &Map<String, Json>, known: &[&str], file: &str, at: &str) -> Resul
         }
     }
     for key in obj.keys() {
-        if known == MODEL_ENTRY && matches!(key.as_str(), "versions" | "latest_version") {
-            return Err(Error::project(file, format!("{at}: `{key}:` — model versions are not supported by transform")));
-        }
         if !known.contains(&key.as_str()) {
             return Err(Error::UnknownKey {
                 file: file.into(),
@@ -103,6 +106,7 @@ struct Pending {
     file: String,
     attached_to: String,
     target_name: String,
+    version: Option<Json>,
     column: Option<String>,
     spec: Json,
 }
@@ -158,7 +162,8 @@ pub fn apply_property_files(project: &mut Project) -> Result<()> {
         units.extend(entries(&doc, "unit_tests", &rel)?.into_iter().map(|e| (package.clone(), e.clone(), rel.clone(), dir.clone())));
     }
     for p in pending {
-        add_generic_test(project, &p.package, &p.file, &p.attached_to, &p.target_name, p.column.as_deref(), &p.spec)?;
+        let target = Target { attached_to: &p.attached_to, name: &p.target_name, version: p.version.as_ref() };
+        add_generic_test(project, &p.package, &p.file, &target, p.column.as_deref(), &p.spec)?;
     }
     for (package, e, file, dir) in units {
         project.add_unit_test(&package, &e, &file, &dir)?;
@@ -187,8 +192,17 @@ fn columns(project: &Project, obj: &Map<String, Json>, file: &str, at: &str) -> 
 
 fn patch_node(project: &mut Project, package: &str, e: &Map<String, Json>, file: &str, resource: Resource, pending: &mut Vec<Pending>) -> Result<()> {
     let name = name_of(e, file, resource.as_str())?;
-    let entry_keys = if resource == Resource::Snapshot { SNAPSHOT_ENTRY } else { MODEL_ENTRY };
+    let entry_keys = match resource {
+        Resource::Snapshot => SNAPSHOT_ENTRY,
+        Resource::Model => MODEL_ENTRY,
+        _ => SEED_ENTRY,
+    };
     check(e, entry_keys, file, &format!("{}s.{name}", resource.as_str()))?;
+    if resource == Resource::Model {
+        if let Some(vs) = versions::parse(e, &name, file)? {
+            return patch_versions(project, package, e, &vs, file, pending);
+        }
+    }
     let uid = format!("{}.{}.{}", resource.as_str(), package, name);
     if !project.nodes.contains_key(&uid) {
         let names: Vec<&str> =
@@ -201,6 +215,31 @@ fn patch_node(project: &mut Project, package: &str, e: &Map<String, Json>, file:
             name,
         });
     }
+    apply_patch(project, package, e, file, &Target { attached_to: &uid, name: &name, version: None }, pending)
+}
+
+/// Each version of a versioned model: its file's node becomes `model.<pkg>.<name>.v<v>`, patched with
+/// the version's effective entry; its tests are named after `<name>_v<v>`.
+fn patch_versions(project: &mut Project, package: &str, e: &Map<String, Json>, vs: &versions::Versions, file: &str, pending: &mut Vec<Pending>) -> Result<()> {
+    let name = name_of(e, file, "model")?;
+    for v in &vs.list {
+        let uid = project.claim_version(package, &name, v, &vs.latest, file)?;
+        let entry = v.entry(e, &name, file)?;
+        check(&entry, MODEL_ENTRY, file, &format!("models.{name}.versions.v{}", versions::text(&v.v)))?;
+        let target_name = match versions::given(Some(&v.v)) {
+            Some(x) => format!("{name}_v{}", versions::text(x)),
+            None => name.clone(),
+        };
+        apply_patch(project, package, &entry, file, &Target { attached_to: &uid, name: &target_name, version: Some(&v.v) }, pending)?;
+    }
+    Ok(())
+}
+
+/// Applies one property entry to the node `target.attached_to` and queues its tests.
+fn apply_patch(project: &mut Project, package: &str, e: &Map<String, Json>, file: &str, target: &Target, pending: &mut Vec<Pending>) -> Result<()> {
+    let name = name_of(e, file, "model")?;
+    let uid = target.attached_to;
+    let resource = project.nodes.get(uid).map(|n| n.resource).ok_or_else(|| Error::Usage(uid.to_string()))?;
     let cols = columns(project, e, file, &name)?;
     let description = render_docs(project, &text(e, "description"), file)?;
     let cfg = e.get("config").and_then(Json::as_object).cloned().unwrap_or_default();
@@ -210,7 +249,8 @@ fn patch_node(project: &mut Project, package: &str, e: &Map<String, Json>, file:
         _ => MODEL_KEYS,
     };
     validate_keys(&cfg, known, file, &format!("{name}.config"))?;
-    let node = project.nodes.get_mut(&uid).ok_or_else(|| Error::Usage(uid.clone()))?;
+    let deprecation = versions::deprecation_date(e.get("deprecation_date"), file, &format!("models.{name}"))?;
+    let node = project.nodes.get_mut(uid).ok_or_else(|| Error::Usage(uid.to_string()))?;
     node.config.merge(&cfg);
     // `tags:`, `access:` and `group:` may sit on the entry itself; dbt keeps them as configs.
     for key in ["tags", "access", "group"] {
@@ -220,6 +260,7 @@ fn patch_node(project: &mut Project, package: &str, e: &Map<String, Json>, file:
     }
     if resource == Resource::Model {
         validate_values(&node.config, file)?;
+        node.deprecation_date = deprecation.as_ref().map(versions::isoformat);
     }
     node.description = description;
     node.columns = cols.into_iter().map(|(c, _)| c).collect();
@@ -227,25 +268,26 @@ fn patch_node(project: &mut Project, package: &str, e: &Map<String, Json>, file:
     let by_column: Vec<(String, Vec<constraints::Constraint>)> = node.columns.iter().map(|c| (c.name.clone(), c.constraints.clone())).collect();
     constraints::check_primary_keys(&node.constraints, &by_column, file)?;
     node.patch_path = Some(file.to_string());
-    queue_tests(package, e, file, &uid, &name, pending);
+    queue_tests(package, e, file, target, pending);
     Ok(())
 }
 
-fn queue_tests(package: &str, e: &Map<String, Json>, file: &str, uid: &str, target: &str, pending: &mut Vec<Pending>) {
+fn queue_tests(package: &str, e: &Map<String, Json>, file: &str, target: &Target, pending: &mut Vec<Pending>) {
+    let pending_for = |column: Option<String>, spec: &Json| Pending {
+        package: package.into(),
+        file: file.into(),
+        attached_to: target.attached_to.into(),
+        target_name: target.name.into(),
+        version: target.version.cloned(),
+        column,
+        spec: spec.clone(),
+    };
     for spec in test_specs(e) {
-        let p = Pending { package: package.into(), file: file.into(), attached_to: uid.into(), target_name: target.into(), column: None, spec: spec.clone() };
-        pending.push(p);
+        pending.push(pending_for(None, spec));
     }
     for c in e.get("columns").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_object) {
         for spec in test_specs(c) {
-            pending.push(Pending {
-                package: package.into(),
-                file: file.into(),
-                attached_to: uid.into(),
-                target_name: target.into(),
-                column: Some(text(c, "name")),
-                spec: spec.clone(),
-            });
+            pending.push(pending_for(Some(text(c, "name")), spec));
         }
     }
 }
@@ -287,7 +329,8 @@ fn add_source(project: &mut Project, package: &str, e: &Map<String, Json>, file:
             adapter_fields: adapter_fields(e, t),
         };
         project.sources.insert(uid.clone(), source);
-        queue_tests(package, t, file, &uid, &format!("{src}_{name}"), pending);
+        let target_name = format!("{src}_{name}");
+        queue_tests(package, t, file, &Target { attached_to: &uid, name: &target_name, version: None }, pending);
     }
     Ok(())
 }

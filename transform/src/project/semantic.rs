@@ -7,7 +7,7 @@
 use serde_json::{json, Map, Value as Json};
 
 use super::dbt_project::Tree;
-use super::nodes::{Group, Project, Resource, SemanticNode, Wants};
+use super::nodes::{Group, Project, RefCall, Resource, SemanticNode, Wants};
 use crate::error::{suggest, Error, Result};
 
 /// The top-level keys of a property file this module owns.
@@ -96,21 +96,37 @@ fn fqn(project: &Project, at: &At, name: &str) -> Vec<String> {
     out
 }
 
-/// `ref('m')`, `ref('pkg', 'm')`, `source('s', 't')` or `metric('m')` as written in YAML.
-pub fn parse_call(s: &str) -> Option<(&str, Vec<String>)> {
+/// `ref('m')`, `ref('pkg', 'm')`, `ref('m', v=2)`, `source('s', 't')` or `metric('m')` as written in
+/// YAML: the function, its positional arguments and the `v=`/`version=` keyword (a number, or a
+/// quoted string, kept as written). Any other keyword argument: None.
+pub fn parse_call(s: &str) -> Option<(&str, Vec<String>, Option<Json>)> {
     let s = s.trim();
     let open = s.find('(')?;
     let inner = s[open + 1..].strip_suffix(')')?;
-    let args: Vec<String> = inner
-        .split(',')
-        .map(|a| a.trim().trim_matches(|c| c == '\'' || c == '"').to_string())
-        .filter(|a| !a.is_empty())
-        .collect();
-    // `ref('m', v=2)`: keyword arguments (model versions) are not supported; the caller says so.
-    if args.iter().any(|a| a.contains('=')) {
-        return None;
+    let unquote = |a: &str| a.trim().trim_matches(|c| c == '\'' || c == '"').to_string();
+    let mut args = vec![];
+    let mut version = None;
+    for a in inner.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+        match a.split_once('=') {
+            Some((k, v)) if matches!(k.trim(), "v" | "version") && version.is_none() => {
+                let v = v.trim();
+                let quoted = v.len() >= 2 && (v.starts_with('\'') || v.starts_with('"'));
+                version = Some(if quoted { Json::String(unquote(v)) } else { serde_json::from_str::<Json>(v).ok().filter(Json::is_number)? });
+            }
+            Some(_) => return None,
+            None => args.push(unquote(a)),
+        }
     }
-    Some((s[..open].trim(), args))
+    Some((s[..open].trim(), args, version))
+}
+
+/// A `ref(...)` call's arguments as a `RefCall` (one or two names).
+fn ref_call(args: &[String], version: Option<&Json>) -> Option<RefCall> {
+    match args {
+        [m] => Some(RefCall::new(None, m, version)),
+        [p, m] => Some(RefCall::new(Some(p), m, version)),
+        _ => None,
+    }
 }
 
 fn meta_config(obj: &Map<String, Json>) -> Json {
@@ -260,11 +276,12 @@ impl Project {
                 name: name.to_string(),
             };
             let mut deps = vec![];
-            for (pkg, name) in &node.wants.refs {
+            for r in &node.wants.refs {
+                let key = r.key();
                 let candidates: Vec<(&str, &String)> =
-                    lookup.names.get(name).into_iter().flatten().map(|(p, u)| (p.as_str(), u)).collect();
-                let uid = super::nodes::pick_ref(&candidates, &root, &node.package_name, pkg.as_deref())
-                    .ok_or_else(|| missing("model", name, lookup.names.keys().map(String::as_str).collect()))?;
+                    lookup.names.get(&key).into_iter().flatten().map(|(p, u)| (p.as_str(), u)).collect();
+                let uid = super::nodes::pick_ref(&candidates, &root, &node.package_name, r.package.as_deref())
+                    .ok_or_else(|| missing("model", &key, lookup.names.keys().map(String::as_str).collect()))?;
                 deps.push((*uid).clone());
             }
             for (src, table) in &node.wants.sources {
@@ -354,12 +371,9 @@ fn semantic_model(project: &Project, e: &Map<String, Json>, at: &At) -> Result<(
     at.check(e, SEMANTIC_MODEL, &ctx)?;
     let mut node = project.semantic_node(Resource::SemanticModel, "semantic-models", e, at, &name)?;
     let model = e.get("model").and_then(Json::as_str).ok_or_else(|| at.err(&ctx, "a semantic model needs `model: ref('...')`"))?;
-    match parse_call(model) {
-        Some(("ref", args)) if !args.is_empty() && args.len() <= 2 => {
-            let (pkg, m) = if args.len() == 2 { (Some(args[0].clone()), args[1].clone()) } else { (None, args[0].clone()) };
-            node.wants.refs.push((pkg, m));
-        }
-        _ => return Err(at.err(&ctx, format!("`model: {model}` must be a ref('...') to a model (without `v=`: model versions are not supported)"))),
+    match parse_call(model).and_then(|(f, args, v)| (f == "ref").then(|| ref_call(&args, v.as_ref())).flatten()) {
+        Some(call) => node.wants.refs.push(call),
+        None => return Err(at.err(&ctx, format!("`model: {model}` must be a ref('...') to a model (`ref('m')`, `ref('pkg', 'm')`, `ref('m', v=2)`)"))),
     }
     let mut entities = vec![];
     for ent in list(e, "entities", at, &ctx)? {
@@ -566,18 +580,19 @@ fn exposure(project: &Project, e: &Map<String, Json>, at: &At) -> Result<Semanti
     let mut metrics = vec![];
     for d in e.get("depends_on").and_then(Json::as_array).into_iter().flatten() {
         let s = d.as_str().unwrap_or_default();
-        match parse_call(s) {
-            Some(("ref", a)) if a.len() == 1 || a.len() == 2 => {
-                let (pkg, m) = if a.len() == 2 { (Some(a[0].clone()), a[1].clone()) } else { (None, a[0].clone()) };
-                refs.push(json!({"name": m, "package": pkg, "version": null}));
-                node.wants.refs.push((pkg, m));
+        let call = parse_call(s);
+        match call.as_ref().map(|(f, a, v)| (*f, a, v)) {
+            Some(("ref", a, v)) if ref_call(a, v.as_ref()).is_some() => {
+                let Some(r) = ref_call(a, v.as_ref()) else { continue };
+                refs.push(json!({"name": r.name, "package": r.package, "version": r.version}));
+                node.wants.refs.push(r);
             }
-            Some(("source", a)) if a.len() == 2 => node.wants.sources.push((a[0].clone(), a[1].clone())),
-            Some(("metric", a)) if a.len() == 1 => {
+            Some(("source", a, None)) if a.len() == 2 => node.wants.sources.push((a[0].clone(), a[1].clone())),
+            Some(("metric", a, None)) if a.len() == 1 => {
                 metrics.push(json!([a[0]]));
                 node.wants.metrics.push(a[0].clone());
             }
-            _ => return Err(at.err(&ctx, format!("`depends_on: {d}`: expected ref('...'), source('...', '...') or metric('...') (no `v=`: model versions are not supported)"))),
+            _ => return Err(at.err(&ctx, format!("`depends_on: {d}`: expected ref('...') (`v=` pins a model version), source('...', '...') or metric('...')"))),
         }
     }
     let mut config = json!({"enabled": true, "tags": node.tags, "meta": {}});
@@ -598,10 +613,14 @@ mod tests {
 
     #[test]
     fn yaml_calls_parse() {
-        assert_eq!(parse_call("ref('orders')"), Some(("ref", vec!["orders".to_string()])));
-        assert_eq!(parse_call(" source(\"raw\", 'o') "), Some(("source", vec!["raw".to_string(), "o".to_string()])));
+        assert_eq!(parse_call("ref('orders')"), Some(("ref", vec!["orders".to_string()], None)));
+        assert_eq!(parse_call(" source(\"raw\", 'o') "), Some(("source", vec!["raw".to_string(), "o".to_string()], None)));
         assert_eq!(parse_call("orders"), None);
-        assert_eq!(parse_call("ref('orders', v=2)"), None, "versions are refused, not read as a package");
+        assert_eq!(parse_call("ref('orders', v=2)"), Some(("ref", vec!["orders".to_string()], Some(json!(2)))), "a version, not a package");
+        assert_eq!(parse_call("ref('p', 'orders', version='2')"), Some(("ref", vec!["p".to_string(), "orders".to_string()], Some(json!("2")))));
+        assert_eq!(parse_call("ref('orders', v=two)"), None);
+        assert_eq!(parse_call("ref('orders', w=2)"), None);
+        assert_eq!(ref_call(&["orders".to_string()], Some(&json!(2))).map(|r| r.key()), Some("orders.v2".to_string()));
     }
 
     #[test]

@@ -15,6 +15,17 @@ pub enum Input {
     Source { source: String, table: String },
 }
 
+impl Input {
+    /// A ref input's `ref()` key: the name, or `name.v<version>` when it pins a model version.
+    pub fn ref_key(&self) -> Option<String> {
+        match self {
+            Input::Ref { name, version: Some(v) } => Some(format!("{name}.v{v}")),
+            Input::Ref { name, version: None } => Some(name.clone()),
+            _ => None,
+        }
+    }
+}
+
 /// Fixture rows: one mapping per row (dict and csv), or a SELECT (sql).
 #[derive(Debug, Clone)]
 pub enum Rows {

@@ -8,7 +8,8 @@ use serde_json::{Map, Value as Json};
 use super::config::{validate_keys, UNIT_TEST_KEYS};
 use super::dbt_project::Tree;
 use super::files::{discover, read};
-use super::nodes::{Project, Resource};
+use super::nodes::{Node, Project, Resource};
+use super::versions;
 pub use super::unit_spec::{parse_input, Given, Input, Overrides, Rows, UnitSpec};
 use crate::error::{suggest, Error, Result};
 
@@ -116,11 +117,12 @@ impl Project {
         if let Some(k) = e.keys().find(|k| !ENTRY.contains(&k.as_str())) {
             return Err(Error::UnknownKey { file: file.into(), what: "property", key: k.clone(), at: format!("unit_tests.{name}"), suggestion: suggest(k, ENTRY.iter().copied()) });
         }
-        let model_name = e.get("model").and_then(Json::as_str).ok_or_else(|| bad(file, name, "`model:` is required"))?;
-        let model = self.nodes.values().find(|n| n.resource == Resource::Model && n.name == model_name && n.package_name == package);
-        let model = model.map(|n| n.unique_id.clone());
-        let model = model.ok_or_else(|| bad(file, name, format!("Unable to find model '{model_name}'")))?;
-        let spec = self.unit_spec(e, file, name, &model)?;
+        let model_field = e.get("model").and_then(Json::as_str).ok_or_else(|| bad(file, name, "`model:` is required"))?;
+        // dbt's `model: orders` or `model: orders 2` (a version after a space).
+        let mut words = model_field.split_whitespace();
+        let model_name = words.next().unwrap_or_default();
+        let pinned = words.next().map(|v| Json::String(v.to_string()));
+        let models = self.tested_models(package, model_name, pinned.as_ref(), e.get("versions"), file, name)?;
         let inner = file.strip_prefix(dir).unwrap_or(file).trim_start_matches('/');
         let mut fqn = vec![package.to_string()];
         fqn.extend(inner.split('/').map(String::from));
@@ -130,12 +132,55 @@ impl Project {
         let own = e.get("config").and_then(Json::as_object).cloned().unwrap_or_default();
         validate_keys(&own, UNIT_TEST_KEYS, file, &format!("unit_tests.{name}.config"))?;
         config.merge(&own);
-        let mut node = self.new_node(package, Resource::UnitTest, name, file, inner.to_string(), fqn, String::new(), config);
-        node.unique_id = format!("unit_test.{package}.{model_name}.{name}");
-        node.description = e.get("description").and_then(Json::as_str).unwrap_or_default().to_string();
-        node.depends_on = vec![model];
-        node.unit = Some(spec);
-        self.insert(node)
+        for (model, version) in models {
+            let mut spec = self.unit_spec(e, file, name, &model)?;
+            // One test per tested version, named `<test>_v<v>` (the manifest keeps the test's name).
+            let node_name = match &version {
+                Some(v) => format!("{name}_v{}", versions::text(v)),
+                None => name.to_string(),
+            };
+            spec.manifest.insert("name".into(), Json::from(name));
+            spec.manifest.insert("version".into(), version.clone().unwrap_or(Json::Null));
+            let mut node = self.new_node(package, Resource::UnitTest, &node_name, file, inner.to_string(), fqn.clone(), String::new(), config.clone());
+            node.unique_id = format!("unit_test.{package}.{model_field}.{node_name}");
+            node.description = e.get("description").and_then(Json::as_str).unwrap_or_default().to_string();
+            node.depends_on = vec![model];
+            node.unit = Some(spec);
+            self.insert(node)?;
+        }
+        Ok(())
+    }
+
+    /// The model (unique id, version) a unit test tests, as dbt's `process_models_for_unit_test`: an
+    /// unversioned model, or every version of a versioned one kept by `versions: {include|exclude}`.
+    fn tested_models(&self, package: &str, model: &str, pinned: Option<&Json>, wanted: Option<&Json>, file: &str, test: &str) -> Result<Vec<(String, Option<Json>)>> {
+        let of_model = |n: &&Node| n.resource == Resource::Model && n.name == model && n.package_name == package;
+        let tested = self.nodes.values().filter(of_model).find(|n| match pinned {
+            Some(v) => n.version.as_ref().is_some_and(|x| versions::text(x) == versions::text(v)),
+            None => n.version.is_none() || n.is_latest_version(),
+        });
+        let tested = tested.ok_or_else(|| bad(file, test, format!("Unable to find model '{package}.{model}' for unit test '{test}' in {file}")))?;
+        let list = |k: &str| wanted.and_then(|w| w.get(k)).and_then(Json::as_array).filter(|a| !a.is_empty());
+        let (include, exclude) = (list("include"), list("exclude"));
+        if tested.version.is_none() {
+            if include.is_some() || exclude.is_some() {
+                return Err(bad(file, test, format!("Unit test '{test}' should not have a versions include or exclude when referencing non-versioned model '{model}'")));
+            }
+            return Ok(vec![(tested.unique_id.clone(), None)]);
+        }
+        let has = |l: Option<&Vec<Json>>, v: &Json| l.is_some_and(|l| l.iter().any(|x| versions::same(x, v)));
+        let kept: Vec<(String, Option<Json>)> = self
+            .nodes
+            .values()
+            .filter(of_model)
+            .filter_map(|n| Some((n, n.version.as_ref()?)))
+            .filter(|(_, v)| if exclude.is_some() { !has(exclude, v) } else { include.is_none() || has(include, v) })
+            .map(|(n, v)| (n.unique_id.clone(), Some(v.clone())))
+            .collect();
+        if kept.is_empty() {
+            return Err(bad(file, test, format!("Unit test '{test}' referenced a version of '{model}' which was not found.")));
+        }
+        Ok(kept)
     }
 
     fn unit_spec(&self, e: &Map<String, Json>, file: &str, name: &str, model: &str) -> Result<UnitSpec> {
@@ -159,7 +204,11 @@ impl Project {
             "overrides".into(),
             serde_json::json!({"macros": overrides.macros, "vars": overrides.vars, "env_vars": overrides.env_vars}),
         );
-        manifest.insert("versions".into(), e.get("versions").cloned().unwrap_or(Json::Null));
+        // dbt's `UnitTestNodeVersions`: both keys, null when unset.
+        let versions = e.get("versions").and_then(Json::as_object).map(|v| {
+            serde_json::json!({"include": v.get("include").cloned().unwrap_or(Json::Null), "exclude": v.get("exclude").cloned().unwrap_or(Json::Null)})
+        });
+        manifest.insert("versions".into(), versions.unwrap_or(Json::Null));
         Ok(UnitSpec { model: model.to_string(), given, expect: expect_rows, overrides, manifest })
     }
 }

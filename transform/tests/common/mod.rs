@@ -133,3 +133,30 @@ impl Fixture {
             .collect()
     }
 }
+
+/// The reference dbt (dbt-core + dbt-duckdb) to compare with: `TRANSFORM_TEST_DBT`, else the cached
+/// venv's; None (with a loud note) when neither exists.
+pub fn dbt() -> Option<PathBuf> {
+    let exe = std::env::var_os("TRANSFORM_TEST_DBT")
+        .map(PathBuf::from)
+        .or_else(|| Some(PathBuf::from(std::env::var_os("HOME")?).join(".cache/bitcoin-pipeline/dbt-venv/bin/dbt")));
+    let found = exe.filter(|e| e.is_file());
+    if found.is_none() {
+        eprintln!("\n!!!!! SKIPPED: no dbt to compare with (set TRANSFORM_TEST_DBT to a dbt executable with dbt-duckdb) !!!!!\n");
+    }
+    found
+}
+
+/// Runs the reference dbt in the fixture (its profiles.yml, no telemetry); asserts success, returns stdout.
+pub fn run_dbt(dbt: &Path, f: &Fixture, args: &[&str]) -> String {
+    let out = Command::new(dbt)
+        .args(args)
+        .args(["--profiles-dir", ".", "--quiet"])
+        .current_dir(&f.project)
+        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        .env("HOME", f.dir.path())
+        .output()
+        .expect("run dbt");
+    assert!(out.status.success(), "dbt {args:?}\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -29,8 +29,9 @@ fn input_target(m: &Manifest, model: &Node, input: &Input) -> Result<(RelationNa
         Input::This => Ok((model.relation.clone(), format!("__dbt__cte__{}", model.name), format!("'{}'", model.name))),
         Input::Ref { name, .. } => {
             let by_name = m.project.by_name();
-            let n = by_name.get(name.as_str()).and_then(|list| pick_ref(list, &m.project.cfg.name, &model.package_name, None)).map(|n| n.relation.clone());
-            let rel = n.ok_or_else(|| Error::Usage(format!("unit test input ref('{name}') was not found in the manifest")))?;
+            let key = input.ref_key().unwrap_or_default();
+            let n = by_name.get(&key).and_then(|list| pick_ref(list, &m.project.cfg.name, &model.package_name, None)).map(|n| n.relation.clone());
+            let rel = n.ok_or_else(|| Error::Usage(format!("unit test input ref('{key}') was not found in the manifest")))?;
             Ok((rel, format!("__dbt__cte__{name}"), format!("'{name}'")))
         }
         Input::Source { source, table } => {
@@ -70,8 +71,8 @@ fn inputs(m: &Manifest, wh: &dyn Warehouse, node: &Node, u: &UnitSpec, model: &N
         };
         match &g.input {
             Input::This => render.this = Some(cte.clone()),
-            Input::Ref { name, .. } => {
-                render.refs.insert(name.clone(), cte.clone());
+            Input::Ref { .. } => {
+                render.refs.insert(g.input.ref_key().unwrap_or_default(), cte.clone());
             }
             Input::Source { source, table } => {
                 render.sources.insert((source.clone(), table.clone()), cte.clone());
