@@ -109,7 +109,7 @@ impl Parser<'_> {
             Err(e) => return self.invalid(number, &String::from_utf8_lossy(bytes), &e.to_string()),
         };
         if let Some(read) = record_line::read(text, &self.tables, &mut self.rows, self.sync_id, &self.clean_meta) {
-            return self.after_record(read.stream, read.appended);
+            return self.after_record(read.stream, read.rows);
         }
         match serde_json::from_str::<airbyte::Message>(text) {
             Ok(msg) => match self.message(msg) {
@@ -159,23 +159,24 @@ impl Parser<'_> {
 
     fn push_record(&mut self, rec: airbyte::Record) -> std::result::Result<bool, String> {
         let (Some(t), Some(rows)) = (self.tables.get(rec.stream.as_ref()), self.rows.get_mut(rec.stream.as_ref())) else {
-            return Ok(self.after_record(rec.stream, false));
+            return Ok(self.after_record(rec.stream, None));
         };
         rows.push(t, rec.data, rec.emitted_at as i64, self.sync_id, &self.clean_meta)?;
-        Ok(self.after_record(rec.stream, true))
+        let n = rows.len();
+        Ok(self.after_record(rec.stream, Some(n)))
     }
 
-    /// Counts a record of `stream` (`appended` to its rows, or outside the catalog), and sends
-    /// the stream's rows when a chunk is full.
-    fn after_record(&mut self, stream: Cow<str>, appended: bool) -> bool {
-        if !appended {
+    /// Counts a record of `stream` (appended to its `rows`, or `None`: outside the catalog), and
+    /// sends the stream's rows when a chunk is full.
+    fn after_record(&mut self, stream: Cow<str>, rows: Option<usize>) -> bool {
+        let Some(rows) = rows else {
             *self.unknown.entry(stream.into_owned()).or_default() += 1;
             return true;
-        }
+        };
         if self.last_stream.as_deref() != Some(stream.as_ref()) {
             self.last_stream = Some(stream.to_string());
         }
-        if self.rows.get(stream.as_ref()).is_some_and(|r| r.len() >= CHUNK_ROWS) {
+        if rows >= CHUNK_ROWS {
             return self.flush(&stream);
         }
         true

@@ -12,27 +12,28 @@ use super::airbyte::Kind;
 use super::raw_tables::RawTable;
 use super::rows::{Key, TableRows};
 
-/// A RECORD line read: its stream, and whether the stream is in the catalog (its row appended).
+/// A RECORD line read: its stream, and its rows' count when the stream is in the catalog (the
+/// row appended), `None` when it is not.
 pub struct Read<'a> {
     pub stream: Cow<'a, str>,
-    pub appended: bool,
+    pub rows: Option<usize>,
 }
+
+/// The stream's table and rows, when it is in the catalog.
+type Target<'t> = Option<(&'t RawTable, &'t mut TableRows)>;
 
 /// Reads `line` if it is a RECORD message this path reads, appending its row; `None` otherwise
 /// (nothing appended: the general path reads the line).
 pub fn read<'a>(line: &'a str, tables: &HashMap<String, RawTable>, rows: &mut HashMap<String, TableRows>, sync_id: i64, clean_meta: &str) -> Option<Read<'a>> {
     let mut de = serde_json::Deserializer::from_str(line);
-    let (stream, emitted_at) = de.deserialize_map(Message { tables, rows: &mut *rows }).ok()?;
+    let (stream, emitted_at, target) = de.deserialize_map(Message { tables, rows }).ok()?;
     de.end().ok()?;
     // The row was read into the stream's scratch; the whole line is valid, so it is appended now.
-    let appended = match (tables.get(stream.as_ref()), rows.get_mut(stream.as_ref())) {
-        (Some(t), Some(r)) => {
-            r.append(t, emitted_at as i64, sync_id, clean_meta);
-            true
-        }
-        _ => false,
-    };
-    Some(Read { stream, appended })
+    let rows = target.map(|(t, r)| {
+        r.append(t, emitted_at as i64, sync_id, clean_meta);
+        r.len()
+    });
+    Some(Read { stream, rows })
 }
 
 /// The message object: `type` first and `RECORD`, then its `record`; other members ignored.
@@ -41,8 +42,8 @@ struct Message<'t> {
     rows: &'t mut HashMap<String, TableRows>,
 }
 
-impl<'de> Visitor<'de> for Message<'_> {
-    type Value = (Cow<'de, str>, f64);
+impl<'de, 't> Visitor<'de> for Message<'t> {
+    type Value = (Cow<'de, str>, f64, Target<'t>);
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a RECORD message")
     }
@@ -51,12 +52,15 @@ impl<'de> Visitor<'de> for Message<'_> {
         if map.next_key_seed(Key)?.as_deref() != Some("type") || map.next_value::<Kind>()? != Kind::Record {
             return Err(not_fast());
         }
-        let mut record = None;
+        let (mut maps, mut record) = (Some((self.tables, self.rows)), None);
         while let Some(key) = map.next_key_seed(Key)? {
-            match key.as_ref() {
-                "record" if record.is_none() => record = Some(map.next_value_seed(Record { tables: self.tables, rows: &mut *self.rows })?),
-                "record" | "type" => return Err(not_fast()),
-                _ => drop(map.next_value::<IgnoredAny>()?),
+            match (key.as_ref(), maps.take()) {
+                ("record", Some((tables, rows))) => record = Some(map.next_value_seed(Record { tables, rows })?),
+                ("record" | "type", _) => return Err(not_fast()),
+                (_, m) => {
+                    maps = m;
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
         record.ok_or_else(not_fast)
@@ -69,29 +73,36 @@ struct Record<'t> {
     rows: &'t mut HashMap<String, TableRows>,
 }
 
-impl<'de> DeserializeSeed<'de> for Record<'_> {
-    type Value = (Cow<'de, str>, f64);
+impl<'de, 't> DeserializeSeed<'de> for Record<'t> {
+    type Value = (Cow<'de, str>, f64, Target<'t>);
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Record<'_> {
-    type Value = (Cow<'de, str>, f64);
+impl<'de, 't> Visitor<'de> for Record<'t> {
+    type Value = (Cow<'de, str>, f64, Target<'t>);
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a record")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let not_fast = || A::Error::custom("not a record for the fast path");
-        let (mut stream, mut data, mut emitted_at): (Option<Cow<'de, str>>, bool, Option<f64>) = (None, false, None);
+        let (mut stream, mut emitted_at): (Option<Cow<'de, str>>, Option<f64>) = (None, None);
+        let (mut maps, mut target): (_, Option<Target<'t>>) = (Some((self.tables, self.rows)), None);
         while let Some(key) = map.next_key_seed(Key)? {
             match (key.as_ref(), &stream) {
                 ("stream", None) => stream = Some(map.next_value_seed(Key)?),
-                ("data", Some(s)) if !data => {
-                    data = true;
-                    match (self.tables.get(s.as_ref()), self.rows.get_mut(s.as_ref())) {
-                        (Some(t), Some(rows)) => map.next_value_seed(Data { table: t, rows })?,
-                        _ => drop(map.next_value::<IgnoredAny>()?),
+                ("data", Some(s)) if target.is_none() => {
+                    let (tables, rows) = maps.take().ok_or_else(not_fast)?;
+                    match (tables.get(s.as_ref()), rows.get_mut(s.as_ref())) {
+                        (Some(table), Some(rows)) => {
+                            map.next_value_seed(Data { table, rows: &mut *rows })?;
+                            target = Some(Some((table, rows)));
+                        }
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                            target = Some(None);
+                        }
                     }
                 }
                 ("emitted_at", _) if emitted_at.is_none() => emitted_at = Some(map.next_value()?),
@@ -99,8 +110,8 @@ impl<'de> Visitor<'de> for Record<'_> {
                 _ => drop(map.next_value::<IgnoredAny>()?),
             }
         }
-        match (stream, data) {
-            (Some(s), true) => Ok((s, emitted_at.unwrap_or(0.0))),
+        match (stream, target) {
+            (Some(s), Some(target)) => Ok((s, emitted_at.unwrap_or(0.0), target)),
             _ => Err(not_fast()),
         }
     }
@@ -146,8 +157,8 @@ mod tests {
         let (tables, mut rows) = setup();
         let line = r#"{"type":"RECORD","record":{"stream":"s","data":{"n":1,"x":"a\"b","zz":[1]},"emitted_at":5.0},"extra":{}}"#;
         let got = read(line, &tables, &mut rows, 1, "{}").expect("the fast path reads it");
-        assert!(got.appended && got.stream == "s");
-        assert!(read(r#"{"type":"RECORD","record":{"stream":"other","data":{"n":1}}}"#, &tables, &mut rows, 1, "{}").is_some_and(|r| !r.appended));
+        assert!(got.rows == Some(1) && got.stream == "s");
+        assert!(read(r#"{"type":"RECORD","record":{"stream":"other","data":{"n":1}}}"#, &tables, &mut rows, 1, "{}").is_some_and(|r| r.rows.is_none()));
         for other in [
             r#"{"record":{"stream":"s","data":{"n":2}},"type":"RECORD"}"#, // type after record
             r#"{"type":"RECORD","record":{"data":{"n":2},"stream":"s"}}"#, // data before stream
