@@ -118,16 +118,6 @@ pub struct Message<'a> {
     pub log: Option<&'a RawValue>,
 }
 
-/// A RECORD line read in one pass, its `record` in place (most lines are records: `Message` would
-/// skip over the record once and `Record` read it again). Other lines do not fit and go through `Message`.
-#[derive(Debug, Deserialize)]
-pub struct RecordMessage<'a> {
-    #[serde(rename = "type")]
-    pub kind: Kind,
-    #[serde(borrow)]
-    pub record: Record<'a>,
-}
-
 /// A RECORD's `record`: the stream, its data (raw) and when it was emitted (ms since the epoch).
 #[derive(Debug, Deserialize)]
 pub struct Record<'a> {

@@ -8,6 +8,7 @@ pub mod airbyte;
 mod batches;
 pub mod parser;
 pub mod raw_tables;
+mod record_line;
 pub mod rows;
 mod staging;
 pub mod state_store;

@@ -5,6 +5,7 @@
 //! Airbyte message is logged (line number, truncated, redacted) and counted, and the sync goes on,
 //! as the Airbyte platform does.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::thread::JoinHandle;
@@ -14,6 +15,7 @@ use serde_json::{json, Value as Json};
 
 use super::airbyte::{self, Kind, Lines};
 use super::raw_tables::RawTable;
+use super::record_line;
 use super::rows::TableRows;
 use crate::error::Result;
 use crate::events::Level;
@@ -106,8 +108,8 @@ impl Parser<'_> {
             Ok(t) => t,
             Err(e) => return self.invalid(number, &String::from_utf8_lossy(bytes), &e.to_string()),
         };
-        if let Ok(airbyte::RecordMessage { kind: Kind::Record, record }) = serde_json::from_str(text) {
-            return self.push_record(record).unwrap_or_else(|why| self.invalid(number, text, &why));
+        if let Some(read) = record_line::read(text, &self.tables, &mut self.rows, self.sync_id, &self.clean_meta) {
+            return self.after_record(read.stream, read.rows);
         }
         match serde_json::from_str::<airbyte::Message>(text) {
             Ok(msg) => match self.message(msg) {
@@ -157,18 +159,27 @@ impl Parser<'_> {
 
     fn push_record(&mut self, rec: airbyte::Record) -> std::result::Result<bool, String> {
         let (Some(t), Some(rows)) = (self.tables.get(rec.stream.as_ref()), self.rows.get_mut(rec.stream.as_ref())) else {
-            *self.unknown.entry(rec.stream.into_owned()).or_default() += 1;
-            return Ok(true);
+            return Ok(self.after_record(rec.stream, None));
         };
         rows.push(t, rec.data, rec.emitted_at as i64, self.sync_id, &self.clean_meta)?;
-        if self.last_stream.as_deref() != Some(rec.stream.as_ref()) {
-            self.last_stream = Some(rec.stream.to_string());
+        let n = rows.len();
+        Ok(self.after_record(rec.stream, Some(n)))
+    }
+
+    /// Counts a record of `stream` (appended to its `rows`, or `None`: outside the catalog), and
+    /// sends the stream's rows when a chunk is full.
+    fn after_record(&mut self, stream: Cow<str>, rows: Option<usize>) -> bool {
+        let Some(rows) = rows else {
+            *self.unknown.entry(stream.into_owned()).or_default() += 1;
+            return true;
+        };
+        if self.last_stream.as_deref() != Some(stream.as_ref()) {
+            self.last_stream = Some(stream.to_string());
         }
-        if rows.len() >= CHUNK_ROWS {
-            let stream = rec.stream.into_owned();
-            return Ok(self.flush(&stream));
+        if rows >= CHUNK_ROWS {
+            return self.flush(&stream);
         }
-        Ok(true)
+        true
     }
 
     /// Sends the rows of `stream` built so far.

@@ -3,9 +3,9 @@
 //! top-level schema property. Owns: schema → column types (named by the warehouse's dialect and as
 //! Arrow types), creating/widening tables, the record id and timestamp helpers. Rows: `rows.rs`.
 
+use std::cell::Cell;
 use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use serde_json::{json, Value as Json};
@@ -134,21 +134,25 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
     Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_micros())
 }
 
-/// A random (version 4) UUID, written into `out` (no allocation per record). The randomness is
-/// std's per-process random hasher keys mixed with a counter: unique per record without another
-/// dependency; not for cryptographic use.
+/// A random (version 4) UUID, written into `out` (no allocation per record). The randomness is a
+/// SplitMix64 sequence per thread, seeded from std's per-process random hasher keys: unique per
+/// record (a bijection of a counter) without another dependency; not for cryptographic use.
 pub fn uuid_v4(out: &mut [u8; 36]) -> &str {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    thread_local!(static KEYS: std::collections::hash_map::RandomState = std::collections::hash_map::RandomState::new());
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let (a, b) = KEYS.with(|k| {
-        let mut h1 = k.build_hasher();
-        h1.write_u64(n);
-        let mut h2 = k.build_hasher();
-        h2.write_u64(!n);
-        h2.write_u32(std::process::id());
-        (h1.finish(), h2.finish())
-    });
+    thread_local!(static STATE: Cell<u64> = Cell::new({
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        h.finish()
+    }));
+    let next = || {
+        STATE.with(|s| {
+            let z = s.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
+            s.set(z);
+            let z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            let z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        })
+    };
+    let (a, b) = (next(), next());
     let x = ((a as u128) << 64 | b as u128) & !(0xF000u128 << 64) | (0x4000u128 << 64);
     let x = x & !(0xC000u128 << 48) | (0x8000u128 << 48);
     const HEX: &[u8; 16] = b"0123456789abcdef";

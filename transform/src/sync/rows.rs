@@ -5,6 +5,7 @@
 //! dropped; of a key given twice the first value counts.
 
 use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::Arc;
 
 use duckdb::arrow::array::{
@@ -27,6 +28,18 @@ enum Column {
     Json(StringBuilder),
 }
 
+/// One parsed value of the row being read, before it is appended (so a line that turns out
+/// unreadable half-way appends nothing). Text is a range of the row's text buffer.
+#[derive(Clone, PartialEq)]
+enum Cell {
+    Null,
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Time(i64),
+    Text(Range<usize>),
+}
+
 impl Column {
     fn new(kind: ColumnType) -> Column {
         match kind {
@@ -39,6 +52,42 @@ impl Column {
         }
     }
 
+    /// The cell of the JSON value `raw` in this column; `None` when it does not fit. Text goes to `text`.
+    fn cell(&self, raw: &str, text: &mut String) -> Option<Cell> {
+        let mut keep = |s: &str| {
+            let at = text.len();
+            text.push_str(s);
+            Cell::Text(at..text.len())
+        };
+        let value = Value::of(raw);
+        match (self, &value) {
+            (_, Value::Null) => Some(Cell::Null),
+            (Column::Int(_), Value::Number(n)) => int(n).map(Cell::Int),
+            (Column::Int(_), Value::Str(s)) => s.trim().parse().ok().map(Cell::Int),
+            (Column::Float(_), Value::Number(n)) => n.parse::<f64>().ok().filter(|f| f.is_finite()).map(Cell::Float),
+            (Column::Float(_), Value::Str(s)) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map(Cell::Float),
+            (Column::Bool(_), Value::Bool(v)) => Some(Cell::Bool(*v)),
+            (Column::Text(_), Value::Str(s)) => Some(keep(s)),
+            (Column::Text(_), Value::Number(t)) => Some(keep(t)),
+            (Column::Text(_), Value::Bool(v)) => Some(keep(if *v { "true" } else { "false" })),
+            (Column::Timestamp(_), Value::Str(s)) => parse_timestamp(s).map(Cell::Time),
+            (Column::Json(_), _) => Some(keep(raw)),
+            _ => None,
+        }
+    }
+
+    /// Appends `cell` (made by `cell` for this column; text from `text`).
+    fn append(&mut self, cell: &Cell, text: &str) {
+        match (self, cell) {
+            (Column::Int(b), Cell::Int(i)) => b.append_value(*i),
+            (Column::Float(b), Cell::Float(f)) => b.append_value(*f),
+            (Column::Bool(b), Cell::Bool(v)) => b.append_value(*v),
+            (Column::Timestamp(b), Cell::Time(t)) => b.append_value(*t),
+            (Column::Text(b) | Column::Json(b), Cell::Text(r)) => b.append_value(&text[r.clone()]),
+            (column, _) => column.null(),
+        }
+    }
+
     fn null(&mut self) {
         match self {
             Column::Int(b) => b.append_null(),
@@ -47,31 +96,6 @@ impl Column {
             Column::Text(b) | Column::Json(b) => b.append_null(),
             Column::Timestamp(b) => b.append_null(),
         }
-    }
-
-    /// Appends the JSON value `raw`; false when it does not fit (a NULL was appended instead).
-    fn push(&mut self, raw: &str) -> bool {
-        let value = Value::of(raw);
-        let fits = match (&mut *self, &value) {
-            (_, Value::Null) => Some(()),
-            (Column::Int(b), Value::Number(n)) => int(n).map(|i| b.append_value(i)),
-            (Column::Int(b), Value::Str(s)) => s.trim().parse().ok().map(|i| b.append_value(i)),
-            (Column::Float(b), Value::Number(n)) => n.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| b.append_value(f)),
-            (Column::Float(b), Value::Str(s)) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| b.append_value(f)),
-            (Column::Bool(b), Value::Bool(v)) => Some(b.append_value(*v)),
-            (Column::Text(b), Value::Str(s)) => Some(b.append_value(s)),
-            (Column::Text(b), Value::Number(t)) => Some(b.append_value(t)),
-            (Column::Text(b), Value::Bool(v)) => Some(b.append_value(if *v { "true" } else { "false" })),
-            (Column::Timestamp(b), Value::Str(s)) => parse_timestamp(s).map(|t| b.append_value(t)),
-            (Column::Json(b), _) => Some(b.append_value(raw)),
-            _ => None,
-        };
-        match (fits, value) {
-            (Some(()), Value::Null) => self.null(),
-            (None, _) => self.null(),
-            _ => {}
-        }
-        fits.is_some()
     }
 
     fn finish(&mut self) -> ArrayRef {
@@ -117,6 +141,15 @@ impl<'a> Value<'a> {
     }
 }
 
+/// The row being read: a cell per column (`None`: the field was absent), the text the cells
+/// point into, and the fields that did not fit. Reused for every row.
+#[derive(Default)]
+struct Scratch {
+    cells: Vec<Option<Cell>>,
+    text: String,
+    changes: Vec<String>,
+}
+
 /// A raw table's rows being built; `finish` hands them over as one Arrow batch.
 pub struct TableRows {
     raw_id: StringBuilder,
@@ -124,7 +157,7 @@ pub struct TableRows {
     meta: StringBuilder,
     generation: Int64Builder,
     columns: Vec<Column>,
-    filled: Vec<bool>,
+    row: Scratch,
     len: usize,
 }
 
@@ -136,7 +169,7 @@ impl TableRows {
             meta: StringBuilder::new(),
             generation: Int64Builder::new(),
             columns: t.properties.iter().map(|(_, k)| Column::new(*k)).collect(),
-            filled: vec![false; t.properties.len()],
+            row: Scratch { cells: vec![None; t.properties.len()], ..Scratch::default() },
             len: 0,
         }
     }
@@ -151,31 +184,40 @@ impl TableRows {
         if !data.get().starts_with('{') {
             return Err("the record's `data` is not a JSON object".into());
         }
-        self.filled.iter_mut().for_each(|f| *f = false);
-        let mut changes: Vec<String> = vec![];
-        let mut fields = Fields { rows: self, table: t, changes: &mut changes };
-        let mut de = serde_json::Deserializer::from_str(data.get());
-        if let Err(e) = (&mut de).deserialize_map(&mut fields) {
+        if let Err(e) = self.read(t, &mut serde_json::Deserializer::from_str(data.get())) {
             // Cannot happen for valid JSON; keep the row aligned all the same.
-            changes.push(format!("(record data: {e})"));
+            self.row.changes.push(format!("(record data: {e})"));
         }
-        for (col, filled) in self.columns.iter_mut().zip(&self.filled) {
-            if !filled {
-                col.null();
-            }
+        self.append(t, emitted_at_ms, sync_id, clean_meta);
+        Ok(())
+    }
+
+    /// Reads a record's `data` object from `de` into the row being built (nothing is appended
+    /// until `append`: a line that fails later leaves no row behind).
+    pub fn read<'de, D: Deserializer<'de>>(&mut self, t: &RawTable, de: D) -> Result<(), D::Error> {
+        self.row.cells.iter_mut().for_each(|c| *c = None);
+        self.row.text.clear();
+        self.row.changes.clear();
+        de.deserialize_map(&mut Fields { rows: self, table: t })
+    }
+
+    /// Appends the row `read` built, with its `_airbyte_*` columns.
+    pub fn append(&mut self, t: &RawTable, emitted_at_ms: i64, sync_id: i64, clean_meta: &str) {
+        let row = &self.row;
+        for (col, cell) in self.columns.iter_mut().zip(&row.cells) {
+            col.append(cell.as_ref().unwrap_or(&Cell::Null), &row.text);
         }
         let mut id = [0u8; 36];
         self.raw_id.append_value(uuid_v4(&mut id));
         self.extracted_at.append_value(emitted_at_ms.saturating_mul(1000));
         self.generation.append_value(t.generation);
-        if changes.is_empty() {
+        if row.changes.is_empty() {
             self.meta.append_value(clean_meta);
         } else {
-            let changes: Vec<_> = changes.iter().map(|f| json!({"field": f, "change": "NULLED", "reason": "DESTINATION_SERIALIZATION_ERROR"})).collect();
+            let changes: Vec<_> = row.changes.iter().map(|f| json!({"field": f, "change": "NULLED", "reason": "DESTINATION_SERIALIZATION_ERROR"})).collect();
             self.meta.append_value(json!({"sync_id": sync_id, "changes": changes}).to_string());
         }
         self.len += 1;
-        Ok(())
     }
 
     /// The rows so far as one batch (in `RawTable::column_names` order); the builders start empty.
@@ -189,8 +231,8 @@ impl TableRows {
     }
 }
 
-/// An object key, borrowed from the line unless it has escapes.
-struct Key;
+/// An object key (or any string), borrowed from the line unless it has escapes.
+pub(super) struct Key;
 
 impl<'de> DeserializeSeed<'de> for Key {
     type Value = Cow<'de, str>;
@@ -212,11 +254,10 @@ impl<'de> Visitor<'de> for Key {
     }
 }
 
-/// Visits a record's `data` object, one key and raw value at a time, into the builders.
+/// Visits a record's `data` object, one key and raw value at a time, into the row's cells.
 struct Fields<'r> {
     rows: &'r mut TableRows,
     table: &'r RawTable,
-    changes: &'r mut Vec<String>,
 }
 
 impl<'de> Visitor<'de> for &mut Fields<'_> {
@@ -226,6 +267,7 @@ impl<'de> Visitor<'de> for &mut Fields<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let props = &self.table.properties;
+        let (columns, row) = (&self.rows.columns, &mut self.rows.row);
         let mut next = 0;
         while let Some(key) = map.next_key_seed(Key)? {
             let raw: &'de RawValue = map.next_value()?;
@@ -238,12 +280,14 @@ impl<'de> Visitor<'de> for &mut Fields<'_> {
                 },
             };
             next = idx + 1;
-            if std::mem::replace(&mut self.rows.filled[idx], true) {
+            if row.cells[idx].is_some() {
                 continue;
             }
-            if !self.rows.columns[idx].push(raw.get()) {
-                self.changes.push(key.into_owned());
+            let cell = columns[idx].cell(raw.get(), &mut row.text);
+            if cell.is_none() {
+                row.changes.push(key.into_owned());
             }
+            row.cells[idx] = Some(cell.unwrap_or(Cell::Null));
         }
         Ok(())
     }
