@@ -518,6 +518,7 @@ fn resolve_dependencies(project: &mut Project) -> Result<Dag> {
     for (parent, child) in project.resolve_semantic(&lookup)? {
         dag.add_edge(&parent, &child);
     }
+    crate::project::spine_check::check_project(project)?;
     dag.topo_order()?;
     Ok(dag)
 }

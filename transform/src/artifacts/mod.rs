@@ -1,10 +1,12 @@
-//! `target/manifest.json`, `target/run_results.json` and `target/sources.json` in dbt's schemas
+//! `target/manifest.json` (and, as dbt does, `semantic_manifest.json` beside it: `semantic_manifest`),
+//! `target/run_results.json` and `target/sources.json` in dbt's schemas
 //! (manifest v12, run-results v6, sources v3) so tools that read dbt artifacts can read ours; `nodes`
 //! has the JSON of one resource. The manifest is written node by node, not built in memory. Nothing is
 //! written with `--no-write-json`.
 
 pub mod nodes;
 pub mod semantic;
+pub mod semantic_manifest;
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -137,7 +139,7 @@ pub fn write_manifest(m: &Manifest) -> Result<()> {
     w.write_all(b"}").map_err(io)?;
     w.flush().map_err(io)?;
     crate::output::printer().emit(crate::events::artifact_written("WritableManifest", &path.display().to_string()));
-    Ok(())
+    semantic_manifest::write(m)
 }
 
 /// One entry of run_results.json: dbt's keys, `adapter_response` without null values.

@@ -105,7 +105,7 @@ fn columns_json(cols: &[crate::project::Column]) -> Json {
         .iter()
         .map(|c| {
             (c.name.clone(), json!({"name": c.name, "description": c.description, "meta": {}, "data_type": c.data_type,
-                "constraints": constraints::manifest_list(&c.constraints), "quote": c.quote, "config": {"meta": {}, "tags": []}, "tags": [], "granularity": null,
+                "constraints": constraints::manifest_list(&c.constraints), "quote": c.quote, "config": {"meta": {}, "tags": []}, "tags": [], "granularity": c.granularity,
                 "doc_blocks": []}))
         })
         .collect();
@@ -171,6 +171,7 @@ pub fn node_json(m: &Manifest, n: &Node) -> Json {
         put("version", Json::Null);
         put("latest_version", Json::Null);
         put("deprecation_date", Json::Null);
+        put("time_spine", n.time_spine.as_ref().map_or(Json::Null, |t| t.manifest_json()));
     }
     if let Some(g) = &n.generic {
         put("column_name", json!(g.column_name));

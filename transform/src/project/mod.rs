@@ -4,7 +4,7 @@
 //! `generic_tests`: test nodes from YAML; `preprocess`: macro and docs file rewrites; `profiles`:
 //! profiles.yml → target; `snapshots`: snapshot blocks and their checked config; `unit_tests`:
 //! unit tests from YAML (`unit_spec`: their data); `semantic`: semantic models, metrics, saved
-//! queries, exposures and groups. The Jinja pass (`compile`) then fills each node's refs and config.
+//! queries, exposures and groups; `time_spine`, `spine_check`: MetricFlow time spines. The Jinja pass (`compile`) then fills each node's refs and config.
 
 pub mod config;
 pub mod constraints;
@@ -14,6 +14,7 @@ pub mod digest;
 pub mod files;
 pub mod generic_tests;
 pub mod load;
+pub mod metric_params;
 pub mod nodes;
 pub mod preprocess;
 pub mod profiles;
@@ -22,7 +23,9 @@ pub mod render;
 pub mod selectors;
 pub mod semantic;
 pub mod test_names;
+pub mod time_spine;
 pub mod snapshots;
+pub mod spine_check;
 pub mod unit_spec;
 pub mod unit_tests;
 
