@@ -209,7 +209,7 @@ fn contracts_build_as_with_dbt() {
     assert_eq!(theirs.statuses(), ours.statuses(), "node results differ");
     assert!(compiled_differences(&theirs, &ours).is_empty(), "{:?}", compiled_differences(&theirs, &ours));
     // The declared types, not the query's, and the same mismatch table for the broken contract.
-    let contracted = ["countries", "customers", "customer_names", "customer_totals"];
+    let contracted = ["countries", "customers", "customer_names", "customer_totals", "orders"];
     assert_eq!(column_types(&dbt, &theirs, &contracted), column_types(&dbt, &ours, &contracted));
     assert_eq!(contract_table(&dbt_out), contract_table(&out.all()), "{}", out.all());
     assert!(!contract_table(&dbt_out).is_empty(), "{dbt_out}");

@@ -1,6 +1,6 @@
 //! The dbt project as files and as data. `nodes`: the loaded project's types; `load`: files →
 //! `Project`; `files`: listing and reading them; `dbt_project`: dbt_project.yml and its config
-//! trees; `config`: node config keys and values; `constraints`: contracts' constraints; `properties`: YAML property files;
+//! trees; `config`: node config keys and values; `constraints`: contracts' constraints (`foreign_keys`: their `to: ref(...)`); `properties`: YAML property files;
 //! `generic_tests`: test nodes from YAML; `preprocess`: macro and docs file rewrites; `profiles`:
 //! profiles.yml → target; `snapshots`: snapshot blocks and their checked config; `unit_tests`:
 //! unit tests from YAML (`unit_spec`: their data); `semantic`: semantic models, metrics, saved
@@ -12,6 +12,7 @@ pub mod contract_checks;
 pub mod dbt_project;
 pub mod digest;
 pub mod files;
+pub mod foreign_keys;
 pub mod generic_tests;
 pub mod load;
 pub mod metric_params;

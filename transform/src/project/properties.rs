@@ -230,6 +230,7 @@ fn patch_node(project: &mut Project, package: &str, e: &Map<String, Json>, file:
     node.constraints = constraints::parse_list(e.get("constraints"), true, file, &format!("models.{name}"))?;
     let by_column: Vec<(String, Vec<constraints::Constraint>)> = node.columns.iter().map(|c| (c.name.clone(), c.constraints.clone())).collect();
     constraints::check_primary_keys(&node.constraints, &by_column, file)?;
+    super::foreign_keys::check(node, file)?;
     node.patch_path = Some(file.to_string());
     queue_tests(package, e, file, &uid, &name, pending);
     Ok(())
