@@ -561,6 +561,13 @@ impl Manifest {
         Ok(inject_ctes(&sql, &ctes))
     }
 
+    /// Records a node compiled outside `compile_on` (a project hook, when it runs).
+    pub fn mark_compiled(&self, uid: &str) {
+        if let Ok(mut done) = self.compiled.lock() {
+            done.insert(uid.to_string());
+        }
+    }
+
     /// Whether the node was compiled in this invocation (`compile_on` succeeded).
     pub fn was_compiled(&self, uid: &str) -> bool {
         self.compiled.lock().is_ok_and(|done| done.contains(uid))
