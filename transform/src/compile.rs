@@ -52,6 +52,9 @@ pub struct Manifest {
     pub cli_vars: Json,
     /// Directories under target/compiled already created (saves a syscall pair per file).
     created_dirs: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+    /// Nodes compiled in this invocation: as in dbt, their foreign keys' `to` is the compiled relation
+    /// in the manifest written afterwards.
+    compiled: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// `--vars` as a mapping.
@@ -142,6 +145,8 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     unique_relations(&project, adapters::dialect(&target.adapter_type), &target.adapter_type)?;
     let dag = resolve_dependencies(&mut project)?;
     project.warn_deprecations()?;
+    let dialect = adapters::dialect(&target.adapter_type);
+    crate::project::foreign_keys::resolve(&mut project, |r| dialect.render_relation(r));
     timing("resolve", t0);
     let mut shared = Arc::try_unwrap(std::mem::replace(&mut engine.shared, Arc::new(empty_shared())))
         .map_err(|_| Error::Usage("internal: render context still in use".into()))?;
@@ -150,10 +155,9 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
         shared.graph = jinja::to_value(graph(&project));
     }
     engine.shared = Arc::new(shared);
-    let dialect = adapters::dialect(&target.adapter_type);
     let profiles_dir = profiles.parent().map(|p| p.to_path_buf()).unwrap_or_default();
     let cli_vars = Json::Object(vars); // parsed once, above
-    Ok(Manifest { project, engine, dag, target, dialect, warehouse: wh, profiles_dir, profile_name, cli_vars, created_dirs: Default::default() })
+    Ok(Manifest { project, engine, dag, target, dialect, warehouse: wh, profiles_dir, profile_name, cli_vars, created_dirs: Default::default(), compiled: Default::default() })
 }
 
 /// `--profile` (or DBT_PROFILE) over dbt_project.yml's `profile:`.
@@ -278,6 +282,7 @@ fn parse_nodes(project: &mut Project, engine: &Engine) -> Result<()> {
         }
         node.refs = r.captures.refs;
         node.sources = r.captures.sources;
+        crate::project::foreign_keys::add_refs(node)?;
     }
     project.nodes.retain(|_, n| n.config.enabled());
     // Like dbt, tests defined on a disabled model are disabled with it.
@@ -541,6 +546,7 @@ fn resolve_dependencies(project: &mut Project) -> Result<Dag> {
     for (parent, child) in project.resolve_semantic(&lookup)? {
         dag.add_edge(&parent, &child);
     }
+    crate::project::spine_check::check_project(project)?;
     dag.topo_order()?;
     Ok(dag)
 }
@@ -593,7 +599,22 @@ impl Manifest {
     pub fn compile_on(&self, uid: &str, wh: Option<&Arc<dyn Warehouse>>) -> Result<String> {
         let mut ctes = vec![];
         let sql = self.compile_inner(uid, wh, &mut ctes)?;
+        if let Ok(mut done) = self.compiled.lock() {
+            done.insert(uid.to_string());
+        }
         Ok(inject_ctes(&sql, &ctes))
+    }
+
+    /// Records a node compiled outside `compile_on` (a project hook, when it runs).
+    pub fn mark_compiled(&self, uid: &str) {
+        if let Ok(mut done) = self.compiled.lock() {
+            done.insert(uid.to_string());
+        }
+    }
+
+    /// Whether the node was compiled in this invocation (`compile_on` succeeded).
+    pub fn was_compiled(&self, uid: &str) -> bool {
+        self.compiled.lock().is_ok_and(|done| done.contains(uid))
     }
 
     /// Writes compiled SQL under target/compiled/<package>/ (dbt's layout).

@@ -34,12 +34,17 @@ fn contracted_tables_have_the_declared_types_and_constraints() {
         ("insert into customers values (9, 'FR', null, 1)", "not null"),
         ("insert into customers values (9, 'FR', '', 1)", "check"),
         ("insert into customers values (9, 'FR', 'Neg', -1)", "named check"),
-        ("insert into customers values (9, 'XX', 'Far', 1)", "foreign key"),
+        ("insert into customers values (9, 'XX', 'Far', 1)", "column foreign key `to: ref('countries')`"),
+        ("insert into orders values (2, 99, 'FR')", "model foreign key `to: ref('customers')`"),
+        ("insert into orders values (2, 1, 'XX')", "column foreign key `expression:`"),
         ("insert into countries values ('IT', 'France')", "unique"),
     ] {
         assert!(conn.execute(sql, []).is_err(), "{why} was not enforced: {sql}");
     }
     conn.execute("insert into customers (customer_id, country, name) values (9, 'DE', 'Dee')", []).expect("default applies");
+    // As in dbt, a model compiled in the run has its foreign keys' `to` compiled to the relation.
+    let m = manifest(&f);
+    assert_eq!(m["nodes"]["model.contracts.customers"]["columns"]["country"]["constraints"][0]["to"], r#""dev"."main"."countries""#);
     let amount = f.query("select amount from customers where customer_id = 9");
     assert_eq!(amount[0][0], "Double(0.0)");
 }
@@ -75,6 +80,17 @@ fn contract_mistakes_are_parse_errors() {
     f.replace("models/schema.yml", "      - name: code\n        data_type: varchar(2)", "      - name: code\n        data_type: varchar(2)\n        constraints: [{type: primary_key}]");
     let out = f.expect(&["parse"], 2);
     assert!(out.all().contains("Primary key constraints defined at the model level and the columns level"), "{}", out.all());
+    for (to, expected) in [
+        ("to: countries", "Invalid 'ref' or 'source' syntax on foreign key constraint 'to' on model customers: countries."),
+        ("to: ref('nowhere')", "customers depends on model `nowhere` which was not found"),
+        ("to: source('raw', 'countries')", "source `raw.countries` which was not found"),
+    ] {
+        let f = Fixture::copy("contracts", "");
+        f.replace("models/schema.yml", "to: ref('countries')", to);
+        let out = f.expect(&["parse"], 2);
+        assert!(out.all().contains("models/schema.yml") || out.all().contains("models/customers.sql"), "{}", out.all());
+        assert!(out.all().contains(expected), "{to}: {}", out.all());
+    }
     let f = Fixture::copy("contracts", "");
     f.replace("models/schema.yml", "      - name: day\n        data_type: date", "      - name: day");
     let out = f.expect(&["run", "-s", "wrong_types"], 1);
@@ -95,6 +111,18 @@ fn the_manifest_carries_the_contract() {
     assert_eq!(n["columns"]["name"]["constraints"][1]["type"], "unique");
     assert!(n["columns"]["name"]["constraints"][1].get("columns").is_none());
     assert_eq!(m["nodes"]["model.contracts.wrong_types"]["contract"]["enforced"], true);
+    // dbt 1.9's foreign keys: `to` as written, and the referenced model is a parent (a ref after the SQL's).
+    let customers = &m["nodes"]["model.contracts.customers"];
+    let fk = &customers["columns"]["country"]["constraints"][0];
+    assert_eq!((&fk["to"], &fk["to_columns"], &fk["expression"]), (&serde_json::json!("ref('countries')"), &serde_json::json!(["code"]), &serde_json::Value::Null));
+    assert_eq!(customers["refs"][1]["name"], "countries");
+    assert!(customers["depends_on"]["nodes"].as_array().unwrap().contains(&serde_json::json!("model.contracts.countries")));
+    let orders = &m["nodes"]["model.contracts.orders"];
+    assert_eq!(orders["constraints"][0]["to"], "ref('customers')");
+    assert_eq!(orders["depends_on"]["nodes"], serde_json::json!(["model.contracts.customers"]));
+    assert_eq!(m["parent_map"]["model.contracts.orders"], serde_json::json!(["model.contracts.customers"]));
+    let listed = f.expect(&["ls", "-q", "-s", "+orders", "--resource-type", "model"], 0);
+    assert_eq!(listed.stdout.lines().collect::<Vec<_>>(), ["contracts.countries", "contracts.customers", "contracts.orders"]);
     let plain = &Fixture::new();
     plain.expect(&["parse"], 0);
     let m = manifest(plain);
@@ -113,15 +141,18 @@ fn a_latest_version_without_versions_is_dbts_error() {
 fn bigquery_project(emu: &Emulator) -> Fixture {
     let f = Fixture::copy("contracts", "");
     f.write("profiles.yml", &emu.profile("contracts", "main"));
-    for m in ["countries", "customers", "customer_names", "customer_totals", "wrong_types"] {
+    for m in ["countries", "customers", "customer_names", "customer_totals", "orders", "wrong_types"] {
         let _ = std::fs::remove_file(f.path(&format!("models/{m}.sql")));
     }
     let _ = std::fs::remove_file(f.path("seeds/raw_customers.csv"));
     f.write("models/c.sql", "select 1 as id, 'a' as name\n");
     f.write("models/bad.sql", "select 'x' as id\n");
+    // The emulator has no GRANT: the project's grants would fail every model (g below tries one).
+    f.replace("dbt_project.yml", "    +grants:\n      select: ['alice']\n", "");
+    f.write("models/o.sql", "select 1 as c_id\n");
     f.write(
         "models/schema.yml",
-        "models:\n  - name: c\n    config:\n      contract: {enforced: true}\n    constraints:\n      - type: primary_key\n        columns: [id]\n    columns:\n      - name: id\n        data_type: int64\n        constraints: [{type: not_null}]\n      - name: name\n        data_type: string\n        constraints: [{type: check, expression: \"name != ''\"}]\n  - name: bad\n    config:\n      contract: {enforced: true}\n    columns:\n      - name: id\n        data_type: integer\n",
+        "models:\n  - name: c\n    config:\n      contract: {enforced: true}\n    constraints:\n      - type: primary_key\n        columns: [id]\n    columns:\n      - name: id\n        data_type: int64\n        constraints: [{type: not_null}]\n      - name: name\n        data_type: string\n        constraints: [{type: check, expression: \"name != ''\"}]\n  - name: bad\n    config:\n      contract: {enforced: true}\n    columns:\n      - name: id\n        data_type: integer\n  - name: o\n    config:\n      contract: {enforced: true}\n    columns:\n      - name: c_id\n        data_type: int64\n        constraints: [{type: foreign_key, to: \"ref('c')\", to_columns: [id]}]\n",
     );
     f
 }
@@ -135,6 +166,10 @@ fn contracts_and_grants_on_the_bigquery_emulator() {
     // dbt-bigquery's support table: check is left out (E049), the primary key is written `not enforced` (E048).
     assert!(all.contains("The constraint type check is not supported by bigquery, and will be"), "{all}");
     assert!(all.contains("The constraint type primary_key is not enforced by bigquery."), "{all}");
+    // A foreign key `to: ref('c')`: `references `project`.`main`.`c` (id) not enforced`, after c is built
+    // (the emulator checks that c's primary key is the referenced column, as BigQuery does).
+    assert!(all.contains("The constraint type foreign_key is not enforced by bigquery."), "{all}");
+    assert!(all.contains("OK created sql table model main.o"), "{all}");
     // `integer` is aliased to INT64; the query's STRING does not match it.
     assert!(all.contains("| id          | STRING          | INTEGER       | data type mismatch |"), "{all}");
     let bq = emu.connect("main");

@@ -1,6 +1,7 @@
 //! on-run-start / on-run-end hooks and `grants` on a real DuckDB: the hooks run around the nodes of
 //! run/build/seed/test with dbt's context (`results`, `schemas`, `database_schemas`), are
-//! `operation.<project>.<project>-on-run-start-<i>` results, and a failing one is an error (exit 1);
+//! `operation.<project>.<project>-on-run-start-<i>` results and manifest nodes, and a failing one is an
+//! error (exit 1);
 //! grants merge as dbt merges them and DuckDB warns once that it applies none, as dbt-duckdb does.
 
 mod common;
@@ -35,6 +36,31 @@ fn hooks_run_around_the_nodes_with_dbts_context() {
     assert_eq!(rr["results"][0]["message"], "jaffle.on-run-start.0 passed");
     f.expect(&["test", "-s", "stg_customers"], 0);
     assert_eq!(f.count("select count(*) from hook_log where msg like 'end%'"), 3);
+}
+
+/// As in dbt, every hook is an `operation` node of manifest.json (written by parse and by run alike),
+/// and counts in the closing `PASS=`/`TOTAL=` of a run.
+#[test]
+fn hooks_are_operation_nodes_of_the_manifest_and_count_in_the_summary() {
+    let f = with_hooks(&["select 1", "select 2"], &["select 3"]);
+    f.expect(&["parse"], 0);
+    let m: serde_json::Value = serde_json::from_str(&f.read("target/manifest.json")).expect("manifest.json");
+    let hook = &m["nodes"]["operation.jaffle.jaffle-on-run-start-1"];
+    assert_eq!(hook["resource_type"], "operation");
+    assert_eq!((&hook["index"], &hook["raw_code"], &hook["tags"]), (&serde_json::json!(1), &serde_json::json!("select 2"), &serde_json::json!(["on-run-start"])));
+    assert_eq!((&hook["path"], &hook["original_file_path"]), (&serde_json::json!("hooks/jaffle-on-run-start-1.sql"), &serde_json::json!("./dbt_project.yml")));
+    assert_eq!(hook["fqn"], serde_json::json!(["jaffle", "hooks", "jaffle-on-run-start-1"]));
+    assert_eq!(hook["checksum"]["checksum"].as_str().map(str::len), Some(64));
+    assert!(hook["config"].get("access").is_none() && hook["config"]["materialized"].is_string(), "{hook}");
+    assert_eq!(m["nodes"]["operation.jaffle.jaffle-on-run-end-0"]["tags"], serde_json::json!(["on-run-end"]));
+    assert_eq!(m["parent_map"]["operation.jaffle.jaffle-on-run-end-0"], serde_json::json!([]));
+    f.expect(&["seed"], 0);
+    let out = f.expect(&["run", "-s", "stg_customers"], 0);
+    assert!(out.stdout.contains("Done. PASS=4 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=4"), "{}", out.stdout);
+    let m: serde_json::Value = serde_json::from_str(&f.read("target/manifest.json")).expect("manifest.json");
+    assert_eq!(m["nodes"]["operation.jaffle.jaffle-on-run-end-0"]["raw_code"], "select 3");
+    // dbt's run renumbers the hooks it ran: 1-based among the hooks of their type.
+    assert_eq!(m["nodes"]["operation.jaffle.jaffle-on-run-start-1"]["index"], 2);
 }
 
 #[test]

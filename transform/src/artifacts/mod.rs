@@ -1,10 +1,13 @@
-//! `target/manifest.json`, `target/run_results.json` and `target/sources.json` in dbt's schemas
+//! `target/manifest.json` (and, as dbt does, `semantic_manifest.json` beside it: `semantic_manifest`),
+//! `target/run_results.json` and `target/sources.json` in dbt's schemas
 //! (manifest v12, run-results v6, sources v3) so tools that read dbt artifacts can read ours; `nodes`
 //! has the JSON of one resource. The manifest is written node by node, not built in memory. Nothing is
 //! written with `--no-write-json`.
 
+pub mod hooks;
 pub mod nodes;
 pub mod semantic;
+pub mod semantic_manifest;
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -72,8 +75,9 @@ fn write_map<'a, W: Write, V: serde::Serialize>(w: &mut W, key: &str, items: imp
     w.write_all(b"}")
 }
 
-/// `"nodes": {...}`, serialized in parallel in bounded rounds (memory: a few chunks, not the map).
-fn write_nodes<W: Write>(w: &mut W, m: &Manifest) -> std::io::Result<()> {
+/// `"nodes": {...}`, serialized in parallel in bounded rounds (memory: a few chunks, not the map);
+/// the project hooks' `operation` nodes last.
+fn write_nodes<W: Write>(w: &mut W, m: &Manifest, hooks: &[(String, Json)]) -> std::io::Result<()> {
     const CHUNK: usize = 512;
     let nodes: Vec<&Node> = m.project.nodes.values().filter(|n| n.resource != Resource::UnitTest).collect();
     w.write_all(b",\"nodes\":{")?;
@@ -98,6 +102,12 @@ fn write_nodes<W: Write>(w: &mut W, m: &Manifest) -> std::io::Result<()> {
             w.write_all(&buf?)?;
         }
     }
+    for (i, (id, hook)) in hooks.iter().enumerate() {
+        if i > 0 || !nodes.is_empty() {
+            w.write_all(b",")?;
+        }
+        write!(w, "{}:{hook}", Json::from(id.as_str()))?;
+    }
     w.write_all(b"}")
 }
 
@@ -110,14 +120,16 @@ pub fn write_manifest(m: &Manifest) -> Result<()> {
     let io = |e: std::io::Error| Error::io(&path, e);
     let project = &m.project.cfg.name;
     write!(w, "{{\"metadata\":{}", metadata(m, "manifest/v12")).map_err(io)?;
-    write_nodes(&mut w, m).map_err(io)?;
+    let hooks = hooks::hook_nodes(m);
+    write_nodes(&mut w, m, &hooks).map_err(io)?;
     write_map(&mut w, "sources", m.project.sources.iter().map(|(k, s)| (k, nodes::source_json(m, s)))).map_err(io)?;
     let mut macros: Vec<(String, Json)> = m.project.macro_files.iter().flat_map(|f| nodes::macros_json(m, f)).collect();
     macros.sort_by(|a, b| a.0.cmp(&b.0));
     write_map(&mut w, "macros", macros.iter().map(|(k, v)| (k, v))).map_err(io)?;
     let docs: Vec<(String, Json)> = m.project.docs.iter().map(|(k, v)| (format!("doc.{project}.{k}"), json!({"name": k, "block_contents": v}))).collect();
     write_map(&mut w, "docs", docs.iter().map(|(k, v)| (k, v))).map_err(io)?;
-    let ids: Vec<&String> = m.project.nodes.keys().chain(m.project.sources.keys()).chain(m.project.semantic.keys()).collect();
+    let ids: Vec<&String> =
+        m.project.nodes.keys().chain(m.project.sources.keys()).chain(m.project.semantic.keys()).chain(hooks.iter().map(|(id, _)| id)).collect();
     write_map(&mut w, "parent_map", ids.iter().map(|id| (*id, json!(m.dag.parents(id))))).map_err(io)?;
     write_map(&mut w, "child_map", ids.iter().map(|id| (*id, json!(m.dag.children(id))))).map_err(io)?;
     write!(w, ",\"selectors\":{}", m.project.selectors_json()).map_err(io)?;
@@ -137,7 +149,7 @@ pub fn write_manifest(m: &Manifest) -> Result<()> {
     w.write_all(b"}").map_err(io)?;
     w.flush().map_err(io)?;
     crate::output::printer().emit(crate::events::artifact_written("WritableManifest", &path.display().to_string()));
-    Ok(())
+    semantic_manifest::write(m)
 }
 
 /// One entry of run_results.json: dbt's keys, `adapter_response` without null values.

@@ -100,12 +100,12 @@ fn contract_json(n: &Node) -> Json {
     json!({"enforced": enforced, "alias_types": alias_types, "checksum": checksum})
 }
 
-fn columns_json(cols: &[crate::project::Column]) -> Json {
+fn columns_json(cols: &[crate::project::Column], compiled: bool) -> Json {
     let map: Map<String, Json> = cols
         .iter()
         .map(|c| {
             (c.name.clone(), json!({"name": c.name, "description": c.description, "meta": {}, "data_type": c.data_type,
-                "constraints": constraints::manifest_list(&c.constraints), "quote": c.quote, "config": {"meta": {}, "tags": []}, "tags": [], "granularity": null,
+                "constraints": constraints::manifest_list(&c.constraints, compiled), "quote": c.quote, "config": {"meta": {}, "tags": []}, "tags": [], "granularity": c.granularity,
                 "doc_blocks": []}))
         })
         .collect();
@@ -143,7 +143,8 @@ pub fn node_json(m: &Manifest, n: &Node) -> Json {
     put("config", config_json(n));
     put("tags", json!(n.config.tags()));
     put("description", json!(n.description));
-    put("columns", columns_json(&n.columns));
+    let compiled = m.was_compiled(&n.unique_id);
+    put("columns", columns_json(&n.columns, compiled));
     put("meta", n.config.get("meta").cloned().unwrap_or(json!({})));
     put("group", n.config.get("group").cloned().unwrap_or(Json::Null));
     put("docs", n.config.get("docs").cloned().unwrap_or(json!({"show": true, "node_color": null})));
@@ -167,10 +168,11 @@ pub fn node_json(m: &Manifest, n: &Node) -> Json {
     put("contract", contract_json(n));
     if n.resource == Resource::Model {
         put("access", n.config.get("access").cloned().unwrap_or(json!("protected")));
-        put("constraints", constraints::manifest_list(&n.constraints));
+        put("constraints", constraints::manifest_list(&n.constraints, compiled));
         put("version", json!(n.version));
         put("latest_version", json!(n.latest_version));
         put("deprecation_date", json!(n.deprecation_date));
+        put("time_spine", n.time_spine.as_ref().map_or(Json::Null, |t| t.manifest_json()));
     }
     if let Some(g) = &n.generic {
         put("column_name", json!(g.column_name));
@@ -208,7 +210,7 @@ pub fn source_json(m: &Manifest, s: &Source) -> Json {
         "identifier": s.relation.identifier,
         "quoting": {"database": null, "schema": null, "identifier": null, "column": null},
         "loaded_at_field": s.loaded_at_field, "loaded_at_query": null, "freshness": s_freshness, "external": null,
-        "description": s.description, "columns": columns_json(&s.columns), "meta": s_meta, "source_meta": {},
+        "description": s.description, "columns": columns_json(&s.columns, false), "meta": s_meta, "source_meta": {},
         "tags": s.tags, "config": config, "patch_path": null,
         "unrendered_config": crate::state::source_unrendered(s),
         "relation_name": m.dialect.render_relation(&s.relation), "unrendered_database": s.database,

@@ -98,6 +98,10 @@ fn input_measures(m: &Manifest, n: &SemanticNode, depth: usize) -> Vec<Json> {
     if let Some(measure) = n.entry.pointer("/type_params/measure").filter(|v| !v.is_null()) {
         return vec![measure.clone()];
     }
+    if let Some(conversion) = n.entry.pointer("/type_params/conversion_type_params").filter(|v| !v.is_null()) {
+        let (base, conv) = (&conversion["base_measure"], &conversion["conversion_measure"]);
+        return if base == conv { vec![base.clone()] } else { vec![base.clone(), conv.clone()] };
+    }
     if depth > 16 {
         return vec![]; // a cycle of derived metrics; the DAG reports it
     }

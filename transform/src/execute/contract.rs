@@ -112,6 +112,11 @@ fn supported(wh: &dyn Warehouse, c: &Constraint, rendered: Option<String>) -> Op
     }
 }
 
+/// The relation a foreign key's `to:` names, as the warehouse's DDL writes it.
+fn fk_target(wh: &dyn Warehouse, c: &Constraint) -> Option<String> {
+    c.to_relation.as_deref().map(|r| wh.dialect().foreign_key_reference(r))
+}
+
 /// The column definitions and model constraints of the table's DDL, and the column list to insert.
 pub fn table_ddl(wh: &dyn Warehouse, node: &Node) -> ContractDdl {
     let columns = node
@@ -119,11 +124,11 @@ pub fn table_ddl(wh: &dyn Warehouse, node: &Node) -> ContractDdl {
         .iter()
         .map(|c| {
             let mut parts = vec![format!("{} {}", column_name(wh, c), declared_type(wh, node, c.data_type.as_deref().unwrap_or_default()))];
-            parts.extend(c.constraints.iter().filter_map(|k| supported(wh, k, k.render_column())));
+            parts.extend(c.constraints.iter().filter_map(|k| supported(wh, k, k.render_column(fk_target(wh, k).as_deref()))));
             parts.join(" ")
         })
         .collect();
-    let constraints = node.constraints.iter().filter_map(|k| supported(wh, k, k.render_model())).collect();
+    let constraints = node.constraints.iter().filter_map(|k| supported(wh, k, k.render_model(fk_target(wh, k).as_deref()))).collect();
     let names = node.columns.iter().map(|c| column_name(wh, c)).collect();
     ContractDdl { columns, constraints, names }
 }

@@ -106,6 +106,7 @@ pub fn run(m: &Manifest, wh: &Arc<dyn Warehouse>, which: &str, done: &[NodeResul
         let mut r = NodeResult::new(&node.unique_id, Status::Success);
         let outcome = m.engine.render_project_hook(&node, &sql, wh, &extra).and_then(|compiled| {
             r.compiled_code = Some(compiled.clone());
+            m.mark_compiled(&node.unique_id);
             m.write_compiled(&node, &compiled)?;
             if compiled.trim().is_empty() { Ok(()) } else { wh.execute(&compiled).map(|_| ()) }
         });

@@ -52,8 +52,11 @@ pub struct Constraint {
     pub expression: Option<String>,
     pub warn_unenforced: bool,
     pub warn_unsupported: bool,
+    /// `to: ref('x')` / `source('s', 't')` as written (the manifest's and the checksum's value).
     pub to: Option<String>,
     pub to_columns: Vec<String>,
+    /// The relation `to` names, rendered: set once relations are known (`foreign_keys::resolve`).
+    pub to_relation: Option<String>,
     /// Model-level constraints only: the columns they apply to.
     pub columns: Option<Vec<String>>,
 }
@@ -81,10 +84,6 @@ impl Constraint {
             Some(other) if k == "expression" => Ok(Some(other.to_string())),
             Some(other) => Err(bad(format!("Could not parse constraint: `{k}` must be a string, not {other}"))),
         };
-        // dbt resolves `to: ref('x')` to a relation at run time; transform does not (yet).
-        if obj.get("to").is_some_and(|t| !t.is_null()) {
-            return Err(bad("foreign_key `to:` (a ref or source) is not supported by transform; write the referenced table and columns in `expression:` (`expression: \"main.orders (id)\"`)".into()));
-        }
         Ok(Constraint {
             kind,
             name: text("name")?,
@@ -93,16 +92,22 @@ impl Constraint {
             warn_unsupported: obj.get("warn_unsupported").and_then(Json::as_bool).unwrap_or(true),
             to: text("to")?,
             to_columns: strings(obj.get("to_columns")),
+            to_relation: None,
             columns: model_level.then(|| strings(obj.get("columns"))),
         })
     }
 
-    /// The manifest's shape (column-level entries have no `columns`).
-    pub fn manifest(&self) -> Json {
+    /// The manifest's shape (column-level entries have no `columns`); once the model is compiled,
+    /// `to` is the relation it names, as dbt compiles it.
+    pub fn manifest(&self, compiled: bool) -> Json {
+        let to = match (&self.to, &self.to_relation) {
+            (Some(_), Some(relation)) if compiled => Some(relation),
+            _ => self.to.as_ref(),
+        };
         let mut m = json!({
             "type": self.kind.as_str(), "name": self.name, "expression": self.expression,
             "warn_unenforced": self.warn_unenforced, "warn_unsupported": self.warn_unsupported,
-            "to": self.to, "to_columns": self.to_columns,
+            "to": to, "to_columns": self.to_columns,
         });
         if let (Some(cols), Some(obj)) = (&self.columns, m.as_object_mut()) {
             obj.insert("columns".into(), json!(cols));
@@ -131,9 +136,19 @@ impl Constraint {
         out + ")"
     }
 
-    /// dbt's `render_column_constraint` (before an adapter's suffix).
-    pub fn render_column(&self) -> Option<String> {
+    /// `references <to> (<to_columns>)` when `to` and `to_columns` are set, the relation as given.
+    fn references_to(&self, relation: Option<&str>) -> Option<String> {
+        let to = relation.filter(|_| self.to.is_some() && !self.to_columns.is_empty())?;
+        Some(format!("references {to} ({})", self.to_columns.join(", ")))
+    }
+
+    /// dbt's `render_column_constraint` (before an adapter's suffix); `to` is the referenced relation
+    /// as the adapter writes it at column level (dbt-duckdb drops its database).
+    pub fn render_column(&self, to: Option<&str>) -> Option<String> {
         let expr = self.expression.as_deref().unwrap_or_default();
+        if let Some(refs) = self.references_to(to).filter(|_| self.kind == Kind::ForeignKey) {
+            return Some(refs);
+        }
         let out = match self.kind {
             Kind::Check if !expr.is_empty() => format!("check ({expr})"),
             Kind::NotNull => format!("not null {expr}"),
@@ -146,8 +161,8 @@ impl Constraint {
         Some(out.trim().to_string())
     }
 
-    /// dbt's `render_model_constraint`.
-    pub fn render_model(&self) -> Option<String> {
+    /// dbt's `render_model_constraint`; `to` is the referenced relation.
+    pub fn render_model(&self, to: Option<&str>) -> Option<String> {
         let prefix = self.name.as_deref().map(|n| format!("constraint {n} ")).unwrap_or_default();
         let cols = self.columns.as_deref().unwrap_or_default().join(", ");
         let expr = self.expression.as_deref().map(|e| format!(" {e}")).unwrap_or_default();
@@ -155,7 +170,10 @@ impl Constraint {
             Kind::Check => format!("{prefix}check ({})", self.expression.as_deref().filter(|e| !e.is_empty())?),
             Kind::Unique => format!("{prefix}unique{expr} ({cols})"),
             Kind::PrimaryKey => format!("{prefix}primary key{expr} ({cols})"),
-            Kind::ForeignKey => format!("{prefix}foreign key ({cols}) references {}", self.expression.as_deref().filter(|e| !e.is_empty())?),
+            Kind::ForeignKey => match self.references_to(to) {
+                Some(refs) => format!("{prefix}foreign key ({cols}) {refs}"),
+                None => format!("{prefix}foreign key ({cols}) references {}", self.expression.as_deref().filter(|e| !e.is_empty())?),
+            },
             Kind::Custom => format!("{prefix}{}", self.expression.as_deref().filter(|e| !e.is_empty())?),
             Kind::NotNull => return None,
         })
@@ -226,9 +244,9 @@ fn py_list(items: &[String]) -> String {
     format!("[{}]", items.iter().map(|s| py_str(s)).collect::<Vec<_>>().join(", "))
 }
 
-/// A list of constraints as the manifest writes it.
-pub fn manifest_list(cs: &[Constraint]) -> Json {
-    Json::Array(cs.iter().map(Constraint::manifest).collect())
+/// A list of constraints as the manifest writes it (`compiled`: the model was compiled in this run).
+pub fn manifest_list(cs: &[Constraint], compiled: bool) -> Json {
+    Json::Array(cs.iter().map(|c| c.manifest(compiled)).collect())
 }
 
 /// `contract` of a config as dbt reads it: `{enforced, alias_types}` (a bool `contract` is refused).
@@ -260,17 +278,19 @@ mod tests {
 
     #[test]
     fn renders_as_dbt_base_adapter() {
-        assert_eq!(c(json!({"type": "not_null"}), false).render_column().as_deref(), Some("not null"));
-        assert_eq!(c(json!({"type": "check", "expression": "x > 0"}), false).render_column().as_deref(), Some("check (x > 0)"));
-        assert_eq!(c(json!({"type": "check"}), false).render_column(), None);
-        assert_eq!(c(json!({"type": "foreign_key", "expression": "o (id)"}), false).render_column().as_deref(), Some("references o (id)"));
+        assert_eq!(c(json!({"type": "not_null"}), false).render_column(None).as_deref(), Some("not null"));
+        assert_eq!(c(json!({"type": "check", "expression": "x > 0"}), false).render_column(None).as_deref(), Some("check (x > 0)"));
+        assert_eq!(c(json!({"type": "check"}), false).render_column(None), None);
+        assert_eq!(c(json!({"type": "foreign_key", "expression": "o (id)"}), false).render_column(None).as_deref(), Some("references o (id)"));
         let fk = c(json!({"type": "foreign_key", "expression": "o (id)", "columns": ["oid"]}), true);
-        assert_eq!(fk.render_model().as_deref(), Some("foreign key (oid) references o (id)"));
-        let to = Constraint::parse(&json!({"type": "foreign_key", "to": "ref('o')", "to_columns": ["id"]}), false, "f", "at").unwrap_err();
-        assert!(to.to_string().contains("`to:`"), "{to}");
+        assert_eq!(fk.render_model(None).as_deref(), Some("foreign key (oid) references o (id)"));
+        let to = c(json!({"type": "foreign_key", "to": "ref('o')", "to_columns": ["id", "k"]}), false);
+        assert_eq!(to.render_column(Some("\"main\".\"o\"")).as_deref(), Some("references \"main\".\"o\" (id, k)"));
+        let to = c(json!({"type": "foreign_key", "name": "fk", "columns": ["a"], "to": "ref('o')", "to_columns": ["id"]}), true);
+        assert_eq!(to.render_model(Some("\"db\".\"main\".\"o\"")).as_deref(), Some("constraint fk foreign key (a) references \"db\".\"main\".\"o\" (id)"));
         let pk = c(json!({"type": "primary_key", "columns": ["a", "b"], "name": "pk"}), true);
-        assert_eq!(pk.render_model().as_deref(), Some("constraint pk primary key (a, b)"));
-        assert_eq!(c(json!({"type": "not_null", "columns": ["a"]}), true).render_model(), None);
+        assert_eq!(pk.render_model(None).as_deref(), Some("constraint pk primary key (a, b)"));
+        assert_eq!(c(json!({"type": "not_null", "columns": ["a"]}), true).render_model(None), None);
     }
 
     #[test]

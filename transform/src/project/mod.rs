@@ -1,10 +1,10 @@
 //! The dbt project as files and as data. `nodes`: the loaded project's types; `load`: files →
 //! `Project`; `files`: listing and reading them; `dbt_project`: dbt_project.yml and its config
-//! trees; `config`: node config keys and values; `constraints`: contracts' constraints; `properties`: YAML property files;
+//! trees; `config`: node config keys and values; `constraints`: contracts' constraints (`foreign_keys`: their `to: ref(...)`); `properties`: YAML property files;
 //! `generic_tests`: test nodes from YAML; `preprocess`: macro and docs file rewrites; `profiles`:
 //! profiles.yml → target; `snapshots`: snapshot blocks and their checked config; `unit_tests`:
 //! unit tests from YAML (`unit_spec`: their data); `semantic`: semantic models, metrics, saved
-//! queries, exposures and groups; `versions`: model versions (`versions:`, `latest_version`). The Jinja pass (`compile`) then fills each node's refs and config.
+//! queries, exposures and groups; `versions`: model versions (`versions:`, `latest_version`); `time_spine`, `spine_check`: MetricFlow time spines. The Jinja pass (`compile`) then fills each node's refs and config.
 
 pub mod config;
 pub mod constraints;
@@ -12,8 +12,10 @@ pub mod contract_checks;
 pub mod dbt_project;
 pub mod digest;
 pub mod files;
+pub mod foreign_keys;
 pub mod generic_tests;
 pub mod load;
+pub mod metric_params;
 pub mod nodes;
 pub mod preprocess;
 pub mod profiles;
@@ -22,7 +24,9 @@ pub mod render;
 pub mod selectors;
 pub mod semantic;
 pub mod test_names;
+pub mod time_spine;
 pub mod snapshots;
+pub mod spine_check;
 pub mod unit_spec;
 pub mod unit_tests;
 pub mod version_nodes;

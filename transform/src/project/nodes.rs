@@ -70,6 +70,8 @@ pub struct Column {
     /// `quote: true`: the name is quoted in a contract's DDL.
     pub quote: Option<bool>,
     pub constraints: Vec<super::constraints::Constraint>,
+    /// `granularity:` (MetricFlow's time grain of the column), lower-case.
+    pub granularity: Option<String>,
 }
 
 /// Where a relation lives in the warehouse.
@@ -135,6 +137,8 @@ pub struct Node {
     pub columns: Vec<Column>,
     /// Model-level `constraints:` from YAML (applied with an enforced contract).
     pub constraints: Vec<super::constraints::Constraint>,
+    /// A model's `time_spine:` from YAML.
+    pub time_spine: Option<super::time_spine::TimeSpine>,
     pub patch_path: Option<String>,
     /// Filled by the parse render.
     pub refs: Vec<RefCall>,
@@ -318,6 +322,7 @@ impl Project {
             description: String::new(),
             columns: vec![],
             constraints: vec![],
+            time_spine: None,
             patch_path: None,
             refs: vec![],
             sources: vec![],
@@ -395,6 +400,8 @@ pub struct SemanticNode {
     pub wants: Wants,
     /// Unique ids, filled by `compile`.
     pub depends_on: Vec<String>,
+    /// Its place in parse order (dbt's order of the semantic manifest's lists).
+    pub seq: usize,
 }
 
 #[derive(Debug, Clone, Default)]

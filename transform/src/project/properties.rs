@@ -5,6 +5,7 @@
 use serde_json::{Map, Value as Json};
 
 use super::constraints;
+use super::time_spine;
 use super::config::{validate_keys, validate_values, MODEL_KEYS, SEED_KEYS, SNAPSHOT_KEYS};
 use super::dbt_project::read_yaml;
 use super::generic_tests::{add_generic_test, Target};
@@ -185,7 +186,8 @@ fn columns(project: &Project, obj: &Map<String, Json>, file: &str, at: &str) -> 
         let data_type = c.get("data_type").and_then(Json::as_str).map(String::from);
         let quote = c.get("quote").and_then(Json::as_bool);
         let constraints = constraints::parse_list(c.get("constraints"), false, file, &format!("{at}.columns.{name}"))?;
-        out.push((Column { name, description, data_type, quote, constraints }, ""));
+        let granularity = time_spine::granularity(c, file, &format!("{at}.columns.{name}"))?;
+        out.push((Column { name, description, data_type, quote, constraints, granularity }, ""));
     }
     Ok(out)
 }
@@ -264,9 +266,12 @@ fn apply_patch(project: &mut Project, package: &str, e: &Map<String, Json>, file
     }
     node.description = description;
     node.columns = cols.into_iter().map(|(c, _)| c).collect();
+    let grains: Vec<(&str, Option<&str>)> = node.columns.iter().map(|c| (c.name.as_str(), c.granularity.as_deref())).collect();
+    node.time_spine = time_spine::parse(e, &grains, &name, file)?;
     node.constraints = constraints::parse_list(e.get("constraints"), true, file, &format!("models.{name}"))?;
     let by_column: Vec<(String, Vec<constraints::Constraint>)> = node.columns.iter().map(|c| (c.name.clone(), c.constraints.clone())).collect();
     constraints::check_primary_keys(&node.constraints, &by_column, file)?;
+    super::foreign_keys::check(node, file)?;
     node.patch_path = Some(file.to_string());
     queue_tests(package, e, file, target, pending);
     Ok(())

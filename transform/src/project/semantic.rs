@@ -7,6 +7,7 @@
 use serde_json::{json, Map, Value as Json};
 
 use super::dbt_project::Tree;
+use super::metric_params::{self as params, MEASURE_INPUT, METRIC_INPUT};
 use super::nodes::{Group, Project, RefCall, Resource, SemanticNode, Wants};
 use crate::error::{suggest, Error, Result};
 
@@ -43,6 +44,11 @@ pub struct At<'a> {
 impl At<'_> {
     fn err(&self, at: &str, message: impl std::fmt::Display) -> Error {
         Error::project(self.file, format!("{at}: {message}"))
+    }
+
+    /// A `metric_params` result with the file and entry in front of its message.
+    fn or_err<T>(&self, at: &str, r: params::Msg<T>) -> Result<T> {
+        r.map_err(|m| self.err(at, m))
     }
 
     fn check(&self, obj: &Map<String, Json>, known: &[&str], at: &str) -> Result<()> {
@@ -134,6 +140,15 @@ fn meta_config(obj: &Map<String, Json>) -> Json {
     json!({"meta": meta})
 }
 
+/// A semantic model element's `config`: the model's meta under the element's own (dbt merges them).
+fn element_config(model_config: &Map<String, Json>, obj: &Map<String, Json>) -> Json {
+    let mut meta = model_config.get("meta").and_then(Json::as_object).cloned().unwrap_or_default();
+    if let Some(Json::Object(own)) = obj.get("config").and_then(|c| c.get("meta")) {
+        meta.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    json!({"meta": meta})
+}
+
 fn tags_of(obj: &Map<String, Json>, config: &Map<String, Json>) -> Vec<String> {
     let mut tags: Vec<String> = [obj.get("tags"), config.get("tags")]
         .into_iter()
@@ -154,6 +169,15 @@ impl Project {
     pub fn add_semantic_entries(&mut self, doc: &Json, package: &str, file: &str) -> Result<()> {
         let at = At { package, file };
         let Some(top) = doc.as_object() else { return Ok(()) };
+        // dbt's order within a file (semantic_manifest.json's lists keep it).
+        for e in list(top, "exposures", &at, "exposures")? {
+            let node = exposure(self, e, &at)?;
+            self.insert_semantic(node)?;
+        }
+        for e in list(top, "metrics", &at, "metrics")? {
+            let node = metric(self, e, &at)?;
+            self.insert_semantic(node)?;
+        }
         for e in list(top, "groups", &at, "groups")? {
             self.add_group(e, &at)?;
         }
@@ -164,22 +188,14 @@ impl Project {
                 self.insert_semantic(m)?;
             }
         }
-        for e in list(top, "metrics", &at, "metrics")? {
-            let node = metric(self, e, &at)?;
-            self.insert_semantic(node)?;
-        }
         for e in list(top, "saved_queries", &at, "saved_queries")? {
             let node = saved_query(self, e, &at)?;
-            self.insert_semantic(node)?;
-        }
-        for e in list(top, "exposures", &at, "exposures")? {
-            let node = exposure(self, e, &at)?;
             self.insert_semantic(node)?;
         }
         Ok(())
     }
 
-    fn insert_semantic(&mut self, node: SemanticNode) -> Result<()> {
+    fn insert_semantic(&mut self, mut node: SemanticNode) -> Result<()> {
         if !node.config.get("enabled").and_then(Json::as_bool).unwrap_or(true) {
             return Ok(());
         }
@@ -190,6 +206,7 @@ impl Project {
                 format!("two {kind}s are named `{}` (the other is in {})", node.name, old.original_file_path),
             ));
         }
+        node.seq = self.semantic.len();
         self.semantic.insert(node.unique_id.clone(), node);
         Ok(())
     }
@@ -240,6 +257,7 @@ impl Project {
             entry: Json::Null,
             wants: Wants::default(),
             depends_on: vec![],
+            seq: 0,
         })
     }
 }
@@ -383,7 +401,7 @@ fn semantic_model(project: &Project, e: &Map<String, Json>, at: &At) -> Result<(
         entities.push(json!({
             "name": n, "type": at.one_of(ent, "type", ENTITY_TYPES, &c, true)?, "description": text(ent, "description"),
             "label": text(ent, "label"), "role": text(ent, "role"), "expr": ent.get("expr").cloned().unwrap_or(json!(n)),
-            "config": meta_config(ent),
+            "config": element_config(&node.config, ent),
         }));
     }
     let mut measures = vec![];
@@ -398,8 +416,9 @@ fn semantic_model(project: &Project, e: &Map<String, Json>, at: &At) -> Result<(
             // dbt writes false here once it has made the metric.
             "label": text(me, "label"), "create_metric": false,
             "expr": me.get("expr").map(|v| match v { Json::String(_) => v.clone(), other => json!(other.to_string()) }).unwrap_or(json!(n)),
-            "agg_params": text(me, "agg_params"), "non_additive_dimension": text(me, "non_additive_dimension"),
-            "agg_time_dimension": text(me, "agg_time_dimension"), "config": meta_config(me),
+            "agg_params": at.or_err(&c, params::agg_params(me.get("agg_params")))?,
+            "non_additive_dimension": at.or_err(&c, params::non_additive_dimension(me.get("non_additive_dimension"), AGGREGATIONS))?,
+            "agg_time_dimension": text(me, "agg_time_dimension"), "config": element_config(&node.config, me),
         }));
         if create_metric {
             // dbt's metric for `create_metric: true`: the measure's label and description, else defaults.
@@ -427,7 +446,7 @@ fn semantic_model(project: &Project, e: &Map<String, Json>, at: &At) -> Result<(
         dimensions.push(json!({
             "name": n, "type": kind, "description": text(d, "description"), "label": text(d, "label"),
             "is_partition": d.get("is_partition").and_then(Json::as_bool).unwrap_or(false), "type_params": type_params,
-            "expr": text(d, "expr"), "metadata": null, "config": meta_config(d),
+            "expr": text(d, "expr"), "metadata": null, "config": element_config(&node.config, d),
         }));
     }
     node.wants.measures = measures.iter().filter_map(|m| m["name"].as_str().map(String::from)).collect();
@@ -438,33 +457,6 @@ fn semantic_model(project: &Project, e: &Map<String, Json>, at: &At) -> Result<(
     });
     Ok((node, created))
 }
-
-/// A metric input (`measure: x`, `numerator: {name: x, filter: ...}`, an item of `metrics:`) as dbt shows it.
-fn metric_input(v: &Json, keys: &[&str], at: &At, ctx: &str) -> Result<(String, Json)> {
-    let mut out = Map::new();
-    let name = match v {
-        Json::String(s) => s.clone(),
-        Json::Object(o) => {
-            if let Some(k) = o.keys().find(|k| *k != "name" && !keys.contains(&k.as_str())) {
-                return Err(at.err(ctx, format!("unknown key `{k}` (expected name, {})", keys.join(", "))));
-            }
-            for k in keys {
-                out.insert(k.to_string(), o.get(*k).cloned().unwrap_or(Json::Null));
-            }
-            o.get("name").and_then(Json::as_str).map(String::from).ok_or_else(|| at.err(ctx, "an input has no `name`"))?
-        }
-        _ => return Err(at.err(ctx, format!("expected a name or a mapping, got {v}"))),
-    };
-    let mut entry = Map::from_iter([("name".to_string(), json!(name))]);
-    for k in keys {
-        let default = if *k == "join_to_timespine" { json!(false) } else { Json::Null };
-        entry.insert(k.to_string(), out.remove(*k).filter(|v| !v.is_null()).unwrap_or(default));
-    }
-    Ok((name, Json::Object(entry)))
-}
-
-const MEASURE_INPUT: &[&str] = &["filter", "alias", "join_to_timespine", "fill_nulls_with"];
-const METRIC_INPUT: &[&str] = &["filter", "alias", "offset_window", "offset_to_grain"];
 
 fn metric(project: &Project, e: &Map<String, Json>, at: &At) -> Result<SemanticNode> {
     let name = entry_name(e, at, "metrics")?;
@@ -480,7 +472,7 @@ fn metric(project: &Project, e: &Map<String, Json>, at: &At) -> Result<SemanticN
     let c = format!("{ctx}.type_params");
     let mut measure = Json::Null;
     if let Some(m) = tp.get("measure") {
-        let (n, v) = metric_input(m, MEASURE_INPUT, at, &c)?;
+        let (n, v) = at.or_err(&c, params::metric_input(m, MEASURE_INPUT))?;
         node.wants.measures.push(n);
         measure = v;
     }
@@ -488,7 +480,7 @@ fn metric(project: &Project, e: &Map<String, Json>, at: &At) -> Result<SemanticN
         match tp.get(key) {
             None | Some(Json::Null) => Ok(Json::Null),
             Some(v) => {
-                let (n, v) = metric_input(v, METRIC_INPUT, at, &c)?;
+                let (n, v) = at.or_err(&c, params::metric_input(v, METRIC_INPUT))?;
                 node.wants.metrics.push(n);
                 Ok(v)
             }
@@ -497,10 +489,14 @@ fn metric(project: &Project, e: &Map<String, Json>, at: &At) -> Result<SemanticN
     let (numerator, denominator) = (ratio("numerator")?, ratio("denominator")?);
     let mut inputs = vec![];
     for m in tp.get("metrics").and_then(Json::as_array).into_iter().flatten() {
-        let (n, v) = metric_input(m, METRIC_INPUT, at, &c)?;
+        let (n, v) = at.or_err(&c, params::metric_input(m, METRIC_INPUT))?;
         node.wants.metrics.push(n);
         inputs.push(v);
     }
+    let (conversion, conversion_measures) = at.or_err(&c, params::conversion(tp.get("conversion_type_params")))?;
+    node.wants.measures.extend(conversion_measures);
+    let cumulative = at.or_err(&c, params::cumulative(kind.as_str().unwrap_or_default(), &tp))?;
+    let grain_to_date = at.or_err(&c, grain(tp.get("grain_to_date")))?;
     let required = match kind.as_str() {
         Some("simple" | "cumulative") => (!measure.is_null() || kind == "cumulative", "`type_params.measure`"),
         Some("ratio") => (!numerator.is_null() && !denominator.is_null(), "`type_params.numerator` and `type_params.denominator`"),
@@ -515,14 +511,23 @@ fn metric(project: &Project, e: &Map<String, Json>, at: &At) -> Result<SemanticN
         "type_params": {
             "measure": measure, "input_measures": [], "numerator": numerator, "denominator": denominator,
             "expr": tp.get("expr").map(|v| json!(v.to_string().trim_matches('"'))).unwrap_or(Json::Null),
-            "window": text(&tp, "window"), "grain_to_date": text(&tp, "grain_to_date"), "metrics": inputs,
-            "conversion_type_params": text(&tp, "conversion_type_params"), "cumulative_type_params": text(&tp, "cumulative_type_params"),
+            "window": at.or_err(&c, params::time_window(tp.get("window")))?, "grain_to_date": grain_to_date, "metrics": inputs,
+            "conversion_type_params": conversion, "cumulative_type_params": cumulative,
             "metric_aggregation_params": null,
         },
-        "filter": e.get("filter").map(|f| json!({"where_filters": [{"where_sql_template": f}]})).unwrap_or(Json::Null),
+        "filter": at.or_err(&ctx, params::where_filter(e.get("filter")))?,
         "metadata": null, "time_granularity": text(e, "time_granularity"), "sources": [], "refs": [], "metrics": [],
     });
     Ok(node)
+}
+
+/// The legacy `type_params.grain_to_date`: a standard grain (dbt reads it as `TimeGranularity`).
+fn grain(v: Option<&Json>) -> params::Msg<Json> {
+    match v {
+        None | Some(Json::Null) => Ok(Json::Null),
+        Some(Json::String(g)) if super::time_spine::GRANULARITIES.contains(&g.to_lowercase().as_str()) => Ok(json!(g.to_lowercase())),
+        Some(other) => Err(format!("Invalid enum value: `{}` in enum TimeGranularity", other.as_str().unwrap_or(&other.to_string()))),
+    }
 }
 
 fn saved_query(project: &Project, e: &Map<String, Json>, at: &At) -> Result<SemanticNode> {
@@ -621,15 +626,5 @@ mod tests {
         assert_eq!(parse_call("ref('orders', v=two)"), None);
         assert_eq!(parse_call("ref('orders', w=2)"), None);
         assert_eq!(ref_call(&["orders".to_string()], Some(&json!(2))).map(|r| r.key()), Some("orders.v2".to_string()));
-    }
-
-    #[test]
-    fn metric_inputs_take_dbt_defaults() {
-        let at = At { package: "p", file: "models/s.yml" };
-        let (n, v) = metric_input(&json!("revenue"), MEASURE_INPUT, &at, "x").unwrap();
-        assert_eq!(n, "revenue");
-        assert_eq!(v, json!({"name": "revenue", "filter": null, "alias": null, "join_to_timespine": false, "fill_nulls_with": null}));
-        let err = metric_input(&json!({"name": "r", "bogus": 1}), METRIC_INPUT, &at, "metrics.m").unwrap_err().to_string();
-        assert!(err.contains("models/s.yml") && err.contains("bogus"), "{err}");
     }
 }

@@ -97,6 +97,10 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     fn constraint_support(&self, _kind: Kind) -> Support {
         Support::Enforced
     }
+    /// The relation a foreign key `references` (its `to:`), as the adapter writes it.
+    fn foreign_key_reference(&self, relation: &str) -> String {
+        relation.to_string()
+    }
     /// A rendered constraint as the adapter writes it in DDL (dbt-bigquery: keys `not enforced`).
     fn constraint_ddl(&self, _kind: Kind, rendered: String) -> String {
         rendered

@@ -69,6 +69,14 @@ impl Dialect for DuckDbDialect {
             Standard.type_class(dtype)
         }
     }
+    /// dbt-duckdb's column-level foreign key names `schema.table`: DuckDB refuses a key across
+    /// databases, so the database part of a three-part name is dropped (split at dots, as dbt-duckdb
+    /// does). dbt-duckdb keeps three parts at model level, which DuckDB 1.5 refuses as "cross-database"
+    /// even for the same database (DuckDB 2 accepts it); transform writes two parts at both levels.
+    fn foreign_key_reference(&self, relation: &str) -> String {
+        let pieces: Vec<&str> = relation.split('.').collect();
+        if pieces.len() > 2 { pieces[1..].join(".") } else { relation.to_string() }
+    }
     /// dbt-duckdb's `now()::timestamp` (the transaction's start, without time zone).
     fn snapshot_time(&self) -> &'static str {
         "now()::timestamp"
