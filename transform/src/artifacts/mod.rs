@@ -91,7 +91,7 @@ fn write_nodes<W: Write>(w: &mut W, m: &Manifest, hooks: &[(String, Json)]) -> s
                 }
                 serde_json::to_writer(&mut buf, &n.unique_id)?;
                 buf.push(b':');
-                serde_json::to_writer(&mut buf, &nodes::node_json(m, n))?;
+                serde_json::to_writer(&mut buf, &nodes::NodeJson { m, n })?;
             }
             Ok::<_, serde_json::Error>(buf)
         });
@@ -130,8 +130,8 @@ pub fn write_manifest(m: &Manifest) -> Result<()> {
     write_map(&mut w, "docs", docs.iter().map(|(k, v)| (k, v))).map_err(io)?;
     let ids: Vec<&String> =
         m.project.nodes.keys().chain(m.project.sources.keys()).chain(m.project.semantic.keys()).chain(hooks.iter().map(|(id, _)| id)).collect();
-    write_map(&mut w, "parent_map", ids.iter().map(|id| (*id, json!(m.dag.parents(id))))).map_err(io)?;
-    write_map(&mut w, "child_map", ids.iter().map(|id| (*id, json!(m.dag.children(id))))).map_err(io)?;
+    write_map(&mut w, "parent_map", ids.iter().map(|id| (*id, m.dag.parents(id)))).map_err(io)?;
+    write_map(&mut w, "child_map", ids.iter().map(|id| (*id, m.dag.children(id)))).map_err(io)?;
     write!(w, ",\"selectors\":{}", m.project.selectors_json()).map_err(io)?;
     let units = m.project.nodes.iter().filter(|(_, n)| n.unit.is_some()).map(|(k, n)| (k, nodes::unit_test_json(m, n)));
     write_map(&mut w, "unit_tests", units).map_err(io)?;

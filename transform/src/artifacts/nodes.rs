@@ -2,29 +2,70 @@
 //! dbt's order, `config` with dbt-core 1.10's defaults under the project's values, `unrendered_config`
 //! (what the project wrote), sha256 `checksum`s, and macros with their `macro_sql`.
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
 use crate::compile::Manifest;
-use crate::project::{constraints, Config, MacroFile, Node, Resource, Source};
+use crate::project::{constraints, Column, Config, MacroFile, Node, Resource, Source};
 
 /// dbt's defaults of a model's or seed's config (a test's and a source's are below).
-fn node_defaults(materialized: &str) -> Json {
-    json!({
+fn node_defaults(materialized: &str) -> Map<String, Json> {
+    object(json!({
         "enabled": true, "alias": null, "schema": null, "database": null, "tags": [], "meta": {}, "group": null,
         "materialized": materialized, "incremental_strategy": null, "batch_size": null, "lookback": 1, "begin": null,
         "persist_docs": {}, "post-hook": [], "pre-hook": [], "quoting": {}, "column_types": {}, "full_refresh": null,
         "unique_key": null, "on_schema_change": "ignore", "on_configuration_change": "apply", "grants": {},
         "packages": [], "docs": {"show": true, "node_color": null}, "contract": {"enforced": false, "alias_types": true},
         "event_time": null, "concurrent_batches": null,
-    })
+    }))
 }
 
-fn test_defaults() -> Json {
-    json!({
+fn object(v: Json) -> Map<String, Json> {
+    match v {
+        Json::Object(o) => o,
+        _ => Map::new(),
+    }
+}
+
+static TEST_DEFAULTS: LazyLock<Map<String, Json>> = LazyLock::new(|| {
+    object(json!({
         "enabled": true, "alias": null, "schema": "dbt_test__audit", "database": null, "tags": [], "meta": {},
         "group": null, "materialized": "test", "severity": "ERROR", "store_failures": null, "store_failures_as": null,
         "where": null, "limit": null, "fail_calc": "count(*)", "warn_if": "!= 0", "error_if": "!= 0",
-    })
+    }))
+});
+
+static SEED_DEFAULTS: LazyLock<Map<String, Json>> = LazyLock::new(|| {
+    let mut d = node_defaults("seed");
+    d.insert("delimiter".into(), json!(","));
+    d.insert("quote_columns".into(), Json::Null);
+    d
+});
+
+static MODEL_DEFAULTS: LazyLock<Map<String, Json>> = LazyLock::new(|| {
+    let mut d = node_defaults("view");
+    d.insert("access".into(), json!("protected"));
+    d.insert("freshness".into(), Json::Null);
+    d
+});
+
+static EMPTY_OBJECT: LazyLock<Json> = LazyLock::new(|| json!({}));
+static DOCS_DEFAULT: LazyLock<Json> = LazyLock::new(|| json!({"show": true, "node_color": null}));
+
+/// `[]` in a serialized entry.
+const NO_ITEMS: [(); 0] = [];
+
+/// `{}` in a serialized entry.
+struct EmptyMap;
+
+impl Serialize for EmptyMap {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_map(Some(0))?.end()
+    }
 }
 
 fn hooks(cfg: &Config, which: &str) -> Json {
@@ -32,57 +73,64 @@ fn hooks(cfg: &Config, which: &str) -> Json {
     Json::Array(list)
 }
 
-/// The `config` of a node: dbt's defaults, then every value the project set (hooks in dbt's shape).
+fn is_hook(key: &str) -> bool {
+    matches!(key, "pre_hook" | "pre-hook" | "post_hook" | "post-hook")
+}
+
+/// The `config` of a node: dbt's defaults in dbt's order, each replaced where the project set it, then
+/// the project's other keys in its order (hooks in dbt's shape; no hooks on tests).
+struct ConfigJson<'a>(&'a Node);
+
+impl Serialize for ConfigJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let n = self.0;
+        let defaults: &Map<String, Json> = match n.resource {
+            Resource::Test => &TEST_DEFAULTS,
+            Resource::Seed => &SEED_DEFAULTS,
+            _ => &MODEL_DEFAULTS,
+        };
+        let mut o = s.serialize_map(None)?;
+        for (k, default) in defaults {
+            match config_default_key(n, k) {
+                Some(v) => o.serialize_entry(k, &v)?,
+                None => o.serialize_entry(k, default)?,
+            }
+        }
+        for (k, v) in n.config.0.iter().filter(|(k, _)| !defaults.contains_key(*k) && !is_hook(k)) {
+            o.serialize_entry(k, &config_value(n, k, v))?;
+        }
+        o.end()
+    }
+}
+
+/// A node's `config` as a JSON value (the project hooks' entries start from it).
 pub fn config_json(n: &Node) -> Json {
-    let mut out = match n.resource {
-        Resource::Test => test_defaults(),
-        Resource::Seed => {
-            let mut d = node_defaults("seed");
-            if let Some(o) = d.as_object_mut() {
-                o.insert("delimiter".into(), json!(","));
-                o.insert("quote_columns".into(), Json::Null);
-            }
-            d
-        }
-        _ => {
-            let mut d = node_defaults("view");
-            if let Some(o) = d.as_object_mut() {
-                o.insert("access".into(), json!("protected"));
-                o.insert("freshness".into(), Json::Null);
-            }
-            d
-        }
-    };
-    let Some(o) = out.as_object_mut() else { return out };
-    for (k, v) in &n.config.0 {
-        match k.as_str() {
-            "pre_hook" | "pre-hook" | "post_hook" | "post-hook" => {}
-            "severity" => {
-                o.insert(k.clone(), json!(v.as_str().map(str::to_uppercase).unwrap_or_default()));
-            }
-            "tags" => {
-                o.insert(k.clone(), json!(n.config.tags()));
-            }
-            "grants" => {
-                o.insert(k.clone(), n.config.grants());
-            }
-            "contract" => {
-                let (enforced, alias_types) = contract_flags(n);
-                o.insert(k.clone(), json!({"enforced": enforced, "alias_types": alias_types}));
-            }
-            _ => {
-                o.insert(k.clone(), v.clone());
-            }
-        }
+    // Cannot fail: every key is a string.
+    serde_json::to_value(ConfigJson(n)).unwrap_or(Json::Null)
+}
+
+/// The value of one of dbt's default config keys, when the node's kind or its project decides it.
+fn config_default_key<'a>(n: &'a Node, key: &str) -> Option<Cow<'a, Json>> {
+    match key {
+        "materialized" if n.resource == Resource::Model => Some(Cow::Owned(json!(n.materialized()))),
+        "pre-hook" => Some(Cow::Owned(hooks(&n.config, "pre"))),
+        "post-hook" => Some(Cow::Owned(hooks(&n.config, "post"))),
+        _ => n.config.0.get(key).map(|v| config_value(n, key, v)),
     }
-    if n.resource == Resource::Model {
-        o.insert("materialized".into(), json!(n.materialized()));
+}
+
+/// A value the project set, in the shape dbt writes it.
+fn config_value<'a>(n: &'a Node, key: &str, v: &'a Json) -> Cow<'a, Json> {
+    match key {
+        "severity" => Cow::Owned(json!(v.as_str().map(str::to_uppercase).unwrap_or_default())),
+        "tags" => Cow::Owned(json!(n.config.tags())),
+        "grants" => Cow::Owned(n.config.grants()),
+        "contract" => {
+            let (enforced, alias_types) = contract_flags(n);
+            Cow::Owned(json!({"enforced": enforced, "alias_types": alias_types}))
+        }
+        _ => Cow::Borrowed(v),
     }
-    if n.resource != Resource::Test {
-        o.insert("pre-hook".into(), hooks(&n.config, "pre"));
-        o.insert("post-hook".into(), hooks(&n.config, "post"));
-    }
-    out
 }
 
 /// `contract.enforced` and `contract.alias_types` of a node's config (validated when it was parsed).
@@ -91,102 +139,178 @@ fn contract_flags(n: &Node) -> (bool, bool) {
 }
 
 /// The node's `contract`: with `checksum` when enforced (dbt's `build_contract_checksum`).
-fn contract_json(n: &Node) -> Json {
+#[derive(Serialize)]
+struct Contract {
+    enforced: bool,
+    alias_types: bool,
+    checksum: Option<String>,
+}
+
+fn contract(n: &Node) -> Contract {
     let (enforced, alias_types) = contract_flags(n);
     let checksum = enforced.then(|| {
         let cols: Vec<_> = n.columns.iter().map(|c| (c.name.clone(), c.data_type.clone(), c.constraints.clone())).collect();
         constraints::checksum(&cols, n.materialized(), &n.constraints)
     });
-    json!({"enforced": enforced, "alias_types": alias_types, "checksum": checksum})
+    Contract { enforced, alias_types, checksum }
 }
 
-fn columns_json(cols: &[crate::project::Column], compiled: bool) -> Json {
-    let map: Map<String, Json> = cols
-        .iter()
-        .map(|c| {
-            (c.name.clone(), json!({"name": c.name, "description": c.description, "meta": {}, "data_type": c.data_type,
-                "constraints": constraints::manifest_list(&c.constraints, compiled), "quote": c.quote, "config": {"meta": {}, "tags": []}, "tags": [], "granularity": c.granularity,
-                "doc_blocks": []}))
-        })
-        .collect();
-    Json::Object(map)
+/// `columns`: name → entry; a name given twice keeps its first place and its last entry (as a JSON map does).
+/// `compiled`: the node was compiled in this run (a foreign key's `to` is then its relation, as dbt writes it).
+struct Columns<'a>(&'a [Column], bool);
+
+impl Serialize for Columns<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (cols, compiled) = (self.0, self.1);
+        let first = |i: usize, c: &Column| !cols[..i].iter().any(|d| d.name == c.name);
+        let last = |c: &Column| cols.iter().rposition(|d| d.name == c.name).unwrap_or_default();
+        s.collect_map(cols.iter().enumerate().filter(|(i, c)| first(*i, c)).map(|(_, c)| (&c.name, ColumnJson::of(&cols[last(c)], compiled))))
+    }
 }
 
-/// One manifest node, keys in dbt's order.
-pub fn node_json(m: &Manifest, n: &Node) -> Json {
-    // A package's node: its own package name and paths within the package, as dbt writes them.
-    let project = &n.package_name;
-    let own_path = m.project.in_package(project, &n.original_file_path);
-    let relation_name = match n.materialized() {
-        "ephemeral" | "test" => Json::Null,
-        _ => json!(m.dialect.render_relation(&n.relation)),
-    };
-    let folder = match n.resource {
-        Resource::Test if n.generic.is_some() => format!("{own_path}/{}", n.path),
-        _ => own_path.to_string(),
-    };
-    let mut o = Map::new();
-    let mut put = |k: &str, v: Json| {
-        o.insert(k.into(), v);
-    };
-    put("database", json!(n.relation.database));
-    put("schema", json!(n.relation.schema));
-    put("name", json!(n.name));
-    put("resource_type", json!(n.resource.as_str()));
-    put("package_name", json!(project));
-    put("path", json!(n.path));
-    put("original_file_path", json!(own_path));
-    put("unique_id", json!(n.unique_id));
-    put("fqn", json!(n.fqn));
-    put("alias", json!(n.relation.identifier));
-    put("checksum", json!({"name": n.checksum.0, "checksum": n.checksum.1}));
-    put("config", config_json(n));
-    put("tags", json!(n.config.tags()));
-    put("description", json!(n.description));
-    let compiled = m.was_compiled(&n.unique_id);
-    put("columns", columns_json(&n.columns, compiled));
-    put("meta", n.config.get("meta").cloned().unwrap_or(json!({})));
-    put("group", n.config.get("group").cloned().unwrap_or(Json::Null));
-    put("docs", n.config.get("docs").cloned().unwrap_or(json!({"show": true, "node_color": null})));
-    put("patch_path", json!(n.patch_path.as_ref().map(|p| format!("{project}://{}", m.project.in_package(project, p)))));
-    put("build_path", json!(format!("{}/run/{project}/{folder}", m.project.cfg.target_path)));
-    put("unrendered_config", Json::Object(n.config.0.clone()));
-    put("relation_name", relation_name);
-    put("raw_code", json!(n.raw_code));
-    put("doc_blocks", json!([]));
-    put("language", json!("sql"));
-    let refs: Vec<Json> = n.refs.iter().map(|r| json!({"name": r.name, "package": r.package, "version": r.version})).collect();
-    put("refs", Json::Array(refs));
-    put("sources", json!(n.sources.iter().map(|(s, t)| [s, t]).collect::<Vec<_>>()));
-    put("metrics", json!([]));
-    if n.resource == Resource::Seed {
-        put("depends_on", json!({"macros": n.depends_on_macros}));
-    } else {
-        put("depends_on", json!({"macros": n.depends_on_macros, "nodes": n.depends_on}));
+#[derive(Serialize)]
+struct ColumnJson<'a> {
+    name: &'a str,
+    description: &'a str,
+    meta: EmptyMap,
+    data_type: &'a Option<String>,
+    constraints: Json,
+    quote: Option<bool>,
+    config: ColumnConfig,
+    tags: [(); 0],
+    granularity: &'a Option<String>,
+    doc_blocks: [(); 0],
+}
+
+#[derive(Serialize)]
+struct ColumnConfig {
+    meta: EmptyMap,
+    tags: [(); 0],
+}
+
+impl<'a> ColumnJson<'a> {
+    fn of(c: &'a Column, compiled: bool) -> Self {
+        let constraints = constraints::manifest_list(&c.constraints, compiled);
+        let config = ColumnConfig { meta: EmptyMap, tags: NO_ITEMS };
+        ColumnJson { name: &c.name, description: &c.description, meta: EmptyMap, data_type: &c.data_type, constraints, quote: c.quote, config, tags: NO_ITEMS, granularity: &c.granularity, doc_blocks: NO_ITEMS }
     }
-    put("compiled_path", json!(format!("{}/compiled/{project}/{folder}", m.project.cfg.target_path)));
-    put("contract", contract_json(n));
-    if n.resource == Resource::Model {
-        put("access", n.config.get("access").cloned().unwrap_or(json!("protected")));
-        put("constraints", constraints::manifest_list(&n.constraints, compiled));
-        put("version", json!(n.version));
-        put("latest_version", json!(n.latest_version));
-        put("deprecation_date", json!(n.deprecation_date));
-        put("time_spine", n.time_spine.as_ref().map_or(Json::Null, |t| t.manifest_json()));
-    }
-    if let Some(g) = &n.generic {
-        put("column_name", json!(g.column_name));
-        // A model version's id ends in `.v<version>`: the YAML key is the model's name before it.
-        let target = if g.version.is_some() { g.attached_to.rsplit_once('.').map_or("", |x| x.0) } else { g.attached_to.as_str() };
-        put("file_key_name", json!(format!("models.{}", target.rsplit('.').next().unwrap_or_default())));
-        put("attached_node", json!(g.attached_to));
-        let (namespace, name) = match g.test_name.split_once('.') {
-            Some((ns, name)) => (json!(ns), name.to_string()),
-            None => (Json::Null, g.test_name.clone()),
+}
+
+#[derive(Serialize)]
+struct Checksum<'a> {
+    name: &'a str,
+    checksum: &'a str,
+}
+
+#[derive(Serialize)]
+struct RefJson<'a> {
+    name: &'a str,
+    package: Option<&'a String>,
+    version: Option<&'a Json>,
+}
+
+#[derive(Serialize)]
+struct DependsOn<'a> {
+    macros: &'a [String],
+    /// Seeds have no `nodes`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nodes: Option<&'a [String]>,
+}
+
+#[derive(Serialize)]
+struct TestMetadata<'a> {
+    name: &'a str,
+    kwargs: &'a Map<String, Json>,
+    namespace: Option<&'a str>,
+}
+
+/// One manifest node, keys in dbt's order, serialized straight from the node.
+pub struct NodeJson<'a> {
+    pub m: &'a Manifest,
+    pub n: &'a Node,
+}
+
+impl Serialize for NodeJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (m, n) = (self.m, self.n);
+        // A package's node: its own package name and paths within the package, as dbt writes them.
+        let project = &n.package_name;
+        let own_path = m.project.in_package(project, &n.original_file_path);
+        let relation_name = match n.materialized() {
+            "ephemeral" | "test" => None,
+            _ => Some(m.dialect.render_relation(&n.relation)),
         };
-        put("test_metadata", json!({"name": name, "kwargs": g.kwargs, "namespace": namespace}));
+        let folder = match n.resource {
+            Resource::Test if n.generic.is_some() => format!("{own_path}/{}", n.path),
+            _ => own_path.to_string(),
+        };
+        let target = &m.project.cfg.target_path;
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("database", &n.relation.database)?;
+        o.serialize_entry("schema", &n.relation.schema)?;
+        o.serialize_entry("name", &n.name)?;
+        o.serialize_entry("resource_type", n.resource.as_str())?;
+        o.serialize_entry("package_name", project)?;
+        o.serialize_entry("path", &n.path)?;
+        o.serialize_entry("original_file_path", own_path)?;
+        o.serialize_entry("unique_id", &n.unique_id)?;
+        o.serialize_entry("fqn", &n.fqn)?;
+        o.serialize_entry("alias", &n.relation.identifier)?;
+        o.serialize_entry("checksum", &Checksum { name: &n.checksum.0, checksum: &n.checksum.1 })?;
+        o.serialize_entry("config", &ConfigJson(n))?;
+        o.serialize_entry("tags", &n.config.tags())?;
+        o.serialize_entry("description", &n.description)?;
+        let compiled = m.was_compiled(&n.unique_id);
+        o.serialize_entry("columns", &Columns(&n.columns, compiled))?;
+        o.serialize_entry("meta", n.config.get("meta").unwrap_or(&EMPTY_OBJECT))?;
+        o.serialize_entry("group", n.config.get("group").unwrap_or(&Json::Null))?;
+        o.serialize_entry("docs", n.config.get("docs").unwrap_or(&DOCS_DEFAULT))?;
+        o.serialize_entry("patch_path", &n.patch_path.as_ref().map(|p| format!("{project}://{}", m.project.in_package(project, p))))?;
+        o.serialize_entry("build_path", &format!("{target}/run/{project}/{folder}"))?;
+        o.serialize_entry("unrendered_config", &n.config.0)?;
+        o.serialize_entry("relation_name", &relation_name)?;
+        o.serialize_entry("raw_code", &n.raw_code)?;
+        o.serialize_entry("doc_blocks", &NO_ITEMS)?;
+        o.serialize_entry("language", "sql")?;
+        let refs: Vec<RefJson> = n.refs.iter().map(|r| RefJson { name: &r.name, package: r.package.as_ref(), version: r.version.as_ref() }).collect();
+        o.serialize_entry("refs", &refs)?;
+        o.serialize_entry("sources", &n.sources.iter().map(|(s, t)| [s, t]).collect::<Vec<_>>())?;
+        o.serialize_entry("metrics", &NO_ITEMS)?;
+        let nodes = (n.resource != Resource::Seed).then_some(n.depends_on.as_slice());
+        o.serialize_entry("depends_on", &DependsOn { macros: &n.depends_on_macros, nodes })?;
+        o.serialize_entry("compiled_path", &format!("{target}/compiled/{project}/{folder}"))?;
+        o.serialize_entry("contract", &contract(n))?;
+        if n.resource == Resource::Model {
+            match n.config.get("access") {
+                Some(access) => o.serialize_entry("access", access)?,
+                None => o.serialize_entry("access", "protected")?,
+            }
+            o.serialize_entry("constraints", &constraints::manifest_list(&n.constraints, compiled))?;
+            o.serialize_entry("version", &n.version)?;
+            o.serialize_entry("latest_version", &n.latest_version)?;
+            o.serialize_entry("deprecation_date", &n.deprecation_date)?;
+            o.serialize_entry("time_spine", &n.time_spine.as_ref().map(|t| t.manifest_json()))?;
+        }
+        if let Some(g) = &n.generic {
+            o.serialize_entry("column_name", &g.column_name)?;
+            // A model version's id ends in `.v<version>`: the YAML key is the model's name before it.
+            let target = if g.version.is_some() { g.attached_to.rsplit_once('.').map_or("", |x| x.0) } else { g.attached_to.as_str() };
+            o.serialize_entry("file_key_name", &format!("models.{}", target.rsplit('.').next().unwrap_or_default()))?;
+            o.serialize_entry("attached_node", &g.attached_to)?;
+            let (namespace, name) = match g.test_name.split_once('.') {
+                Some((ns, name)) => (Some(ns), name),
+                None => (None, g.test_name.as_str()),
+            };
+            o.serialize_entry("test_metadata", &TestMetadata { name, kwargs: &g.kwargs, namespace })?;
+        }
+        o.end()
     }
-    Json::Object(o)
+}
+
+/// One manifest node as a JSON value (`ls --output json`).
+pub fn node_json(m: &Manifest, n: &Node) -> Json {
+    // Cannot fail: every key is a string.
+    serde_json::to_value(NodeJson { m, n }).unwrap_or(Json::Null)
 }
 
 /// One manifest source, keys in dbt's order.
@@ -210,7 +334,7 @@ pub fn source_json(m: &Manifest, s: &Source) -> Json {
         "identifier": s.relation.identifier,
         "quoting": {"database": null, "schema": null, "identifier": null, "column": null},
         "loaded_at_field": s.loaded_at_field, "loaded_at_query": null, "freshness": s_freshness, "external": null,
-        "description": s.description, "columns": columns_json(&s.columns, false), "meta": s_meta, "source_meta": {},
+        "description": s.description, "columns": Columns(&s.columns, false), "meta": s_meta, "source_meta": {},
         "tags": s.tags, "config": config, "patch_path": null,
         "unrendered_config": crate::state::source_unrendered(s),
         "relation_name": m.dialect.render_relation(&s.relation), "unrendered_database": s.database,
