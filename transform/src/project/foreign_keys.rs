@@ -26,8 +26,7 @@ fn target_of(c: &Constraint, model: &str, file: &str) -> Result<Option<Target>> 
     let invalid = || Error::project(file, format!("Invalid 'ref' or 'source' syntax on foreign key constraint 'to' on model {model}: {to}."));
     let (call, args, version) = super::semantic::parse_call(to).ok_or_else(invalid)?;
     let target = match (call, args.as_slice(), version) {
-        ("ref", [name], v) => Target::Ref(RefCall::new(None, name, v.as_ref())),
-        ("ref", [package, name], v) => Target::Ref(RefCall::new(Some(package), name, v.as_ref())),
+        ("ref", args, v) => Target::Ref(super::semantic::ref_call(args, v.as_ref()).ok_or_else(invalid)?),
         ("source", [source, table], None) => Target::Source { source: source.clone(), table: table.clone() },
         _ => return Err(invalid()),
     };

@@ -127,7 +127,7 @@ pub fn parse_call(s: &str) -> Option<(&str, Vec<String>, Option<Json>)> {
 }
 
 /// A `ref(...)` call's arguments as a `RefCall` (one or two names).
-fn ref_call(args: &[String], version: Option<&Json>) -> Option<RefCall> {
+pub(super) fn ref_call(args: &[String], version: Option<&Json>) -> Option<RefCall> {
     match args {
         [m] => Some(RefCall::new(None, m, version)),
         [p, m] => Some(RefCall::new(Some(p), m, version)),
