@@ -52,6 +52,10 @@ pub struct Manifest {
     pub cli_vars: Json,
     /// Directories under target/compiled already created (saves a syscall pair per file).
     created_dirs: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+    /// When the project was parsed (dbt's `created_at` of each node, seconds since the epoch).
+    pub created_at: f64,
+    /// dbt's inferred `primary_key` of each model, computed once when the manifest is written.
+    primary_keys: std::sync::OnceLock<HashMap<String, Vec<String>>>,
     /// Nodes compiled in this invocation: as in dbt, their foreign keys' `to` is the compiled relation
     /// in the manifest written afterwards.
     compiled: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -157,7 +161,12 @@ pub fn load(opts: &Options, connect: bool) -> Result<Manifest> {
     engine.shared = Arc::new(shared);
     let profiles_dir = profiles.parent().map(|p| p.to_path_buf()).unwrap_or_default();
     let cli_vars = Json::Object(vars); // parsed once, above
-    Ok(Manifest { project, engine, dag, target, dialect, warehouse: wh, profiles_dir, profile_name, cli_vars, created_dirs: Default::default(), compiled: Default::default() })
+    Ok(Manifest { project, engine, dag, target, dialect, warehouse: wh, profiles_dir, profile_name, cli_vars,
+        created_dirs: Default::default(),
+        created_at: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
+        primary_keys: Default::default(),
+        compiled: Default::default(),
+    })
 }
 
 /// `--profile` (or DBT_PROFILE) over dbt_project.yml's `profile:`.
@@ -282,6 +291,7 @@ fn parse_nodes(project: &mut Project, engine: &Engine) -> Result<()> {
         }
         node.refs = r.captures.refs;
         node.sources = r.captures.sources;
+        node.depends_on_macros = r.captures.macros.take();
         crate::project::foreign_keys::add_refs(node)?;
     }
     project.nodes.retain(|_, n| n.config.enabled());
@@ -499,23 +509,17 @@ fn resolve_dependencies(project: &mut Project) -> Result<Dag> {
     }
     for node in project.nodes.values_mut() {
         dag.add_node(&node.unique_id);
-        let mut deps = vec![];
+        // dbt's order: sources, then refs, each as first recorded; then the tested node.
+        let mut deps: Vec<String> = vec![];
+        let mut push = |uid: &String| {
+            if !deps.contains(uid) {
+                deps.push(uid.clone());
+            }
+        };
         if let Some(g) = &node.generic {
             if !project.sources.contains_key(&g.attached_to) && !uids.contains(g.attached_to.as_str()) {
                 return Err(Error::project(&node.original_file_path, format!("test {} is attached to a disabled or missing node", node.name)));
             }
-            deps.push(g.attached_to.clone());
-        }
-        if let Some(u) = &node.unit {
-            deps.push(u.model.clone());
-        }
-        for r in &node.refs {
-            let found = names.get(&r.key()).and_then(|list| {
-                let candidates: Vec<(&str, &String)> = list.iter().map(|(p, u)| (p.as_str(), u)).collect();
-                pick_ref(&candidates, &root, &node.package_name, r.package.as_deref()).copied()
-            });
-            let uid = found.ok_or_else(|| missing_ref(node, r, &names))?;
-            deps.push(uid.clone());
         }
         for (src, table) in &node.sources {
             let uid = sources.get(&(src.clone(), table.clone())).ok_or_else(|| {
@@ -528,10 +532,22 @@ fn resolve_dependencies(project: &mut Project) -> Result<Dag> {
                     suggestion: suggest(&format!("{src}.{table}"), known.iter().map(String::as_str)),
                 }
             })?;
-            deps.push(uid.clone());
+            push(uid);
         }
-        deps.sort();
-        deps.dedup();
+        for r in &node.refs {
+            let found = names.get(&r.key()).and_then(|list| {
+                let candidates: Vec<(&str, &String)> = list.iter().map(|(p, u)| (p.as_str(), u)).collect();
+                pick_ref(&candidates, &root, &node.package_name, r.package.as_deref()).copied()
+            });
+            let uid = found.ok_or_else(|| missing_ref(node, r, &names))?;
+            push(uid);
+        }
+        if let Some(g) = &node.generic {
+            push(&g.attached_to);
+        }
+        if let Some(u) = &node.unit {
+            push(&u.model);
+        }
         for d in &deps {
             dag.add_edge(d, &node.unique_id);
         }
@@ -573,6 +589,12 @@ fn missing_ref(node: &Node, r: &crate::project::RefCall, names: &HashMap<String,
 }
 
 impl Manifest {
+    /// dbt's inferred `primary_key` of model `unique_id` (`project::primary_key`).
+    pub fn primary_key(&self, unique_id: &str) -> &[String] {
+        let keys = self.primary_keys.get_or_init(|| crate::project::primary_key::infer_all(&self.project));
+        keys.get(unique_id).map(Vec::as_slice).unwrap_or_default()
+    }
+
     pub fn node(&self, uid: &str) -> Result<&Node> {
         self.project.nodes.get(uid).ok_or_else(|| Error::Usage(format!("unknown node {uid}")))
     }

@@ -22,7 +22,8 @@ fn build_runs_seeds_models_tests_and_writes_artifacts() {
     }
     let manifest: serde_json::Value = serde_json::from_str(&f.read("target/manifest.json")).expect("manifest parses");
     let orders = &manifest["nodes"]["model.jaffle.orders"];
-    assert_eq!(orders["depends_on"]["nodes"], serde_json::json!(["model.jaffle.int_order_payments", "model.jaffle.stg_orders"]));
+    // In the order the model refs them, as dbt writes them.
+    assert_eq!(orders["depends_on"]["nodes"], serde_json::json!(["model.jaffle.stg_orders", "model.jaffle.int_order_payments"]));
     assert_eq!(orders["config"]["materialized"], "incremental");
     assert_eq!(orders["schema"], "main_marts");
     assert!(manifest["child_map"]["model.jaffle.stg_orders"].as_array().is_some_and(|c| !c.is_empty()));

@@ -74,10 +74,13 @@ fn artifacts_have_dbt_s_schema_versions_checksums_and_no_null_adapter_response()
     let manifest: Json = serde_json::from_str(&f.read("target/manifest.json")).expect("manifest");
     assert_eq!(manifest["metadata"]["dbt_schema_version"], "https://schemas.getdbt.com/dbt/manifest/v12.json");
     let stg = &manifest["nodes"]["model.jaffle.stg_orders"];
-    let bytes = std::fs::read(f.path("models/staging/stg_orders.sql")).expect("read model");
-    let out = Command::new("sha256sum").arg(f.path("models/staging/stg_orders.sql")).output().expect("sha256sum");
+    // dbt hashes the file's contents stripped of leading and trailing whitespace (`load_file_contents(strip=True)`).
+    let text = std::fs::read_to_string(f.path("models/staging/stg_orders.sql")).expect("read model");
+    assert!(text.ends_with('\n') && !text.trim().is_empty(), "the fixture should end with a newline, so stripping matters");
+    let mut sha = Command::new("sha256sum").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().expect("sha256sum");
+    std::io::Write::write_all(&mut sha.stdin.take().expect("stdin"), text.trim().as_bytes()).expect("write");
+    let out = sha.wait_with_output().expect("sha256sum");
     let want = String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap_or_default().to_string();
-    assert!(!bytes.is_empty());
     assert_eq!(stg["checksum"], serde_json::json!({"name": "sha256", "checksum": want}));
     let rr = f.run_results();
     assert_eq!(rr["metadata"]["dbt_schema_version"], "https://schemas.getdbt.com/dbt/run-results/v6.json");

@@ -113,6 +113,8 @@ pub fn config_json(n: &Node) -> Json {
 fn config_default_key<'a>(n: &'a Node, key: &str) -> Option<Cow<'a, Json>> {
     match key {
         "materialized" if n.resource == Resource::Model => Some(Cow::Owned(json!(n.materialized()))),
+        "store_failures" if n.resource == Resource::Test => n.config.store_failures().map(|b| Cow::Owned(json!(b))),
+        "store_failures_as" if n.resource == Resource::Test => n.config.store_failures_as().map(|k| Cow::Owned(json!(k))),
         "pre-hook" => Some(Cow::Owned(hooks(&n.config, "pre"))),
         "post-hook" => Some(Cow::Owned(hooks(&n.config, "post"))),
         _ => n.config.0.get(key).map(|v| config_value(n, key, v)),
@@ -122,7 +124,6 @@ fn config_default_key<'a>(n: &'a Node, key: &str) -> Option<Cow<'a, Json>> {
 /// A value the project set, in the shape dbt writes it.
 fn config_value<'a>(n: &'a Node, key: &str, v: &'a Json) -> Cow<'a, Json> {
     match key {
-        "severity" => Cow::Owned(json!(v.as_str().map(str::to_uppercase).unwrap_or_default())),
         "tags" => Cow::Owned(json!(n.config.tags())),
         "grants" => Cow::Owned(n.config.grants()),
         "contract" => {
@@ -179,7 +180,7 @@ struct ColumnJson<'a> {
     config: ColumnConfig,
     tags: [(); 0],
     granularity: &'a Option<String>,
-    doc_blocks: [(); 0],
+    doc_blocks: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -192,7 +193,7 @@ impl<'a> ColumnJson<'a> {
     fn of(c: &'a Column, compiled: bool) -> Self {
         let constraints = constraints::manifest_list(&c.constraints, compiled);
         let config = ColumnConfig { meta: EmptyMap, tags: NO_ITEMS };
-        ColumnJson { name: &c.name, description: &c.description, meta: EmptyMap, data_type: &c.data_type, constraints, quote: c.quote, config, tags: NO_ITEMS, granularity: &c.granularity, doc_blocks: NO_ITEMS }
+        ColumnJson { name: &c.name, description: &c.description, meta: EmptyMap, data_type: &c.data_type, constraints, quote: c.quote, config, tags: NO_ITEMS, granularity: &c.granularity, doc_blocks: &c.doc_blocks }
     }
 }
 
@@ -237,6 +238,8 @@ impl Serialize for NodeJson<'_> {
         let project = &n.package_name;
         let own_path = m.project.in_package(project, &n.original_file_path);
         let relation_name = match n.materialized() {
+            // A test has a relation when it stores its failures (dbt's `is_relational`).
+            "test" if matches!(n.config.store_failures_as(), Some("table" | "view")) => Some(m.dialect.render_relation(&n.relation)),
             "ephemeral" | "test" => None,
             _ => Some(m.dialect.render_relation(&n.relation)),
         };
@@ -263,21 +266,27 @@ impl Serialize for NodeJson<'_> {
         let compiled = m.was_compiled(&n.unique_id);
         o.serialize_entry("columns", &Columns(&n.columns, compiled))?;
         o.serialize_entry("meta", n.config.get("meta").unwrap_or(&EMPTY_OBJECT))?;
-        o.serialize_entry("group", n.config.get("group").unwrap_or(&Json::Null))?;
+        o.serialize_entry("group", n.group().unwrap_or(&Json::Null))?;
         o.serialize_entry("docs", n.config.get("docs").unwrap_or(&DOCS_DEFAULT))?;
         o.serialize_entry("patch_path", &n.patch_path.as_ref().map(|p| format!("{project}://{}", m.project.in_package(project, p))))?;
         o.serialize_entry("build_path", &format!("{target}/run/{project}/{folder}"))?;
         o.serialize_entry("unrendered_config", &n.config.0)?;
+        o.serialize_entry("created_at", &m.created_at)?;
         o.serialize_entry("relation_name", &relation_name)?;
         o.serialize_entry("raw_code", &n.raw_code)?;
-        o.serialize_entry("doc_blocks", &NO_ITEMS)?;
+        o.serialize_entry("doc_blocks", &n.doc_blocks)?;
+        if n.resource == Resource::Seed {
+            // A seed is data, not code: no refs, sources, compiled path or contract.
+            o.serialize_entry("root_path", &m.project.package_root(project))?;
+            o.serialize_entry("depends_on", &DependsOn { macros: &n.depends_on_macros, nodes: None })?;
+            return o.end();
+        }
         o.serialize_entry("language", "sql")?;
         let refs: Vec<RefJson> = n.refs.iter().map(|r| RefJson { name: &r.name, package: r.package.as_ref(), version: r.version.as_ref() }).collect();
         o.serialize_entry("refs", &refs)?;
         o.serialize_entry("sources", &n.sources.iter().map(|(s, t)| [s, t]).collect::<Vec<_>>())?;
         o.serialize_entry("metrics", &NO_ITEMS)?;
-        let nodes = (n.resource != Resource::Seed).then_some(n.depends_on.as_slice());
-        o.serialize_entry("depends_on", &DependsOn { macros: &n.depends_on_macros, nodes })?;
+        o.serialize_entry("depends_on", &DependsOn { macros: &n.depends_on_macros, nodes: Some(&n.depends_on) })?;
         o.serialize_entry("compiled_path", &format!("{target}/compiled/{project}/{folder}"))?;
         o.serialize_entry("contract", &contract(n))?;
         if n.resource == Resource::Model {
@@ -289,21 +298,33 @@ impl Serialize for NodeJson<'_> {
             o.serialize_entry("version", &n.version)?;
             o.serialize_entry("latest_version", &n.latest_version)?;
             o.serialize_entry("deprecation_date", &n.deprecation_date)?;
+            o.serialize_entry("primary_key", &m.primary_key(&n.unique_id))?;
             o.serialize_entry("time_spine", &n.time_spine.as_ref().map(|t| t.manifest_json()))?;
         }
         if let Some(g) = &n.generic {
-            o.serialize_entry("column_name", &g.column_name)?;
+            o.serialize_entry("column_name", &g.column_name.as_ref().filter(|_| g.column_argument_at.is_none()))?;
             // A model version's id ends in `.v<version>`: the YAML key is the model's name before it.
             let target = if g.version.is_some() { g.attached_to.rsplit_once('.').map_or("", |x| x.0) } else { g.attached_to.as_str() };
-            o.serialize_entry("file_key_name", &format!("models.{}", target.rsplit('.').next().unwrap_or_default()))?;
-            o.serialize_entry("attached_node", &g.attached_to)?;
+            o.serialize_entry("file_key_name", &file_key_name(target))?;
+            // dbt attaches tests to models, seeds and snapshots, not to sources.
+            o.serialize_entry("attached_node", &Some(&g.attached_to).filter(|a| !a.starts_with("source.")))?;
             let (namespace, name) = match g.test_name.split_once('.') {
                 Some((ns, name)) => (Some(ns), name),
-                None => (None, g.test_name.as_str()),
+                None => (g.namespace.as_deref(), g.test_name.as_str()),
             };
-            o.serialize_entry("test_metadata", &TestMetadata { name, kwargs: &g.kwargs, namespace })?;
+            o.serialize_entry("test_metadata", &TestMetadata { name, kwargs: &crate::project::generic_tests::metadata_kwargs(g), namespace })?;
         }
         o.end()
+    }
+}
+
+/// dbt's `file_key_name` of a generic test: the YAML list its target is under, and the target's name
+/// (`models.orders`, `seeds.raw_orders`, `sources.raw` for a source table).
+fn file_key_name(attached_to: &str) -> String {
+    match attached_to.splitn(4, '.').collect::<Vec<_>>().as_slice() {
+        ["source", _, source, _] => format!("sources.{source}"),
+        [kind, _, name, ..] => format!("{kind}s.{name}"),
+        _ => format!("models.{attached_to}"),
     }
 }
 

@@ -128,7 +128,7 @@ pub fn groups_json(m: &Manifest) -> Vec<(String, Json)> {
 /// `group_map`: each group's name → the nodes in it.
 pub fn group_map(m: &Manifest) -> Json {
     let mut out: Map<String, Json> = Map::new();
-    let nodes = m.project.nodes.values().map(|n| (n.config.get("group"), &n.unique_id));
+    let nodes = m.project.nodes.values().map(|n| (n.group(), &n.unique_id));
     let semantic = m.project.semantic.values().map(|n| (n.config.get("group"), &n.unique_id));
     for (group, uid) in nodes.chain(semantic) {
         if let Some(Json::String(g)) = group {

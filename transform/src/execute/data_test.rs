@@ -73,11 +73,7 @@ pub fn run_test(wh: &dyn Warehouse, node: &Node, sql: &str, audit: Option<&Relat
 /// How a test's failing rows are stored: dbt's `store_failures_as` (`table`, `view`, `ephemeral` =
 /// not stored) wins over `store_failures` (true = `table`).
 pub fn store_failures_as(cfg: &Config) -> Option<&str> {
-    match cfg.str("store_failures_as") {
-        Some("ephemeral") => None,
-        Some(kind) => Some(kind),
-        None => cfg.bool_or("store_failures", false).then_some("table"),
-    }
+    cfg.store_failures_as().filter(|kind| *kind != "ephemeral")
 }
 
 /// Failing rows as a small aligned text table for the terminal.

@@ -76,6 +76,7 @@ impl Object for RenderCtx {
         let key = key.as_str()?;
         match key {
             "__ctx" => return Some(Value::from_dyn_object(self.clone())),
+            "__calls" => return Some(Value::from_dyn_object(self.call_log())),
             "_dbt_generic_test_kwargs" => return self.test_kwargs.clone(),
             _ => {}
         }
@@ -115,7 +116,7 @@ impl RenderCtx {
             "var" => bound(var_fn, "var"),
             "env_var" => bound(env_var_fn, "env_var"),
             "is_incremental" => bound(is_incremental_fn, "is_incremental"),
-            "run_query" => bound(|c, _, a| statement::run_query(c, a), "run_query"),
+            "run_query" => bound(|c, _, a| { c.record_builtin_macro("run_query"); statement::run_query(c, a) }, "run_query"),
             "load_result" => bound(|c, _, a| statement::load_result(c, a), "load_result"),
             "store_result" => bound(|c, _, a| statement::store_result(c, a), "store_result"),
             "store_raw_result" => bound(|c, _, a| statement::store_raw_result(c, a), "store_raw_result"),
@@ -226,7 +227,17 @@ impl RenderCtx {
         r
     }
 
-    /// The `ref()` of the node a test is attached to (its package, name and version): recorded, then resolved.
+    /// The `ref()` of the node a test is attached to: resolved in its package, recorded without one
+    /// (dbt's `refs` of a generic test hold `ref('x')` as its `model` argument writes it).
+    pub fn attached_ref_value(&self, call: RefCall) -> Result<Value, Error> {
+        let (package, key, pinned) = (call.package.clone(), call.key(), call.version.is_some());
+        if let Ok(mut c) = self.captures.lock() {
+            c.refs.push(RefCall { package: None, ..call });
+        }
+        self.relation_for_ref(package.as_deref(), &key, pinned)
+    }
+
+    /// A `ref()` (its package, name and version): recorded, then resolved.
     pub fn ref_value(&self, call: RefCall) -> Result<Value, Error> {
         let (package, key, pinned) = (call.package.clone(), call.key(), call.version.is_some());
         if let Ok(mut c) = self.captures.lock() {
@@ -376,6 +387,7 @@ fn env_var_fn(ctx: &Arc<RenderCtx>, _: &State, args: &[Value]) -> Result<Value, 
 }
 
 fn is_incremental_fn(ctx: &Arc<RenderCtx>, _: &State, _: &[Value]) -> Result<Value, Error> {
+    ctx.record_builtin_macro("is_incremental");
     if let Some(u) = &ctx.unit {
         return Ok(Value::from(u.macros.get("is_incremental").and_then(Json::as_bool).unwrap_or(false)));
     }

@@ -14,6 +14,8 @@ const RETURN_MARKER: &str = "__transform_return__";
 #[derive(Debug, Clone)]
 pub struct MacroCaller {
     pub name: String,
+    /// The package that defines it (`dbt` for transform's built-in macros).
+    pub package: String,
     pub file: String,
     /// When the body reads `kwargs`/`varargs`: its parameters (arguments beyond them land there, as in Jinja).
     pub catch_all: Option<Arc<Vec<String>>>,
@@ -52,10 +54,55 @@ thread_local! {
     static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
+/// The macros a node's own template calls, by unique id, once each in call order (dbt's
+/// `depends_on.macros`). Shared between a render's captures and the macro calls it makes.
+#[derive(Debug, Default)]
+pub struct CallLog(Mutex<Vec<String>>);
+
+impl Object for CallLog {}
+
+impl CallLog {
+    pub fn record(&self, unique_id: String) {
+        if let Ok(mut calls) = self.0.lock() {
+            if !calls.contains(&unique_id) {
+                calls.push(unique_id);
+            }
+        }
+    }
+
+    pub fn take(&self) -> Vec<String> {
+        self.0.lock().map(|mut c| std::mem::take(&mut *c)).unwrap_or_default()
+    }
+}
+
+/// True outside any macro body: a call made now comes from the node's own template.
+pub fn at_top_level() -> bool {
+    DEPTH.with(|d| d.get()) == 0
+}
+
+/// Runs `f` as if inside a macro body: the calls it makes are not the node's own.
+pub fn nested<T>(f: impl FnOnce() -> T) -> T {
+    let depth = DEPTH.with(|d| d.get());
+    DEPTH.with(|d| d.set(depth + 1));
+    let out = f();
+    DEPTH.with(|d| d.set(depth));
+    out
+}
+
 impl MacroCaller {
+    /// `macro.<package>.<name>`.
+    pub fn unique_id(&self) -> String {
+        format!("macro.{}.{}", self.package, self.name)
+    }
+
     /// Calls the macro with `ctx` (the node context) and `args` (positional and kwargs).
     pub fn invoke(&self, env: &minijinja::Environment<'_>, ctx: Value, args: &[Value]) -> Result<Value, Error> {
         let depth = DEPTH.with(|d| d.get());
+        if depth == 0 {
+            if let Some(log) = ctx.get_attr("__calls").ok().and_then(|v| v.downcast_object::<CallLog>()) {
+                log.record(self.unique_id());
+            }
+        }
         if depth >= MAX_DEPTH {
             return Err(Error::new(ErrorKind::InvalidOperation, format!("macro `{}` nested more than {MAX_DEPTH} calls deep (infinite recursion?)", self.name)));
         }

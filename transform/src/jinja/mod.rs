@@ -78,7 +78,7 @@ pub fn macro_table(project: &Project, adapter: &str) -> Result<Namespaces> {
     for f in builtin_files()?.iter().chain(&project.macro_files) {
         for (name, _) in &f.macros {
             let catch_all = f.catch_all.iter().find(|(n, _)| n == name).map(|(_, params)| Arc::new(params.clone()));
-            table.add(&f.package, MacroCaller { name: name.clone(), file: f.path.clone(), catch_all });
+            table.add(&f.package, MacroCaller { name: name.clone(), package: f.package.clone(), file: f.path.clone(), catch_all });
         }
     }
     Ok(table)
@@ -192,6 +192,9 @@ impl Engine {
                 suggestion: suggest(&wanted, names.iter().map(String::as_str)).map(|s| s.replace("test_", "")),
             }
         })?;
+        // dbt's order in `depends_on.macros`: the test macro, what the arguments call, then
+        // `get_where_subquery` (which dbt skips for its own `unique` and `not_null`).
+        ctx.record_macro(caller.unique_id());
         let mut kwargs: Vec<(String, Value)> = vec![];
         for (k, v) in &g.kwargs {
             let value = match v.as_str() {
@@ -213,7 +216,18 @@ impl Engine {
         if let Some(c) = &g.column_name {
             kwargs.push(("column_name".into(), Value::from(c.clone())));
         }
+        let recorded = !(g.is_builtin_shortcut() && caller.package == INTERNAL);
         let model = self.attached_relation(g, ctx).map_err(here)?;
+        // The project's `get_where_subquery` (or its dispatched form) runs as in dbt; dbt records
+        // the macro `get_where_subquery` resolves to.
+        let custom = self.where_override(&ctx.package);
+        if recorded {
+            ctx.record_macro(custom.filter(|m| m.name == "get_where_subquery").map_or("macro.dbt.get_where_subquery".into(), |m| m.unique_id()));
+        }
+        let model = match custom {
+            Some(m) => macros::nested(|| m.invoke(&self.env, ctx_value.clone(), &[model])).map_err(here)?,
+            None => self.filtered(model, ctx),
+        };
         kwargs.push(("model".into(), model));
         // Rendered at parse too (execute = false), as dbt does: `config()` in a test macro
         // (dbt_utils' `fail_calc`) is recorded then.
@@ -221,7 +235,7 @@ impl Engine {
         out.map(|v| v.to_string()).map_err(|e| format_error(&e, Some(&self.shared)))
     }
 
-    /// The tested relation, wrapped in `(select * from … where …)` when the test has a `where` config.
+    /// The tested relation (`ref()` or `source()` of the node the test is on), recorded.
     fn attached_relation(&self, g: &crate::project::GenericTest, ctx: &Arc<RenderCtx>) -> Result<Value, minijinja::Error> {
         let rel = match g.attached_to.splitn(3, '.').collect::<Vec<_>>().as_slice() {
             ["source", _, rest] => match rest.split_once('.') {
@@ -233,20 +247,36 @@ impl Engine {
                 let name = if g.version.is_some() { rest.split_once('.').map_or(*rest, |(n, _)| n) } else { rest };
                 // dbt records `not_null`/`unique` refs with the YAML version; other tests render
                 // `ref('m', version='2')` from their `model` argument, so theirs is the text.
-                let shortcut = g.namespace.is_none() && matches!(g.test_name.as_str(), "not_null" | "unique");
+                let shortcut = g.is_builtin_shortcut();
                 let version = g.version.as_ref().map(|v| if shortcut { v.clone() } else { Json::String(crate::project::versions::text(v)) });
-                ctx.ref_value(crate::project::RefCall::new(Some(package), name, version.as_ref()))?
+                // Resolved in the node's package; recorded as the YAML writes it (no package), as dbt does.
+                ctx.attached_ref_value(crate::project::RefCall::new(Some(package), name, version.as_ref()))?
             }
             _ => return Err(minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, "bad test target")),
         };
+        Ok(rel)
+    }
+
+    /// A project's own `get_where_subquery`, or its `<adapter>__`/`default__` form (what dbt's
+    /// dispatches to): dbt's documented way to change how a test's `where` applies.
+    fn where_override(&self, package: &str) -> Option<&MacroCaller> {
+        let macros = &self.shared.macros;
+        let dispatched = [format!("{}__get_where_subquery", self.shared.adapter_type), "default__get_where_subquery".to_string()];
+        let user = |name: &str| macros.user_macro(package, name).filter(|m| m.package != INTERNAL);
+        user("get_where_subquery").or_else(|| dispatched.iter().find_map(|n| user(n)))
+    }
+
+    /// dbt's `default__get_where_subquery`: the relation, or `(select * from … where …) dbt_subquery`
+    /// when the test has a `where` config.
+    fn filtered(&self, rel: Value, ctx: &Arc<RenderCtx>) -> Value {
         let filter = ctx.config.str("where").map(String::from);
         match (filter, rel.downcast_object_ref::<Relation>()) {
             (Some(w), Some(r)) => {
                 let mut r = r.clone();
                 r.rendered = Some(format!("(select * from {} where {w}) dbt_subquery", r.text()));
-                Ok(r.value())
+                r.value()
             }
-            _ => Ok(rel),
+            _ => rel,
         }
     }
 

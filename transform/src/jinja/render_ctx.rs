@@ -66,6 +66,8 @@ pub struct Captures {
     pub sources: Vec<(String, String)>,
     pub config: Map<String, Json>,
     pub ephemerals: Vec<String>,
+    /// Macros the node's own template called (dbt's `depends_on.macros`: calls at depth 0), by unique id.
+    pub macros: Arc<super::macros::CallLog>,
 }
 
 pub struct RenderCtx {
@@ -119,3 +121,23 @@ impl std::fmt::Debug for RenderCtx {
     }
 }
 
+
+impl RenderCtx {
+    /// Records a macro the node calls directly (`depends_on.macros`), once, in call order.
+    pub fn record_macro(&self, unique_id: String) {
+        self.call_log().record(unique_id);
+    }
+
+    /// Where this render records macro calls (macro bodies find it as `__calls`).
+    pub fn call_log(&self) -> Arc<super::macros::CallLog> {
+        self.captures.lock().map(|c| c.macros.clone()).unwrap_or_default()
+    }
+
+    /// Records a call of one of dbt's macros that transform implements as a context function
+    /// (`is_incremental`, `run_query`, `statement`), when the node's own template makes it.
+    pub fn record_builtin_macro(&self, name: &str) {
+        if super::macros::at_top_level() {
+            self.record_macro(format!("macro.dbt.{name}"));
+        }
+    }
+}

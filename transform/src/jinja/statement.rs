@@ -57,6 +57,7 @@ impl Object for Statement {
         ObjectRepr::Plain
     }
     fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        self.0.record_builtin_macro("statement");
         let (name, rest, kwargs): (Option<String>, &[Value], Kwargs) = from_args(args)?;
         let fetch = kwargs.get::<Option<bool>>("fetch_result")?.or_else(|| rest.first().map(Value::is_true)).unwrap_or(false);
         let _auto_begin: Option<bool> = kwargs.get("auto_begin")?;

@@ -84,6 +84,23 @@ impl Config {
     pub fn bool_or(&self, key: &str, default: bool) -> bool {
         self.get(key).and_then(Json::as_bool).unwrap_or(default)
     }
+    /// A test's `store_failures_as` as dbt finalizes it: as set, else from `store_failures`
+    /// (true: `table`, false: `ephemeral`, unset: none).
+    pub fn store_failures_as(&self) -> Option<&str> {
+        match (self.str("store_failures_as"), self.get("store_failures").and_then(Json::as_bool)) {
+            (Some(kind), _) => Some(kind),
+            (None, Some(true)) => Some("table"),
+            (None, Some(false)) => Some("ephemeral"),
+            (None, None) => None,
+        }
+    }
+    /// A test's `store_failures` as dbt finalizes it: what `store_failures_as` implies, when set.
+    pub fn store_failures(&self) -> Option<bool> {
+        match self.str("store_failures_as") {
+            Some(kind) => Some(kind != "ephemeral"),
+            None => self.get("store_failures").and_then(Json::as_bool),
+        }
+    }
     pub fn materialized(&self) -> &str {
         self.str("materialized").unwrap_or("view")
     }

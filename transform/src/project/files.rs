@@ -32,27 +32,16 @@ pub fn read(root: &Path, rel: &str) -> Result<String> {
     std::fs::read_to_string(&p).map_err(|e| Error::io(p, e))
 }
 
-/// A seed's checksum as dbt records it: sha256 of the file up to 1 MiB, else (`path`, its path).
+/// A seed's checksum as dbt records it: sha256 of the stripped file up to 1 MiB, else (`path`, its path).
 pub fn seed_checksum(root: &Path, rel: &str) -> Result<(String, String)> {
-    use sha2::Digest;
-    use std::io::Read;
     const LIMIT: u64 = 1 << 20;
     let p = root.join(rel);
     let meta = std::fs::metadata(&p).map_err(|e| Error::io(&p, e))?;
     if meta.len() > LIMIT {
         return Ok(("path".into(), rel.to_string()));
     }
-    let mut hasher = sha2::Sha256::new();
-    let mut file = std::fs::File::open(&p).map_err(|e| Error::io(&p, e))?;
-    let mut buf = [0u8; 64 * 1024];
-    loop {
-        let n = file.read(&mut buf).map_err(|e| Error::io(&p, e))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(("sha256".into(), hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()))
+    let text = read(root, rel)?;
+    Ok(("sha256".into(), super::digest::sha256_hex(text.trim().as_bytes())))
 }
 
 /// `rel/dir` for a package, `dir` for the root project.

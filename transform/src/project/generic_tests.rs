@@ -26,7 +26,7 @@ fn split_spec(spec: &Json, file: &str) -> Result<(String, Map<String, Json>)> {
 
 /// dbt's `model` argument of a generic test: `{{ get_where_subquery(ref('x')) }}` or `source('s', 't')`;
 /// on a model version `ref('x', version='2')`.
-fn model_string(attached_to: &str, version: Option<&Json>) -> String {
+pub fn model_string(attached_to: &str, version: Option<&Json>) -> String {
     let parts: Vec<&str> = attached_to.splitn(4, '.').collect();
     let target = match (parts.as_slice(), version) {
         (["source", _, source, table], _) => format!("source('{source}', '{table}')"),
@@ -35,6 +35,21 @@ fn model_string(attached_to: &str, version: Option<&Json>) -> String {
         _ => format!("ref('{attached_to}')"),
     };
     format!("{{{{ get_where_subquery({target}) }}}}")
+}
+
+/// dbt's `test_metadata.kwargs`: the arguments, then `column_name`, then `model`.
+pub fn metadata_kwargs(g: &GenericTest) -> Map<String, Json> {
+    let column = g.column_name.as_ref().map(|c| ("column_name".to_string(), Json::String(c.clone())));
+    let mut kwargs = Map::new();
+    for (i, (k, v)) in g.kwargs.iter().enumerate() {
+        if g.column_argument_at == Some(i) {
+            kwargs.extend(column.clone());
+        }
+        kwargs.insert(k.clone(), v.clone());
+    }
+    kwargs.extend(column);
+    kwargs.insert("model".into(), Json::String(model_string(&g.attached_to, g.version.as_ref())));
+    kwargs
 }
 
 /// `dbt_utils.expression_is_true` -> (Some("dbt_utils"), "expression_is_true").
@@ -62,6 +77,10 @@ pub fn add_generic_test(project: &mut Project, package: &str, file: &str, target
     let mut own_cfg = args.remove("config").and_then(|c| c.as_object().cloned()).unwrap_or_default();
     let custom_name = args.remove("name").and_then(|n| n.as_str().map(String::from));
     args.remove("description");
+    // Its place among the arguments (the keys before it that stay arguments).
+    let column_argument_at = args.keys().position(|k| k == "column_name").map(|at| {
+        args.keys().take(at).filter(|k| !ENTRY_KEYS.contains(&k.as_str()) && !TEST_KEYS.contains(&k.as_str())).count()
+    });
     let column: Option<String> = args.remove("column_name").and_then(|c| c.as_str().map(String::from)).or(column.map(String::from));
     let mut kwargs = args.remove("arguments").and_then(|a| a.as_object().cloned()).unwrap_or_default();
     for (k, v) in args {
@@ -85,7 +104,9 @@ pub fn add_generic_test(project: &mut Project, package: &str, file: &str, target
     let (short, full) = test_names::synthesize(&test_type, target_name, &hashed_kwargs);
     let name = custom_name.clone().unwrap_or(full);
     let file_name = if custom_name.is_some() { name.clone() } else { short.clone() };
+    let mut config_call = config_args(&own_cfg);
     if custom_name.is_none() && short != name && !own_cfg.contains_key("alias") {
+        config_call.push(("alias".into(), Json::String(short.clone())));
         own_cfg.insert("alias".into(), Json::String(short));
     }
     let dir = std::path::Path::new(project.in_package(package, file)).parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
@@ -94,13 +115,42 @@ pub fn add_generic_test(project: &mut Project, package: &str, file: &str, target
     fqn.push(name.clone());
     let config = test_config(project, package, &fqn, &own_cfg, file)?;
     let qualified = namespace.as_ref().map(|ns| format!("{ns}.")).unwrap_or_default();
-    let raw = format!("{{{{ {qualified}test_{test_name}(**_dbt_generic_test_kwargs) }}}}");
+    let raw = format!("{{{{ {qualified}test_{test_name}(**_dbt_generic_test_kwargs) }}}}{}", config_suffix(&config_call));
     let mut node = project.new_node(package, Resource::Test, &name, file, format!("{file_name}.sql"), fqn, raw, config);
     let metadata = serde_json::json!({"namespace": namespace, "name": macro_name, "kwargs": hashed_kwargs});
     node.unique_id = format!("{}.{}", node.unique_id, test_names::unique_id_hash(&name, &metadata));
     node.checksum = ("none".into(), String::new());
-    node.generic = Some(GenericTest { test_name, namespace, column_name: column, kwargs, attached_to: attached_to.to_string(), version: version.cloned() });
+    node.generic = Some(GenericTest { test_name, namespace, column_name: column, column_argument_at, kwargs, attached_to: attached_to.to_string(), version: version.cloned() });
     project.insert(node)
+}
+
+/// The keys of a test entry dbt reads as config outside `config:`, in dbt's order (`TestBuilder.CONFIG_ARGS`).
+const CONFIG_ARGS: &[&str] = &[
+    "severity", "tags", "enabled", "where", "limit", "warn_if", "error_if", "fail_calc", "store_failures", "store_failures_as", "meta",
+    "database", "schema", "alias",
+];
+
+/// The test's own config in dbt's order: `CONFIG_ARGS` first, then the rest of `config:` as written.
+fn config_args(own: &Map<String, Json>) -> Vec<(String, Json)> {
+    let known = CONFIG_ARGS.iter().filter_map(|k| own.get(*k).map(|v| (k.to_string(), v.clone())));
+    let rest = own.iter().filter(|(k, _)| !CONFIG_ARGS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone()));
+    known.chain(rest).filter(|(_, v)| !v.is_null()).collect()
+}
+
+/// dbt's `construct_config`: `{{ config(k="v",n=1) }}` appended to a generic test's `raw_code`
+/// (strings double-quoted, other values as Python prints them).
+fn config_suffix(config: &[(String, Json)]) -> String {
+    if config.is_empty() {
+        return String::new();
+    }
+    let args: Vec<String> = config
+        .iter()
+        .map(|(k, v)| match v {
+            Json::String(s) => format!("{k}=\"{}\"", s.replace('"', "\\\"")),
+            other => format!("{k}={}", test_names::py_value_repr(other)),
+        })
+        .collect();
+    format!("{{{{ config({}) }}}}", args.join(","))
 }
 
 /// The config of a generic test: the `data_tests:` trees (package's, then root's), then its own `config:`.

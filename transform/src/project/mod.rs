@@ -4,7 +4,7 @@
 //! `generic_tests`: test nodes from YAML; `preprocess`: macro and docs file rewrites; `profiles`:
 //! profiles.yml → target; `snapshots`: snapshot blocks and their checked config; `unit_tests`:
 //! unit tests from YAML (`unit_spec`: their data); `semantic`: semantic models, metrics, saved
-//! queries, exposures and groups; `versions`: model versions (`versions:`, `latest_version`); `time_spine`, `spine_check`: MetricFlow time spines. The Jinja pass (`compile`) then fills each node's refs and config.
+//! queries, exposures and groups; `versions`: model versions (`versions:`, `latest_version`); `primary_key`: dbt's inferred primary keys; `time_spine`, `spine_check`: MetricFlow time spines. The Jinja pass (`compile`) then fills each node's refs and config.
 
 pub mod config;
 pub mod constraints;
@@ -18,6 +18,7 @@ pub mod load;
 pub mod metric_params;
 pub mod nodes;
 pub mod preprocess;
+pub mod primary_key;
 pub mod profiles;
 pub mod properties;
 pub mod render;

@@ -66,6 +66,8 @@ pub struct SqlBlock {
 pub struct Column {
     pub name: String,
     pub description: String,
+    /// The `{{ doc() }}` blocks the description renders (`doc.<project>.<name>`).
+    pub doc_blocks: Vec<String>,
     pub data_type: Option<String>,
     /// `quote: true`: the name is quoted in a contract's DDL.
     pub quote: Option<bool>,
@@ -112,6 +114,9 @@ pub struct GenericTest {
     /// The package named in YAML (`dbt_utils.expression_is_true`), if any.
     pub namespace: Option<String>,
     pub column_name: Option<String>,
+    /// Where `column_name:` was written among the arguments (a model-level test), if it was: dbt
+    /// keeps it there in `test_metadata.kwargs`, and the node's `column_name` is null.
+    pub column_argument_at: Option<usize>,
     /// Arguments other than `model` and `column_name`; strings like `ref('x')` are rendered.
     pub kwargs: serde_json::Map<String, serde_json::Value>,
     /// The node (model, seed or source) the test is defined on.
@@ -134,6 +139,8 @@ pub struct Node {
     pub raw_code: String,
     pub config: Config,
     pub description: String,
+    /// The `{{ doc() }}` blocks the description renders (`doc.<project>.<name>`).
+    pub doc_blocks: Vec<String>,
     pub columns: Vec<Column>,
     /// Model-level `constraints:` from YAML (applied with an enforced contract).
     pub constraints: Vec<super::constraints::Constraint>,
@@ -157,12 +164,23 @@ pub struct Node {
     pub version: Option<serde_json::Value>,
     pub latest_version: Option<serde_json::Value>,
     pub deprecation_date: Option<String>,
+    /// A generic test's group, taken from the node it tests (dbt's `node.group`; not a config).
+    pub inherited_group: Option<serde_json::Value>,
     /// dbt's file checksum: (`sha256`, hex of the file) for models, singular tests and small seeds,
     /// (`path`, the path) for seeds over 1 MiB, (`none`, "") for generic tests.
     pub checksum: (String, String),
 }
 
 pub use super::digest::{hex, sha256_hex};
+
+impl GenericTest {
+
+    /// dbt's own `unique` and `not_null`, which dbt's parser does not render (their `refs` keep
+    /// the YAML's version as written, and `get_where_subquery` is not among their macros).
+    pub fn is_builtin_shortcut(&self) -> bool {
+        self.namespace.is_none() && matches!(self.test_name.as_str(), "not_null" | "unique")
+    }
+}
 
 impl Node {
     pub fn materialized(&self) -> &str {
@@ -174,6 +192,11 @@ impl Node {
             Resource::Snapshot => "snapshot",
             other => other.as_str(),
         }
+    }
+
+    /// dbt's `node.group`: the configured group, else (for a generic test) its model's.
+    pub fn group(&self) -> Option<&serde_json::Value> {
+        self.config.get("group").filter(|g| !g.is_null()).or(self.inherited_group.as_ref())
     }
 
     /// dbt's `is_latest_version`.
@@ -293,6 +316,16 @@ impl Project {
         std::iter::once((&self.cfg, "")).chain(self.packages.iter().map(|p| (&p.cfg, p.rel.as_str()))).collect()
     }
 
+    /// dbt's `root_path` of a package's (or the root project's) resources: its folder, absolute.
+    pub fn package_root(&self, name: &str) -> String {
+        let root = std::path::absolute(&self.root).unwrap_or_else(|_| self.root.clone());
+        let dir = match self.packages.iter().find(|p| p.cfg.name == name) {
+            Some(p) => root.join(&p.rel),
+            None => root,
+        };
+        dir.to_string_lossy().into_owned()
+    }
+
     /// A project's dbt_project.yml by name (the root's or a package's).
     pub fn project_cfg(&self, name: &str) -> Option<&DbtProject> {
         self.projects().into_iter().map(|(c, _)| c).find(|c| c.name == name)
@@ -308,6 +341,8 @@ impl Project {
 
     #[allow(clippy::too_many_arguments)]
     pub fn new_node(&self, package: &str, resource: Resource, name: &str, rel: &str, path: String, fqn: Vec<String>, raw: String, config: Config) -> Node {
+        // dbt strips a file's contents before it keeps them as `raw_code` and hashes them.
+        let raw = if raw.trim().len() == raw.len() { raw } else { raw.trim().to_string() };
         Node {
             unique_id: format!("{}.{}.{}", resource.as_str(), package, name),
             resource,
@@ -320,6 +355,7 @@ impl Project {
             raw_code: raw,
             config,
             description: String::new(),
+            doc_blocks: vec![],
             columns: vec![],
             constraints: vec![],
             time_spine: None,
@@ -335,6 +371,7 @@ impl Project {
             version: None,
             latest_version: None,
             deprecation_date: None,
+            inherited_group: None,
         }
     }
 

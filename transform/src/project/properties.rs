@@ -75,13 +75,26 @@ fn name_of(obj: &Map<String, Json>, file: &str, what: &str) -> Result<String> {
     obj.get("name").and_then(Json::as_str).map(String::from).ok_or_else(|| Error::project(file, format!("a {what} entry has no `name`")))
 }
 
+fn doc_call() -> &'static regex::Regex {
+    static DOC: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| regex::Regex::new(r#"\{\{\s*doc\(\s*['"]([\w.]+)['"]\s*\)\s*\}\}"#).expect("static regex compiles"))
+}
+
+/// dbt's `doc_blocks`: the unique ids of the `{{ doc('name') }}` blocks a description renders.
+fn doc_blocks(project: &Project, s: &str) -> Vec<String> {
+    if !s.contains("doc(") {
+        return vec![];
+    }
+    let found = doc_call().captures_iter(s).filter(|c| project.docs.contains_key(&c[1]));
+    found.map(|c| format!("doc.{}.{}", project.cfg.name, &c[1])).collect()
+}
+
 /// Replaces `{{ doc('name') }}` with the docs block's text.
 fn render_docs(project: &Project, s: &str, file: &str) -> Result<String> {
-    static DOC: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     if !s.contains("doc(") {
         return Ok(s.to_string());
     }
-    let re = DOC.get_or_init(|| regex::Regex::new(r#"\{\{\s*doc\(\s*['"]([\w.]+)['"]\s*\)\s*\}\}"#).expect("static regex compiles"));
+    let re = doc_call();
     let mut missing = None;
     let out = re.replace_all(s, |c: &regex::Captures| match project.docs.get(&c[1]) {
         Some(d) => d.clone(),
@@ -183,11 +196,12 @@ fn columns(project: &Project, obj: &Map<String, Json>, file: &str, at: &str) -> 
         let name = name_of(c, file, "column")?;
         check(c, COLUMN_ENTRY, file, &format!("{at}.columns.{name}"))?;
         let description = render_docs(project, &text(c, "description"), file)?;
+        let doc_blocks = doc_blocks(project, &text(c, "description"));
         let data_type = c.get("data_type").and_then(Json::as_str).map(String::from);
         let quote = c.get("quote").and_then(Json::as_bool);
         let constraints = constraints::parse_list(c.get("constraints"), false, file, &format!("{at}.columns.{name}"))?;
         let granularity = time_spine::granularity(c, file, &format!("{at}.columns.{name}"))?;
-        out.push((Column { name, description, data_type, quote, constraints, granularity }, ""));
+        out.push((Column { name, description, doc_blocks, data_type, quote, constraints, granularity }, ""));
     }
     Ok(out)
 }
@@ -244,6 +258,7 @@ fn apply_patch(project: &mut Project, package: &str, e: &Map<String, Json>, file
     let resource = project.nodes.get(uid).map(|n| n.resource).ok_or_else(|| Error::Usage(uid.to_string()))?;
     let cols = columns(project, e, file, &name)?;
     let description = render_docs(project, &text(e, "description"), file)?;
+    let doc_blocks = doc_blocks(project, &text(e, "description"));
     let cfg = e.get("config").and_then(Json::as_object).cloned().unwrap_or_default();
     let known = match resource {
         Resource::Seed => SEED_KEYS,
@@ -265,6 +280,7 @@ fn apply_patch(project: &mut Project, package: &str, e: &Map<String, Json>, file
         node.deprecation_date = deprecation.as_ref().map(versions::isoformat);
     }
     node.description = description;
+    node.doc_blocks = doc_blocks;
     node.columns = cols.into_iter().map(|(c, _)| c).collect();
     let grains: Vec<(&str, Option<&str>)> = node.columns.iter().map(|c| (c.name.as_str(), c.granularity.as_deref())).collect();
     node.time_spine = time_spine::parse(e, &grains, &name, file)?;

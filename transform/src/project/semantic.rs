@@ -333,7 +333,7 @@ impl Project {
             .collect();
         for n in self.nodes.values_mut().filter(|n| n.config.get("group").is_none_or(Json::is_null)) {
             if let Some(g) = n.generic.as_ref().and_then(|g| groups.get(&g.attached_to)) {
-                n.config.merge(&Map::from_iter([("group".to_string(), g.clone())]));
+                n.inherited_group = Some(g.clone());
             }
         }
     }

@@ -45,6 +45,18 @@ pub fn py_repr_str(s: &str) -> String {
     out
 }
 
+/// Python's `repr()` of a YAML value (`True`, `None`, `['a', 'b']`, `{'k': 1}`).
+pub fn py_value_repr(v: &Json) -> String {
+    match v {
+        Json::Null => "None".into(),
+        Json::Bool(b) => if *b { "True" } else { "False" }.into(),
+        Json::Number(n) => n.to_string(),
+        Json::String(s) => py_repr_str(s),
+        Json::Array(a) => format!("[{}]", a.iter().map(py_value_repr).collect::<Vec<_>>().join(", ")),
+        Json::Object(o) => format!("{{{}}}", o.iter().map(|(k, v)| format!("{}: {}", py_repr_str(k), py_value_repr(v))).collect::<Vec<_>>().join(", ")),
+    }
+}
+
 /// Python's `repr()` of dicts, lists and strs (what dbt's `get_hashable_md` leaves: every scalar is a str).
 fn py_repr(v: &Json) -> String {
     match v {

@@ -99,20 +99,10 @@ fn dollar(t: &str, fields: &Map<String, Json>) -> Result<String, String> {
 pub fn py_str(v: &Json) -> String {
     match v {
         Json::String(s) => s.clone(),
-        other => py_repr(other),
+        other => crate::project::test_names::py_value_repr(other),
     }
 }
 
-fn py_repr(v: &Json) -> String {
-    match v {
-        Json::Null => "None".into(),
-        Json::Bool(b) => if *b { "True" } else { "False" }.into(),
-        Json::Number(n) => n.to_string(),
-        Json::String(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
-        Json::Array(a) => format!("[{}]", a.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
-        Json::Object(o) => format!("{{{}}}", o.iter().map(|(k, v)| format!("'{k}': {}", py_repr(v))).collect::<Vec<_>>().join(", ")),
-    }
-}
 
 /// What the `external` materialization runs for one model.
 #[derive(Debug, PartialEq)]
@@ -219,7 +209,7 @@ fn read_call(format: &str, location: &str, config: &Config) -> String {
         .iter()
         .map(|(k, v)| match v {
             Json::String(s) => format!(", {k}='{s}'"),
-            other => format!(", {k}={}", py_repr(other)),
+            other => format!(", {k}={}", crate::project::test_names::py_value_repr(other)),
         })
         .collect();
     format!("{func}('{location}'{args})")
