@@ -603,9 +603,21 @@ impl Manifest {
         let node = self.node(uid)?;
         let rendered = self.engine.render(node, node.relation.clone(), true, wh)?;
         for eph in rendered.captures.ephemerals {
-            let name = self.node(&eph)?.cte_name();
+            let eph_node = self.node(&eph)?;
+            let name = eph_node.cte_name();
             if !ctes.iter().any(|(n, _)| n == &name) {
-                let sql = self.compile_inner(&eph, wh, ctes)?;
+                let mut own = vec![];
+                let sql = self.compile_inner(&eph, wh, &mut own)?;
+                // As dbt does, the ephemeral model's own compiled SQL is written once (with its CTEs).
+                if !self.was_compiled(&eph) {
+                    self.mark_compiled(&eph);
+                    self.write_compiled(eph_node, &inject_ctes(&sql, &own))?;
+                }
+                for cte in own {
+                    if !ctes.iter().any(|(n, _)| n == &cte.0) {
+                        ctes.push(cte);
+                    }
+                }
                 ctes.push((name, sql));
             }
         }
