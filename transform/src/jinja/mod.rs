@@ -1,5 +1,6 @@
 //! The Jinja engine: one minijinja environment holding every model, singular test and macro file
-//! (the project's, its packages' and transform's own `dbt` macros in `dbt/`), with minijinja-contrib's
+//! (the project's, its packages' and transform's own `dbt` macros in `dbt/`; node templates compile on
+//! first use, so the parse render compiles them on all cores), with minijinja-contrib's
 //! Python-compatible methods and mutable lists and dicts (`mutable.rs`, `literals.rs`). `render`
 //! turns a node into SQL with its context; errors become `file:line:col` messages with the macro stack.
 
