@@ -203,7 +203,7 @@ pub fn connect(opts: &Options) -> Result<Arc<dyn Warehouse>> {
 }
 
 /// Phase timings on stderr when TRANSFORM_TIMING is set (used by the benchmark notes).
-fn timing(phase: &str, since: Instant) {
+pub fn timing(phase: &str, since: Instant) {
     if std::env::var_os("TRANSFORM_TIMING").is_some() {
         eprintln!("timing: {phase}: {:.3}s", since.elapsed().as_secs_f64());
     }
@@ -265,18 +265,26 @@ fn external_location(s: &crate::project::Source) -> Result<Option<String>> {
 fn parse_nodes(project: &mut Project, engine: &Engine) -> Result<()> {
     // Renders are independent: run them on all cores, then apply the results in node order.
     let nodes: Vec<&Node> = project.nodes.values().filter(|n| !matches!(n.resource, Resource::Seed | Resource::UnitTest)).collect();
-    let rendered: Vec<Result<crate::jinja::Rendered>> =
-        crate::parallel::map(&nodes, |n| {
-            // Before configs are known, `this` is the node in the target schema (as in dbt's parse).
-            let this = RelationName {
-                database: engine.shared.target_database.clone(),
-                schema: engine.shared.target_schema.clone(),
-                identifier: n.name.clone(),
-            };
-            engine.render(n, this, false, None)
+    // A template compiles on its first render: a syntax error anywhere still comes first, as it did
+    // when every template was compiled before rendering any.
+    let mut rendered: Vec<(Option<Error>, Result<crate::jinja::Rendered>)> =
+        crate::parallel::map(&nodes, |n| match engine.template_error(n) {
+            Some(e) => (Some(e), Err(Error::Usage(String::new()))),
+            None => {
+                // Before configs are known, `this` is the node in the target schema (as in dbt's parse).
+                let this = RelationName {
+                    database: engine.shared.target_database.clone(),
+                    schema: engine.shared.target_schema.clone(),
+                    identifier: n.name.clone(),
+                };
+                (None, engine.render(n, this, false, None))
+            }
         });
     let ids: Vec<String> = nodes.iter().map(|n| n.unique_id.clone()).collect();
-    for (id, r) in ids.into_iter().zip(rendered) {
+    if let Some(e) = rendered.iter_mut().find_map(|(syntax, _)| syntax.take()) {
+        return Err(e);
+    }
+    for (id, (_, r)) in ids.into_iter().zip(rendered) {
         let r = r?;
         let Some(node) = project.nodes.get_mut(&id) else { continue };
         node.config = r.config;

@@ -26,6 +26,16 @@ fn bad_projects_name_the_culprit() {
         ("unsupported_strategy", Box::new(|f: &Fixture| f.write("models/bad.sql", "{{ config(materialized='incremental', incremental_strategy='mrege') }} select 1")), &["parse"]),
         ("missing_var", Box::new(|f: &Fixture| f.write("models/bad.sql", "select {{ var('nope') }}")), &["parse"]),
         ("jinja_syntax", Box::new(|f: &Fixture| f.write("models/bad.sql", "select 1\n{% if %}")), &["parse"]),
+        // Templates compile as they first render, on all cores: a syntax error still comes before an
+        // earlier file's render error, as when every template was compiled before any render.
+        (
+            "jinja_syntax_before_render_errors",
+            Box::new(|f: &Fixture| {
+                f.write("models/a_bad.sql", "select {{ refs('stg_orders') }}");
+                f.write("models/z_bad.sql", "select 1\n{% if %}");
+            }),
+            &["parse"],
+        ),
         ("raise_compiler_error", Box::new(|f: &Fixture| f.write("models/bad.sql", "select 1\n  {{ exceptions.raise_compiler_error('bad input') }}")), &["parse"]),
         (
             "macro_stack",

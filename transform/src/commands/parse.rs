@@ -13,7 +13,9 @@ use crate::project::Resource;
 pub fn run(a: CommonArgs) -> Result<i32> {
     let start = Instant::now();
     let m = compile::load(&a.options("parse", false), false)?;
+    let written = Instant::now();
     artifacts::write_manifest(&m)?;
+    compile::timing("manifest", written);
     let count = |r: Resource| m.project.nodes.values().filter(|n| n.resource == r).count();
     printer().info(&format!(
         "Parsed {} models, {} snapshots, {} data tests, {} unit tests, {} seeds, {} sources, {} macros in {:.2}s",

@@ -1,5 +1,6 @@
 //! The Jinja engine: one minijinja environment holding every model, singular test and macro file
-//! (the project's, its packages' and transform's own `dbt` macros in `dbt/`), with minijinja-contrib's
+//! (the project's, its packages' and transform's own `dbt` macros in `dbt/`; node templates compile on
+//! first use, so the parse render compiles them on all cores), with minijinja-contrib's
 //! Python-compatible methods and mutable lists and dicts (`mutable.rs`, `literals.rs`). `render`
 //! turns a node into SQL with its context; errors become `file:line:col` messages with the macro stack.
 
@@ -117,13 +118,31 @@ impl Engine {
     pub fn new(project: &Project, shared: Shared) -> Result<Engine> {
         let mut env = Environment::new();
         add_functions(&mut env);
+        let mut macro_paths = std::collections::HashSet::new();
         for f in builtin_files()?.iter().chain(&project.macro_files) {
             add_template(&mut env, &f.path, &f.source)?;
+            macro_paths.insert(f.path.clone());
         }
+        // Node templates compile on first use (the parse render, on all cores) instead of here, one
+        // after another; `template_error` reports a node's syntax error as adding it used to.
+        let mut sources: HashMap<String, String> = HashMap::new();
         for n in project.nodes.values().filter(|n| n.generic.is_none() && !matches!(n.resource, Resource::Seed | Resource::UnitTest)) {
-            add_template(&mut env, n.template_name(), n.template_source())?;
+            match macro_paths.contains(n.template_name()) {
+                // A node named like a macro file replaced it when templates were added eagerly: still does.
+                true => add_template(&mut env, n.template_name(), n.template_source())?,
+                false => drop(sources.insert(n.template_name().to_string(), n.template_source().to_string())),
+            }
         }
+        env.set_loader(move |name| Ok(sources.get(name).map(|s| literals::rewrite(&py_ops::rewrite(s)))));
         Ok(Engine { env, shared: Arc::new(shared) })
+    }
+
+    /// The syntax error of a node's template, if it has one (compiling it, if not yet compiled).
+    pub fn template_error(&self, node: &Node) -> Option<Error> {
+        match node.generic {
+            Some(_) => None,
+            None => self.env.get_template(node.template_name()).err().map(|e| format_error(&e, None)),
+        }
     }
 
     fn context(&self, node: &Node, this: RelationName, execute: bool, wh: Option<&Arc<dyn Warehouse>>) -> Arc<RenderCtx> {

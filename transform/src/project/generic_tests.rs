@@ -6,7 +6,7 @@ use serde_json::{Map, Value as Json};
 
 use super::config::{validate_keys, Config, TEST_KEYS};
 use super::dbt_project::Tree;
-use super::nodes::{GenericTest, Project, Resource};
+use super::nodes::{GenericTest, Node, Project, Resource};
 use super::test_names;
 use crate::error::{Error, Result};
 
@@ -70,7 +70,8 @@ pub struct Target<'a> {
     pub version: Option<&'a Json>,
 }
 
-pub fn add_generic_test(project: &mut Project, package: &str, file: &str, target: &Target, column: Option<&str>, spec: &Json) -> Result<()> {
+/// The test node of one `data_tests:` entry (not yet inserted: `Project::insert` does, in file order).
+pub fn generic_test_node(project: &Project, package: &str, file: &str, target: &Target, column: Option<&str>, spec: &Json) -> Result<Node> {
     let Target { attached_to, name: target_name, version } = *target;
     let (full_name, mut args) = split_spec(spec, file)?;
     let (namespace, test_name) = split_namespace(&full_name, file)?;
@@ -116,12 +117,11 @@ pub fn add_generic_test(project: &mut Project, package: &str, file: &str, target
     let config = test_config(project, package, &fqn, &own_cfg, file)?;
     let qualified = namespace.as_ref().map(|ns| format!("{ns}.")).unwrap_or_default();
     let raw = format!("{{{{ {qualified}test_{test_name}(**_dbt_generic_test_kwargs) }}}}{}", config_suffix(&config_call));
-    let mut node = project.new_node(package, Resource::Test, &name, file, format!("{file_name}.sql"), fqn, raw, config);
+    let mut node = project.new_unhashed_node(package, Resource::Test, &name, file, format!("{file_name}.sql"), fqn, raw, config);
     let metadata = serde_json::json!({"namespace": namespace, "name": macro_name, "kwargs": hashed_kwargs});
     node.unique_id = format!("{}.{}", node.unique_id, test_names::unique_id_hash(&name, &metadata));
-    node.checksum = ("none".into(), String::new());
     node.generic = Some(GenericTest { test_name, namespace, column_name: column, column_argument_at, kwargs, attached_to: attached_to.to_string(), version: version.cloned() });
-    project.insert(node)
+    Ok(node)
 }
 
 /// The keys of a test entry dbt reads as config outside `config:`, in dbt's order (`TestBuilder.CONFIG_ARGS`).

@@ -127,13 +127,17 @@ impl Project {
         for (dirs, resource, tree) in [(&cfg.model_paths, Resource::Model, Tree::Models), (&cfg.test_paths, Resource::Test, Tree::Tests)] {
             for dir in dirs {
                 let dir = under(rel, dir);
-                for file in discover(&self.root, &dir, "sql")? {
-                    let (path, fqn) = path_and_fqn(&cfg.name, &dir, &file);
+                // Reading, configuring and hashing files is independent: on all cores, inserted in file order.
+                let files = discover(&self.root, &dir, "sql")?;
+                let nodes = crate::parallel::map(&files, |file| {
+                    let (path, fqn) = path_and_fqn(&cfg.name, &dir, file);
                     let node_name = fqn.last().cloned().unwrap_or_default();
                     let config = self.tree_config(&cfg.name, tree, &fqn)?;
-                    let raw = read(&self.root, &file)?;
-                    let node = self.new_node(&cfg.name, resource, &node_name, &file, path, fqn, raw, config);
-                    self.insert(node)?;
+                    let raw = read(&self.root, file)?;
+                    Ok::<_, Error>(self.new_node(&cfg.name, resource, &node_name, file, path, fqn, raw, config))
+                });
+                for node in nodes {
+                    self.insert(node?)?;
                 }
             }
         }

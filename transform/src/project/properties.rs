@@ -8,7 +8,7 @@ use super::constraints;
 use super::time_spine;
 use super::config::{validate_keys, validate_values, MODEL_KEYS, SEED_KEYS, SNAPSHOT_KEYS};
 use super::dbt_project::read_yaml;
-use super::generic_tests::{add_generic_test, Target};
+use super::generic_tests::{generic_test_node, Target};
 use super::versions;
 use super::files::discover;
 use super::nodes::{Column, Project, RelationName, Resource, Source};
@@ -152,8 +152,11 @@ pub fn apply_property_files(project: &mut Project) -> Result<()> {
     let mut pending = vec![];
     // Unit tests name their model: added once every file's models are known.
     let mut units = vec![];
-    for PropertyFile { package, dir, file: rel } in property_files(project)? {
-        let doc = read_yaml(&project.root.join(&rel), &rel)?;
+    // Reading and parsing the YAML is independent per file: on all cores; applied in file order.
+    let files = property_files(project)?;
+    let docs = crate::parallel::map(&files, |f| read_yaml(&project.root.join(&f.file), &f.file));
+    for (PropertyFile { package, dir, file: rel }, doc) in files.into_iter().zip(docs) {
+        let doc = doc?;
         if let Some(obj) = doc.as_object() {
             check(obj, FILE_KEYS, &rel, "the top level")?;
         }
@@ -175,9 +178,13 @@ pub fn apply_property_files(project: &mut Project) -> Result<()> {
         project.add_semantic_entries(&doc, &package, &rel)?;
         units.extend(entries(&doc, "unit_tests", &rel)?.into_iter().map(|e| (package.clone(), e.clone(), rel.clone(), dir.clone())));
     }
-    for p in pending {
+    // Building test nodes (names, md5 ids, configs) is independent: on all cores; inserted in order.
+    let tests = crate::parallel::map(&pending, |p| {
         let target = Target { attached_to: &p.attached_to, name: &p.target_name, version: p.version.as_ref() };
-        add_generic_test(project, &p.package, &p.file, &target, p.column.as_deref(), &p.spec)?;
+        generic_test_node(project, &p.package, &p.file, &target, p.column.as_deref(), &p.spec)
+    });
+    for node in tests {
+        project.insert(node?)?;
     }
     for (package, e, file, dir) in units {
         project.add_unit_test(&package, &e, &file, &dir)?;

@@ -24,8 +24,14 @@ fn py_str(v: &Json) -> String {
 
 /// Python's `repr()` of a str: single quotes unless the text holds `'` and no `"`, with Python's escapes.
 pub fn py_repr_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
     let mut out = String::with_capacity(s.len() + 2);
+    push_repr_str(&mut out, s);
+    out
+}
+
+/// `py_repr_str`, appended to `out`.
+fn push_repr_str(out: &mut String, s: &str) {
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
     out.push(quote);
     for c in s.chars() {
         match c {
@@ -42,7 +48,6 @@ pub fn py_repr_str(s: &str) -> String {
         }
     }
     out.push(quote);
-    out
 }
 
 /// Python's `repr()` of a YAML value (`True`, `None`, `['a', 'b']`, `{'k': 1}`).
@@ -70,16 +75,36 @@ fn py_repr(v: &Json) -> String {
     }
 }
 
-/// dbt's `get_hashable_md`: dict keys sorted, every scalar turned into its Python `str()`.
-fn hashable(v: &Json) -> Json {
+/// `py_repr` of dbt's `get_hashable_md` (dict keys sorted, every scalar its Python `str()`), appended
+/// to `out` without building the hashable copy (every generic test's unique id goes through it).
+fn push_hashable_repr(out: &mut String, v: &Json) {
     match v {
         Json::Object(m) => {
             let mut keys: Vec<&String> = m.keys().collect();
             keys.sort();
-            Json::Object(keys.into_iter().map(|k| (k.clone(), hashable(&m[k]))).collect())
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_repr_str(out, k);
+                out.push_str(": ");
+                push_hashable_repr(out, &m[k]);
+            }
+            out.push('}');
         }
-        Json::Array(a) => Json::Array(a.iter().map(hashable).collect()),
-        scalar => Json::String(py_str(scalar)),
+        Json::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_hashable_repr(out, x);
+            }
+            out.push(']');
+        }
+        Json::String(s) => push_repr_str(out, s),
+        scalar => push_repr_str(out, &py_str(scalar)),
     }
 }
 
@@ -124,7 +149,10 @@ pub fn synthesize(test_type: &str, target: &str, args: &Map<String, Json>) -> (S
 
 /// The 10-hex-digit suffix of a generic test's unique_id: md5(name + repr(hashable(test_metadata)))[-10:].
 pub fn unique_id_hash(name: &str, test_metadata: &Json) -> String {
-    let digest = md5_hex(&format!("{name}{}", py_repr(&hashable(test_metadata))));
+    let mut text = String::with_capacity(name.len() + 256);
+    text.push_str(name);
+    push_hashable_repr(&mut text, test_metadata);
+    let digest = md5_hex(&text);
     digest[digest.len() - 10..].to_string()
 }
 
@@ -152,6 +180,13 @@ mod tests {
         assert_eq!(short, "accepted_values_stg_orders_7c9e0be389dac14a09b2140966f0792f");
         let md = json!({"namespace": null, "name": "accepted_values", "kwargs": args});
         assert_eq!(unique_id_hash(&full, &md), "7511f2d274");
+    }
+
+    #[test]
+    fn hashable_repr_sorts_keys_and_stringifies_scalars() {
+        let mut out = String::new();
+        push_hashable_repr(&mut out, &json!({"b": [1, true, {"z": null, "y": 1.5}], "a": "it's"}));
+        assert_eq!(out, "{'a': \"it's\", 'b': ['1', 'True', {'y': '1.5', 'z': 'None'}]}");
     }
 
     #[test]
