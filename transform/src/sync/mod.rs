@@ -107,15 +107,18 @@ fn pump(items: std::sync::mpsc::Receiver<Result<parser::Item>>, sink: &mut batch
     Ok(errors)
 }
 
-/// DuckDB keeps every block it writes cached up to its memory limit (80% of RAM by default), so a
-/// sync's memory would grow with the history it loads; capped, it evicts them (they are in the file).
-const DUCKDB_MEMORY_LIMIT: &str = "set memory_limit = '64MB'";
+/// The load connection's DuckDB settings. DuckDB keeps every block it writes cached up to its memory
+/// limit (80% of RAM by default), so a sync's memory would grow with the history it loads; capped, it
+/// evicts them (they are in the file). One DuckDB thread: the parser has a core of its own, and a
+/// second DuckDB thread on a 2-core machine cost ~13 % more CPU and ~30 MiB more peak RSS than it
+/// saved (docs/performance.md).
+const DUCKDB_LOAD_SETTINGS: &str = "set memory_limit = '32MB'; set threads = 1";
 
 /// Runs one sync into `wh`; returns the exit code (1 when the source reported errors or failed).
 pub fn run(wh: Arc<dyn Warehouse>, a: &Request) -> Result<i32> {
     let start = Instant::now();
     if wh.adapter_type() == "duckdb" {
-        wh.execute(DUCKDB_MEMORY_LIMIT)?;
+        wh.execute(DUCKDB_LOAD_SETTINGS)?;
     }
     let database = wh.database().to_string();
     wh.create_schema(&database, a.raw_schema)?;
