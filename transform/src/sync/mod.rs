@@ -112,7 +112,7 @@ fn pump(items: std::sync::mpsc::Receiver<Result<parser::Item>>, sink: &mut batch
 /// with the history it loads; capped, it evicts them (they are in the file). A commit pins about a
 /// block (256 KiB) per column it writes, so the cap grows with the columns (a flat 32 MB failed the
 /// commit of 14 streams' 240 columns). One DuckDB thread: on 2 cores a second one cost ~13 % more CPU
-/// and ~30 MiB more peak RSS than it saved (docs/performance.md).
+/// and 16–29 MiB more peak RSS than it saved (docs/performance.md).
 fn duckdb_load_settings(columns: usize) -> String {
     format!("set threads = 1; set memory_limit = '{}MB'", 32 + columns / 4)
 }
