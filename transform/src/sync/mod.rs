@@ -107,16 +107,19 @@ fn pump(items: std::sync::mpsc::Receiver<Result<parser::Item>>, sink: &mut batch
     Ok(errors)
 }
 
-/// DuckDB keeps every block it writes cached up to its memory limit (80% of RAM by default), so a
-/// sync's memory would grow with the history it loads; capped, it evicts them (they are in the file).
-const DUCKDB_MEMORY_LIMIT: &str = "set memory_limit = '64MB'";
+/// The load connection's DuckDB settings for raw tables of `columns` columns in all. DuckDB keeps every
+/// block it writes cached up to its memory limit (80% of RAM by default), so a sync's memory would grow
+/// with the history it loads; capped, it evicts them (they are in the file). A commit pins about a
+/// block (256 KiB) per column it writes, so the cap grows with the columns (a flat 32 MB failed the
+/// commit of 14 streams' 240 columns). One DuckDB thread: on 2 cores a second one cost ~13 % more CPU
+/// and 16–29 MiB more peak RSS than it saved (docs/performance.md).
+fn duckdb_load_settings(columns: usize) -> String {
+    format!("set threads = 1; set memory_limit = '{}MB'", 32 + columns / 4)
+}
 
 /// Runs one sync into `wh`; returns the exit code (1 when the source reported errors or failed).
 pub fn run(wh: Arc<dyn Warehouse>, a: &Request) -> Result<i32> {
     let start = Instant::now();
-    if wh.adapter_type() == "duckdb" {
-        wh.execute(DUCKDB_MEMORY_LIMIT)?;
-    }
     let database = wh.database().to_string();
     wh.create_schema(&database, a.raw_schema)?;
     let store = StateStore::open(&*wh, &database, a.raw_schema)?;
@@ -124,6 +127,9 @@ pub fn run(wh: Arc<dyn Warehouse>, a: &Request) -> Result<i32> {
     let streams = airbyte::discover(a.source, a.config)?;
     let catalog = airbyte::configured_catalog(&streams, a.streams)?;
     let tables = prepare_tables(&*wh, &catalog, &database, a.raw_schema)?;
+    if wh.adapter_type() == "duckdb" {
+        wh.execute(&duckdb_load_settings(tables.values().map(|t| t.column_names().len()).sum()))?;
+    }
     staging::drop_leftovers(&*wh, tables.values())?;
     let files = TempFiles::write(&catalog, &store.load(&*wh)?)?;
     printer().info(&format!("Syncing {} streams from {} into {database}.{}", tables.len(), a.source.display(), a.raw_schema));

@@ -152,18 +152,21 @@ pub fn uuid_v4(out: &mut [u8; 36]) -> &str {
             z ^ (z >> 31)
         })
     };
-    let (a, b) = (next(), next());
-    let x = ((a as u128) << 64 | b as u128) & !(0xF000u128 << 64) | (0x4000u128 << 64);
-    let x = x & !(0xC000u128 << 48) | (0x8000u128 << 48);
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&next().to_be_bytes());
+    bytes[8..].copy_from_slice(&next().to_be_bytes());
+    bytes[6] = bytes[6] & 0x0F | 0x40; // version 4
+    bytes[8] = bytes[8] & 0x3F | 0x80; // variant 10
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut at = 0;
-    for i in 0..32 {
-        if matches!(i, 8 | 12 | 16 | 20) {
+    for (i, byte) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
             out[at] = b'-';
             at += 1;
         }
-        out[at] = HEX[((x >> (124 - 4 * i)) & 0xF) as usize];
-        at += 1;
+        out[at] = HEX[(byte >> 4) as usize];
+        out[at + 1] = HEX[(byte & 0xF) as usize];
+        at += 2;
     }
     std::str::from_utf8(out).unwrap_or_default()
 }
