@@ -294,6 +294,11 @@ impl Warehouse for BigQuery {
     fn create_table_sql(&self, rel: &str, sql: &str, config: &Config) -> String {
         ddl::create_table(rel, sql, config)
     }
+    /// BigQuery has temporary tables only inside scripts: a materialization's temporary table is a
+    /// table in the dataset (dropped by the materialization, as dbt-bigquery's are).
+    fn create_temp_table_sql(&self, rel: &str, sql: &str, config: &Config) -> String {
+        ddl::create_table(rel, sql, config)
+    }
 
     /// One atomic `create or replace table`. BigQuery refuses to replace a view with a table, or a
     /// table with one partitioned or clustered differently: those are dropped first (as dbt-bigquery does).

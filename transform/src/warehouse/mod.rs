@@ -179,6 +179,15 @@ pub trait Warehouse: Send + Sync {
             ddl.select(sql)
         )
     }
+    /// A materialization's `create_table_as(True, …)`: a session-scoped table.
+    fn create_temp_table_sql(&self, rel: &str, sql: &str, _config: &Config) -> String {
+        format!("create temporary table {rel} as (\n{sql}\n)")
+    }
+    /// `adapter.rename_relation`: `rel` renamed to `identifier` in its own schema.
+    fn rename_sql(&self, rel: &str, kind: RelationKind, identifier: &str) -> String {
+        let k = if kind == RelationKind::View { "view" } else { "table" };
+        format!("alter {k} {rel} rename to {}", self.quote(identifier))
+    }
     fn drop_sql(&self, rel: &str, kind: RelationKind) -> String {
         let k = if kind == RelationKind::View { "view" } else { "table" };
         format!("drop {k} if exists {rel}")
