@@ -63,12 +63,12 @@ impl Object for MaterializationFn {
                 let (wh, rel) = (warehouse(ctx)?, relation_of(&relation, "create_table_as")?);
                 let config = ctx.effective_config();
                 let name = rel.text();
-                Ok(Value::from(if temporary { wh.create_temp_table_sql(&name, &sql, &config) } else { wh.create_table_sql(&name, &sql, &config) }))
+                Ok(Value::from(wh.create_table_as_sql(&name, &sql, &config, temporary)))
             }
             "__transform_create_view" => {
                 let (relation, sql): (Value, String) = from_args(args)?;
                 let (wh, rel) = (warehouse(ctx)?, relation_of(&relation, "create_view_as")?);
-                Ok(Value::from(wh.create_view_sql(&rel.text(), &sql, &ctx.effective_config())))
+                Ok(Value::from(wh.create_view_as_sql(&rel.text(), &sql, &ctx.effective_config())))
             }
             "__transform_temp_relation" => {
                 let (base, suffix): (Value, String) = from_args(args)?;
