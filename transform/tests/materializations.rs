@@ -190,3 +190,42 @@ fn dbts_own_table_and_view_materializations_build_the_same_as_project_overrides(
     assert_eq!((log.iter().filter(|r| r == &&vec!["view".to_string()]).count(), log.iter().filter(|r| r == &&vec!["table".to_string()]).count()), (2, 4));
     assert_eq!(results(&ours).into_iter().map(|(id, s, _)| (id, s)).collect::<Vec<_>>(), results(&theirs).into_iter().map(|(id, s, _)| (id, s)).collect::<Vec<_>>());
 }
+
+/// The fixture with `fixtures/materializations_pkg` installed as the local package `audit_pkg`.
+fn with_package(allow_overrides: bool) -> Fixture {
+    let f = fixture();
+    let pkg = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/materializations_pkg");
+    f.write("packages.yml", &format!("packages:\n  - local: {}\n", pkg.display()));
+    std::fs::remove_file(f.path("models/misspelled.sql")).expect("remove misspelled");
+    if allow_overrides {
+        let text = f.read("dbt_project.yml");
+        f.write("dbt_project.yml", &format!("{text}\nflags:\n  require_explicit_package_overrides_for_builtin_materializations: false\n"));
+    }
+    f
+}
+
+#[test]
+fn a_package_materialization_wins_by_specificity_and_replaces_a_builtin_only_when_allowed() {
+    let dbt = dbt();
+    for allow in [false, true] {
+        let f = with_package(allow);
+        f.expect(&["deps"], 0);
+        let o = f.expect(&["run"], 0);
+        // The package's `audited_table, adapter='duckdb'` beats the project's `audited_table, default`.
+        let mut expected = vec!["audited_table:big_orders", "audited_table:customer_totals"];
+        if allow {
+            // dbt-duckdb's `table` yields to the package's only with the flag off, with dbt's deprecation.
+            expected.push("table:order_count");
+            let words = o.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(words.contains("[WARNING]: Installed package 'audit_pkg' is overriding the built-in materialization 'table'."), "{}", o.stdout);
+        }
+        let log: Vec<String> = f.query("select m from pkg_log order by m").into_iter().map(|r| r[0].clone()).collect();
+        assert_eq!(log, expected.iter().map(|m| format!("Text(\"{m}\")")).collect::<Vec<_>>(), "allow={allow}");
+        if let Some(dbt) = &dbt {
+            let theirs = with_package(allow);
+            assert_eq!(dbt_code(dbt, &theirs, &["deps"]), 0);
+            assert_eq!(dbt_code(dbt, &theirs, &["run"]), 0);
+            assert_eq!(tables(dbt, &f), tables(dbt, &theirs), "allow={allow}");
+        }
+    }
+}

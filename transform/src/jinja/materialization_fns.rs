@@ -144,3 +144,27 @@ fn grants_of(v: &Value) -> Result<Grants, Error> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grants_take_a_grantee_or_a_list_and_drop_empty_privileges() {
+        let v = to_value(json!({"select": ["alice", "bob"], "insert": "carol", "delete": []}));
+        let g = grants_of(&v).unwrap();
+        assert_eq!(g.get("select"), Some(&vec!["alice".to_string(), "bob".to_string()]));
+        assert_eq!(g.get("insert"), Some(&vec!["carol".to_string()]));
+        assert!(!g.contains_key("delete"));
+        assert!(grants_of(&to_value(json!(["select"]))).unwrap_err().to_string().contains("must map privileges"));
+    }
+
+    #[test]
+    fn hooks_are_dbts_dicts_in_the_transaction() {
+        let v = hooks_value(&["select 1".to_string(), "select 2".to_string()]);
+        let second = v.get_item(&Value::from(1)).unwrap();
+        assert_eq!(second.get_attr("sql").unwrap().as_str(), Some("select 2"));
+        assert!(second.get_attr("transaction").unwrap().is_true());
+        assert_eq!(second.get_attr("index").unwrap().as_i64(), Some(1));
+    }
+}

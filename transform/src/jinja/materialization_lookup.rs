@@ -21,6 +21,11 @@ pub enum Chosen {
     Macro { package: String, caller: MacroCaller },
 }
 
+/// Whether dbt builds `name` itself on an adapter whose package defines `adapter_builtins`.
+pub fn is_builtin(name: &str, adapter_builtins: &[&str]) -> bool {
+    CORE_DEFAULTS.contains(&name) || adapter_builtins.contains(&name)
+}
+
 /// dbt's Locality: where a candidate is defined (higher wins among equal specificity).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Locality {

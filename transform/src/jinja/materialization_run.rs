@@ -22,6 +22,11 @@ pub fn find(engine: &Engine, name: &str, package_overrides: bool) -> std::result
     materialization_lookup::find(&sh.macros, name, &sh.adapter_type, sh.dialect.adapter_materializations(), package_overrides)
 }
 
+/// Whether dbt has a built-in `name` on this engine's adapter.
+pub fn is_builtin(engine: &Engine, name: &str) -> bool {
+    materialization_lookup::is_builtin(name, engine.shared.dialect.adapter_materializations())
+}
+
 /// dbt's CompilationError text for a node.
 pub fn compilation_error(node: &Node, msg: &str) -> Error {
     Error::Jinja(format!("Compilation Error in {} {} ({})\n  {msg}", node.resource.as_str(), node.name, node.original_file_path))

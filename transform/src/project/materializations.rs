@@ -60,7 +60,9 @@ pub fn rewrite(rel: &str, text: &str) -> Result<(String, Vec<Materialization>)> 
         let end = end_re()
             .find_at(text, whole.1)
             .ok_or_else(|| Error::project(&at, format!("materialization '{name}' is not closed with `{{% endmaterialization %}}`")))?;
-        let m = Materialization { name, adapter, languages, sql: text[whole.0..end.end()].to_string() };
+        // dbt's block lexer reads `{%-` with the whitespace before it, so its `macro_sql` starts there.
+        let start = if c[1].is_empty() { whole.0 } else { text[..whole.0].trim_end().len() };
+        let m = Materialization { name, adapter, languages, sql: text[start..end.end()].to_string() };
         // The header's newlines stay inside the tag, so every later line keeps its number.
         let newlines = "\n".repeat(c[3].matches('\n').count());
         let langs = m.languages.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ");
@@ -135,6 +137,7 @@ mod tests {
         assert_eq!(found[1].macro_name(), "materialization_table_duckdb");
         assert_eq!(found[1].languages, ["sql", "python"]);
         assert_eq!(found[0].sql, "{% materialization audited, default %}\nx\n{% endmaterialization %}");
+        assert!(found[1].sql.starts_with("\n{%- materialization table"), "{:?}", found[1].sql);
         assert!(out.starts_with("{% macro materialization_audited_default(supported_languages=['sql']) %}\nx\n{% endmacro %}"), "{out}");
         assert!(out.contains("{%- macro materialization_table_duckdb(supported_languages=['sql', 'python'])\n -%}y{%- endmacro -%}"), "{out}");
         assert_eq!(out.lines().count(), text.lines().count());
