@@ -65,18 +65,17 @@ pub fn find(ns: &Namespaces, name: &str, adapter: &str, adapter_builtins: &[&str
             }
         }
     }
-    let best = |c: &[&Candidate]| c.iter().min_by_key(|c| (c.specificity, std::cmp::Reverse(c.locality))).map(|c| c.chosen.clone());
-    let all: Vec<&Candidate> = candidates.iter().collect();
-    let winner = all.iter().min_by_key(|c| (c.specificity, std::cmp::Reverse(c.locality))).copied();
+    // dbt's order: the more specific first, then the higher locality.
+    let rank = |c: &&Candidate| (c.specificity, std::cmp::Reverse(c.locality));
     let core_exists = candidates.iter().any(|c| c.locality == Locality::Core);
-    match winner {
-        None => Err(missing(name, adapter)),
+    let winner = match candidates.iter().min_by_key(rank) {
+        // A package may not replace dbt's own: the best of the root's and dbt's then.
         Some(w) if w.locality == Locality::Imported && core_exists && !package_overrides => {
-            let allowed: Vec<&Candidate> = candidates.iter().filter(|c| c.locality != Locality::Imported).collect();
-            best(&allowed).ok_or_else(|| missing(name, adapter))
+            candidates.iter().filter(|c| c.locality != Locality::Imported).min_by_key(rank)
         }
-        Some(w) => Ok(w.chosen.clone()),
-    }
+        other => other,
+    };
+    winner.map(|c| c.chosen.clone()).ok_or_else(|| missing(name, adapter))
 }
 
 /// dbt's MissingMaterializationError.
