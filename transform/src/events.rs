@@ -333,6 +333,13 @@ fn warning(name: &'static str, code: &'static str, msg: String, data: Json) -> E
     Event::new(name, code, Level::Warn, msg, data).with_text(text)
 }
 
+/// D016: a package's materialization replaces dbt's built-in one (allowed by the project's flag).
+pub fn package_materialization_override(package: &str, materialization: &str) -> Event {
+    warning("PackageMaterializationOverrideDeprecation", "D016",
+        format!("Installed package '{package}' is overriding the built-in materialization '{materialization}'. Overrides of built-in materializations from installed packages will be deprecated in future versions of dbt. For more information: https://docs.getdbt.com/reference/global-configs/legacy-behaviors"),
+        json!({"package_name": package, "materialization_name": materialization}))
+}
+
 /// I068: constraints on a materialization that cannot enforce them (view, ephemeral).
 pub fn unsupported_constraint_materialization(materialized: &str) -> Event {
     warning("UnsupportedConstraintMaterialization", "I068",

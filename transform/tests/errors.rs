@@ -59,7 +59,7 @@ fn bad_projects_name_the_culprit() {
         ("missing_profile", Box::new(|f: &Fixture| f.replace("dbt_project.yml", "profile: jaffle", "profile: jaffel")), &["parse"]),
         ("bad_selector", Box::new(|_: &Fixture| {}), &["ls", "-s", "tagg:x"]),
         ("bad_vars", Box::new(|_: &Fixture| {}), &["parse", "--vars", "[1, 2]"]),
-        ("custom_materialization_block", Box::new(|f: &Fixture| f.write("macros/mat.sql", "\n{% materialization foo, default %}{% endmaterialization %}")), &["parse"]),
+        ("materialization_argument", Box::new(|f: &Fixture| f.write("macros/mat.sql", "\n{% materialization foo, flavour='x' %}{% endmaterialization %}")), &["parse"]),
     ];
     let mut all = String::new();
     for (name, edit, args) in cases {

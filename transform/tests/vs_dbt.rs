@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::Fixture;
+use common::{tables, Fixture};
 
 fn dbt() -> Option<PathBuf> {
     let exe = std::env::var_os("TRANSFORM_TEST_DBT").map(PathBuf::from).or_else(|| {
@@ -38,27 +38,6 @@ fn run_dbt(dbt: &Path, f: &Fixture, args: &[&str]) -> String {
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success() || args[0] == "build", "dbt {args:?}\n{text}");
     text
-}
-
-/// Every table and view outside the test-audit schemas: name -> its column types, then its sorted
-/// rows as text. Read with the venv's Python duckdb (dbt's database file may be newer than the DuckDB
-/// transform links), from the project directory (views over dbt-duckdb's files read relative paths).
-fn tables(dbt: &Path, f: &Fixture) -> BTreeMap<String, Vec<Vec<String>>> {
-    const DUMP: &str = r#"
-import duckdb, json, sys
-c = duckdb.connect(sys.argv[1], read_only=True)
-out = {}
-for s, t in c.execute("select table_schema, table_name from information_schema.tables where table_schema not like '%dbt_test__audit'").fetchall():
-    meta = c.execute("select column_name, data_type from information_schema.columns where table_schema = ? and table_name = ? order by ordinal_position", [s, t]).fetchall()
-    sel = ", ".join('cast("%s" as varchar)' % x for x, _ in meta)
-    rows = sorted([[("" if v is None else v) for v in r] for r in c.execute('select %s from "%s"."%s"' % (sel, s, t)).fetchall()])
-    out[s + "." + t] = [[ty for _, ty in meta]] + rows
-print(json.dumps(out))
-"#;
-    let python = dbt.with_file_name("python");
-    let out = Command::new(python).args(["-c", DUMP]).arg(f.path("target/dev.duckdb")).current_dir(&f.project).output().expect("run python");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("tables as JSON")
 }
 
 /// Test name (unique id without its hash) -> status, from run_results.json.

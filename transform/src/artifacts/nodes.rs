@@ -375,7 +375,9 @@ pub fn macros_json(m: &Manifest, file: &MacroFile) -> Vec<(String, Json)> {
                 "name": name, "resource_type": "macro", "package_name": project, "path": path,
                 "original_file_path": path, "unique_id": id, "macro_sql": file.macro_sql(name).unwrap_or_default(),
                 "depends_on": {"macros": []}, "description": "", "meta": {}, "docs": {"show": true, "node_color": null},
-                "patch_path": null, "arguments": [], "supported_languages": null,
+                "patch_path": null, "arguments": [],
+                // dbt records a materialization's languages; plain macros have none.
+                "supported_languages": file.materialization(name).map(|m| m.languages.clone()),
             });
             (id, entry)
         })

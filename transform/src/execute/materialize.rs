@@ -29,7 +29,11 @@ pub fn materialize(wh: &dyn Warehouse, node: &Node, sql: &str, full_refresh: boo
         "incremental" => incremental(wh, node, sql, full_refresh),
         "snapshot" => super::snapshot::snapshot(wh, node, sql),
         "external" => super::external::build(wh, node, sql),
-        other => Err(Error::Warehouse(format!("materialization `{other}` cannot be built"))),
+        // dbt's own, which transform does not build (`materialized_view`, `clone`, `table_function`…).
+        other => Err(Error::Warehouse(format!(
+            "dbt's built-in `{other}` materialization is not supported by transform (model {})",
+            node.name
+        ))),
     }
 }
 

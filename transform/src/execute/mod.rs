@@ -1,9 +1,10 @@
 //! Executing selected nodes, below the commands: `plan` (which node waits for which), `runner`
 //! (the `--threads` pool walking the DAG), `node` (what a worker does with one node), `materialize`
-//! (models), `contract` (enforced model contracts), `grants`, `project_hooks` (on-run-start/end), `snapshot` (SCD2 snapshots), `data_test` (tests), `unit_test` and `summary` (dbt's closing report).
+//! (models; `custom_materialization`: those a `{% materialization %}` macro builds), `contract` (enforced model contracts), `grants`, `project_hooks` (on-run-start/end), `snapshot` (SCD2 snapshots), `data_test` (tests), `unit_test` and `summary` (dbt's closing report).
 //! Here: the schemas to create.
 
 pub mod contract;
+pub mod custom_materialization;
 pub mod data_test;
 pub mod defer;
 pub mod external;

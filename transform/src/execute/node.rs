@@ -8,6 +8,7 @@ use std::time::Instant;
 use serde_json::json;
 
 use super::data_test::{format_sample, run_test, TestStatus};
+use super::custom_materialization;
 use super::grants;
 use super::materialize::materialize;
 use super::unit_test::run_unit_test;
@@ -75,6 +76,14 @@ fn run_model(m: &Manifest, node: &Node, wh: &Arc<dyn Warehouse>, r: &mut NodeRes
     let sql = m.compile_on(&node.unique_id, Some(wh))?;
     m.write_compiled(node, &sql)?;
     r.compiled_code = Some(sql.clone());
+    if let Some((package, caller)) = custom_materialization::macro_for(m, node)? {
+        // The macro runs the hooks and grants itself, as dbt's materializations do.
+        let (resp, msg) = custom_materialization::run(m, node, &package, &caller, &sql, wh)?;
+        r.adapter_response = serde_json::to_value(&resp).unwrap_or_default();
+        r.status_tag = Some(msg.clone());
+        r.message = Some(msg);
+        return Ok(());
+    }
     let granted = grants::of(node)?;
     let existed = grants::existed(wh.as_ref(), node, &granted)?;
     run_hooks(m, node, wh, "pre")?;
@@ -88,6 +97,7 @@ fn run_model(m: &Manifest, node: &Node, wh: &Arc<dyn Warehouse>, r: &mut NodeRes
 }
 
 fn run_seed(m: &Manifest, node: &Node, wh: &dyn Warehouse, r: &mut NodeResult) -> Result<()> {
+    custom_materialization::macro_for(m, node)?;
     let granted = grants::of(node)?;
     let existed = grants::existed(wh, node, &granted)?;
     let rows = wh.load_seed(&node.relation, &m.project.root.join(&node.original_file_path), &node.config)?;
@@ -114,6 +124,7 @@ fn run_unit(m: &Manifest, node: &Node, wh: &Arc<dyn Warehouse>, r: &mut NodeResu
 }
 
 fn run_one_test(m: &Manifest, node: &Node, wh: &Arc<dyn Warehouse>, r: &mut NodeResult) -> Result<()> {
+    custom_materialization::macro_for(m, node)?;
     let sql = m.compile_on(&node.unique_id, Some(wh))?;
     m.write_compiled(node, &sql)?;
     r.compiled_code = Some(sql.clone());

@@ -110,7 +110,7 @@ pub fn finished(m: &Manifest, n: &Node, info: &NodeInfo, r: &NodeResult, idx: us
     let failures = r.failures.unwrap_or(0);
     let (tag, tone, what) = match r.status {
         Status::Success if n.resource == Resource::Snapshot => ("OK".to_string(), Tone::Good, format!("OK snapshotted {name}")),
-        Status::Success => ("OK".to_string(), Tone::Good, format!("OK created {} {name}", kind(n))),
+        Status::Success => (r.status_tag.clone().unwrap_or_else(|| "OK".into()), Tone::Good, format!("OK created {} {name}", kind(n))),
         Status::Pass => ("PASS".into(), Tone::Good, format!("PASS {name}")),
         Status::Warn => (format!("WARN {failures}"), Tone::Warn, format!("WARN {failures} {name}")),
         Status::Fail => (format!("FAIL {failures}"), Tone::Bad, format!("FAIL {failures} {name}")),

@@ -56,6 +56,10 @@ pub struct NodeResult {
     /// The summary's text for a result that is not a manifest node (a project hook), with its node_info.
     #[serde(skip)]
     pub problem: Option<(crate::events::NodeInfo, String)>,
+    /// The result line's bracketed status for a success, when not `OK`: a custom materialization's
+    /// 'main' response message, which dbt prints there.
+    #[serde(skip)]
+    pub status_tag: Option<String>,
 }
 
 impl NodeResult {
@@ -73,6 +77,7 @@ impl NodeResult {
             relation_name: None,
             detail: None,
             problem: None,
+            status_tag: None,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The `adapter` and `api` context objects: `adapter.dispatch`, `quote`, `type`, `get_relation`,
-//! `load_relation`, `get_columns_in_relation`, `execute`, `commit`; `api.Relation.create`,
+//! `load_relation`, `get_columns_in_relation`, `drop_relation`, `rename_relation`, `execute`, `commit`; `api.Relation.create`,
 //! `api.Relation.add_ephemeral_prefix`, `api.Column.translate_type`/`numeric_type`/`string_type`.
 //! Metadata questions go to the node's warehouse handle; names and types to the target's dialect.
 
@@ -45,10 +45,19 @@ impl Object for Adapter {
             }
             "type" => Ok(Value::from(ctx.shared.adapter_type.clone())),
             "get_relation" => {
-                let (kwargs,): (Kwargs,) = from_args(args)?;
-                let name = RelationName { database: kwargs.get("database")?, schema: kwargs.get("schema")?, identifier: kwargs.get("identifier")? };
+                let (database, schema, identifier, kwargs): (Option<String>, Option<String>, Option<String>, Kwargs) = from_args(args)?;
+                let part = |v: Option<String>, k: &str| v.map_or_else(|| kwargs.get::<String>(k), Ok);
+                let name = RelationName { database: part(database, "database")?, schema: part(schema, "schema")?, identifier: part(identifier, "identifier")? };
                 kwargs.assert_all_used()?;
                 lookup(ctx, name)
+            }
+            "drop_relation" => {
+                let (rel,): (Value,) = from_args(args)?;
+                drop_relation(ctx, &rel)
+            }
+            "rename_relation" => {
+                let (from, to): (Value, Value) = from_args(args)?;
+                rename_relation(ctx, &from, &to)
             }
             "load_relation" => {
                 let (rel,): (Value,) = from_args(args)?;
@@ -84,6 +93,43 @@ pub fn load_relation(ctx: &RenderCtx, rel: &Value) -> Result<Value, Error> {
         return Ok(rel.clone());
     }
     lookup(ctx, r.name.clone())
+}
+
+/// The kind of `r`: its own when known, else the warehouse's answer (None: it does not exist).
+fn kind_of(ctx: &RenderCtx, r: &Relation) -> Result<Option<RelationKind>, Error> {
+    match r.kind.as_str() {
+        "view" => Ok(Some(RelationKind::View)),
+        "table" => Ok(Some(RelationKind::Table)),
+        _ => warehouse(ctx)?.relation_kind(&r.name).map_err(|e| err(e.to_string())),
+    }
+}
+
+fn warehouse(ctx: &RenderCtx) -> Result<&std::sync::Arc<dyn crate::warehouse::Warehouse>, Error> {
+    ctx.warehouse.as_ref().ok_or_else(|| err("this command has no warehouse connection"))
+}
+
+/// `adapter.drop_relation(relation)`: `drop <type> if exists`, on the node's handle.
+fn drop_relation(ctx: &RenderCtx, rel: &Value) -> Result<Value, Error> {
+    let r = rel.downcast_object_ref::<Relation>().ok_or_else(|| err(format!("adapter.drop_relation() expected a relation, got {rel}")))?;
+    if ctx.execute {
+        if let Some(kind) = kind_of(ctx, r)? {
+            let wh = warehouse(ctx)?;
+            statement::run(ctx, &wh.drop_sql(&r.text(), kind), false)?;
+        }
+    }
+    Ok(Value::from(""))
+}
+
+/// `adapter.rename_relation(from, to)`: `from` takes `to`'s identifier (in its own schema, as in dbt).
+fn rename_relation(ctx: &RenderCtx, from: &Value, to: &Value) -> Result<Value, Error> {
+    let rel = |v: &Value| v.downcast_object_ref::<Relation>().cloned().ok_or_else(|| err(format!("adapter.rename_relation() expected relations, got {v}")));
+    let (from, to) = (rel(from)?, rel(to)?);
+    if ctx.execute {
+        let kind = kind_of(ctx, &from)?.ok_or_else(|| err(format!("adapter.rename_relation(): {} does not exist", from.text())))?;
+        let wh = warehouse(ctx)?;
+        statement::run(ctx, &wh.rename_sql(&from.text(), kind, &to.name.identifier), false)?;
+    }
+    Ok(Value::from(""))
 }
 
 fn columns(ctx: &RenderCtx, rel: &Value) -> Result<Value, Error> {

@@ -48,6 +48,14 @@ impl Object for BoundFn {
         match (self.2, method) {
             ("config", "get") => config_get(&self.0, args, false),
             ("config", "require") => config_get(&self.0, args, true),
+            ("config", "set") => {
+                let (key, value): (String, Value) = minijinja::value::from_args(args)?;
+                let value = serde_json::to_value(&value).map_err(|e| err(format!("config.set('{key}'): {e}")))?;
+                if let Ok(mut c) = self.0.captures.lock() {
+                    c.config.insert(key, value);
+                }
+                Ok(Value::from(""))
+            }
             ("exceptions", "raise_compiler_error" | "raise_not_implemented" | "raise_fail_fast_error" | "raise_database_error") => {
                 let (msg, _): (String, &[Value]) = minijinja::value::from_args(args)?;
                 Err(err(msg))
@@ -143,8 +151,9 @@ impl RenderCtx {
             "model" => Some(to_value(serde_json::json!({
                 "name": self.name, "unique_id": self.unique_id, "resource_type": self.resource.as_str(),
                 "package_name": self.package, "original_file_path": self.file, "config": self.effective_config().0,
+                "language": "sql", "compiled_code": self.materialization.as_ref().map(|m| m.sql.clone()),
             }))),
-            _ => None,
+            _ => super::materialization_fns::value(self, key),
         }
     }
 }

@@ -9,6 +9,9 @@ pub mod context;
 pub mod helpers;
 pub mod literals;
 pub mod macros;
+pub mod materialization_fns;
+pub mod materialization_lookup;
+pub mod materialization_run;
 pub mod modules;
 pub mod mutable;
 pub mod py_ops;
@@ -51,6 +54,7 @@ const DBT_MACROS: &[(&str, &str)] = &[
     ("dbt/strings.sql", include_str!("dbt/strings.sql")),
     ("dbt/tests.sql", include_str!("dbt/tests.sql")),
     ("dbt/types.sql", include_str!("dbt/types.sql")),
+    ("dbt/materializations.sql", include_str!("dbt/materializations.sql")),
 ];
 
 pub struct Engine {
@@ -150,7 +154,12 @@ impl Engine {
     }
 
     fn context_with(&self, node: &Node, this: RelationName, execute: bool, wh: Option<&Arc<dyn Warehouse>>, unit: Option<Arc<UnitRender>>) -> Arc<RenderCtx> {
-        Arc::new(RenderCtx {
+        Arc::new(self.node_ctx(node, this, execute, wh, unit))
+    }
+
+    /// A node's render context (`materialization_run.rs` adds a materialization's inputs to it).
+    fn node_ctx(&self, node: &Node, this: RelationName, execute: bool, wh: Option<&Arc<dyn Warehouse>>, unit: Option<Arc<UnitRender>>) -> RenderCtx {
+        RenderCtx {
             shared: self.shared.clone(),
             unique_id: node.unique_id.clone(),
             name: node.name.clone(),
@@ -165,7 +174,8 @@ impl Engine {
             test_kwargs: None,
             results: Mutex::new(HashMap::new()),
             unit,
-        })
+            materialization: None,
+        }
     }
 
     /// Renders `model` for a unit test: its inputs are the test's fixture CTEs, with its overrides.
@@ -364,6 +374,7 @@ impl Engine {
             test_kwargs: None,
             results: Mutex::new(HashMap::new()),
             unit: None,
+            materialization: None,
         });
         let sql = self.env.render_str(text, Value::from_dyn_object(ctx.clone())).map_err(|e| format_error(&e, Some(&self.shared)))?;
         let captures = ctx.captures.lock().map(|mut c| std::mem::take(&mut *c)).unwrap_or_default();

@@ -100,10 +100,14 @@ impl Object for Relation {
                 }
                 if let Some(path) = kwargs.get::<Option<Value>>("path")? {
                     for (part, field) in [("database", &mut r.name.database), ("schema", &mut r.name.schema), ("identifier", &mut r.name.identifier)] {
-                        if let Ok(v) = path.get_attr(part) {
-                            if let Some(s) = v.as_str() {
-                                *field = s.to_string();
+                        match path.get_attr(part) {
+                            Ok(v) if v.is_none() => field.clear(),
+                            Ok(v) => {
+                                if let Some(s) = v.as_str() {
+                                    *field = s.to_string();
+                                }
                             }
+                            Err(_) => {}
                         }
                     }
                     r.rendered = None;

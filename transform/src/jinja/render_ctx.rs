@@ -1,7 +1,7 @@
 //! The data a render works with: `Shared` (project-wide inputs: the target, vars per package, every
 //! macro, resolved refs and sources, `graph`), `RenderCtx` (one node's render: its package, config,
 //! `this`, warehouse handle, what the render recorded, its statement results, a unit test's
-//! substitutions: `UnitRender`) and `Captures`. The
+//! substitutions: `UnitRender`; a materialization's inputs: `MaterializationInputs`) and `Captures`. The
 //! context functions that read them are in `context.rs`, `adapter.rs` and `statement.rs`.
 
 use std::collections::HashMap;
@@ -90,6 +90,16 @@ pub struct RenderCtx {
     pub results: Mutex<HashMap<String, Value>>,
     /// Set while a unit test renders its model.
     pub unit: Option<Arc<UnitRender>>,
+    /// Set while a `{% materialization %}` macro builds the node.
+    pub materialization: Option<Arc<MaterializationInputs>>,
+}
+
+/// What the executor hands a materialization macro: the compiled SQL and the node's hooks.
+#[derive(Debug, Default)]
+pub struct MaterializationInputs {
+    pub sql: String,
+    pub pre_hooks: Vec<String>,
+    pub post_hooks: Vec<String>,
 }
 
 /// A unit test's substitutions while its model renders: given inputs become CTEs, and the

@@ -66,7 +66,9 @@ pub const UNSUPPORTED: &[(&str, &str)] = &[
     ("auto_refresh", "a Redshift/Snowflake config"),
 ];
 
-pub const MATERIALIZATIONS: &[&str] = &["view", "table", "incremental", "ephemeral", "external"];
+/// dbt's materializations of other resources: a model's `materialized` cannot name them. Any other name
+/// is looked up at run time, as dbt does, among the `{% materialization %}` blocks and dbt's own.
+pub const NOT_FOR_MODELS: &[&str] = &["snapshot", "seed", "test", "unit"];
 pub const STRATEGIES: &[&str] = &["append", "merge", "delete+insert", "insert_overwrite"];
 pub const ON_SCHEMA_CHANGE: &[&str] = &["ignore", "fail", "append_new_columns"];
 
@@ -221,10 +223,14 @@ pub fn validate_keys(cfg: &Map<String, Json>, known: &[&str], file: &str, at: &s
     Ok(())
 }
 
-/// Checks values that have a closed set of choices (materialization, strategy, on_schema_change).
+/// Checks values that have a closed set of choices (strategy, on_schema_change…) and that `materialized`
+/// is a model's.
 pub fn validate_values(cfg: &Config, file: &str) -> Result<()> {
-    let checks: [(&str, &[&str]); 5] = [
-        ("materialized", MATERIALIZATIONS),
+    if let Some(v) = cfg.str("materialized").filter(|v| NOT_FOR_MODELS.contains(v)) {
+        let at = "config `materialized` (dbt's materialization of another resource type, not of models)".to_string();
+        return Err(Error::UnknownKey { file: file.into(), what: "value", key: v.into(), at, suggestion: None });
+    }
+    let checks: [(&str, &[&str]); 4] = [
         ("incremental_strategy", STRATEGIES),
         ("on_schema_change", ON_SCHEMA_CHANGE),
         ("store_failures_as", &["table", "view", "ephemeral"]),

@@ -62,6 +62,8 @@ pub struct DbtProject {
     pub log_path: String,
     /// `quoting:` as written; only the root project's counts (dbt ignores a package's).
     pub quoting: Map<String, Json>,
+    /// `flags:` (dbt's behaviour flags, e.g. `require_explicit_package_overrides_for_builtin_materializations`).
+    pub flags: Map<String, Json>,
 }
 
 /// Parses a YAML file into JSON, mapping syntax errors to file:line.
@@ -200,6 +202,7 @@ impl DbtProject {
             on_run_end: str_list(top.get("on-run-end"), &[]),
             log_path: top.get("log-path").and_then(Json::as_str).unwrap_or("logs").to_string(),
             quoting: object(top.get("quoting")),
+            flags: object(top.get("flags")),
         })
     }
 

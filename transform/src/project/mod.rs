@@ -1,7 +1,7 @@
 //! The dbt project as files and as data. `nodes`: the loaded project's types; `load`: files →
 //! `Project`; `files`: listing and reading them; `dbt_project`: dbt_project.yml and its config
 //! trees; `config`: node config keys and values; `constraints`: contracts' constraints (`foreign_keys`: their `to: ref(...)`); `properties`: YAML property files;
-//! `generic_tests`: test nodes from YAML; `preprocess`: macro and docs file rewrites; `profiles`:
+//! `generic_tests`: test nodes from YAML; `preprocess`: macro and docs file rewrites (`materializations`: `{% materialization %}` blocks); `profiles`:
 //! profiles.yml → target; `snapshots`: snapshot blocks and their checked config; `unit_tests`:
 //! unit tests from YAML (`unit_spec`: their data); `semantic`: semantic models, metrics, saved
 //! queries, exposures and groups; `versions`: model versions (`versions:`, `latest_version`); `primary_key`: dbt's inferred primary keys; `time_spine`, `spine_check`: MetricFlow time spines. The Jinja pass (`compile`) then fills each node's refs and config.
@@ -15,6 +15,7 @@ pub mod files;
 pub mod foreign_keys;
 pub mod generic_tests;
 pub mod load;
+pub mod materializations;
 pub mod metric_params;
 pub mod nodes;
 pub mod preprocess;

@@ -266,6 +266,8 @@ pub struct MacroFile {
     pub macros: Vec<(String, usize)>,
     /// Macros whose body reads `kwargs`/`varargs` (they accept extra arguments), with their parameters.
     pub catch_all: Vec<(String, Vec<String>)>,
+    /// The file's `{% materialization %}` blocks (also listed in `macros`, under dbt's macro names).
+    pub materializations: Vec<super::materializations::Materialization>,
 }
 
 /// An installed package: its own dbt_project.yml and where it is, relative to the root project.
@@ -277,9 +279,17 @@ pub struct Package {
 }
 
 impl MacroFile {
+    /// The materialization block whose macro is `name` (`materialization_table_default`).
+    pub fn materialization(&self, name: &str) -> Option<&super::materializations::Materialization> {
+        self.materializations.iter().find(|m| m.macro_name() == name)
+    }
+
     /// The text of macro `name`, `{% macro … %}` to `{% endmacro %}` (dbt's `macro_sql`; state
     /// comparison reads it).
     pub fn macro_sql(&self, name: &str) -> Option<String> {
+        if let Some(m) = self.materialization(name) {
+            return Some(m.sql.clone());
+        }
         let at = self.source.find(&format!("macro __m_{name}("))?;
         let start = self.source[..at].rfind("{%")?;
         let end_kw = at + self.source[at..].find("endmacro")?;

@@ -1,6 +1,7 @@
 //! Source rewrites before minijinja sees a file: dbt's `{% test %}` blocks become `test_<name>`
-//! macros (line numbers preserved), `{% docs %}` blocks are extracted from markdown, and tags
-//! outside the supported subset (materialization, snapshot) are rejected with file:line.
+//! macros (line numbers preserved), `{% materialization %}` blocks dbt's `materialization_<name>_<adapter>`
+//! macros (`materializations.rs`), `{% docs %}` blocks are extracted from markdown, and `{% snapshot %}`
+//! blocks outside `snapshots/` are rejected with file:line.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -24,14 +25,15 @@ pub fn macro_file(package: &str, rel: &str, text: &str) -> Result<MacroFile> {
     static TEST: OnceLock<Regex> = OnceLock::new();
     static ENDTEST: OnceLock<Regex> = OnceLock::new();
     static MACRO: OnceLock<Regex> = OnceLock::new();
-    if let Some(m) = re(&UNSUPPORTED, r"\{%-?\s*(materialization|snapshot)\b").captures(text) {
+    if let Some(m) = re(&UNSUPPORTED, r"\{%-?\s*(snapshot)\b").captures(text) {
         let at = m.get(0).map(|g| g.start()).unwrap_or(0);
         return Err(Error::project(
             format!("{rel}:{}", line_of(text, at)),
             format!("`{{% {} %}}` blocks are not supported by transform", &m[1]),
         ));
     }
-    let source = re(&TEST, r"\{%(-?)\s*test\s+(\w+)\s*\(").replace_all(text, "{%${1} macro test_${2}(");
+    let (text, materializations) = super::materializations::rewrite(rel, text)?;
+    let source = re(&TEST, r"\{%(-?)\s*test\s+(\w+)\s*\(").replace_all(&text, "{%${1} macro test_${2}(");
     let source = re(&ENDTEST, r"\{%(-?)\s*endtest\s*(-?)%\}").replace_all(&source, "{%${1} endmacro ${2}%}").into_owned();
     let macro_re = re(&MACRO, r"\{%(-?)\s*macro\s+(\w+)\s*\(");
     let starts: Vec<(String, usize)> = macro_re.captures_iter(&source).map(|c| (c[2].to_string(), c.get(0).map(|g| g.start()).unwrap_or(0))).collect();
@@ -50,7 +52,7 @@ pub fn macro_file(package: &str, rel: &str, text: &str) -> Result<MacroFile> {
     // Mangle definitions so every call, even within this file, goes through the global MacroCaller
     // (which gives each call its own `return()` slot).
     let source = macro_re.replace_all(&source, "{%${1} macro __m_${2}(").into_owned();
-    Ok(MacroFile { path: rel.to_string(), package: package.to_string(), source, macros, catch_all })
+    Ok(MacroFile { path: rel.to_string(), package: package.to_string(), source, macros, catch_all, materializations })
 }
 
 /// The parameter names of the macro definition `text` starts with (`{% macro m(a, b=[1, 2]) %}`).
@@ -108,8 +110,11 @@ mod tests {
     }
 
     #[test]
-    fn materializations_are_rejected_with_line() {
-        let err = macro_file("p", "macros/m.sql", "x\n{% materialization foo, default %}").unwrap_err().to_string();
-        assert!(err.contains("macros/m.sql:2") && err.contains("materialization"), "{err}");
+    fn materializations_are_macros_and_snapshots_are_rejected_with_line() {
+        let f = macro_file("p", "macros/m.sql", "x\n{% materialization foo, default %}y{% endmaterialization %}").unwrap();
+        assert_eq!(f.macros, vec![("materialization_foo_default".to_string(), 2)]);
+        assert_eq!(f.macro_sql("materialization_foo_default").as_deref(), Some("{% materialization foo, default %}y{% endmaterialization %}"));
+        let err = macro_file("p", "macros/m.sql", "x\n{% snapshot s %}").unwrap_err().to_string();
+        assert!(err.contains("macros/m.sql:2") && err.contains("snapshot"), "{err}");
     }
 }

@@ -294,6 +294,15 @@ impl Warehouse for BigQuery {
     fn create_table_sql(&self, rel: &str, sql: &str, config: &Config) -> String {
         ddl::create_table(rel, sql, config)
     }
+    /// dbt-bigquery's `create or replace table` (BigQuery has temporary tables only inside scripts: a
+    /// temporary one is a table in the dataset, which the materialization drops).
+    fn create_table_as_sql(&self, rel: &str, sql: &str, config: &Config, _temporary: bool) -> String {
+        ddl::create_table(rel, sql, config)
+    }
+    /// dbt-bigquery's `create or replace view`.
+    fn create_view_as_sql(&self, rel: &str, sql: &str, config: &Config) -> String {
+        self.create_view_sql(rel, sql, config)
+    }
 
     /// One atomic `create or replace table`. BigQuery refuses to replace a view with a table, or a
     /// table with one partitioned or clustered differently: those are dropped first (as dbt-bigquery does).

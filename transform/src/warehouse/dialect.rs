@@ -43,6 +43,16 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
             .collect::<Vec<_>>()
             .join(".")
     }
+    /// dbt's `make_temp_relation`: `base` with `suffix` (DuckDB's temporary tables live outside any
+    /// schema and carry the time, as dbt-duckdb's do).
+    fn temp_relation(&self, base: &RelationName, suffix: &str, _now: chrono::DateTime<chrono::Utc>) -> RelationName {
+        RelationName { identifier: format!("{}{suffix}", base.identifier), ..base.clone() }
+    }
+    /// The materializations dbt's adapter package defines for this adapter (`materialization_<name>_<adapter>`);
+    /// the global project's `default` ones are the same for every adapter.
+    fn adapter_materializations(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Whether two identifiers differing only in case name one object (DuckDB: yes, even quoted).
     fn identifiers_fold_case(&self) -> bool {
         true

@@ -49,6 +49,13 @@ impl Dialect for DuckDbDialect {
     fn location(&self, target: &Target) -> (String, String) {
         location(target)
     }
+    fn temp_relation(&self, base: &RelationName, suffix: &str, now: chrono::DateTime<chrono::Utc>) -> RelationName {
+        let identifier = format!("{}{suffix}{}", base.identifier, now.format("%Y%m%d%H%M%S%6f"));
+        RelationName { identifier, ..Default::default() }
+    }
+    fn adapter_materializations(&self) -> &'static [&'static str] {
+        &["table", "incremental", "external", "table_function"]
+    }
     fn relation_class(&self) -> &'static str {
         "DuckDBRelation"
     }

@@ -179,6 +179,20 @@ pub trait Warehouse: Send + Sync {
             ddl.select(sql)
         )
     }
+    /// dbt's `create_table_as(temporary, relation, sql)` for a `{% materialization %}` macro: dbt-core's
+    /// `create [temporary] table … as (…)` (a materialization creates under a fresh name, then renames).
+    fn create_table_as_sql(&self, rel: &str, sql: &str, _config: &Config, temporary: bool) -> String {
+        format!("create {}table {rel} as (\n{sql}\n)", if temporary { "temporary " } else { "" })
+    }
+    /// dbt's `create_view_as(relation, sql)`: dbt-core's `create view … as (…)`.
+    fn create_view_as_sql(&self, rel: &str, sql: &str, _config: &Config) -> String {
+        format!("create view {rel} as (\n{sql}\n)")
+    }
+    /// `adapter.rename_relation`: `rel` renamed to `identifier` in its own schema.
+    fn rename_sql(&self, rel: &str, kind: RelationKind, identifier: &str) -> String {
+        let k = if kind == RelationKind::View { "view" } else { "table" };
+        format!("alter {k} {rel} rename to {}", self.quote(identifier))
+    }
     fn drop_sql(&self, rel: &str, kind: RelationKind) -> String {
         let k = if kind == RelationKind::View { "view" } else { "table" };
         format!("drop {k} if exists {rel}")

@@ -10,6 +10,9 @@ use crate::warehouse::dialect::{ColumnType, Dialect, TypeClass};
 pub struct BigQueryDialect;
 
 impl Dialect for BigQueryDialect {
+    fn adapter_materializations(&self) -> &'static [&'static str] {
+        &["table", "view", "incremental", "copy", "materialized_view"]
+    }
     fn quote(&self, ident: &str) -> String {
         ddl::quote(ident)
     }
