@@ -89,7 +89,7 @@ mod tests {
     use super::*;
 
     fn caller(name: &str, file: &str) -> MacroCaller {
-        MacroCaller { name: name.into(), file: file.into(), catch_all: None }
+        MacroCaller { name: name.into(), package: "p".into(), file: file.into(), catch_all: None }
     }
 
     fn table() -> Namespaces {
