@@ -229,3 +229,18 @@ fn a_package_materialization_wins_by_specificity_and_replaces_a_builtin_only_whe
         }
     }
 }
+
+#[test]
+fn overrides_of_seed_and_unit_materializations_are_errors_not_ignored() {
+    // transform builds seeds and unit tests itself: a project's `seed` or `unit` block must not be
+    // silently passed over.
+    let body = "{% materialization NAME, default %}{{ return({'relations': []}) }}{% endmaterialization %}\n";
+    let f = Fixture::copy("versions", "");
+    f.write("macros/overrides.sql", &format!("{}{}", body.replace("NAME", "seed"), body.replace("NAME", "unit")));
+    let seed = f.run(&["seed"]);
+    assert_ne!(seed.code, 0, "{}", seed.all());
+    assert!(seed.all().contains("the `seed` materialization of package") && seed.all().contains("only models run custom materializations"), "{}", seed.all());
+    let unit = f.run(&["test", "--select", "test_type:unit"]);
+    assert_ne!(unit.code, 0, "{}", unit.all());
+    assert!(unit.all().contains("the `unit` materialization of package") && unit.all().contains("only models run custom materializations"), "{}", unit.all());
+}

@@ -108,6 +108,7 @@ fn run_seed(m: &Manifest, node: &Node, wh: &dyn Warehouse, r: &mut NodeResult) -
 }
 
 fn run_unit(m: &Manifest, node: &Node, wh: &Arc<dyn Warehouse>, r: &mut NodeResult) -> Result<()> {
+    custom_materialization::macro_for(m, node)?;
     let outcome = run_unit_test(m, node, wh)?;
     m.write_compiled(node, &outcome.sql)?;
     r.compiled_code = Some(outcome.sql);
