@@ -47,8 +47,9 @@ pub fn seed_checksum(root: &Path, rel: &str) -> Result<(String, String)> {
     if meta.len() > LIMIT {
         return Ok(("path".into(), rel.to_string()));
     }
-    let text = read(root, rel)?;
-    Ok(("sha256".into(), super::digest::sha256_hex(text.trim().as_bytes())))
+    // Bytes, not text: a seed that is not UTF-8 still gets a checksum (only its whitespace is stripped).
+    let bytes = std::fs::read(&p).map_err(|e| Error::io(&p, e))?;
+    Ok(("sha256".into(), super::digest::sha256_hex(bytes.trim_ascii())))
 }
 
 /// `rel/dir` for a package, `dir` for the root project.
